@@ -1,0 +1,293 @@
+"""Settings: built-in defaults < drafter.toml / [tool.drafter] < environment < flags."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drafter.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its dotted key, kind, default, environment names and help."""
+
+    key: str
+    kind: str  # str | int | float | bool | path | list | table | choice
+    default: Any
+    help: str
+    env: tuple[str, ...] = ()
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+
+    @property
+    def env_names(self) -> tuple[str, ...]:
+        """Every environment variable that sets this field, most specific first."""
+        generic = "DRAFTER_" + self.key.replace(".", "_").upper()
+        return (*self.env, generic) if generic not in self.env else self.env
+
+
+FIELDS: tuple[Field, ...] = (
+    # The model endpoint.
+    Field("llm.model", "str", None, "Model name; unset means the server's default or the local model.",
+          env=("DRAFTER_MODEL",)),
+    Field("llm.base_url", "str", None, "OpenAI-compatible endpoint, e.g. http://localhost:11434/v1.",
+          env=("OPENAI_BASE_URL",)),
+    Field("llm.api_key", "str", None, "API key; prefer the environment to the file.",
+          env=("OPENAI_API_KEY",), secret=True),
+    Field("llm.local", "choice", "auto", "Use the bundled local model: auto (when no endpoint is "
+          "configured), always, never.", choices=("auto", "always", "never")),
+    Field("llm.timeout", "float", 120.0, "Seconds to wait for one model response."),
+    Field("llm.max_attempts", "int", 4, "Attempts per model call, retries included."),
+    Field("llm.max_retry_seconds", "float", 300.0, "Total seconds one call may spend retrying."),
+    Field("llm.temperature", "float", 0.0, "Sampling temperature."),
+    Field("llm.max_tokens", "int", 350, "Most tokens the model may write per draft."),
+    Field("llm.seed", "int", 42, "Sampling seed, for reproducible drafts where the server honours it."),
+    # Drafting.
+    Field("draft.max_revisions", "int", 2, "Revision rounds after the first draft."),
+    Field("draft.revise_on", "choice", "warning", "Revise while findings at or above this remain.",
+          choices=SEVERITIES),
+    Field("draft.channel", "choice", "email", "Default channel when the ticket does not say.",
+          choices=("email", "chat")),
+    # The team.
+    Field("team.name", "str", "the Support Team", "Team name, used in the prompts."),
+    Field("team.product", "str", "our product", "What the team supports, used in the prompts."),
+    Field("team.greeting", "str", "Hi {name},", "Greeting; {name} is the customer's first name."),
+    Field("team.greeting_no_name", "str", "Hello,", "Greeting when the name is unknown."),
+    Field("team.sign_off", "str", "Best regards,", "Closing line before the signature."),
+    Field("team.signature", "str", "The Support Team", "Signature lines after the sign-off."),
+    Field("team.from_address", "str", "support@example.com", "From address of --format eml replies."),
+    Field("team.prompts", "path", None, "A folder of Jinja templates overriding the shipped ones."),
+    Field("team.styleguide", "path", None, "A folder of style-guide TOML overriding the shipped one."),
+    # The ticket store.
+    Field("store.path", "path", None, "SQLite ticket store; default in the user's data folder.",
+          env=("DRAFTER_STORE",)),
+    # The reviewer and the linter.
+    Field("review.select", "list", [], "Rule codes or prefixes to run (default: all)."),
+    Field("review.ignore", "list", [], "Rule codes or prefixes to skip."),
+    Field("review.fail_on", "choice", "warning", "Exit 1 when findings at or above this remain.",
+          choices=SEVERITIES),
+    Field("review.severity", "table", {}, "Severity overrides: CODE = \"error\" | \"warning\" | \"info\"."),
+    Field("review.per_path_ignores", "table", {}, "Glob = [codes]: rules skipped for matching files."),
+    Field("review.baseline", "path", None, "Baseline file of accepted findings."),
+)
+
+FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
+SECTIONS = sorted({f.key.split(".")[0] for f in FIELDS})
+
+
+@dataclass
+class Settings:
+    """The effective settings, with where each value came from."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def set(self, key: str, value: Any, origin: str) -> None:
+        """Set `key` from `origin`, validating the value."""
+        f = FIELD_BY_KEY[key]
+        self.values[key] = _coerce(f, value, origin, base=None)
+        self.origins[key] = origin
+
+    def display(self) -> list[tuple[str, str, str]]:
+        """Return (key, shown value, origin) rows with secrets masked."""
+        rows = []
+        for f in FIELDS:
+            value = self.values.get(f.key)
+            shown = _mask(value) if f.secret and value else repr(value)
+            rows.append((f.key, shown, self.origins.get(f.key, "default")))
+        return rows
+
+
+def _mask(value: str) -> str:
+    return "****" + value[-4:] if len(value) > 12 else "****"
+
+
+def _coerce(f: Field, value: Any, origin: str, base: Path | None) -> Any:
+    """Check and convert `value` for `f`; raise ConfigError naming `origin`."""
+
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(
+            f"{origin}: `{f.key}` must be {expected}, got {value!r}",
+            hint=f"{f.key}: {f.help}",
+        )
+
+    if value is None:
+        return None
+    kind = f.kind
+    from_env = isinstance(value, str) and origin.startswith("env ")
+    if kind in ("str", "path"):
+        if not isinstance(value, str):
+            raise bad("a string")
+        if kind == "path":
+            p = Path(value).expanduser()
+            return (base / p) if base is not None and not p.is_absolute() else p
+        return value
+    if kind == "choice":
+        if value not in f.choices:
+            raise bad("one of " + ", ".join(f.choices))
+        return value
+    if kind == "bool":
+        if from_env:
+            low = value.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off", ""):
+                return False
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if kind == "int":
+        if from_env:
+            try:
+                return int(value)
+            except ValueError:
+                raise bad("a whole number") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("a whole number")
+        if value < 0:
+            raise bad("zero or more")
+        return value
+    if kind == "float":
+        if from_env:
+            try:
+                return float(value)
+            except ValueError:
+                raise bad("a number") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad("a number")
+        return float(value)
+    if kind == "list":
+        if from_env:
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+        return list(value)
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise bad("a table")
+        return dict(value)
+    raise AssertionError(kind)
+
+
+def find_config_file(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
+    """Walk up from `start` to the first drafter.toml, or pyproject.toml with [tool.drafter]."""
+    for folder in (start, *start.parents):
+        candidate = folder / "drafter.toml"
+        if candidate.is_file():
+            return candidate, _read_toml(candidate)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "drafter" in tool:
+                return pyproject, tool["drafter"]
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _flatten_file(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn {section: {key: value}} into dotted keys; unknown keys are errors."""
+    prefix = "[tool.drafter]" if path.name == "pyproject.toml" else ""
+    flat: dict[str, Any] = {}
+    for section, table in data.items():
+        if section not in SECTIONS or not isinstance(table, dict):
+            near = difflib.get_close_matches(section, SECTIONS, n=1)
+            raise ConfigError(
+                f"{path}: unknown section {prefix}[{section}]"
+                if isinstance(table, dict) else f"{path}: unknown key `{section}` at top level",
+                hint=(f"did you mean [{near[0]}]? " if near else "")
+                + "known sections: " + ", ".join(SECTIONS),
+            )
+        for key, value in table.items():
+            dotted = f"{section}.{key}"
+            if dotted not in FIELD_BY_KEY:
+                known = [k.split(".", 1)[1] for k in FIELD_BY_KEY if k.startswith(section + ".")]
+                near = difflib.get_close_matches(key, known, n=1)
+                raise ConfigError(
+                    f"{path}: unknown key `{key}` in [{section}]",
+                    hint=(f"did you mean `{near[0]}`? " if near else "")
+                    + f"known keys in [{section}]: " + ", ".join(known),
+                )
+            flat[dotted] = value
+    return flat
+
+
+def load_settings(
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Build the effective settings from defaults, the config file, environment and flags."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    settings = Settings()
+    for f in FIELDS:
+        settings.values[f.key] = f.default
+        settings.origins[f.key] = "default"
+
+    explicit = config_path or (Path(env["DRAFTER_CONFIG"]) if env.get("DRAFTER_CONFIG") else None)
+    found: tuple[Path, Mapping[str, Any]] | None
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file {explicit} does not exist",
+                              hint="pass an existing file to --config or DRAFTER_CONFIG")
+        data = _read_toml(explicit)
+        if explicit.name == "pyproject.toml":
+            data = data.get("tool", {}).get("drafter", {})
+        found = (explicit, data)
+    else:
+        found = find_config_file(cwd)
+    if found is not None:
+        path, data = found
+        settings.config_file = path
+        for key, value in _flatten_file(path, data).items():
+            origin = f"{path} [{key.split('.')[0]}] {key.split('.', 1)[1]}"
+            settings.values[key] = _coerce(FIELD_BY_KEY[key], value, origin, base=path.parent)
+            settings.origins[key] = str(path)
+
+    for f in FIELDS:
+        for name in reversed(f.env_names):  # most specific wins: applied last
+            if env.get(name):
+                origin = f"env {name}"
+                settings.values[f.key] = _coerce(f, env[name], origin, base=cwd)
+                settings.origins[f.key] = origin
+
+    for key, value in (flags or {}).items():
+        if value is not None:
+            settings.values[key] = _coerce(FIELD_BY_KEY[key], value, "flag", base=cwd)
+            settings.origins[key] = "flag"
+    return settings
+
+
+def default_store_path(env: Mapping[str, str] | None = None) -> Path:
+    """Return the default SQLite store path in the user's data folder."""
+    env = os.environ if env is None else env
+    base = Path(env["XDG_DATA_HOME"]) if env.get("XDG_DATA_HOME") else Path.home() / ".local" / "share"
+    return base / "drafter" / "drafter.db"

@@ -1,0 +1,20 @@
+"""What the reviewer knows about the situation a reply answers (signals from the ticket)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """Situation signals; None means unknown, and rules that need an unknown signal stay silent."""
+
+    channel: str | None = None  # "email" | "chat"
+    customer_name: str | None = None
+    customer_text: str | None = None  # the customer's latest words, for quoting checks
+    upset: bool | None = None
+    reports_problem: bool | None = None
+    asks_question: bool | None = None
+    is_template: bool = False  # a canned response: declared placeholders are legitimate
+    variables: frozenset[str] = field(default_factory=frozenset)  # declared template variables
+    body_only: bool = False  # the text has no greeting/sign-off by design (drafter adds them)

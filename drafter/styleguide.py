@@ -1,0 +1,124 @@
+"""Load the style guide (TOML, one file per principle) into one typed, validated object."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drafter.errors import ConfigError
+from drafter.resources import shipped_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_REQUIRED = {"id": str, "title": str, "guidance": str}
+_OPTIONAL = {"order": int, "good": list, "bad": list, "glossary": dict, "rules": dict}
+
+
+@dataclass(frozen=True)
+class Principle:
+    """One principle of the guide: the model's guidance, examples, and its rules' settings."""
+
+    id: str
+    title: str
+    guidance: str
+    source: Path
+    order: int = 1000
+    good: tuple[str, ...] = ()
+    bad: tuple[str, ...] = ()
+    glossary: Mapping[str, str] = field(default_factory=dict)
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StyleGuide:
+    """The whole guide, principles in order."""
+
+    principles: tuple[Principle, ...]
+
+    def principle(self, pid: str) -> Principle | None:
+        """Return the principle with id `pid`, if any."""
+        return next((p for p in self.principles if p.id == pid), None)
+
+    @property
+    def glossary(self) -> dict[str, str]:
+        """Every principle's glossary, merged."""
+        merged: dict[str, str] = {}
+        for p in self.principles:
+            merged.update(p.glossary)
+        return merged
+
+    def rule_settings(self, code: str) -> tuple[Mapping[str, Any], Principle] | None:
+        """Return the settings for rule `code` and the principle that holds them."""
+        for p in self.principles:
+            if code in p.rules:
+                return p.rules[code], p
+        return None
+
+
+def _check(path: Path, data: Mapping[str, Any]) -> Principle:
+    for key, kind in _REQUIRED.items():
+        if key not in data:
+            raise ConfigError(f"{path}: missing key `{key}`", hint=f"add `{key} = \"...\"` to the file")
+        if not isinstance(data[key], kind):
+            raise ConfigError(f"{path}: `{key}` must be a string")
+    for key, value in data.items():
+        if key in _REQUIRED:
+            continue
+        if key not in _OPTIONAL:
+            allowed = ", ".join([*_REQUIRED, *_OPTIONAL])
+            raise ConfigError(f"{path}: unknown key `{key}`", hint=f"allowed keys: {allowed}")
+        if not isinstance(value, _OPTIONAL[key]):
+            raise ConfigError(f"{path}: `{key}` must be a {_OPTIONAL[key].__name__}")
+    for key in ("good", "bad"):
+        if not all(isinstance(x, str) for x in data.get(key, [])):
+            raise ConfigError(f"{path}: every entry of `{key}` must be a string")
+    for jargon, plain in data.get("glossary", {}).items():
+        if not isinstance(plain, str):
+            raise ConfigError(f"{path}: glossary entry `{jargon}` must map to a string")
+    for code, settings in data.get("rules", {}).items():
+        if not isinstance(settings, dict):
+            raise ConfigError(f"{path}: `rules.{code}` must be a table")
+    return Principle(
+        id=data["id"], title=data["title"], guidance=data["guidance"].strip(), source=path,
+        order=data.get("order", 1000), good=tuple(data.get("good", ())),
+        bad=tuple(data.get("bad", ())), glossary=dict(data.get("glossary", {})),
+        rules={code: dict(s) for code, s in data.get("rules", {}).items()},
+    )
+
+
+def load_file(path: Path) -> Principle:
+    """Read and validate one principle file."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return _check(path, data)
+
+
+def load_styleguide(folders: Iterable[Path | None] = ()) -> StyleGuide:
+    """Load the shipped guide, overridden file by file by each folder in `folders` (last wins)."""
+    files: dict[str, Path] = {}
+    for folder in (shipped_dir("styleguide"), *[f for f in folders if f is not None]):
+        if not folder.is_dir():
+            raise ConfigError(f"style guide folder {folder} does not exist",
+                              hint="fix `team.styleguide` in your config or create the folder")
+        for path in sorted(folder.glob("*.toml")):
+            files[path.name] = path
+    principles = [load_file(p) for p in files.values()]
+    seen: dict[str, Path] = {}
+    for p in principles:
+        if p.id in seen:
+            raise ConfigError(f"{p.source}: principle id `{p.id}` is also used by {seen[p.id]}",
+                              hint="give each principle file its own id")
+        seen[p.id] = p.source
+    principles.sort(key=lambda p: (p.order, p.id))
+    return StyleGuide(tuple(principles))

@@ -1,0 +1,71 @@
+"""The `Ticket` model: a thread of messages between a customer and the team."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment, listed for context; its content never goes to the model."""
+
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass
+class Message:
+    """One message of a thread. `latest` is the author's new words, quotes and signature removed."""
+
+    body: str
+    latest: str
+    sender_name: str | None = None
+    sender_address: str | None = None
+    to: list[str] = field(default_factory=list)
+    subject: str | None = None
+    date: str | None = None  # ISO 8601
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    from_customer: bool = True
+    attachments: list[Attachment] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the message as plain JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass
+class Ticket:
+    """A customer's request: the thread so far and what is known about the customer."""
+
+    messages: list[Message]
+    id: int | None = None
+    subject: str | None = None
+    customer_name: str | None = None
+    customer_address: str | None = None
+    channel: str = "email"
+    status: str = "open"
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def latest_customer_message(self) -> Message | None:
+        """Return the customer's most recent message, if any."""
+        return next((m for m in reversed(self.messages) if m.from_customer), None)
+
+    @property
+    def customer_first_name(self) -> str | None:
+        """Return the customer's first name, for the greeting, if known."""
+        if not self.customer_name:
+            return None
+        name = self.customer_name.strip().strip('"')
+        if "," in name:  # "Doe, Jane"
+            name = name.split(",", 1)[1].strip()
+        first = name.split()[0] if name.split() else ""
+        return first if first and "@" not in first else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ticket as plain JSON-ready data."""
+        return asdict(self)
