@@ -1,0 +1,166 @@
+"""`draft reply`: draft a reply to a ticket from the store or to an email on stdin."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+
+from drafter.cli.common import diag, emit_json, settings_from, use_color
+from drafter.config import Settings, default_store_path
+from drafter.errors import InputError
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+
+
+def team_of(settings: Settings) -> dict[str, str]:
+    """Return the team's settings (name, greeting, sign-off, ...) as a plain mapping."""
+    return {k.split(".", 1)[1]: v for k, v in settings.values.items()
+            if k.startswith("team.") and isinstance(v, str)}
+
+
+def read_input(stream: BinaryIO, name: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Read at most `limit` bytes from `stream`, refusing larger input before reading it whole."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{name}: input is larger than {limit // (1024 * 1024)} MB",
+                         hint="pass a single message, not a whole mailbox")
+    return data
+
+
+def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -> Any:
+    """Return the ticket to answer: from the store by id, or parsed from a file or stdin."""
+    if ticket_id is not None:
+        from drafter.tickets.store import TicketStore
+
+        store = TicketStore(settings["store.path"] or default_store_path())
+        try:
+            return store.get(ticket_id)
+        finally:
+            store.close()
+    from drafter.tickets.importers import ticket_from_input
+
+    if source in (None, "-"):
+        if sys.stdin.isatty():
+            raise InputError("no ticket given and nothing on stdin",
+                             hint="pass --ticket ID, a file, or pipe an email: "
+                             "cat message.eml | draft reply")
+        return ticket_from_input(read_input(sys.stdin.buffer, "stdin"))
+    path = Path(source)
+    try:
+        with path.open("rb") as fh:
+            return ticket_from_input(read_input(fh, str(path)))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}", hint="check the path") from None
+
+
+@click.command("reply")
+@click.argument("source", required=False, metavar="[FILE|-]")
+@click.option("--ticket", "ticket_id", type=int, help="Answer this ticket from the store.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text",
+              show_default=True, help="text: the draft; json: draft, findings, usage, timings; "
+              "eml: a complete reply message.")
+@click.option("--model", help="Model name (overrides llm.model / DRAFTER_MODEL).")
+@click.option("--channel", type=click.Choice(["email", "chat"]), help="Reply channel.")
+@click.option("--max-revisions", type=click.IntRange(0, 10), help="Revision rounds (default 2).")
+@click.option("--dry-run", is_flag=True, help="Print the rendered prompt messages; call no model.")
+@click.option("--quote/--no-quote", default=False, help="With --format eml: quote the customer's "
+              "message below the reply.")
+@click.option("--stream/--no-stream", default=None, help="Stream the model's words as they come "
+              "(default: when stdout is a terminal).")
+@click.pass_context
+def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: str,
+            model: str | None, channel: str | None, max_revisions: int | None, dry_run: bool,
+            quote: bool, stream: bool | None) -> None:
+    """Draft a reply to a ticket (--ticket ID) or to an email or plain text on stdin.
+
+    The draft goes to stdout; the reviewer's findings and progress go to stderr.
+    """
+    settings = settings_from(ctx, **{"llm.model": model, "draft.max_revisions": max_revisions,
+                                     "draft.channel": channel})
+    if ticket_id is not None and source not in (None, "-"):
+        raise click.UsageError("give either --ticket or a FILE, not both")
+    ticket = load_ticket(settings, ticket_id, source)
+
+    from drafter.prompting import Prompts
+    from drafter.review.reviewer import Reviewer
+    from drafter.review.signals import context_from_ticket
+    from drafter.styleguide import load_styleguide
+
+    chan = channel or (ticket.channel if ticket.channel in ("email", "chat") else None) \
+        or settings["draft.channel"]
+    guide = load_styleguide([settings["team.styleguide"]])
+    prompts = Prompts(settings["team.prompts"])
+    team = team_of(settings)
+    if dry_run:
+        messages = prompts.reply_messages(guide, team, ticket, chan)
+        if fmt == "json":
+            emit_json({"messages": messages})
+        else:
+            for m in messages:
+                click.echo(f"── {m['role']} ──\n{m['content']}\n")
+        return
+
+    from drafter import pipeline
+    from drafter.llm.endpoint import open_client
+
+    reviewer = Reviewer(guide, select=settings["review.select"], ignore=settings["review.ignore"],
+                        severity=settings["review.severity"])
+    context = context_from_ticket(ticket, channel=chan, body_only=True)
+    live = sys.stdout.isatty() if stream is None else stream
+    live = live and fmt == "text"
+
+    def on_retry(attempt: int, reason: str, wait: float) -> None:
+        diag(f"model call failed ({reason}); retry {attempt} in {wait:.1f} s")
+
+    def on_token(piece: str) -> None:
+        click.echo(piece, nl=False)
+
+    def on_round(r: pipeline.Round, more: bool) -> None:
+        if live:
+            click.echo("")
+        note = f"round {r.index}: {len(r.findings)} finding{'s' if len(r.findings) != 1 else ''}"
+        diag(note + ("; revising" if more else ""))
+
+    with open_client(settings, on_retry=on_retry, on_status=diag) as client:
+        diag(f"drafting with {client.model} at {client.base_url}")
+        result = pipeline.run(
+            ticket, prompts=prompts, guide=guide, client=client, reviewer=reviewer,
+            context=context, team=team, channel=chan,
+            max_revisions=settings["draft.max_revisions"], revise_on=settings["draft.revise_on"],
+            on_token=on_token if live else None, on_round=on_round,
+        )
+
+    if fmt == "json":
+        emit_json({"ticket": ticket.id, "channel": chan, **result.to_dict()})
+    elif fmt == "eml":
+        from drafter.tickets.outgoing import build_reply
+
+        message = build_reply(ticket, result.text, from_address=team["from_address"],
+                              from_name=team["name"], quote=quote)
+        sys.stdout.buffer.write(bytes(message))
+        sys.stdout.flush()
+    else:
+        if live:
+            click.echo(click.style(f"── draft (round {result.kept_round}) ──", dim=True)
+                       if use_color() else f"── draft (round {result.kept_round}) ──")
+        click.echo(result.text, nl=False)
+    _report(result.findings)
+
+
+def _report(findings: list[Any]) -> None:
+    """Write the findings still present in the kept draft to stderr."""
+    color = use_color(sys.stderr)
+    if not findings:
+        diag("review: no findings")
+        return
+    diag(f"review: {len(findings)} finding{'s' if len(findings) != 1 else ''} in the draft")
+    colors = {"error": "red", "warning": "yellow", "info": "blue"}
+    for f in findings:
+        code = click.style(f.code, fg=colors[f.severity], bold=True) if color else f.code
+        line = f"  {f.line}:{f.column}: {code} {f.message}"
+        if f.suggestion:
+            line += f" (suggest: {f.suggestion!r})"
+        diag(line)

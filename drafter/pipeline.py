@@ -1,0 +1,181 @@
+"""Draft -> review -> revise, up to N rounds; keep the best draft and what is still wrong."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from drafter.review.context import ReviewContext
+from drafter.review.finding import SEVERITY_RANK, Finding, at_or_above
+from drafter.tickets.model import Ticket
+
+
+class Completer(Protocol):
+    """What the pipeline needs from a model client."""
+
+    model: str
+
+    def complete(self, messages: Sequence[dict[str, str]],
+                 on_token: Callable[[str], None] | None = None) -> Any: ...
+
+
+class Reviewing(Protocol):
+    """What the pipeline needs from the reviewer."""
+
+    def review(self, text: str, context: ReviewContext | None = None) -> list[Finding]: ...
+
+
+@dataclass
+class Round:
+    """One model call and the reviewer's verdict on its draft."""
+
+    index: int  # 0 is the first draft, 1.. are revisions
+    body: str
+    findings: list[Finding]
+    usage: dict[str, int]
+    latency: float
+    attempts: int
+
+    def score(self) -> tuple[int, ...]:
+        """Sort key: fewer errors, then fewer warnings, then fewer infos is better."""
+        counts = {s: 0 for s in SEVERITY_RANK}
+        for f in self.findings:
+            counts[f.severity] += 1
+        return counts["error"], counts["warning"], counts["info"]
+
+
+@dataclass
+class Result:
+    """The outcome of drafting a reply: the kept draft, what is still wrong, and the cost."""
+
+    text: str  # greeting + body + sign-off, ready for an agent to check
+    body: str
+    findings: list[Finding]
+    model: str
+    rounds: list[Round]
+    kept_round: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """Token usage summed over every round."""
+        total: dict[str, int] = {}
+        for r in self.rounds:
+            for k, v in r.usage.items():
+                total[k] = total.get(k, 0) + v
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as plain JSON-ready data."""
+        return {
+            "draft": self.text,
+            "body": self.body,
+            "findings": [f.to_dict() for f in self.findings],
+            "model": self.model,
+            "usage": self.usage,
+            "revisions": len(self.rounds) - 1,
+            "kept_round": self.kept_round,
+            "rounds": [
+                {"index": r.index, "findings": len(r.findings), "usage": r.usage,
+                 "latency_s": round(r.latency, 4), "attempts": r.attempts}
+                for r in self.rounds
+            ],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+# Models add their own greeting and sign-off despite the prompt; drafter writes those itself.
+_GREETING = re.compile(
+    r"\A\s*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b[^\n]{0,60}"
+    r"|\[?(?:customer|name)[^\n]{0,30})[,!:]?[ \t]*\n", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"^[ \t]*(?:best(?: regards| wishes)?|kind regards|warm regards|regards|sincerely|"
+    r"yours(?: sincerely| truly)?|thanks(?: again)?|thank you|many thanks|cheers|all the best)"
+    r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_SUBJECT = re.compile(r"\A\s*subject:[^\n]*\n", re.IGNORECASE)
+# Small models echo the data delimiters of the reply prompt around their answer.
+_DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message)\b[^>\n]*>[ \t]*$\n?",
+                             re.IGNORECASE | re.MULTILINE)
+
+
+def clean_body(text: str) -> str:
+    """Strip what the model should not have written: a subject, a greeting, a sign-off block."""
+    body = _DELIMITER_LINE.sub("", text).strip()
+    body = _SUBJECT.sub("", body, count=1)
+    body = _GREETING.sub("", body, count=1).strip()
+    # Cut at the last sign-off line if it sits in the closing part of the reply.
+    matches = list(_SIGN_OFF.finditer(body))
+    if matches and matches[-1].start() > len(body) // 2:
+        body = body[: matches[-1].start()].rstrip()
+    return body.strip()
+
+
+def compose(body: str, ticket: Ticket | None, team: Mapping[str, str]) -> str:
+    """Wrap the body in the team's greeting and sign-off (drafter's job, not the model's)."""
+    name = ticket.customer_first_name if ticket is not None else None
+    greeting = team["greeting"].replace("{name}", name) if name else team["greeting_no_name"]
+    parts = [greeting, body, f"{team['sign_off']}\n{team['signature']}".strip()]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def blocking(findings: Sequence[Finding], threshold: str) -> list[Finding]:
+    """Return the findings at or above `threshold`."""
+    return [f for f in findings if at_or_above(f.severity, threshold)]
+
+
+def run(
+    ticket: Ticket,
+    *,
+    prompts: Any,
+    guide: Any,
+    client: Completer,
+    reviewer: Reviewing,
+    context: ReviewContext,
+    team: Mapping[str, str],
+    channel: str,
+    max_revisions: int = 2,
+    revise_on: str = "warning",
+    on_token: Callable[[str], None] | None = None,
+    on_round: Callable[[Round, bool], None] | None = None,
+) -> Result:
+    """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on` remain."""
+    timings = {"prompting": 0.0, "model": 0.0, "review": 0.0}
+    t0 = time.perf_counter()
+    first = prompts.reply_messages(guide, team, ticket, channel)
+    timings["prompting"] += time.perf_counter() - t0
+
+    rounds: list[Round] = []
+    messages = first
+    while True:
+        t0 = time.perf_counter()
+        completion = client.complete(messages, on_token=on_token)
+        timings["model"] += time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        body = clean_body(completion.text)
+        findings = reviewer.review(body, context)
+        timings["review"] += time.perf_counter() - t0
+
+        current = Round(len(rounds), body, findings, completion.usage.to_dict(),
+                        completion.latency, completion.attempts)
+        rounds.append(current)
+        remaining = blocking(findings, revise_on)
+        more = bool(remaining) and len(rounds) <= max_revisions
+        if on_round is not None:
+            on_round(current, more)
+        if not more:
+            break
+        t0 = time.perf_counter()
+        messages = prompts.revise_messages(first, body, remaining)
+        timings["prompting"] += time.perf_counter() - t0
+
+    # A revision replaces the earlier draft only when it is strictly better.
+    kept = min(rounds, key=lambda r: (r.score(), r.index))
+    timings["total"] = sum(timings.values())
+    return Result(
+        text=compose(kept.body, ticket, team), body=kept.body, findings=kept.findings,
+        model=client.model, rounds=rounds, kept_round=kept.index, timings=timings,
+    )
