@@ -1,0 +1,263 @@
+"""Generic check types fed by data (phrase lists, substitutions, thresholds) from the guide.
+
+Most rules are one of these with their phrase lists in `styleguide/*.toml`; each list is
+compiled once, into one regular expression, when a `Reviewer` is built.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from drafter.review.context import ReviewContext
+from drafter.review.registry import Check, Hit
+from drafter.review.text import WORD_RE, Doc
+
+# Words that turn a phrase around when they come just before it ("not a problem",
+# "I can't guarantee"). Grammar, not style, so it lives here rather than in the guide.
+NEGATIONS = frozenset(
+    ["not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "didn't", "isn't",
+     "aren't", "wasn't", "weren't", "without", "nothing", "neither", "nor", "hardly", "barely",
+     "shouldn't", "wouldn't", "couldn't"]
+)
+_CLAUSE_BREAK_RE = re.compile(r"[.!?;:\n,]")
+
+
+class SettingError(Exception):
+    """A rule setting has the wrong type; the reviewer turns it into a ConfigError."""
+
+    def __init__(self, key: str, expected: str, value: Any) -> None:
+        super().__init__(f"`{key}` must be {expected}, got {value!r}")
+        self.key = key
+        self.expected = expected
+        self.value = value
+
+
+def get_list(settings: Mapping[str, Any], key: str) -> list[str]:
+    """Return setting `key` as a list of strings (empty when absent)."""
+    value = settings.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingError(key, "a list of strings", value)
+    return value
+
+
+def get_map(settings: Mapping[str, Any], key: str) -> dict[str, str]:
+    """Return setting `key` as a table of strings (empty when absent)."""
+    value = settings.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise SettingError(key, "a table of strings", value)
+    return dict(value)
+
+
+def get_num(settings: Mapping[str, Any], key: str, default: float) -> float:
+    """Return setting `key` as a number."""
+    value = settings.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingError(key, "a number", value)
+    return value
+
+
+def get_str(settings: Mapping[str, Any], key: str, default: str) -> str:
+    """Return setting `key` as a string."""
+    value = settings.get(key, default)
+    if not isinstance(value, str):
+        raise SettingError(key, "a string", value)
+    return value
+
+
+def phrase_source(phrase: str) -> str:
+    """Turn a literal phrase into a regex: flexible spaces and apostrophes, word edges."""
+    parts: list[str] = []
+    for ch in phrase.strip():
+        if ch.isspace():
+            if not parts or parts[-1] != r"\s+":
+                parts.append(r"\s+")
+        elif ch in "'’":
+            parts.append("['’]")
+        else:
+            parts.append(re.escape(ch))
+    body = "".join(parts)
+    left = r"(?<!\w)" if phrase[:1].isalnum() or phrase[:1] == "_" else ""
+    right = r"(?!\w)" if phrase[-1:].isalnum() or phrase[-1:] == "_" else ""
+    return left + body + right
+
+
+@lru_cache(maxsize=512)
+def _compile(sources: tuple[str, ...], case_sensitive: bool) -> re.Pattern[str] | None:
+    if not sources:
+        return None
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.compile("|".join(f"(?:{s})" for s in sources), flags)
+
+
+def compile_phrases(
+    phrases: Iterable[str] = (), patterns: Iterable[str] = (), case_sensitive: bool = False,
+    key: str = "patterns",
+) -> re.Pattern[str] | None:
+    """Compile literal `phrases` and regex `patterns` into one regex (longest phrase first)."""
+    lits = sorted({p for p in phrases if p.strip()}, key=len, reverse=True)
+    pats = list(patterns)
+    for p in pats:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise SettingError(key, f"valid regular expressions ({exc})", p) from None
+    return _compile(tuple([*map(phrase_source, lits), *pats]), case_sensitive)
+
+
+def negated(prose: str, start: int, window: int = 3) -> bool:
+    """Return whether one of the `window` words before `start` (same clause) negates it."""
+    head = prose[max(0, start - 60):start]
+    breaks = [m.end() for m in _CLAUSE_BREAK_RE.finditer(head)]
+    if breaks:
+        head = head[breaks[-1]:]
+    words = [w.lower().replace("’", "'") for w in WORD_RE.findall(head)][-window:]
+    return any(w in NEGATIONS or w.endswith("n't") for w in words)
+
+
+def region_bounds(doc: Doc, region: str) -> tuple[int, int] | None:
+    """Return the span a check looks at: all, body, opening (first sentences) or closing."""
+    if region == "all":
+        return 0, len(doc.text)
+    if region == "body":
+        return doc.body
+    if region == "opening":
+        return doc.opening(2)
+    if region == "closing":
+        sents = doc.sentences[-2:]
+        return (sents[0][0], sents[-1][1]) if sents else None
+    raise ValueError(region)
+
+
+def view_of(doc: Doc, view: str) -> str:
+    """Return the text view a check reads: prose (default), nocode or text."""
+    return doc.prose if view == "prose" else doc.nocode if view == "nocode" else doc.text
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """Quote matched text for a message, shortened and on one line."""
+    one = " ".join(text.split())
+    return f"“{one}”" if len(one) <= limit else f"“{one[: limit - 1]}…”"
+
+
+def match_case(replacement: str, original: str) -> str:
+    """Give `replacement` the capitalisation of `original` (UPPER, Title or as is)."""
+    if original.isupper() and len(original) > 1:
+        return replacement.upper()
+    if original[:1].isupper() and not replacement[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+def finditer(
+    doc: Doc, regex: re.Pattern[str] | None, view: str = "prose", region: str = "all"
+) -> Iterator[re.Match[str]]:
+    """Yield the matches of `regex` in the chosen view and region of `doc`."""
+    if regex is None:
+        return
+    bounds = region_bounds(doc, region)
+    if bounds is None:
+        return
+    for m in regex.finditer(view_of(doc, view), *bounds):
+        if m.end() > m.start():
+            yield m
+
+
+def existence(
+    settings: Mapping[str, Any],
+    message: str,
+    *,
+    fix: str | None = None,
+    suggestion: str | None = None,
+    view: str = "prose",
+    region: str = "all",
+    skip_negated: bool = False,
+    case_sensitive: bool = False,
+    when: Callable[[Doc, ReviewContext], bool] | None = None,
+) -> Check:
+    """Flag every occurrence of the `phrases` / `patterns` settings ({match} in `message`)."""
+    regex = compile_phrases(
+        get_list(settings, "phrases"), get_list(settings, "patterns"),
+        case_sensitive=bool(settings.get("case_sensitive", case_sensitive)),
+    )
+    message = get_str(settings, "message", message)
+    skip_negated = bool(settings.get("skip_negated", skip_negated))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if regex is None or (when is not None and not when(doc, ctx)):
+            return
+        for m in finditer(doc, regex, view, region):
+            if skip_negated and negated(doc.prose, m.start()):
+                continue
+            yield Hit(m.start(), m.end(), message.format(match=quote(m.group())),
+                      suggestion=suggestion, fix=fix)
+
+    return check
+
+
+def substitution(
+    settings: Mapping[str, Any],
+    message: str,
+    *,
+    key: str = "substitutions",
+    extra: Mapping[str, str] | None = None,
+    fix: str = "Replace with {suggestion}",
+    view: str = "prose",
+    skip_negated: bool = False,
+    first_only: bool = False,
+) -> Check:
+    """Flag each phrase of the `key` table, suggesting its replacement ({match}, {suggestion})."""
+    table = {**(extra or {}), **get_map(settings, key)}
+    lookup = {_norm(k): v for k, v in table.items()}
+    regex = compile_phrases(table)
+    message = get_str(settings, "message", message)
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        seen: set[str] = set()
+        for m in finditer(doc, regex, view):
+            found = m.group()
+            norm = _norm(found)
+            if first_only and norm in seen:
+                continue
+            seen.add(norm)
+            if skip_negated and negated(doc.prose, m.start()):
+                continue
+            plain = lookup.get(norm)
+            if plain is None:
+                continue
+            repl = match_case(plain, found)
+            yield Hit(m.start(), m.end(),
+                      message.format(match=quote(found), suggestion=quote(repl)),
+                      suggestion=repl, fix=fix.format(suggestion=quote(repl)))
+
+    return check
+
+
+def occurrence(
+    settings: Mapping[str, Any],
+    message: str,
+    *,
+    default_max: int,
+    fix: str | None = None,
+    view: str = "prose",
+) -> Check:
+    """Flag the occurrences of `phrases` / `patterns` beyond `max` ({match}, {count}, {max})."""
+    regex = compile_phrases(get_list(settings, "phrases"), get_list(settings, "patterns"))
+    most = int(get_num(settings, "max", default_max))
+    message = get_str(settings, "message", message)
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        matches = list(finditer(doc, regex, view))
+        if len(matches) <= most:
+            return
+        for m in matches[most:]:
+            yield Hit(m.start(), m.end(), message.format(
+                match=quote(m.group()), count=len(matches), max=most), fix=fix)
+
+    return check
+
+
+def _norm(phrase: str) -> str:
+    return " ".join(phrase.lower().replace("’", "'").split())

@@ -1,0 +1,150 @@
+"""The rule registry: every rule's identity, doc, default settings and check builder."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from drafter.review.context import ReviewContext
+
+if TYPE_CHECKING:
+    from drafter.review.text import Doc
+
+FAMILIES: dict[str, str] = {
+    "EMP": "empathy",
+    "DIR": "directness",
+    "PLN": "plain words",
+    "CHO": "choices",
+    "OWN": "ownership",
+    "TON": "tone",
+    "PER": "personalization",
+    "HYG": "hygiene",
+    "SAF": "safety",
+}
+_FAMILY_MODULES = (
+    "hygiene", "tone", "empathy", "directness", "plain", "choices", "ownership",
+    "personal", "safety",
+)
+CODE_RE = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a check found: a span, the message, and optionally a replacement and a fix title."""
+
+    start: int
+    end: int
+    message: str
+    suggestion: str | None = None
+    fix: str | None = None
+
+
+Check = Callable[["Doc", ReviewContext], Iterable[Hit]]
+Builder = Callable[[Mapping[str, Any]], Check]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the catalogue."""
+
+    code: str
+    name: str
+    severity: str
+    principle: str  # the id of the principle (style-guide file) the rule enforces
+    summary: str  # one line
+    what: str  # doc: what it checks
+    why: str  # doc: why it matters
+    example: str  # doc: a text the rule flags
+    instead: str  # doc: a text it does not flag
+    build: Builder
+    fix: str | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    example_context: Mapping[str, Any] = field(default_factory=dict)
+    example_settings: Mapping[str, Any] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()  # context signals without which the rule stays silent
+    custom: bool = False  # defined by a team's style guide, not shipped code
+
+    @property
+    def family(self) -> str:
+        """The family prefix (the letters of the code)."""
+        return self.code.rstrip("0123456789")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the rule's catalogue entry as plain data."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "principle": self.principle,
+            "summary": self.summary,
+            "fix": self.fix,
+            "needs": list(self.needs),
+            "custom": self.custom,
+            "doc": {
+                "what": self.what,
+                "why": self.why,
+                "example": self.example,
+                "instead": self.instead,
+            },
+            "example_context": dict(self.example_context),
+            "example_settings": dict(self.example_settings),
+            "defaults": dict(self.defaults),
+        }
+
+
+RULES: dict[str, Rule] = {}
+_loaded = False
+
+
+def register(rule: Rule) -> Rule:
+    """Add `rule` to the shipped catalogue."""
+    if not CODE_RE.match(rule.code):
+        raise ValueError(f"bad rule code {rule.code!r}")
+    if rule.code in RULES:
+        raise ValueError(f"rule code {rule.code} registered twice")
+    RULES[rule.code] = rule
+    return rule
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: str,
+    principle: str,
+    summary: str,
+    *,
+    what: str,
+    why: str,
+    example: str,
+    instead: str,
+    fix: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    example_context: Mapping[str, Any] | None = None,
+    example_settings: Mapping[str, Any] | None = None,
+    needs: tuple[str, ...] = (),
+) -> Callable[[Builder], Builder]:
+    """Decorate a check builder `settings -> check` and register it as a rule."""
+
+    def deco(build: Builder) -> Builder:
+        register(Rule(
+            code=code, name=name, severity=severity, principle=principle, summary=summary,
+            what=what, why=why, example=example, instead=instead, build=build, fix=fix,
+            defaults=dict(defaults or {}), example_context=dict(example_context or {}),
+            example_settings=dict(example_settings or {}), needs=needs,
+        ))
+        return build
+
+    return deco
+
+
+def load_builtin() -> dict[str, Rule]:
+    """Import every family module (once) and return the shipped rules by code."""
+    global _loaded
+    if not _loaded:
+        for mod in _FAMILY_MODULES:
+            importlib.import_module(f"drafter.review.rules.{mod}")
+        _loaded = True
+    return RULES

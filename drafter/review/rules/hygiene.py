@@ -1,0 +1,415 @@
+"""Hygiene (HYG): a finished message: no placeholders, broken templates, internal notes, and
+the greeting, sign-off and length the channel needs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drafter.review import checks
+from drafter.review.checks import SettingError, get_list, quote
+from drafter.review.context import ReviewContext
+from drafter.review.registry import Check, Hit, rule
+from drafter.review.text import Doc, first_name
+from drafter.styleguide import StyleGuide
+
+P = "hygiene"
+WHY = "The guide's principle “Send a finished message”: the customer sees exactly what is sent."
+
+# Placeholder styles. Each has one group: the placeholder's name (or expression).
+_JINJA = re.compile(r"\{\{-?\s*([^{}\n]{0,120}?)\s*-?\}\}")
+_BRACE = re.compile(r"(?<![{$%\\])\{(?![{%#])\s*([A-Za-z_][\w .-]{0,40}?)\s*\}(?!\})")
+_BRACKET = re.compile(r"\[\s*([^\[\]\n]{1,40}?)\s*\](?![(\[:])")
+_ANGLE = re.compile(r"<\s*([A-Za-z_][\w .-]{0,40}?)\s*>")
+_XXX = re.compile(r"(?<![\w-])[Xx]{3,}(?![\w-])")
+_PERCENT = re.compile(r"(?<!\w)%([A-Z][A-Z0-9_]{1,40})%(?!\w)")
+_DUNDER = re.compile(r"(?<!\w)__([A-Z][A-Z0-9_]{1,40})__(?!\w)")
+_TBD = re.compile(r"(?<!\w)(TBD|TBC)(?!\w)")
+_HTML_TAGS = frozenset(
+    ["a", "b", "i", "u", "p", "br", "hr", "em", "li", "ol", "ul", "tr", "td", "th", "div",
+     "span", "table", "strong", "small", "big", "code", "pre", "img", "html", "head", "body",
+     "title", "style", "script", "font", "center", "sub", "sup", "h1", "h2", "h3", "h4", "h5",
+     "h6"]
+)
+_DEFAULT_WORDS = ("name", "insert", "customer", "number", "date", "address")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A placeholder found in a text."""
+
+    start: int
+    end: int
+    style: str  # jinja | brace | bracket | angle | xxx | percent | dunder | tbd
+    name: str
+
+
+def _is_caps(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+class PlaceholderFinder:
+    """Finds placeholders; bracket and angle styles count when ALL CAPS or naming a field."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words_re = checks.compile_phrases(words) if words else None
+
+    def _named(self, inner: str) -> bool:
+        return (_is_caps(inner) or (self.words_re is not None and bool(self.words_re.search(inner)))
+                or bool(re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+", inner)))
+
+    def find(self, text: str) -> list[Placeholder]:
+        """Return the placeholders in `text` (code spans already blanked)."""
+        out: list[Placeholder] = []
+        if "{" in text:
+            out += [Placeholder(*m.span(), "jinja", m.group(1)) for m in _JINJA.finditer(text)]
+            out += [Placeholder(*m.span(), "brace", m.group(1)) for m in _BRACE.finditer(text)]
+        if "[" in text:
+            for m in _BRACKET.finditer(text):
+                inner = m.group(1)
+                if not inner[:1].isdigit() and self._named(inner):
+                    out.append(Placeholder(*m.span(), "bracket", inner))
+        if "<" in text:
+            for m in _ANGLE.finditer(text):
+                inner = m.group(1)
+                if inner.lower() not in _HTML_TAGS and "@" not in inner and self._named(inner):
+                    out.append(Placeholder(*m.span(), "angle", inner))
+        for style, regex in (("xxx", _XXX), ("percent", _PERCENT), ("dunder", _DUNDER),
+                             ("tbd", _TBD)):
+            out += [Placeholder(*m.span(), style, m.group(m.lastindex or 0))
+                    for m in regex.finditer(text)]
+        out.sort(key=lambda p: (p.start, -p.end))
+        # Drop placeholders nested inside another (a [NAME] inside {{ ... }}).
+        kept: list[Placeholder] = []
+        for p in out:
+            if kept and p.start < kept[-1].end:
+                continue
+            kept.append(p)
+        return kept
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Return only the spans (for masking)."""
+        return [(p.start, p.end) for p in self.find(text)]
+
+
+@dataclass(frozen=True)
+class Prepass:
+    """What every `Doc` needs from the hygiene settings: placeholders, greeting, sign-off."""
+
+    find_placeholders: Callable[[str], list[tuple[int, int]]]
+    greeting_re: re.Pattern[str] | None
+    sign_off_re: re.Pattern[str] | None
+
+
+def _settings(guide: StyleGuide, code: str) -> Mapping[str, Any]:
+    found = guide.rule_settings(code)
+    return found[0] if found else {}
+
+
+def greeting_regex(phrases: list[str]) -> re.Pattern[str] | None:
+    """A regex matching a line that opens with one of the greeting `phrases`."""
+    if not phrases:
+        return None
+    return re.compile(r"(?:" + "|".join(map(checks.phrase_source, phrases)) + r")", re.I)
+
+
+def sign_off_regex(phrases: list[str]) -> re.Pattern[str] | None:
+    """A regex matching a whole sign-off line ("Best regards," / "Thanks, Sam")."""
+    if not phrases:
+        return None
+    alts = "|".join(map(checks.phrase_source, sorted(phrases, key=len, reverse=True)))
+    return re.compile(r"(?:" + alts + r")(?:\s*[,.!\-–—]+\s*[\w .'’-]{0,30}|\s*)", re.I)
+
+
+def prepass(guide: StyleGuide) -> Prepass:
+    """Build the pre-pass from the guide's HYG001/HYG004/HYG005 settings."""
+    try:
+        words = get_list(_settings(guide, "HYG001"), "field_words") or list(_DEFAULT_WORDS)
+        greetings = get_list(_settings(guide, "HYG004"), "greetings")
+        sign_offs = get_list(_settings(guide, "HYG005"), "sign_offs")
+    except SettingError:
+        words, greetings, sign_offs = list(_DEFAULT_WORDS), [], []  # reported by the rule itself
+    finder = PlaceholderFinder(words)
+    return Prepass(finder.spans, greeting_regex(greetings), sign_off_regex(sign_offs))
+
+
+def _norm_name(name: str) -> str:
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
+
+
+def placeholder_name(p: Placeholder) -> str | None:
+    """The variable a placeholder names (None for a Jinja literal such as {{ "x" }})."""
+    if p.style == "jinja":
+        m = re.match(r"\s*([A-Za-z_][\w.]*)", p.name)
+        return m.group(1) if m else None
+    return p.name.strip()
+
+
+def declared(name: str, variables: frozenset[str]) -> bool:
+    """Return whether the placeholder `name` is one of the declared `variables`."""
+    if name in variables or name.split(".")[0] in variables:
+        return True
+    norm = _norm_name(name)
+    return any(_norm_name(v) == norm or v.startswith(name + ".") for v in variables)
+
+
+@rule(
+    "HYG001", "unfilled-placeholder", "error", P,
+    "Placeholders such as [Customer Name], {{ name }} or XXX left in the text.",
+    what="Finds placeholders left unfilled: {{ name }}, {Order Number}, [Customer Name], <NAME>, "
+         "XXX, %NAME%, __NAME__, TBD. In a canned-response template a placeholder is fine when it "
+         "is one of the template's declared variables; an unknown one (often a misspelling) is "
+         "flagged with the nearest declared variable as the suggestion.",
+    why=WHY + " A placeholder in a sent reply looks careless and can expose template names.",
+    example="Hi [Customer Name], your order {Order Number} has shipped.",
+    instead="Hi Jane, your order 48213 has shipped.",
+    fix="Fill in the placeholder before sending",
+    defaults={"field_words": list(_DEFAULT_WORDS)},
+)
+def _hyg001(settings: Mapping[str, Any]) -> Check:
+    finder = PlaceholderFinder(get_list(settings, "field_words"))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        for p in finder.find(doc.nocode):
+            found = doc.text[p.start:p.end]
+            if ctx.is_template and p.style == "jinja":
+                name = placeholder_name(p)
+                if name is None or not ctx.variables or declared(name, ctx.variables):
+                    continue
+                near = difflib.get_close_matches(name, sorted(ctx.variables), n=1, cutoff=0.6)
+                if near:
+                    m = re.search(re.escape(name), found)
+                    assert m is not None
+                    repl = found[:m.start()] + near[0] + found[m.end():]
+                    yield Hit(p.start, p.end, f"{quote(found)} uses `{name}`, which the template "
+                              f"does not declare; did you mean `{near[0]}`?",
+                              suggestion=repl, fix=f"Use `{near[0]}`")
+                else:
+                    yield Hit(p.start, p.end, f"{quote(found)} uses `{name}`, which the template "
+                              f"does not declare (declared: {', '.join(sorted(ctx.variables))})",
+                              fix="Use a declared variable")
+                continue
+            if ctx.is_template and declared(p.name, ctx.variables):
+                continue
+            yield Hit(p.start, p.end, f"Unfilled placeholder {quote(found)}")
+
+    return check
+
+
+_TAG_RE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+_BLOCK_TAGS = frozenset(
+    ["if", "for", "block", "macro", "call", "filter", "with", "raw", "autoescape", "trans", "set"]
+)
+_MIDDLE = {"else": ("if", "for"), "elif": ("if",), "pluralize": ("trans",)}
+
+
+def template_errors(text: str) -> Iterator[Hit]:
+    """Yield the syntax errors of a Jinja-style template: unbalanced delimiters and blocks."""
+    if not any(d in text for d in ("{{", "}}", "{%", "%}", "{#", "#}")):
+        return
+    closer = {"{{": "}}", "{%": "%}", "{#": "#}"}
+    stack: list[tuple[str, int, int]] = []  # open block tags: (name, start, end)
+    pos = 0
+    in_raw = False
+    for m in _TAG_RE.finditer(text):
+        if m.start() < pos:
+            continue
+        tok = m.group()
+        if tok in closer:
+            want = closer[tok]
+            end = text.find(want, m.end())
+            nxt = _TAG_RE.search(text, m.end())
+            if end == -1 or (nxt is not None and nxt.start() < end and nxt.group() in closer):
+                if not in_raw:
+                    yield Hit(m.start(), m.end(), f"“{tok}” is never closed with “{want}”",
+                              fix=f"Close it with “{want}”")
+                pos = m.end()
+                continue
+            pos = end + 2
+            if tok != "{%":
+                continue
+            inner = text[m.end():end].strip().strip("-+").strip()
+            word = inner.split()[0] if inner.split() else ""
+            if in_raw and word != "endraw":
+                continue
+            if word in _BLOCK_TAGS and not (word == "set" and "=" in inner):
+                stack.append((word, m.start(), end + 2))
+                in_raw = word == "raw"
+            elif word.startswith("end") and word[3:] in _BLOCK_TAGS:
+                want_tag = word[3:]
+                if stack and stack[-1][0] == want_tag:
+                    stack.pop()
+                    in_raw = False
+                elif stack:
+                    yield Hit(m.start(), end + 2, f"“{{% {word} %}}” closes “{stack[-1][0]}”, "
+                              f"opened earlier; expected “{{% end{stack[-1][0]} %}}”",
+                              suggestion=f"{{% end{stack[-1][0]} %}}",
+                              fix=f"Close “{stack[-1][0]}” first")
+                    stack.pop()
+                else:
+                    yield Hit(m.start(), end + 2, f"“{{% {word} %}}” has no opening "
+                              f"“{{% {want_tag} %}}”", fix="Remove it or add the opening tag")
+            elif word in _MIDDLE and not (stack and stack[-1][0] in _MIDDLE[word]):
+                yield Hit(m.start(), end + 2, f"“{{% {word} %}}” outside "
+                          f"“{{% {_MIDDLE[word][0]} %}}”", fix="Move it inside the block")
+        elif not in_raw:
+            yield Hit(m.start(), m.end(), f"“{tok}” closes nothing", fix="Remove it or add the "
+                      "opening delimiter")
+            pos = m.end()
+    for name, s, e in stack:
+        yield Hit(s, e, f"“{{% {name} %}}” is never closed with “{{% end{name} %}}”",
+                  fix=f"Add “{{% end{name} %}}”")
+
+
+@rule(
+    "HYG002", "template-syntax", "error", P,
+    "Broken template syntax: unbalanced {{ }} / {% %}, unclosed or mismatched blocks.",
+    what="Checks Jinja-style template syntax without running the template: every “{{”, “{%” and "
+         "“{#” is closed, no stray closer, and every block tag (if, for, with, ...) is closed by "
+         "its own end tag in the right order.",
+    why=WHY + " A broken canned response fails to render, or sends raw braces to the customer.",
+    example="Hi {{ first_name },\n{% if order %}Your order has shipped.",
+    instead="Hi {{ first_name }},\n{% if order %}Your order has shipped.{% endif %}",
+    fix="Fix the template syntax",
+)
+def _hyg002(settings: Mapping[str, Any]) -> Check:
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        yield from template_errors(doc.nocode)
+
+    return check
+
+
+@rule(
+    "HYG003", "internal-note", "error", P,
+    "Internal notes left in the text (TODO, FIXME, internal only, note to self).",
+    what="Finds notes meant for colleagues, not the customer: TODO, FIXME, “internal only”, "
+         "“note to self”, “do not send” and the other phrases of the `phrases` / `patterns` "
+         "settings.",
+    why=WHY + " An internal note that reaches a customer leaks how the team talks about them.",
+    example="Your refund is on its way. TODO: check with billing.",
+    instead="Your refund is on its way and should reach your card by Friday.",
+    fix="Remove the internal note",
+)
+def _hyg003(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Internal note left in the text: {match}", view="nocode",
+                            fix="Remove the internal note")
+
+
+def _first_line(text: str) -> tuple[int, int] | None:
+    m = re.search(r"\S", text)
+    if not m:
+        return None
+    end = text.find("\n", m.start())
+    return m.start(), len(text) if end == -1 else end
+
+
+def _last_line(text: str) -> tuple[int, int] | None:
+    stripped = text.rstrip()
+    if not stripped:
+        return None
+    start = stripped.rfind("\n") + 1
+    while start < len(stripped) and stripped[start] in " \t":
+        start += 1
+    return start, len(stripped)
+
+
+@rule(
+    "HYG004", "missing-greeting", "warning", P,
+    "An email reply without a greeting.",
+    what="In an email (channel “email”) the reply opens with a greeting line from the `greetings` "
+         "setting (“Hi”, “Hello”, “Dear”, ...). Silent for chat, for an unknown channel, and for a "
+         "body-only draft (drafter adds the greeting itself).",
+    why=WHY + " An email that starts mid-thought reads as curt or automated.",
+    example="Your order has shipped and arrives on Friday.\n\nBest regards,\nSam",
+    instead="Hi Jane,\n\nYour order has shipped and arrives on Friday.\n\nBest regards,\nSam",
+    fix="Add a greeting",
+    example_context={"channel": "email"},
+    needs=("channel",),
+)
+def _hyg004(settings: Mapping[str, Any]) -> Check:
+    template = checks.get_str(settings, "greeting", "Hi {name},")
+    no_name = checks.get_str(settings, "greeting_no_name", "Hello,")
+    get_list(settings, "greetings")
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if ctx.channel != "email" or ctx.body_only or doc._greeting_re is None:
+            return
+        if doc.greeting is not None:
+            return
+        span = _first_line(doc.text)
+        if span is None:
+            return
+        name = first_name(ctx.customer_name)
+        greeting = template.replace("{name}", name) if name else no_name
+        yield Hit(*span, "The email has no greeting", suggestion=f"{greeting}\n\n"
+                  + doc.text[span[0]:span[1]], fix=f"Open with “{greeting}”")
+
+    return check
+
+
+@rule(
+    "HYG005", "missing-sign-off", "warning", P,
+    "An email reply without a sign-off.",
+    what="In an email (channel “email”) the reply closes with a sign-off from the `sign_offs` "
+         "setting (“Best regards”, “Kind regards”, “Thanks”, ...) among its last lines. Silent for "
+         "chat, for an unknown channel, and for a body-only draft.",
+    why=WHY + " A reply that stops without a sign-off looks unfinished.",
+    example="Hi Jane,\n\nYour order has shipped and arrives on Friday.",
+    instead="Hi Jane,\n\nYour order has shipped and arrives on Friday.\n\nBest regards,\nSam",
+    fix="Add a sign-off",
+    example_context={"channel": "email"},
+    needs=("channel",),
+)
+def _hyg005(settings: Mapping[str, Any]) -> Check:
+    sign_off = checks.get_str(settings, "sign_off", "Best regards,")
+    get_list(settings, "sign_offs")
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if ctx.channel != "email" or ctx.body_only or doc._sign_off_re is None:
+            return
+        if doc.sign_off is not None:
+            return
+        span = _last_line(doc.text)
+        if span is None:
+            return
+        yield Hit(*span, "The email has no sign-off",
+                  suggestion=doc.text[span[0]:span[1]] + f"\n\n{sign_off}",
+                  fix=f"Close with “{sign_off}”")
+
+    return check
+
+
+@rule(
+    "HYG006", "channel-length", "warning", P,
+    "A message longer than its channel allows (a chat message over the limit).",
+    what="Compares the length of the text with the `max_chars` limit of its channel (for "
+         "example chat = 600). The finding covers the part beyond the limit. Silent when the "
+         "channel is unknown or has no limit.",
+    why=WHY + " Long chat messages get cut off or skimmed; a chat reply is read on a phone.",
+    example="Here is everything about your order. " * 20,
+    instead="Your order shipped today; it arrives on Friday.",
+    fix="Shorten it, or split it into several messages",
+    defaults={"max_chars": {"chat": 600}},
+    example_context={"channel": "chat"},
+    needs=("channel",),
+)
+def _hyg006(settings: Mapping[str, Any]) -> Check:
+    limits = settings.get("max_chars", {})
+    if not isinstance(limits, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits.values()
+    ):
+        raise SettingError("max_chars", "a table of channel = positive whole number", limits)
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        limit = limits.get(ctx.channel or "")
+        text = doc.text.rstrip()
+        if not limit or len(text) <= limit:
+            return
+        yield Hit(limit, len(text), f"The {ctx.channel} message is {len(text):,} characters; "
+                  f"the {ctx.channel} limit is {limit:,}")
+
+    return check

@@ -1,0 +1,150 @@
+"""Tone (TON): positive and professional: no condescension, negative framing, shouting,
+profanity or slang."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from drafter.review import checks
+from drafter.review.checks import get_list, get_map, get_num, quote
+from drafter.review.context import ReviewContext
+from drafter.review.registry import Check, Hit, rule
+from drafter.review.text import Doc
+
+P = "tone"
+WHY = "The guide's principle “Stay positive and professional”."
+
+
+@rule(
+    "TON001", "condescending", "warning", P,
+    "Condescending phrases (“obviously”, “as I already said”, “per my last email”).",
+    what="Finds phrases that talk down to the customer or reproach them for asking again: "
+         "“obviously”, “as I already said”, “per my last email”, “as previously stated”, and the "
+         "rest of the `phrases` / `patterns` settings.",
+    why=WHY + " A customer who feels talked down to stops reading and escalates.",
+    example="As I already said, the refund obviously takes five days.",
+    instead="The refund takes five days to reach your card.",
+    fix="Remove the phrase and state the information plainly",
+)
+def _ton001(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Condescending: {match}",
+                            fix="Remove it and state the information plainly", skip_negated=True)
+
+
+# "we can't X until Y" -> "we can X as soon as Y"
+_CANT_UNTIL = re.compile(
+    r"\b(?P<who>we|I|you)(?P<neg>\s+(?:can['’]?t|cannot|can\s+not|won['’]t\s+be\s+able\s+to|"
+    r"are\s+unable\s+to|am\s+unable\s+to|are\s+not\s+able\s+to|am\s+not\s+able\s+to))\s+"
+    r"(?P<what>[^.!?\n]{1,80}?)\s+until\s+(?P<cond>[^.!?\n]{1,80})",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    "TON002", "negative-framing", "info", P,
+    "Negative framing where a positive one exists (“we can't X until Y”).",
+    what="Finds sentences that say what cannot happen when the same fact can be said as what can: "
+         "“we can't ship until payment clears” becomes “we can ship as soon as payment clears”. "
+         "Also the substitutions of the `substitutions` setting (“don't forget” -> “remember”).",
+    why=WHY + " Saying what you can do keeps the customer moving forward instead of stuck on "
+        "the refusal.",
+    example="We can't ship your order until the payment clears.",
+    instead="We can ship your order as soon as the payment clears.",
+    fix="Say what can happen, and when",
+)
+def _ton002(settings: Mapping[str, Any]) -> Check:
+    subs = checks.substitution(settings, "Negative framing: {match}; say {suggestion}")
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        for m in _CANT_UNTIL.finditer(doc.prose):
+            who = m.group("who")
+            can = "can" if m.group("neg").strip().lower().startswith("can") else "will be able to"
+            repl = f"{who} {can} {m.group('what')} as soon as {m.group('cond')}"
+            yield Hit(m.start(), m.end(), f"Negative framing: {quote(m.group())}",
+                      suggestion=repl, fix="Say what can happen: “… as soon as …”")
+        yield from subs(doc, ctx)
+
+    return check
+
+
+_CAPS_WORD = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’]*[A-Z](?![\w'’-])")
+_BANGS = re.compile(r"(?:!\s*){2,}|\?+!+[!?]*|!+\?+[!?]*")
+
+
+@rule(
+    "TON003", "shouting", "warning", P,
+    "Shouting: words in capital letters, or “!!!” / “?!”.",
+    what="Finds runs of words in capital letters (two or more words with `min_letters` letters "
+         "in all), single emphasis words in capitals from `emphasis_words` (NOT, NEVER, ...), "
+         "and repeated exclamation or question marks. Acronyms in `acronyms` are not shouting.",
+    why=WHY + " Capitals and stacked exclamation marks read as shouting or panic.",
+    example="Please DO NOT RESTART the router!!!",
+    instead="Please leave the router on while the update runs.",
+    fix="Use normal case and one full stop",
+    defaults={"min_letters": 6},
+)
+def _ton003(settings: Mapping[str, Any]) -> Check:
+    emphasis = {w.upper() for w in get_list(settings, "emphasis_words")}
+    acronyms = {w.upper() for w in get_list(settings, "acronyms")}
+    min_letters = int(get_num(settings, "min_letters", 6))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        prose = doc.prose
+        run: list[re.Match[str]] = []
+
+        def flush() -> Iterator[Hit]:
+            words = [m for m in run if m.group() not in acronyms]
+            letters = sum(len(m.group()) for m in words)
+            if (len(words) >= 2 and letters >= min_letters) or (
+                len(words) == 1 and words[0].group().replace("’", "'") in emphasis
+            ):
+                s, e = words[0].start(), words[-1].end()
+                found = doc.text[s:e]
+                yield Hit(s, e, f"Shouting: {quote(found)} in capital letters",
+                          suggestion=found.lower() if len(words) > 1 else None,
+                          fix="Write it in normal case")
+
+        for m in _CAPS_WORD.finditer(prose):
+            if run and not re.fullmatch(r"[ \t,]+", prose[run[-1].end():m.start()]):
+                yield from flush()
+                run = []
+            run.append(m)
+        if run:
+            yield from flush()
+        for m in _BANGS.finditer(prose):
+            found = m.group().rstrip()
+            yield Hit(m.start(), m.start() + len(found), f"Shouting: {quote(found)}",
+                      suggestion="?" if "?" in found else ".", fix="Use one punctuation mark")
+
+    return check
+
+
+@rule(
+    "TON004", "profanity", "error", P,
+    "Profanity and crude words.",
+    what="Finds the swear words and crude expressions of the `phrases` / `patterns` settings, as "
+         "whole words only (“ass” is not found in “pass” or “class”).",
+    why=WHY + " Profanity is never professional, whoever started it.",
+    example="Sorry, the courier made a damn mess of your parcel.",
+    instead="Sorry, the courier damaged your parcel.",
+    fix="Remove the word",
+)
+def _ton004(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Profanity: {match}", fix="Remove the word")
+
+
+@rule(
+    "TON005", "slang", "info", P,
+    "Slang and chat abbreviations (“gonna”, “pls”, “thx”).",
+    what="Finds the slang and text-speak of the `substitutions` setting and suggests the standard "
+         "word (“gonna” -> “going to”, “pls” -> “please”).",
+    why=WHY + " Text-speak reads as careless in a reply to a customer.",
+    example="We're gonna send a new one, pls check your inbox.",
+    instead="We're going to send a new one; please check your inbox.",
+    fix="Use the standard word",
+)
+def _ton005(settings: Mapping[str, Any]) -> Check:
+    get_map(settings, "substitutions")
+    return checks.substitution(settings, "Slang: {match}; write {suggestion}")

@@ -1,0 +1,329 @@
+"""The shared pre-pass: one `Doc` per reviewed text, with ignorable regions masked out.
+
+Every rule reads the text through a `Doc`, which finds once the regions no prose rule should
+look into (URLs, email addresses, code spans, quoted lines, text in quotation marks, the
+customer's name, placeholders) and offers views of the text with those regions blanked.
+Blanking keeps every offset, so a match in a view is a span in the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from drafter.review.context import ReviewContext
+
+# Regions that no prose rule looks into.
+URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+")
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.S)
+CODE_RE = re.compile(r"`[^`\n]+`")
+QUOTED_LINE_RE = re.compile(r"(?m)^[ \t]*>.*$")
+# Text in double quotation marks: the customer's words, a UI label, a quoted message.
+DQUOTE_RE = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»|„[^“”\n]{1,300}[“”]")
+_TRAILING_PUNCT = ".,;:!?)]}'\""
+
+WORD_RE = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
+# Sentence ends: terminal punctuation (and closing quotes/brackets) then space; a blank line;
+# a line break before a list item or after a line that ends without running on.
+_SENT_END_RE = re.compile(
+    r"[.!?…]+[\"'”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)])[ \t])|:(?=[ \t]*\n)"
+)
+_ABBREV = frozenset(
+    ["e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no", "approx", "inc", "ltd",
+     "co", "jr", "sr", "prof", "dept", "fig"]
+)
+_PARA_RE = re.compile(r"\n[ \t]*\n")
+
+
+def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Return `text` with every span blanked by spaces (newlines kept), offsets unchanged."""
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in URL_RE.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in _TRAILING_PUNCT:
+            # A closing bracket that belongs to the URL (wiki links) stays.
+            if text[end - 1] == ")" and text.count("(", m.start(), end) >= text.count(
+                ")", m.start(), end
+            ):
+                break
+            end -= 1
+        spans.append((m.start(), end))
+    return spans
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of the text: [start, end)."""
+
+    start: int
+    end: int
+
+
+class Doc:
+    """One reviewed text with its pre-computed views, sentences and paragraphs (computed lazily)."""
+
+    def __init__(
+        self,
+        text: str,
+        context: ReviewContext,
+        find_placeholders: Callable[[str], list[tuple[int, int]]] | None = None,
+        greeting_re: re.Pattern[str] | None = None,
+        sign_off_re: re.Pattern[str] | None = None,
+    ) -> None:
+        self.text = text
+        self.context = context
+        self._find_placeholders = find_placeholders
+        self._greeting_re = greeting_re
+        self._sign_off_re = sign_off_re
+
+    # -- positions ------------------------------------------------------------------------
+    @cached_property
+    def line_starts(self) -> list[int]:
+        """Offsets where each line begins."""
+        starts = [0]
+        find = self.text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        return starts
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of `offset`."""
+        idx = bisect_right(self.line_starts, offset) - 1
+        return idx + 1, offset - self.line_starts[idx] + 1
+
+    # -- ignorable regions ----------------------------------------------------------------
+    @cached_property
+    def urls(self) -> list[tuple[int, int]]:
+        """Spans of URLs."""
+        if "://" not in self.text and "www." not in self.text.lower():
+            return []
+        return _url_spans(self.text)
+
+    @cached_property
+    def code_spans(self) -> list[tuple[int, int]]:
+        """Spans of code: fenced blocks and `backtick` spans."""
+        if "`" not in self.text:
+            return []
+        spans = [m.span() for m in FENCE_RE.finditer(self.text)]
+        rest = mask(self.text, spans) if spans else self.text
+        spans += [m.span() for m in CODE_RE.finditer(rest)]
+        return spans
+
+    @cached_property
+    def emails(self) -> list[tuple[int, int]]:
+        """Spans of email addresses."""
+        if "@" not in self.text:
+            return []
+        return [m.span() for m in EMAIL_RE.finditer(self.text)]
+
+    @cached_property
+    def quoted_lines(self) -> list[tuple[int, int]]:
+        """Spans of lines quoting an earlier message (starting with ">")."""
+        if ">" not in self.text:
+            return []
+        return [m.span() for m in QUOTED_LINE_RE.finditer(self.text)]
+
+    @cached_property
+    def quotations(self) -> list[tuple[int, int]]:
+        """Spans of text inside double quotation marks."""
+        t = self.text
+        if '"' not in t and "“" not in t and "«" not in t and "„" not in t:
+            return []
+        return [m.span() for m in DQUOTE_RE.finditer(self.nocode)]
+
+    @cached_property
+    def name_spans(self) -> list[tuple[int, int]]:
+        """Spans of the customer's name, so that names never read as words."""
+        tokens = name_tokens(self.context.customer_name)
+        if not tokens:
+            return []
+        pattern = re.compile(
+            r"(?<![\w])(?:" + "|".join(re.escape(t) for t in tokens) + r")(?![\w])"
+        )
+        return [m.span() for m in pattern.finditer(self.text)]
+
+    @cached_property
+    def placeholders(self) -> list[tuple[int, int]]:
+        """Spans of placeholders, as found by the hygiene rules' patterns."""
+        return self._find_placeholders(self.nocode) if self._find_placeholders else []
+
+    @cached_property
+    def nocode(self) -> str:
+        """The text with code spans blanked (for placeholder and template checks)."""
+        return mask(self.text, self.code_spans) if self.code_spans else self.text
+
+    @cached_property
+    def prose_regions(self) -> list[tuple[int, int]]:
+        """Every region the prose rules skip."""
+        return [
+            *self.urls, *self.emails, *self.code_spans, *self.quoted_lines, *self.quotations,
+            *self.name_spans, *self.placeholders,
+        ]
+
+    @cached_property
+    def prose(self) -> str:
+        """The text with every ignorable region blanked: what prose rules read."""
+        regions = self.prose_regions
+        return mask(self.text, regions) if regions else self.text
+
+    def in_prose(self, start: int, end: int) -> bool:
+        """Return whether [start, end) lies outside every ignorable region."""
+        return all(e <= start or s >= end for s, e in self.prose_regions)
+
+    # -- structure ------------------------------------------------------------------------
+    @cached_property
+    def greeting(self) -> tuple[int, int] | None:
+        """The greeting line's span, if the text opens with one."""
+        if self._greeting_re is None:
+            return None
+        m = re.match(r"\s*", self.text)
+        first = m.end() if m else 0
+        line_end = self.text.find("\n", first)
+        line_end = len(self.text) if line_end == -1 else line_end
+        line = self.text[first:line_end]
+        g = self._greeting_re.match(line)
+        if not g:
+            return None
+        # A greeting is a short line of its own, or a short opening clause ending in a comma.
+        comma = line.find(",", g.end() - 1)
+        if len(line) <= 60:
+            return first, line_end
+        if 0 <= comma <= 40:
+            return first, first + comma + 1
+        return None
+
+    @cached_property
+    def sign_off(self) -> tuple[int, int] | None:
+        """The span from the sign-off line to the end, if the text closes with one."""
+        if self._sign_off_re is None:
+            return None
+        starts = self.line_starts
+        # The sign-off is among the last few non-empty lines.
+        seen = 0
+        for idx in range(len(starts) - 1, -1, -1):
+            s = starts[idx]
+            e = starts[idx + 1] - 1 if idx + 1 < len(starts) else len(self.text)
+            line = self.text[s:e].strip()
+            if not line:
+                continue
+            seen += 1
+            if seen > 5:
+                break
+            if len(line) <= 40 and self._sign_off_re.fullmatch(line):
+                return s + (len(self.text[s:e]) - len(self.text[s:e].lstrip())), len(self.text)
+        return None
+
+    @cached_property
+    def body(self) -> tuple[int, int]:
+        """The span of the body: the text without its greeting and sign-off."""
+        start = self.greeting[1] if self.greeting else 0
+        end = self.sign_off[0] if self.sign_off else len(self.text)
+        return (start, max(start, end))
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans of the body (over the prose view), trimmed of outer whitespace."""
+        prose = self.prose
+        b0, b1 = self.body
+        out: list[tuple[int, int]] = []
+        start = b0
+        for m in _SENT_END_RE.finditer(prose, b0, b1):
+            if m.group().startswith(".") and len(m.group()) == 1:
+                before = WORD_RE.findall(prose[max(start, m.start() - 12):m.start()])
+                if before and (before[-1].lower() in _ABBREV or len(before[-1]) == 1):
+                    continue
+                if m.end() < len(prose) and prose[m.end():m.end() + 1].isdigit():
+                    continue
+            end = m.end() if m.group()[0] in ".!?…" else m.start()
+            _append_trimmed(out, prose, start, end)
+            start = m.end()
+        _append_trimmed(out, prose, start, b1)
+        return out
+
+    @cached_property
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """Paragraph spans of the body (blank-line separated), trimmed."""
+        b0, b1 = self.body
+        out: list[tuple[int, int]] = []
+        start = b0
+        for m in _PARA_RE.finditer(self.text, b0, b1):
+            _append_trimmed(out, self.prose, start, m.start())
+            start = m.end()
+        _append_trimmed(out, self.prose, start, b1)
+        return out
+
+    def words(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+        """The words of the prose view within [start, end)."""
+        end = len(self.text) if end is None else end
+        return list(WORD_RE.finditer(self.prose, start, end))
+
+    def opening(self, n: int = 2) -> tuple[int, int] | None:
+        """The span of the body's first `n` sentences, if any."""
+        sents = self.sentences[:n]
+        if not sents:
+            return None
+        return sents[0][0], sents[-1][1]
+
+    def sentence_at(self, offset: int) -> tuple[int, int]:
+        """The span of the sentence holding `offset` (the whole text if none does)."""
+        for s, e in self.sentences:
+            if s <= offset < e:
+                return s, e
+        # Outside the body (a greeting): the line around the offset.
+        ls = self.text.rfind("\n", 0, offset) + 1
+        le = self.text.find("\n", offset)
+        return ls, len(self.text) if le == -1 else le
+
+
+def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start and WORD_RE.search(text, start, end):
+        out.append((start, end))
+
+
+def name_tokens(name: str | None) -> list[str]:
+    """The tokens of a customer's name worth matching (two letters or more)."""
+    if not name:
+        return []
+    clean = name.strip().strip('"')
+    return [t for t in re.findall(r"[^\W\d_][\w'’-]*", clean) if len(t) >= 2]
+
+
+def first_name(name: str | None) -> str | None:
+    """The customer's first name, for a greeting ("Doe, Jane" -> "Jane")."""
+    if not name:
+        return None
+    clean = name.strip().strip('"')
+    if "," in clean:
+        clean = clean.split(",", 1)[1].strip()
+    parts = clean.split()
+    if not parts or "@" in parts[0]:
+        return None
+    return parts[0]
+
+
+def iter_overlapping(spans: Iterable[tuple[int, int]], start: int, end: int) -> Iterator[
+    tuple[int, int]
+]:
+    """Yield the spans that overlap [start, end)."""
+    for s, e in spans:
+        if s < end and e > start:
+            yield s, e
