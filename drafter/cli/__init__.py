@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,4 +86,11 @@ def main(argv: list[str] | None = None) -> Any:
         # The reader went away (draft ... | head); nothing more to say.
         sys.stderr.close()
         sys.exit(0)
+    except Exception as exc:
+        if os.environ.get("DRAFTER_DEBUG"):
+            raise
+        click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("  hint: this is a bug in drafter; run again with DRAFTER_DEBUG=1 for the "
+                   "traceback and report it", err=True)
+        sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else 0)
