@@ -1,0 +1,189 @@
+"""Lint files: read them into units, review each unit, place findings in the source files."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from drafter.lint.baseline import Baseline
+from drafter.lint.rules import PARSE_ERROR
+from drafter.lint.sources import SourceFile, SourceOptions, display_path, read_source
+from drafter.lint.suppress import prepare
+from drafter.review.context import ReviewContext
+from drafter.review.finding import SEVERITY_RANK, Finding
+
+
+class ReviewerLike(Protocol):
+    """What the linter needs of drafter.review.reviewer.Reviewer."""
+
+    def review(self, text: str, context: ReviewContext | None = None) -> list[Finding]: ...
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """A finding placed in a file: what `draft lint` reports (see docs/lint.md for the schema)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int  # exclusive, like SARIF's endColumn
+    code: str
+    name: str
+    severity: str
+    message: str
+    suggestion: str | None = None
+    fix: str | None = None
+    unit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the finding as JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    """Which findings count, and where: the reviewer's config applied to files."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    per_path_ignores: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    sources: SourceOptions = field(default_factory=SourceOptions)
+    baseline: Baseline | None = None
+    cwd: Path | None = None
+    review: bool = True  # False when --select names only LNT codes
+
+
+@dataclass
+class LintResult:
+    """What a lint run found: findings to show, and the counts behind the summary."""
+
+    findings: list[LintFinding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file checked, as displayed
+    unreadable: list[str] = field(default_factory=list)
+    suppressed: int = 0  # hidden by inline comments
+    baselined: int = 0  # hidden by the baseline
+    # Every finding that a baseline may hold: (file, code, flagged text).
+    accepted: list[tuple[Path, str, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of shown findings per severity."""
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity] += 1
+        return out
+
+    def exit_code(self, fail_on: str) -> int:
+        """2 if a file was unreadable, else 1 if a finding is at or above `fail_on`, else 0."""
+        if self.unreadable:
+            return 2
+        rank = SEVERITY_RANK[fail_on]
+        return 1 if any(SEVERITY_RANK[f.severity] >= rank for f in self.findings) else 0
+
+
+def entry_matches(entry: str, code: str, name: str) -> bool:
+    """Whether a select/ignore entry (a code, a code prefix, a rule name or ALL) names a rule."""
+    e = entry.strip()
+    return e.upper() == "ALL" or code.startswith(e.upper()) or e.lower() == name
+
+
+def _matches(code: str, name: str, entries: Sequence[str]) -> bool:
+    return any(entry_matches(e, code, name) for e in entries)
+
+
+def path_matches(display: str, pattern: str) -> bool:
+    """Whether a file (as displayed) matches a per-path glob (`*` also crosses folders)."""
+    name = display.rsplit("/", 1)[-1]
+    pattern = pattern.removeprefix("./")
+    return (fnmatch.fnmatchcase(display, pattern) or fnmatch.fnmatchcase(name, pattern)
+            or (pattern.startswith("**/") and fnmatch.fnmatchcase(display, pattern[3:]))
+            or fnmatch.fnmatchcase(display, pattern.rstrip("/") + "/*"))
+
+
+class Linter:
+    """Lint files with one reviewer and one set of options."""
+
+    def __init__(self, reviewer: ReviewerLike, options: LintOptions = LintOptions()) -> None:
+        self.reviewer = reviewer
+        self.options = options
+
+    def severity_of(self, code: str, default: str) -> str:
+        """The severity of `code` after overrides (longest matching prefix wins)."""
+        best = ""
+        for key in self.options.severity:
+            if code.startswith(key) and len(key) > len(best):
+                best = key
+        return self.options.severity[best] if best else default
+
+    def wanted(self, code: str, name: str, display: str) -> bool:
+        """Whether findings of rule `code` in the file `display` are reported at all.
+
+        select/ignore are applied here to the linter's own LNT codes only (the reviewer applies
+        them to its rules); per-path ignores apply to every code. LNT001 is always reported.
+        """
+        if code == PARSE_ERROR:
+            return True
+        o = self.options
+        if code.startswith("LNT"):
+            if o.select and not _matches(code, name, o.select):
+                return False
+            if _matches(code, name, o.ignore):
+                return False
+        return not any(path_matches(display, pat) and _matches(code, name, codes)
+                       for pat, codes in o.per_path_ignores.items())
+
+    def lint(self, files: Sequence[Path]) -> LintResult:
+        """Lint `files` (already discovered) and return the result."""
+        result = LintResult()
+        for path in files:
+            sf = read_source(path, display_path(path, self.options.cwd), self.options.sources)
+            self._file(sf, result)
+        order = {p: i for i, p in enumerate(result.files)}
+        result.findings.sort(key=lambda f: (order.get(f.path, 0), f.line, f.column, f.code))
+        return result
+
+    def _file(self, sf: SourceFile, result: LintResult) -> None:
+        result.files.append(sf.display)
+        if sf.unreadable:
+            result.unreadable.append(sf.display)
+        baseline = self.options.baseline
+        for p in sf.problems:
+            if not self.wanted(p.code, p.name, sf.display):
+                continue
+            severity = p.severity if p.code == PARSE_ERROR else self.severity_of(p.code, p.severity)
+            if p.code != PARSE_ERROR:
+                snippet = sf.source.line_text(p.line) if sf.source else ""
+                result.accepted.append((sf.path, p.code, snippet))
+                if baseline is not None and baseline.consume(sf.path, p.code, snippet):
+                    result.baselined += 1
+                    continue
+            result.findings.append(LintFinding(
+                sf.display, p.line, p.column, p.end_line, p.end_column, p.code, p.name,
+                severity, p.message, None, p.fix, p.unit))
+        if sf.source is None or not self.options.review:
+            return
+        for unit in sf.units:
+            prepared = prepare(unit)
+            for f in self.reviewer.review(prepared.text, unit.context):
+                if not self.wanted(f.code, f.name, sf.display):
+                    continue
+                if prepared.suppressions.suppressed(f.code, prepared.origin[f.start]):
+                    result.suppressed += 1
+                    continue
+                snippet = prepared.text[f.start : f.end]
+                result.accepted.append((sf.path, f.code, snippet))
+                if baseline is not None and baseline.consume(sf.path, f.code, snippet):
+                    result.baselined += 1
+                    continue
+                start = prepared.offsets[f.start]
+                end = prepared.offsets[f.end - 1] + 1 if f.end > f.start else start
+                line, col = sf.source.position(start)
+                end_line, end_col = sf.source.position(end)
+                result.findings.append(LintFinding(
+                    sf.display, line, col, end_line, end_col, f.code, f.name,
+                    self.severity_of(f.code, f.severity), f.message, f.suggestion, f.fix,
+                    unit.name))

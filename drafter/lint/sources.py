@@ -1,0 +1,455 @@
+"""Read canned-response files (Markdown, text, Jinja, YAML/JSON collections, Zendesk macros)
+into units of reply text that remember where each character came from."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drafter.errors import InputError
+from drafter.lint.rules import LINT_RULES, PARSE_ERROR
+from drafter.lint.structured import Node, ParseError, parse_json, parse_yaml
+from drafter.lint.textmap import SourceText, constant, identity
+from drafter.review.context import ReviewContext
+
+# Longest suffixes first, so `.html.j2` wins over `.j2`.
+FORMATS: dict[str, str] = {
+    ".html.j2": "html-jinja", ".html.jinja": "html-jinja", ".html.jinja2": "html-jinja",
+    ".md": "markdown", ".markdown": "markdown",
+    ".txt": "text", ".text": "text",
+    ".j2": "jinja", ".jinja": "jinja", ".jinja2": "jinja",
+    ".yaml": "yaml", ".yml": "yaml", ".json": "json",
+}
+CHANNELS = ("email", "chat")
+NAME_KEYS = ("name", "title", "id")
+BODY_KEYS = ("body", "text", "content")
+BOOL_KEYS = ("upset", "reports_problem", "asks_question", "body_only", "template")
+META_KEYS = (*NAME_KEYS, "description", "tags", "category", "channel", "variables", *BOOL_KEYS)
+# Zendesk placeholders belong to these objects; they are filled in by Zendesk, so legitimate.
+ZENDESK_NAMESPACES = ("ticket", "current_user", "satisfaction", "dc", "account")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem with a file (an LNT code), already placed at a line and column."""
+
+    code: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    unit: str | None = None
+    fix: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The LNT code's name."""
+        return LINT_RULES[self.code].name
+
+    @property
+    def severity(self) -> str:
+        """The LNT code's default severity."""
+        return LINT_RULES[self.code].severity
+
+
+@dataclass
+class Unit:
+    """One canned response: its text, where each character sits in the file, and its context."""
+
+    text: str
+    offsets: list[int]  # text index -> source offset, len(text) + 1 entries
+    name: str | None
+    context: ReviewContext
+    hide_html_comments: bool = False  # HTML comments are not shown to the customer
+    hide_jinja_comments: bool = False  # Jinja comments never render
+    strip_tags: bool = False  # HTML markup is not reply text
+
+
+@dataclass
+class SourceFile:
+    """A file read for linting: its units, and the problems found while reading it."""
+
+    path: Path
+    display: str  # the path as reported
+    source: SourceText | None = None
+    units: list[Unit] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def unreadable(self) -> bool:
+        """Whether the file could not be read or parsed at all."""
+        return any(p.code == PARSE_ERROR for p in self.problems)
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """What the config adds to every file: declared variables, extra keys, body-only."""
+
+    variables: frozenset[str] = frozenset()
+    extra_keys: frozenset[str] = frozenset()
+    body_only: bool = False
+
+
+def file_format(path: Path) -> str | None:
+    """Return the format name for `path` by its suffix, or None if drafter does not read it."""
+    name = path.name.lower()
+    for suffix, fmt in FORMATS.items():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return fmt
+    return None
+
+
+# ------------------------------------------------------------------------------------ discovery
+
+
+def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
+    for pat in patterns:
+        pat = pat.rstrip("/")
+        if fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat):
+            return True
+        if fnmatch.fnmatchcase(rel, pat + "/*") or fnmatch.fnmatchcase("/" + rel, "*/" + pat):
+            return True
+    return False
+
+
+def discover(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[Path]:
+    """Expand files and folders into the files to lint, in a stable order.
+
+    Folders are walked recursively for known suffixes, skipping hidden folders and files and
+    anything matching an `exclude` glob (matched against the name and the path below the
+    folder). A named file is always linted, but an unknown suffix is an error.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                base = Path(folder)
+                rel_dir = base.relative_to(path).as_posix()
+                rel_dir = "" if rel_dir == "." else rel_dir + "/"
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                 and not _excluded(rel_dir + d, d, exclude))
+                for name in sorted(files):
+                    if name.startswith(".") or file_format(Path(name)) is None:
+                        continue
+                    if not _excluded(rel_dir + name, name, exclude):
+                        found.append(base / name)
+        elif path.exists():
+            if file_format(path) is None:
+                known = ", ".join(sorted({s for s in FORMATS if s.count(".") == 1}))
+                raise InputError(f"{path}: drafter does not know how to read this kind of file",
+                                 hint=f"lint files ending in {known}, or leave this one out")
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder",
+                             hint="check the path; folders are searched recursively")
+    seen: set[Path] = set()
+    unique = []
+    for p in found:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """Return `path` relative to `cwd` when it lies below it, in forward-slash form."""
+    cwd = Path.cwd() if cwd is None else cwd
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --------------------------------------------------------------------------------------- reading
+
+
+def read_source(path: Path, display: str | None = None,
+                options: SourceOptions = SourceOptions()) -> SourceFile:
+    """Read `path` into units; problems (including an unreadable file) are recorded, not raised."""
+    sf = SourceFile(path=path, display=display if display is not None else path.as_posix())
+    fmt = file_format(path) or "text"
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        sf.problems.append(Problem(PARSE_ERROR, f"cannot read the file: {exc.strerror}",
+                                   1, 1, 1, 1, fix="check that the file exists and is readable"))
+        return sf
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = raw[exc.start : exc.start + 1].hex()
+        sf.problems.append(Problem(PARSE_ERROR, f"not valid UTF-8 (byte 0x{bad})", line, column,
+                                   line, column + 1, fix="save the file as UTF-8"))
+        return sf
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sf.source = SourceText(text)
+    reader = _Reader(sf, text, options)
+    try:
+        if fmt in ("markdown", "text", "jinja", "html-jinja"):
+            reader.document(fmt)
+        else:
+            reader.collection(fmt)
+    except ParseError as exc:
+        sf.units.clear()
+        sf.problems[:] = [p for p in sf.problems if p.code == PARSE_ERROR]
+        sf.problems.append(reader.problem(PARSE_ERROR, exc.reason, exc.offset))
+    return sf
+
+
+_FM_OPEN = re.compile(r"---[ \t]*\n")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.M)
+# Front matter inside a leading Jinja comment, so the template renders without it.
+_JINJA_FM = re.compile(r"\{#-?[ \t]*---[ \t]*\n(.*?)^---[ \t]*-?#\}[ \t]*(?:\n|\Z)", re.S | re.M)
+
+
+class _Reader:
+    """Turns one decoded file into units and problems."""
+
+    def __init__(self, sf: SourceFile, text: str, options: SourceOptions) -> None:
+        self.sf = sf
+        self.text = text
+        self.src = SourceText(text)
+        self.options = options
+
+    def problem(self, code: str, message: str, start: int | None, end: int | None = None,
+                unit: str | None = None, fix: str | None = None) -> Problem:
+        """Build a Problem at source offsets [start, end)."""
+        if start is None:
+            return Problem(code, message, 1, 1, 1, 1, unit=unit, fix=fix)
+        line, col = self.src.position(start)
+        end_line, end_col = self.src.position(end if end is not None and end > start else start)
+        return Problem(code, message, line, col, end_line, end_col, unit=unit, fix=fix)
+
+    def add(self, code: str, message: str, node: Node | None, unit: str | None = None,
+            fix: str | None = None) -> None:
+        """Record a problem at `node` (or the file start)."""
+        start, end = (node.start, node.end) if node is not None else (None, None)
+        self.sf.problems.append(self.problem(code, message, start, end, unit, fix))
+
+    # -- single-response documents
+
+    def document(self, fmt: str) -> None:
+        """Read a Markdown, text or Jinja file: optional front matter, then one body."""
+        text = self.text
+        meta: Node | None = None
+        body_start = 0
+        if fmt != "text" and _FM_OPEN.match(text):
+            close = _FM_CLOSE.search(text, _FM_OPEN.match(text).end())  # type: ignore[union-attr]
+            if close is None:
+                raise ParseError("front matter opened with `---` on line 1 is never closed",
+                                 offset=0)
+            fm_start = _FM_OPEN.match(text).end()  # type: ignore[union-attr]
+            meta = parse_yaml(text[fm_start : close.start()], base=fm_start)
+            body_start = close.end()
+        elif fmt in ("jinja", "html-jinja") and (m := _JINJA_FM.match(text)):
+            meta = parse_yaml(m.group(1), base=m.start(1))
+            body_start = m.end()
+        if meta is not None and meta.kind != "map":
+            self.add("LNT003", "front matter must be a mapping of keys to values", meta)
+            meta = None
+        template = fmt in ("jinja", "html-jinja")
+        name, context = self.meta(meta, template=template)
+        # Leading blank lines and trailing whitespace are layout, not reply text.
+        while True:
+            nl = text.find("\n", body_start)
+            if nl < 0 or text[body_start:nl].strip():
+                break
+            body_start = nl + 1
+        body = text[body_start:].rstrip()
+        if not body.strip():
+            self.sf.problems.append(self.problem(
+                "LNT004", "the response is empty", body_start, unit=name,
+                fix="write the response, or delete the file"))
+            return
+        unit = Unit(body, identity(body_start, len(body)), name, context,
+                    hide_html_comments=fmt in ("markdown", "html-jinja"),
+                    hide_jinja_comments=template, strip_tags=fmt == "html-jinja")
+        self.sf.units.append(unit)
+
+    # -- metadata (front matter or a collection entry)
+
+    def meta(self, node: Node | None, template: bool, skip: Sequence[str] = (),
+             unit: str | None = None) -> tuple[str | None, ReviewContext]:
+        """Check metadata keys and turn them into a unit name and a ReviewContext."""
+        name: str | None = unit
+        values: dict[str, Any] = {"body_only": self.options.body_only}
+        variables = set(self.options.variables)
+        if node is not None:
+            for key_node, value_node in node.pairs:
+                key = key_node.value
+                if key in skip:
+                    continue
+                if not isinstance(key, str) or (key not in META_KEYS
+                                                and key not in self.options.extra_keys):
+                    near = difflib.get_close_matches(str(key), META_KEYS, n=1)
+                    self.add("LNT002", f"unknown key `{key}`"
+                             + (f" (did you mean `{near[0]}`?)" if near else ""), key_node, name,
+                             fix=f"rename it to `{near[0]}`" if near else
+                             "remove it, or accept it with `lint.extra_keys` in the config")
+                    continue
+                value = value_node.to_python()
+                if key in NAME_KEYS:
+                    if isinstance(value, (str, int)) and not isinstance(value, bool):
+                        if name is None or key == "name":
+                            name = str(value)
+                    else:
+                        self.add("LNT003", f"`{key}` must be a string", value_node, name)
+                elif key == "channel":
+                    if value in CHANNELS:
+                        values["channel"] = value
+                    else:
+                        self.add("LNT003", f"`channel` must be one of {', '.join(CHANNELS)}, "
+                                 f"got {value!r}", value_node, name)
+                elif key in BOOL_KEYS:
+                    if isinstance(value, bool):
+                        values[key] = value
+                    else:
+                        self.add("LNT003", f"`{key}` must be true or false, got {value!r}",
+                                 value_node, name)
+                elif key == "variables":
+                    names = list(value) if isinstance(value, (list, dict)) else None
+                    if names is None or not all(isinstance(v, str) for v in names):
+                        self.add("LNT003", "`variables` must be a list of names", value_node,
+                                 name)
+                    else:
+                        variables.update(names)
+                        values.setdefault("template", True)
+                elif key == "tags" and not (isinstance(value, list)
+                                            and all(isinstance(v, str) for v in value)):
+                    self.add("LNT003", "`tags` must be a list of strings", value_node, name)
+        is_template = bool(values.pop("template", template))
+        context = ReviewContext(is_template=is_template, variables=frozenset(variables),
+                                **values)
+        return name, context
+
+    # -- collections
+
+    def collection(self, fmt: str) -> None:
+        """Read a YAML/JSON collection of responses, or a Zendesk macros export."""
+        root = parse_yaml(self.text) if fmt == "yaml" else parse_json(self.text)
+        if root is None:
+            raise ParseError("the file is empty; expected a list or mapping of responses")
+        if root.kind == "map":
+            macros, macro = root.get("macros"), root.get("macro")
+            if macros is not None and macros.kind == "seq":
+                found: list[Node] | None = macros.items
+            elif macro is not None and macro.kind == "map":
+                found = [macro]
+            else:
+                found = None
+            if found is not None:
+                for i, m in enumerate(found):
+                    if m.kind == "map":
+                        self.zendesk_macro(m, i)
+                return
+        if root.kind == "map" and len(root.pairs) == 1 and root.pairs[0][0].value in (
+                "responses", "canned_responses") and root.pairs[0][1].kind == "seq":
+            root = root.pairs[0][1]
+        if root.kind == "seq":
+            for i, item in enumerate(root.items):
+                if item.kind == "map":
+                    self.entry(item, f"#{i + 1}", None)
+                elif isinstance(item.value, str):
+                    self.body(item, f"#{i + 1}", *self.meta(None, template=False))
+                else:
+                    raise ParseError(f"entry {i + 1} is neither a response text nor a mapping "
+                                     "with a `body`", offset=item.start)
+        elif root.kind == "map":
+            for key, value in root.pairs:
+                label = str(key.value)
+                if value.kind == "map":
+                    self.entry(value, label, label)
+                elif value.kind == "scalar" and isinstance(value.value, str):
+                    self.body(value, label, *self.meta(None, template=False, unit=label))
+                else:
+                    raise ParseError(f"`{label}` is neither a response text nor a mapping with "
+                                     "a `body`", offset=value.start)
+        else:
+            raise ParseError("expected a list or mapping of responses", offset=root.start)
+
+    def entry(self, item: Node, label: str, name: str | None) -> None:
+        """Read one collection entry: a mapping with a body key and metadata."""
+        body_key = next((k for k in BODY_KEYS if item.get(k) is not None), None)
+        if body_key is None:
+            raise ParseError(f"entry {label} has no {' / '.join(f'`{k}`' for k in BODY_KEYS)}"
+                             " key with the response text", offset=item.start)
+        body = item.get(body_key)
+        assert body is not None
+        uname, context = self.meta(item, template=False, skip=(body_key,), unit=name)
+        if not isinstance(body.value, str) or body.kind != "scalar":
+            self.add("LNT003", f"`{body_key}` must be a string", body, uname or label)
+            return
+        self.body(body, uname or label, uname or label, context)
+
+    def body(self, node: Node, label: str, name: str | None, context: ReviewContext) -> None:
+        """Turn a string scalar into a unit whose offsets point into the file."""
+        text = node.value
+        assert isinstance(text, str)
+        if not text.strip():
+            self.add("LNT004", "the response is empty", node, name or label,
+                     fix="write the response, or remove the entry")
+            return
+        offsets = node.offsets(self.text)
+        # Trailing whitespace (a block scalar's final newline) is layout, not reply text.
+        stripped = text.rstrip()
+        self.sf.units.append(Unit(stripped, offsets[: len(stripped) + 1], name or label, context))
+
+    def zendesk_macro(self, macro: Node, index: int) -> None:
+        """Read the comment a Zendesk macro adds (plain text, or HTML when that is all)."""
+        title = macro.get("title")
+        name = str(title.value) if title is not None and title.value is not None else None
+        label = name or f"macro #{index + 1}"
+        actions = macro.get("actions")
+        text_node: Node | None = None
+        html_node: Node | None = None
+        for action in actions.items if actions is not None and actions.kind == "seq" else []:
+            fld = action.get("field") if action.kind == "map" else None
+            value = action.get("value") if action.kind == "map" else None
+            if fld is None or value is None:
+                continue
+            if value.kind == "seq" and value.items:
+                value = value.items[-1]  # ["channel:all", "the text"]
+            if value.kind != "scalar" or not isinstance(value.value, str):
+                continue
+            if fld.value == "comment_value":
+                text_node = value
+            elif fld.value == "comment_value_html":
+                html_node = value
+        if text_node is None and html_node is None:
+            return  # a macro that only sets fields has no reply text
+        # Zendesk fills {{ticket.requester.first_name}} and the like: its objects are declared.
+        context = ReviewContext(is_template=True, body_only=self.options.body_only,
+                                variables=frozenset(ZENDESK_NAMESPACES) | self.options.variables)
+        if text_node is not None:
+            self.body(text_node, label, label, context)
+            return
+        assert html_node is not None
+        text = _html_to_text(html_node.value)
+        if not text.strip():
+            self.add("LNT004", "the response is empty", html_node, label)
+            return
+        first = html_node.offsets(self.text)[0]
+        self.sf.units.append(Unit(text, constant(first, len(text)), label, context))
+
+
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _html_to_text(html: str) -> str:
+    """Plain text of a small HTML fragment (Zendesk's comment_value_html)."""
+    import html as html_lib
+
+    text = _BLOCK_TAG.sub("\n", html)
+    text = html_lib.unescape(_TAG.sub("", text))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -1,0 +1,196 @@
+"""Parse YAML and JSON into nodes that remember where each value sits in the source."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from drafter.lint.textmap import align, constant
+
+
+class ParseError(Exception):
+    """The text is not valid YAML/JSON; `offset` is where the parser stopped, if known."""
+
+    def __init__(self, reason: str, offset: int | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.offset = offset
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class Node:
+    """A parsed value with its place in the source.
+
+    `start`/`end` cover the whole node; for string scalars `content_start`/`content_end`
+    cover the characters that hold the value and `style` says how it is written.
+    """
+
+    kind: str  # "map" | "seq" | "scalar"
+    start: int
+    end: int
+    value: Any = None  # python value for scalars
+    items: list[Node] = field(default_factory=list)  # seq items
+    pairs: list[tuple[Node, Node]] = field(default_factory=list)  # map entries
+    style: str = "plain"  # scalars: plain | block | single | double
+    content_start: int = 0
+    content_end: int = 0
+
+    def get(self, key: str) -> Node | None:
+        """Return the value node for `key` in a map node, if any."""
+        for k, v in self.pairs:
+            if k.value == key:
+                return v
+        return None
+
+    def to_python(self) -> Any:
+        """Return the plain Python value of this node."""
+        if self.kind == "map":
+            return {k.value: v.to_python() for k, v in self.pairs}
+        if self.kind == "seq":
+            return [n.to_python() for n in self.items]
+        return self.value
+
+    def offsets(self, src: str) -> list[int]:
+        """Map each character of this string scalar to its source offset (see textmap.align)."""
+        assert isinstance(self.value, str)
+        table = align(self.value, src, self.content_start, self.content_end, self.style)
+        if table is None:
+            # Mapping is not exact (an unusual layout): point every character at where the
+            # value begins, on the body's first line.
+            first = self.content_start
+            while first < self.content_end and src[first] in " \t\n":
+                first += 1
+            table = constant(first, len(self.value))
+        return table
+
+
+# ---------------------------------------------------------------------------------------- YAML
+
+
+def parse_yaml(src: str, base: int = 0) -> Node | None:
+    """Parse one YAML document of `src` into a Node tree; offsets are shifted by `base`."""
+    import yaml  # only when a YAML file or front matter is present
+
+    loader = yaml.SafeLoader(src)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        return _from_yaml(loader, root, src, base)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        if mark is not None:
+            raise ParseError(f"invalid YAML: {reason}", offset=base + mark.index) from None
+        raise ParseError(f"invalid YAML: {reason}") from None
+    except yaml.YAMLError as exc:  # reader errors (control characters) and the like
+        raise ParseError(f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _from_yaml(loader: Any, node: Any, src: str, base: int) -> Node:
+    import yaml
+
+    start, end = node.start_mark.index, node.end_mark.index
+    if isinstance(node, yaml.MappingNode):
+        pairs = [(_from_yaml(loader, k, src, base), _from_yaml(loader, v, src, base))
+                 for k, v in node.value]
+        return Node("map", base + start, base + end, pairs=pairs)
+    if isinstance(node, yaml.SequenceNode):
+        items = [_from_yaml(loader, n, src, base) for n in node.value]
+        return Node("seq", base + start, base + end, items=items)
+    value = loader.construct_object(node, deep=True)
+    style = node.style
+    if style in ("|", ">"):
+        # The content begins on the line after the header (which may carry a comment).
+        nl = src.find("\n", start)
+        c_start, c_end, kind = (len(src) if nl < 0 else nl + 1), end, "block"
+    elif style in ("'", '"'):
+        c_start, c_end, kind = start + 1, end - 1, "single" if style == "'" else "double"
+    else:
+        c_start, c_end, kind = start, end, "plain"
+    if isinstance(value, (bytes, bytearray)):
+        value = None
+    return Node("scalar", base + start, base + end, value=value, style=kind,
+                content_start=base + c_start, content_end=base + c_end)
+
+
+# ---------------------------------------------------------------------------------------- JSON
+
+_WS = re.compile(r"[ \t\n\r]*")
+_LITERAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+
+
+def parse_json(src: str) -> Node:
+    """Parse a JSON document into a Node tree (json.loads checks validity first)."""
+    try:
+        json.loads(src, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"invalid JSON: {exc.msg}", offset=exc.pos) from None
+    except RecursionError:
+        raise ParseError("invalid JSON: nested too deeply") from None
+    node, _ = _json_value(src, _skip(src, 0))
+    return node
+
+
+def _reject_constant(name: str) -> Any:
+    raise ParseError(f"invalid JSON: {name} is not a JSON value")
+
+
+def _skip(src: str, i: int) -> int:
+    m = _WS.match(src, i)
+    return m.end() if m else i
+
+
+def _json_value(src: str, i: int) -> tuple[Node, int]:
+    c = src[i]
+    if c == "{":
+        node = Node("map", i, i)
+        i = _skip(src, i + 1)
+        if src[i] == "}":
+            node.end = i + 1
+            return node, i + 1
+        while True:
+            key, i = _json_string(src, i)
+            i = _skip(src, _skip(src, i) + 1)  # past ':'
+            value, i = _json_value(src, i)
+            node.pairs.append((key, value))
+            i = _skip(src, i)
+            if src[i] == "}":
+                node.end = i + 1
+                return node, i + 1
+            i = _skip(src, i + 1)  # past ','
+    if c == "[":
+        node = Node("seq", i, i)
+        i = _skip(src, i + 1)
+        if src[i] == "]":
+            node.end = i + 1
+            return node, i + 1
+        while True:
+            item, i = _json_value(src, i)
+            node.items.append(item)
+            i = _skip(src, i)
+            if src[i] == "]":
+                node.end = i + 1
+                return node, i + 1
+            i = _skip(src, i + 1)
+    if c == '"':
+        return _json_string(src, i)
+    m = _LITERAL.match(src, i)
+    assert m is not None  # json.loads accepted the document
+    return Node("scalar", i, m.end(), value=json.loads(m.group())), m.end()
+
+
+def _json_string(src: str, i: int) -> tuple[Node, int]:
+    j = i + 1
+    while src[j] != '"':
+        j += 2 if src[j] == "\\" else 1
+    value = json.loads(src[i : j + 1])
+    return Node("scalar", i, j + 1, value=value, style="double",
+                content_start=i + 1, content_end=j), j + 1
