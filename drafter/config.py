@@ -82,6 +82,14 @@ FIELDS: tuple[Field, ...] = (
     Field("review.severity", "table", {}, "Severity overrides: CODE = \"error\" | \"warning\" | \"info\"."),
     Field("review.per_path_ignores", "table", {}, "Glob = [codes]: rules skipped for matching files."),
     Field("review.baseline", "path", None, "Baseline file of accepted findings."),
+    # `draft lint` (canned responses).
+    Field("lint.exclude", "list", ["README*", "CHANGELOG*", "CONTRIBUTING*", "LICENSE*"],
+          "Globs of files and folders that `draft lint` skips when walking a folder."),
+    Field("lint.variables", "list", [], "Template variables declared for every canned response."),
+    Field("lint.extra_keys", "list", [], "Front-matter / collection keys accepted besides the "
+          "known ones (LNT002)."),
+    Field("lint.body_only", "bool", False, "Canned responses are bodies without greeting and "
+          "sign-off (front matter `body_only` overrides)."),
 )
 
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
