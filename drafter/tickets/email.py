@@ -1,0 +1,470 @@
+"""Read an RFC 5322 / MIME message (or plain text) into a `Message`, never crashing on bad mail."""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.policy
+import email.utils
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.message import Message as MimeMessage
+from pathlib import Path
+from typing import IO, Any
+
+from drafter.errors import InputError
+from drafter.tickets.model import Attachment, Message
+from drafter.tickets.trim import trim
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+# Headers that make the start of an input an email's header block.
+_KNOWN_HEADERS = frozenset({
+    "from", "to", "cc", "subject", "date", "message-id", "received", "mime-version",
+    "return-path", "content-type", "reply-to", "in-reply-to", "references", "delivered-to",
+    "sender", "x-mailer", "user-agent", "content-transfer-encoding", "thread-topic",
+})
+_FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
+_MSG_ID = re.compile(r"<([^<>\s]{1,500})>")
+
+# Charsets as mail clients really use them: the superset that decoders should use instead.
+_CHARSET_ALIASES = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030",
+    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
+    "ms_kanji": "cp932", "iso-2022-jp": "iso2022_jp_ext", "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949", "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
+    "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-9": "cp1254", "tis-620": "cp874",
+    "big5": "big5hkscs", "unicode-1-1-utf-7": "utf-7", "utf8": "utf-8", "x-unknown": "",
+    "unknown-8bit": "", "default": "", "x-user-defined": "",
+}
+_SINGLE_BYTE_PREFIXES = ("iso-8859", "iso8859", "windows-125", "cp125", "latin", "koi8", "us-ascii",
+                         "ascii", "macintosh", "x-mac")
+
+
+def read_limited(
+    stream: IO[bytes], name: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES
+) -> bytes:
+    """Read `stream` in bounded chunks, refusing more than `max_bytes`."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > max_bytes:
+            raise _too_big(name, max_bytes, f"more than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a file of mail, refusing it (before reading it) when it is over `max_bytes`."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_big(str(path), max_bytes, f"{size} bytes")
+        with path.open("rb") as fh:
+            return read_limited(fh, str(path), max_bytes)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a message file",
+                         hint="pass the files inside it, e.g. folder/*.eml") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _too_big(name: str, max_bytes: int, size: str) -> InputError:
+    return InputError(
+        f"{name}: message is too large ({size}; the limit is {max_bytes // (1024 * 1024) or 1} MB"
+        f" = {max_bytes} bytes)",
+        hint="a customer email is rarely this big: check it is the right file, or raise the limit",
+    )
+
+
+def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
+    """Parse an email (or plain text) into a Message with the author's latest words trimmed."""
+    check_input(data, source, max_bytes)
+    if data.startswith(b"From ") and b"\n" in data[:1000]:  # an mbox "From " separator line
+        data = data.split(b"\n", 1)[1]
+    if not looks_like_email(data):
+        text = _normalize_newlines(decode_text(data, None))
+        return _message(text)
+    try:
+        mime = email.message_from_bytes(data, policy=email.policy.default)
+    except Exception as exc:  # the parser is lenient; this is a last resort, not a path
+        raise InputError(f"{source}: cannot parse as an email: {exc}",
+                         hint="check the file is an RFC 5322 message (.eml)") from None
+    return message_from_mime(mime)
+
+
+def check_input(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Refuse empty, oversized or binary input with a clear InputError."""
+    if len(data) > max_bytes:
+        raise _too_big(source, max_bytes, f"{len(data)} bytes")
+    if not data.strip():
+        raise InputError(
+            f"{source}: no message (the input is empty)",
+            hint="give an email or plain text, e.g. `cat message.eml | draft parse`",
+        )
+    if _is_binary(data):
+        raise InputError(
+            f"{source}: this looks like binary data, not an email or text",
+            hint="give an .eml file (RFC 5322) or plain text; for an .mbox use "
+            "`draft tickets import FILE.mbox`",
+        )
+
+
+def _is_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    # Control bytes other than tab, newlines, form feed and ESC (ISO-2022-JP uses ESC).
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27)) + sample.count(127)
+    return controls > len(sample) * 0.05
+
+
+def looks_like_email(data: bytes) -> bool:
+    """Whether `data` starts with an RFC 5322 header block naming at least one known header."""
+    known = False
+    for count, raw in enumerate(data[:65536].splitlines()):
+        if not raw.strip():
+            return known and count > 0
+        if raw[:1] in (b" ", b"\t"):
+            if count == 0:
+                return False
+            continue
+        match = _FIELD_NAME.match(raw)
+        if not match:
+            return False
+        name = raw[: match.end() - 1].decode("ascii", "replace").lower()
+        known = known or name in _KNOWN_HEADERS
+        if count > 500:
+            break
+    return known
+
+
+def decode_text(data: bytes, declared: str | None) -> str:
+    """Decode text bytes with the declared charset where it works, else a best guess; never fail."""
+    charset = (declared or "").strip().strip('"').lower()
+    charset = _CHARSET_ALIASES.get(charset, charset)
+    has_high = any(b > 127 for b in data[:65536]) or any(b > 127 for b in data[65536:])
+    if charset and has_high and charset.startswith(_SINGLE_BYTE_PREFIXES):
+        # Declared a single-byte charset but the bytes are valid UTF-8: UTF-8 was meant.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if charset:
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    if b"\x1b$B" in data or b"\x1b$@" in data or b"\x1b(J" in data:
+        try:
+            return data.decode("iso2022_jp_ext")
+        except UnicodeDecodeError:
+            pass
+    for guess in ("utf-8", "cp1252"):
+        try:
+            return data.decode(guess)
+        except UnicodeDecodeError:
+            continue
+    if charset:
+        try:
+            return data.decode(charset, errors="replace")
+        except LookupError:
+            pass
+    return data.decode("utf-8", errors="replace")
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _message(body: str, **fields: Any) -> Message:
+    body = body.strip("\n")
+    latest = trim(body).latest or body.strip()
+    return Message(body=body, latest=latest, **fields)
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+def _header(mime: MimeMessage, name: str) -> str | None:
+    """Return a header decoded to text, falling back to the raw value on malformed headers."""
+    try:
+        value = mime.get(name)
+        if value is None:
+            return None
+        return _squash(str(value))
+    except Exception:
+        pass
+    for key, raw in _raw_items(mime):
+        if key.lower() == name.lower():
+            return _squash(_decode_raw_header(raw))
+    return None
+
+
+def _raw_items(mime: MimeMessage) -> Iterator[tuple[str, str]]:
+    try:
+        items = mime.raw_items() if isinstance(mime, EmailMessage) else mime.items()
+        yield from ((str(k), str(v)) for k, v in items)
+    except Exception:
+        return
+
+
+def _decode_raw_header(raw: str) -> str:
+    try:
+        parts = email.header.decode_header(raw)
+        out = []
+        for value, charset in parts:
+            if isinstance(value, bytes):
+                out.append(decode_text(value, charset))
+            else:
+                out.append(value)
+        return "".join(out)
+    except Exception:
+        return raw
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _sender(mime: MimeMessage) -> tuple[str | None, str | None]:
+    try:
+        header = mime.get("From")
+        addresses = getattr(header, "addresses", None)
+        if addresses:
+            first = addresses[0]
+            return (first.display_name or None), (first.addr_spec or None)
+    except Exception:
+        pass
+    raw = _header(mime, "From")
+    if not raw:
+        return None, None
+    name, addr = email.utils.parseaddr(raw)
+    return (name or None), (addr or None)
+
+
+def _recipients(mime: MimeMessage, name: str) -> list[str]:
+    try:
+        header = mime.get(name)
+        addresses = getattr(header, "addresses", None)
+        if addresses is not None:
+            return [a.addr_spec for a in addresses if a.addr_spec]
+    except Exception:
+        pass
+    raw = _header(mime, name)
+    if not raw:
+        return []
+    return [addr for _, addr in email.utils.getaddresses([raw]) if addr]
+
+
+def _date(mime: MimeMessage) -> str | None:
+    raw = _header(mime, "Date")
+    if not raw:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(raw).isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _ids(value: str | None) -> list[str]:
+    """Return the message ids in a header value, each as "<id>"."""
+    if not value:
+        return []
+    found = [f"<{m}>" for m in _MSG_ID.findall(value)]
+    if found:
+        return found
+    token = value.strip()
+    return [f"<{token}>"] if token and " " not in token else []
+
+
+# --- body -----------------------------------------------------------------------------------
+
+
+def message_from_mime(mime: MimeMessage) -> Message:
+    """Build a Message from a parsed MIME message."""
+    texts: list[str] = []
+    attachments: list[Attachment] = []
+    _walk(mime, texts, attachments, depth=0)
+    body = _normalize_newlines("\n\n".join(t.strip("\n") for t in texts if t.strip()))
+    name, address = _sender(mime)
+    message_ids = _ids(_header(mime, "Message-ID"))
+    in_reply_to = _ids(_header(mime, "In-Reply-To"))
+    return _message(
+        body,
+        sender_name=name,
+        sender_address=address.lower() if address else None,
+        to=_recipients(mime, "To"),
+        subject=_header(mime, "Subject"),
+        date=_date(mime),
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        references=_ids(_header(mime, "References")),
+        attachments=attachments,
+    )
+
+
+def _walk(part: MimeMessage, texts: list[str], attachments: list[Attachment], depth: int) -> None:
+    """Collect the readable text of `part` into `texts` and everything else into `attachments`."""
+    if depth > 30:  # absurdly nested MIME: stop rather than recurse without end
+        return
+    ctype = part.get_content_type()
+    if part.is_multipart() and not ctype.startswith("message/"):
+        children = _children(part)
+        if ctype == "multipart/alternative" and children:
+            chosen = _choose_alternative(children)
+            _walk(chosen, texts, attachments, depth + 1)
+            for other in children:
+                if other is not chosen:
+                    _walk_attachments_only(other, attachments, depth + 1)
+            return
+        for child in children:
+            _walk(child, texts, attachments, depth + 1)
+        return
+    if _is_attachment(part) or ctype not in ("text/plain", "text/html"):
+        attachments.append(_attachment(part))
+        return
+    text = _part_text(part)
+    if ctype == "text/html":
+        text = html_to_text(text)
+    texts.append(text)
+
+
+def _children(part: MimeMessage) -> list[MimeMessage]:
+    payload = part.get_payload()
+    return [p for p in payload if isinstance(p, MimeMessage)] if isinstance(payload, list) else []
+
+
+def _choose_alternative(children: list[MimeMessage]) -> MimeMessage:
+    for wanted in ("text/plain", "text/html"):
+        for child in children:
+            if child.get_content_type() == wanted and not _is_attachment(child):
+                return child
+    for child in reversed(children):  # multipart/related (html + images) and the like
+        if child.is_multipart():
+            return child
+    return children[0]
+
+
+def _walk_attachments_only(part: MimeMessage, attachments: list[Attachment], depth: int) -> None:
+    """List real files (not the alternative text renderings) from an unchosen alternative."""
+    if depth > 30:
+        return
+    if part.is_multipart() and not part.get_content_type().startswith("message/"):
+        for child in _children(part):
+            _walk_attachments_only(child, attachments, depth + 1)
+    elif not part.get_content_type().startswith("text/"):
+        attachments.append(_attachment(part))
+
+
+def _is_attachment(part: MimeMessage) -> bool:
+    try:
+        disposition = (part.get_content_disposition() or "").lower()
+    except Exception:
+        disposition = ""
+    if disposition == "attachment":
+        return True
+    return bool(_filename(part)) and part.get_content_type() not in ("text/plain", "text/html")
+
+
+def _filename(part: MimeMessage) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name:
+        return _squash(_decode_raw_header(name) if "=?" in name else name)
+    return None
+
+
+def _attachment(part: MimeMessage) -> Attachment:
+    ctype = part.get_content_type()
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if payload is None and ctype.startswith("message/"):
+        inner = part.get_payload()
+        payload = str(inner[0] if isinstance(inner, list) and inner else inner).encode()
+    size = len(payload) if isinstance(payload, bytes) else 0
+    filename = _filename(part)
+    if not filename and ctype == "message/rfc822":
+        inner = part.get_payload()
+        first = inner[0] if isinstance(inner, list) and inner else None
+        subject = _header(first, "Subject") if isinstance(first, MimeMessage) else None
+        filename = f"{subject or 'forwarded message'}.eml"
+    return Attachment(filename=filename or "(unnamed)", content_type=ctype, size=size)
+
+
+def _part_text(part: MimeMessage) -> str:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    text = _normalize_newlines(decode_text(payload, charset))
+    try:
+        params = {k.lower(): str(v).lower() for k, v in part.get_params() or [] if v is not None}
+    except Exception:
+        params = {}
+    if part.get_content_type() == "text/plain" and params.get("format") == "flowed":
+        text = unflow(text, delsp=params.get("delsp") == "yes")
+    return text
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """Join RFC 3676 format=flowed soft line breaks (a line ending in a space continues)."""
+    out: list[str] = []
+    buf = ""
+    buf_depth = -1
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):  # space-stuffing
+            content = content[1:]
+        if buf and depth != buf_depth:
+            out.append(">" * buf_depth + (" " if buf_depth else "") + buf)
+            buf = ""
+        if content.endswith(" ") and content != "-- ":
+            buf += content[:-1] if delsp else content
+            buf_depth = depth
+            continue
+        buf += content
+        out.append(">" * depth + (" " if depth and buf else "") + buf)
+        buf = ""
+        buf_depth = -1
+    if buf:
+        out.append(">" * buf_depth + (" " if buf_depth else "") + buf)
+    return "\n".join(out)
+
+
+def html_to_text(html: str) -> str:
+    """Convert HTML mail to readable text (links kept); html2text is imported only here."""
+    import html2text
+
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_links = False
+    converter.ignore_images = True
+    converter.unicode_snob = True
+    converter.ignore_emphasis = True
+    try:
+        text = converter.handle(html)
+    except Exception:  # html2text on broken markup: fall back to the tags stripped
+        text = re.sub(r"<[^>]{0,2000}>", " ", html)
+    # html2text escapes characters that would be Markdown; in a customer's words they are text.
+    return _normalize_newlines(text).replace("\\-", "-").replace("\\.", ".").replace("\\_", "_")
