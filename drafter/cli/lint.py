@@ -99,7 +99,6 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     }
     settings = settings_from(ctx, **flags)
 
-    from drafter.lint.baseline import Baseline
     from drafter.lint.engine import Linter, LintOptions
     from drafter.lint.report import FORMATTERS, ReportContext, lint_rule_meta, summary
     from drafter.lint.sources import SourceOptions, discover
@@ -116,6 +115,8 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
                         severity={k: v for k, v in severity.items() if k not in lint_sev})
 
     base_file = settings["review.baseline"]
+    if base_file is not None or write_baseline is not None:
+        from drafter.lint.baseline import Baseline
     options = LintOptions(
         select=tuple(sel), ignore=tuple(ign), severity=lint_sev,
         per_path_ignores=_per_path(settings),

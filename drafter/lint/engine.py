@@ -6,14 +6,16 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from drafter.lint.baseline import Baseline
 from drafter.lint.rules import PARSE_ERROR
 from drafter.lint.sources import SourceFile, SourceOptions, display_path, read_source
 from drafter.lint.suppress import prepare
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding
+
+if TYPE_CHECKING:
+    from drafter.lint.baseline import Baseline
 
 
 class ReviewerLike(Protocol):

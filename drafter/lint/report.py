@@ -243,11 +243,11 @@ def format_sarif(findings: Sequence[LintFinding], ctx: ReportContext = ReportCon
 
 # ----------------------------------------------------------------------------------------- junit
 
-_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XML_BAD = "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"  # not allowed in XML 1.0
 
 
 def _xml(text: str, attr: bool = False) -> str:
-    text = _XML_BAD.sub("\ufffd", text)
+    text = re.sub(_XML_BAD, "\ufffd", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if attr:
         text = (text.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")

@@ -3,7 +3,6 @@ into units of reply text that remember where each character came from."""
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import re
@@ -259,6 +258,7 @@ class _Reader:
             meta = None
         template = fmt in ("jinja", "html-jinja")
         name, context = self.meta(meta, template=template)
+        content_start = body_start
         # Leading blank lines and trailing whitespace are layout, not reply text.
         while True:
             nl = text.find("\n", body_start)
@@ -268,7 +268,7 @@ class _Reader:
         body = text[body_start:].rstrip()
         if not body.strip():
             self.sf.problems.append(self.problem(
-                "LNT004", "the response is empty", body_start, unit=name,
+                "LNT004", "the response is empty", content_start, unit=name,
                 fix="write the response, or delete the file"))
             return
         unit = Unit(body, identity(body_start, len(body)), name, context,
@@ -291,6 +291,8 @@ class _Reader:
                     continue
                 if not isinstance(key, str) or (key not in META_KEYS
                                                 and key not in self.options.extra_keys):
+                    import difflib
+
                     near = difflib.get_close_matches(str(key), META_KEYS, n=1)
                     self.add("LNT002", f"unknown key `{key}`"
                              + (f" (did you mean `{near[0]}`?)" if near else ""), key_node, name,
