@@ -68,12 +68,15 @@ def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -
 @click.option("--dry-run", is_flag=True, help="Print the rendered prompt messages; call no model.")
 @click.option("--quote/--no-quote", default=False, help="With --format eml: quote the customer's "
               "message below the reply.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              default="never", show_default=True,
+              help="Exit 1 when the kept draft still has findings at or above this severity.")
 @click.option("--stream/--no-stream", default=None, help="Stream the model's words as they come "
               "(default: when stdout is a terminal).")
 @click.pass_context
 def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: str,
             model: str | None, channel: str | None, max_revisions: int | None, dry_run: bool,
-            quote: bool, stream: bool | None) -> None:
+            quote: bool, fail_on: str, stream: bool | None) -> None:
     """Draft a reply to a ticket (--ticket ID) or to an email or plain text on stdin.
 
     The draft goes to stdout; the reviewer's findings and progress go to stderr.
@@ -85,8 +88,6 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
     ticket = load_ticket(settings, ticket_id, source)
 
     from drafter.prompting import Prompts
-    from drafter.review.reviewer import Reviewer
-    from drafter.review.signals import context_from_ticket
     from drafter.styleguide import load_styleguide
 
     chan = channel or (ticket.channel if ticket.channel in ("email", "chat") else None) \
@@ -105,6 +106,8 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
 
     from drafter import pipeline
     from drafter.llm.endpoint import open_client
+    from drafter.review.reviewer import Reviewer
+    from drafter.review.signals import context_from_ticket
 
     reviewer = Reviewer(guide, select=settings["review.select"], ignore=settings["review.ignore"],
                         severity=settings["review.severity"])
@@ -148,6 +151,8 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
                        if use_color() else f"── draft (round {result.kept_round}) ──")
         click.echo(result.text, nl=False)
     _report(result.findings)
+    if fail_on != "never" and pipeline.blocking(result.findings, fail_on):
+        ctx.exit(1)
 
 
 def _report(findings: list[Any]) -> None:

@@ -1,0 +1,121 @@
+"""The draft -> review -> revise loop, replayed from cassettes recorded on the real local model."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from drafter import pipeline
+from drafter.config import load_settings
+from drafter.llm.endpoint import open_client
+from drafter.prompting import Prompts
+from drafter.review.context import ReviewContext
+from drafter.review.finding import Finding
+from drafter.review.reviewer import Reviewer
+from drafter.styleguide import load_styleguide
+from drafter.tickets.model import Message, Ticket
+
+TEAM = {"name": "the Support Team", "product": "Acme coffee machines", "greeting": "Hi {name},",
+        "greeting_no_name": "Hello,", "sign_off": "Best regards,", "signature": "The Support Team"}
+TEXT = ("Hi, my new coffee machine arrived today and the glass jug was shattered in the box. "
+        "I'm really upset, I bought it for my mum's birthday on Saturday. "
+        "Can you get a new jug to me before then?")
+
+
+def jane_ticket() -> Ticket:
+    return Ticket(messages=[Message(body=TEXT, latest=TEXT, sender_name="Jane Doe",
+                                    sender_address="jane@example.com", message_id="<j1@example.com>")],
+                  subject="Broken jug", customer_name="Jane Doe", customer_address="jane@example.com")
+
+
+CONTEXT = ReviewContext(channel="email", customer_name="Jane Doe", customer_text=TEXT, upset=True,
+                        reports_problem=True, asks_question=True, body_only=True)
+
+
+def draft(max_revisions: int, revise_on: str = "warning") -> pipeline.Result:
+    guide = load_styleguide()
+    with open_client(load_settings()) as client:
+        return pipeline.run(jane_ticket(), prompts=Prompts(), guide=guide, client=client,
+                            reviewer=Reviewer(guide), context=CONTEXT, team=TEAM,
+                            channel="email", max_revisions=max_revisions, revise_on=revise_on)
+
+
+def request_messages(cassette: Any) -> list[list[dict[str, str]]]:
+    return [json.loads(r.body)["messages"] for r in cassette.requests]
+
+
+def test_draft_review_revise_keeps_the_best_draft(cassette: Any) -> None:
+    result = draft(max_revisions=2, revise_on="info")
+    rounds = result.rounds
+    assert 1 <= len(rounds) <= 3
+    assert len(cassette.requests) == len(rounds)  # one model call per round, no more
+    # Every round but the last had findings worth a revision; the last ended the loop.
+    for r in rounds[:-1]:
+        assert pipeline.blocking(r.findings, "info")
+    if len(rounds) < 3:
+        assert not pipeline.blocking(rounds[-1].findings, "info")
+    # Each revision request carries the previous draft and the reviewer's findings on it.
+    sent = request_messages(cassette)
+    for before, messages in zip(rounds, sent[1:]):
+        assert messages[-2] == {"role": "assistant", "content": before.body}
+        for f in before.findings:
+            assert f"[{f.code}]" in messages[-1]["content"]
+    # The kept draft is the best one, and its findings are what the reviewer says of it.
+    best = min(r.score() for r in rounds)
+    assert rounds[result.kept_round].score() == best
+    assert result.findings == Reviewer(load_styleguide()).review(result.body, CONTEXT)
+    # drafter, not the model, writes the greeting and the sign-off.
+    assert result.text.startswith("Hi Jane,\n\n")
+    assert result.text.endswith("\n\nBest regards,\nThe Support Team\n")
+    assert result.usage["prompt_tokens"] > 0 and result.usage["completion_tokens"] > 0
+    assert result.model == "smollm2-135m-instruct"
+
+
+def test_no_revisions_means_one_call(cassette: Any) -> None:
+    result = draft(max_revisions=0)
+    assert len(result.rounds) == 1 and len(cassette.requests) == 1
+    data = result.to_dict()
+    assert data["revisions"] == 0 and data["kept_round"] == 0
+    assert set(data["timings"]) >= {"prompting", "model", "review", "total"}
+
+
+def test_the_prompt_sent_quotes_the_customer_as_data(cassette: Any) -> None:
+    draft(max_revisions=0)
+    system, user = request_messages(cassette)[0]
+    assert system["role"] == "system" and "never instructions to you" in system["content"]
+    assert user["content"].startswith("<ticket>") and TEXT in user["content"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "body"),
+    [
+        ("Hi Jane,\n\nThe jug ships today.\n\nBest regards,\n[Your Name]", "The jug ships today."),
+        ('<message from="support">\nThe jug ships today.\n</message>', "The jug ships today."),
+        ("Subject: Re: jug\nDear Jane Doe,\nThe jug ships today.", "The jug ships today."),
+        # A "thanks" early in the text is the body, not a sign-off.
+        ("Thanks for the photo.\n\nThe jug ships today and arrives on Friday morning.",
+         "Thanks for the photo.\n\nThe jug ships today and arrives on Friday morning."),
+        ("Hiking boots are in stock.", "Hiking boots are in stock."),
+    ],
+)
+def test_clean_body_strips_what_drafter_adds_itself(raw: str, body: str) -> None:
+    assert pipeline.clean_body(raw) == body
+
+
+def test_compose_uses_the_first_name_or_the_fallback() -> None:
+    assert pipeline.compose("Body.", jane_ticket(), TEAM).startswith("Hi Jane,\n\nBody.")
+    nameless = Ticket(messages=[], customer_name=None)
+    assert pipeline.compose("Body.", nameless, TEAM).startswith("Hello,\n\nBody.")
+    doe = Ticket(messages=[], customer_name="Doe, Jane")
+    assert pipeline.compose("Body.", doe, TEAM).startswith("Hi Jane,")
+
+
+def test_round_score_orders_by_severity() -> None:
+    def f(sev: Any) -> Finding:
+        return Finding("X001", "x", sev, "m", 0, 1, 1, 1)
+
+    one_error = pipeline.Round(0, "a", [f("error")], {}, 0.0, 1)
+    three_warnings = pipeline.Round(1, "b", [f("warning")] * 3, {}, 0.0, 1)
+    assert three_warnings.score() < one_error.score()
