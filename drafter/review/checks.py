@@ -98,13 +98,20 @@ def compile_phrases(
 ) -> re.Pattern[str] | None:
     """Compile literal `phrases` and regex `patterns` into one regex (longest phrase first)."""
     lits = sorted({p for p in phrases if p.strip()}, key=len, reverse=True)
-    pats = list(patterns)
-    for p in pats:
+    pats = []
+    for p in patterns:
+        # A leading global flag group, "(?m)x", becomes a scoped one so patterns can be joined.
+        g = _GLOBAL_FLAGS_RE.match(p)
+        scoped = f"(?{g.group(1)}:{p[g.end():]})" if g else p
         try:
-            re.compile(p)
+            re.compile(scoped)
         except re.error as exc:
             raise SettingError(key, f"valid regular expressions ({exc})", p) from None
+        pats.append(scoped)
     return _compile(tuple([*map(phrase_source, lits), *pats]), case_sensitive)
+
+
+_GLOBAL_FLAGS_RE = re.compile(r"\(\?([imsx]+)\)")
 
 
 def negated(prose: str, start: int, window: int = 3) -> bool:

@@ -89,7 +89,10 @@ class Rule:
                 "example": self.example,
                 "instead": self.instead,
             },
-            "example_context": dict(self.example_context),
+            "example_context": {
+                k: sorted(v) if isinstance(v, (set, frozenset)) else v
+                for k, v in self.example_context.items()
+            },
             "example_settings": dict(self.example_settings),
             "defaults": dict(self.defaults),
         }

@@ -28,7 +28,12 @@ def catalogue(guide: StyleGuide | None = None) -> list[Rule]:
 def rule_settings(guide: StyleGuide, rule: Rule) -> dict[str, Any]:
     """Return the effective settings of `rule`: its defaults overlaid with the guide's table."""
     found = guide.rule_settings(rule.code)
-    return {**rule.defaults, **(dict(found[0]) if found else {})}
+    settings = {**rule.defaults, **(dict(found[0]) if found else {})}
+    if "glossary" in rule.defaults:
+        # A rule that declares a glossary reads the guide's [glossary] tables, merged.
+        own = settings.get("glossary")
+        settings["glossary"] = {**guide.glossary, **(own if isinstance(own, dict) else {})}
+    return settings
 
 
 def _matches(entry: str, rule: Rule) -> bool:

@@ -1,1 +1,171 @@
-"""Rules of this family (being written)."""
+"""Directness (DIR): the answer first; no preamble, hedging, or overlong sentences and
+paragraphs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from drafter.review import checks
+from drafter.review.checks import compile_phrases, get_list, get_num, quote
+from drafter.review.context import ReviewContext
+from drafter.review.registry import Check, Hit, rule
+from drafter.review.text import WORD_RE, Doc
+
+P = "answer_directly"
+WHY = "The guide's principle “Answer first and directly”."
+
+
+@rule(
+    "DIR001", "preamble", "warning", P,
+    "Filler before the answer (“Thank you for reaching out regarding your inquiry”).",
+    what="Finds preamble and filler in the opening sentences of the reply — “thank you for "
+         "contacting us regarding your inquiry”, “we have received your message”, “I hope this "
+         "email finds you well” — from the `phrases` / `patterns` settings.",
+    why=WHY + " Every sentence before the answer is one the customer has to wade through.",
+    example="Thank you for contacting us regarding your inquiry. You can change the address "
+            "until the order ships.",
+    instead="You can change the address until the order ships: open Orders and choose Edit "
+            "address.",
+    fix="Delete the preamble and start with the answer",
+)
+def _dir001(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Preamble before the answer: {match}", region="opening",
+                            fix="Delete it and start with the answer")
+
+
+@rule(
+    "DIR002", "hedging", "info", P,
+    "Hedging (“I think”, “it might be possible”, “perhaps”).",
+    what="Finds hedges that make the answer sound unsure — “I think”, “I believe”, “it might be "
+         "possible”, “perhaps”, “maybe”, “sort of” — from the `phrases` / `patterns` settings.",
+    why=WHY + " A hedged answer leaves the customer unsure whether it is the answer.",
+    example="I think it might be possible to change the address.",
+    instead="You can change the address until the order ships.",
+    fix="State it plainly, or find out and then state it",
+)
+def _dir002(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Hedging: {match}", fix="State it plainly")
+
+
+def _word_count(doc: Doc, start: int, end: int) -> int:
+    return sum(1 for _ in WORD_RE.finditer(doc.prose, start, end))
+
+
+@rule(
+    "DIR003", "long-sentence", "info", P,
+    "Sentences longer than the guide's limit (`max_words`).",
+    what="Counts the words of each sentence of the body and flags those over `max_words` "
+         "(default 30). URLs, code and quotations do not count.",
+    why=WHY + " The guide asks for short sentences: a long one hides the point and is hard to "
+        "read on a phone.",
+    example="We have looked into the order that you placed last week and we can see that it was "
+            "sent to the old address because the change you made to your account was saved "
+            "after the parcel had already been handed over to the courier for delivery.",
+    instead="Your parcel went to your old address. The courier had it before your change was "
+            "saved.",
+    fix="Split it into shorter sentences",
+    defaults={"max_words": 30},
+)
+def _dir003(settings: Mapping[str, Any]) -> Check:
+    most = int(get_num(settings, "max_words", 30))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        for s, e in doc.sentences:
+            n = _word_count(doc, s, e)
+            if n > most:
+                yield Hit(s, e, f"Sentence of {n} words (the guide's limit is {most}): "
+                          f"{quote(doc.text[s:e], 40)}")
+
+    return check
+
+
+@rule(
+    "DIR004", "long-paragraph", "info", P,
+    "Paragraphs longer than the guide's limit (`max_sentences` or `max_words`).",
+    what="Flags body paragraphs with more than `max_sentences` sentences (default 5) or more than "
+         "`max_words` words (default 100).",
+    why=WHY + " The guide asks for paragraphs of a few lines; a wall of text gets skimmed.",
+    example="Your order shipped. It left on Monday. The courier has it. It is in transit. It "
+            "should arrive soon. You can track it online. Tracking updates daily.",
+    instead="Your order shipped on Monday and arrives on Thursday.\n\nYou can track it under "
+            "Orders.",
+    fix="Break it into shorter paragraphs",
+    defaults={"max_sentences": 5, "max_words": 100},
+)
+def _dir004(settings: Mapping[str, Any]) -> Check:
+    max_sent = int(get_num(settings, "max_sentences", 5))
+    max_words = int(get_num(settings, "max_words", 100))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        sents = doc.sentences
+        for ps, pe in doc.paragraphs:
+            n_sent = sum(1 for s, e in sents if s >= ps and e <= pe)
+            n_words = _word_count(doc, ps, pe)
+            if n_sent > max_sent or n_words > max_words:
+                what = (f"{n_sent} sentences (limit {max_sent})" if n_sent > max_sent
+                        else f"{n_words} words (limit {max_words})")
+                end = doc.text.find("\n", ps, pe)
+                yield Hit(ps, pe if end == -1 else end, f"Paragraph of {what}")
+
+    return check
+
+
+_STEM_RE = re.compile(r"(?:ing|ed|es|s)$")
+
+
+def content_words(text: str, stop: frozenset[str]) -> set[str]:
+    """The stems of the words worth comparing (four letters or more, not stop words)."""
+    out = set()
+    for w in WORD_RE.findall(text):
+        w = w.lower().replace("’", "'")
+        if len(w) >= 4 and w not in stop:
+            out.add(_STEM_RE.sub("", w) if len(w) > 5 else w)
+    return out
+
+
+@rule(
+    "DIR005", "question-not-answered-first", "warning", P,
+    "The customer asked a question, and the opening of the reply does not address it.",
+    what="When the customer asked a question (context signal) and their words are known, the "
+         "opening sentences of the reply either start with a direct answer (`answer_starts`: "
+         "“Yes”, “No”, “You can”, ...) or share a content word with the question. Silent when "
+         "the customer's words or the question signal are unknown.",
+    why=WHY + " The customer wrote to get this answer; it belongs in the first sentence, not the "
+        "third paragraph.",
+    example="Thank you for being a loyal customer. We value your feedback.",
+    instead="Yes, you can change the delivery address until the order ships.",
+    fix="Answer the question in the first sentence",
+    defaults={"opening_sentences": 2},
+    example_context={"asks_question": True,
+                     "customer_text": "Can I change the delivery address of my order?"},
+    needs=("asks_question", "customer_text"),
+)
+def _dir005(settings: Mapping[str, Any]) -> Check:
+    starts = compile_phrases(get_list(settings, "answer_starts"))
+    stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
+    n = int(get_num(settings, "opening_sentences", 2))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if not ctx.asks_question or not ctx.customer_text:
+            return
+        opening = doc.opening(n)
+        if opening is None:
+            return
+        s, e = opening
+        if starts is not None:
+            for ss, _ in doc.sentences[:n]:
+                if starts.match(doc.prose, ss):
+                    return
+        questions = [q for q in re.findall(r"[^.!?\n]*\?", ctx.customer_text)] or [
+            ctx.customer_text]
+        asked = content_words(" ".join(questions), stop)
+        if not asked or asked & content_words(doc.prose[s:e], stop):
+            return
+        first = doc.sentences[0]
+        yield Hit(first[0], first[1], "The customer asked "
+                  f"{quote(questions[0].strip(), 50)}, but the opening "
+                  f"{quote(doc.text[first[0]:first[1]], 40)} does not answer it")
+
+    return check

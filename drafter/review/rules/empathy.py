@@ -1,1 +1,115 @@
-"""Rules of this family (being written)."""
+"""Empathy (EMP): acknowledge how the problem affects the customer, in your own words, once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from drafter.review import checks
+from drafter.review.checks import compile_phrases, get_list, get_num
+from drafter.review.context import ReviewContext
+from drafter.review.registry import Check, Hit, rule
+from drafter.review.text import Doc
+
+P = "empathy"
+WHY = "The guide's principle “Acknowledge feelings”."
+
+
+def _canned_regex(settings: Mapping[str, Any]) -> Any:
+    return compile_phrases(get_list(settings, "canned_phrases"),
+                           get_list(settings, "canned_patterns"), key="canned_patterns")
+
+
+@rule(
+    "EMP001", "missing-acknowledgement", "warning", P,
+    "An upset customer, or one reporting a problem, gets no early acknowledgement.",
+    what="When the customer is upset or reports a problem (context signals from the ticket), the "
+         "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
+         "the `acknowledgements` phrases (“I'm sorry”, “I understand”, “that sounds "
+         "frustrating”, ...), not a stock apology. Silent when the signals are unknown.",
+    why=WHY + " A customer who feels heard accepts the answer; one who does not, argues with it.",
+    example="Your replacement ships on Monday.",
+    instead="I'm sorry the blender arrived broken. Your replacement ships on Monday.",
+    fix="Open by acknowledging how this affects them",
+    defaults={"opening_sentences": 2},
+    example_context={"upset": True, "reports_problem": True},
+    needs=("upset", "reports_problem"),
+)
+def _emp001(settings: Mapping[str, Any]) -> Check:
+    acks = compile_phrases(get_list(settings, "acknowledgements"),
+                           get_list(settings, "acknowledgement_patterns"))
+    canned = _canned_regex(settings)
+    n = int(get_num(settings, "opening_sentences", 2))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if acks is None or not (ctx.upset or ctx.reports_problem):
+            return
+        opening = doc.opening(n)
+        if opening is None:
+            return
+        s, e = opening
+        stock = [m.span() for m in canned.finditer(doc.prose, s, e)] if canned else []
+        for m in acks.finditer(doc.prose, s, e):
+            if not any(cs <= m.start() < ce for cs, ce in stock):
+                return
+        first = doc.sentences[0]
+        why = "is upset" if ctx.upset else "reports a problem"
+        yield Hit(first[0], first[1], f"The customer {why}, but the opening "
+                  f"{checks.quote(doc.text[first[0]:first[1]], 40)} does not acknowledge how it "
+                  "affects them")
+
+    return check
+
+
+@rule(
+    "EMP002", "canned-apology", "warning", P,
+    "Stock, impersonal apologies (“we apologize for any inconvenience”).",
+    what="Finds the stock apologies of the `canned_phrases` / `canned_patterns` settings: “we "
+         "apologize for any inconvenience”, “sorry for the inconvenience caused”, “we regret any "
+         "inconvenience”, ...",
+    why=WHY + " A stock apology says nobody looked at this customer's situation; it reads as the "
+        "opposite of empathy.",
+    example="We apologize for any inconvenience this may have caused.",
+    instead="I'm sorry the parcel arrived late, especially when you needed it for Saturday.",
+    fix="Apologize for the specific problem, in your own words",
+)
+def _emp002(settings: Mapping[str, Any]) -> Check:
+    canned = _canned_regex(settings)
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        for m in checks.finditer(doc, canned):
+            yield Hit(m.start(), m.end(), f"Stock apology: {checks.quote(m.group())}")
+
+    return check
+
+
+@rule(
+    "EMP003", "over-apologizing", "info", P,
+    "More apologies than the guide allows (“sorry” in every sentence).",
+    what="Counts apologies (the `phrases` / `patterns` settings: sorry, apologize, apologies, "
+         "regret, ...) and flags each one beyond `max`.",
+    why=WHY + " The guide says apologize once: repeated apologies sound anxious and bury the "
+        "answer.",
+    example="Sorry for the delay. Sorry again, and sorry that the parcel is late.",
+    instead="I'm sorry the parcel is late. It's now with the courier and arrives tomorrow.",
+    fix="Apologize once",
+    defaults={"max": 1},
+)
+def _emp003(settings: Mapping[str, Any]) -> Check:
+    return checks.occurrence(settings, "Apology {match} is one of {count}; the guide allows {max}",
+                             default_max=1, fix="Apologize once")
+
+
+@rule(
+    "EMP004", "dismissive", "warning", P,
+    "Phrases that dismiss the customer's feelings (“calm down”, “it's not a big deal”).",
+    what="Finds phrases that minimize or dismiss how the customer feels: “calm down”, “there's no "
+         "need to be upset”, “it's not a big deal”, “you're overreacting”, and the rest of the "
+         "`phrases` / `patterns` settings.",
+    why=WHY + " Telling people how to feel never calms them; it tells them they were not heard.",
+    example="Please calm down, it's not a big deal.",
+    instead="I understand how frustrating this is, and I'll get it fixed today.",
+    fix="Acknowledge the feeling instead",
+)
+def _emp004(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Dismissive: {match}", fix="Acknowledge the feeling instead")

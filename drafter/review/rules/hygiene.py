@@ -275,6 +275,7 @@ def template_errors(text: str) -> Iterator[Hit]:
     example="Hi {{ first_name },\n{% if order %}Your order has shipped.",
     instead="Hi {{ first_name }},\n{% if order %}Your order has shipped.{% endif %}",
     fix="Fix the template syntax",
+    example_context={"is_template": True, "variables": frozenset({"first_name", "order"})},
 )
 def _hyg002(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:

@@ -1,1 +1,175 @@
-"""Rules of this family (being written)."""
+"""Plain words (PLN): everyday words instead of jargon, acronyms spelled out, a readable level."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from drafter.review import checks
+from drafter.review.checks import get_list, get_map, get_num, quote
+from drafter.review.context import ReviewContext
+from drafter.review.registry import Check, Hit, rule
+from drafter.review.text import WORD_RE, Doc
+
+P = "plain_words"
+WHY = "The guide's principle “Plain words instead of jargon”."
+
+
+@rule(
+    "PLN001", "jargon", "warning", P,
+    "Jargon from the guide's glossary; the plain alternative is the suggestion.",
+    what="Finds the terms of the style guide's `[glossary]` tables (every principle's, merged, "
+         "plus this rule's own `glossary` table) and suggests the plain alternative the glossary "
+         "gives (“utilize” -> “use”, “prior to” -> “before”).",
+    why=WHY + " Jargon makes the customer work to understand, or guess wrong.",
+    example="Please utilize the new form prior to your next order.",
+    instead="Please use the new form before your next order.",
+    fix="Use the plain word",
+    defaults={"glossary": {}},
+)
+def _pln001(settings: Mapping[str, Any]) -> Check:
+    get_map(settings, "glossary")
+    return checks.substitution(settings, "Jargon: {match}; say {suggestion}", key="glossary",
+                               fix="Replace with {suggestion}")
+
+
+_ACRONYM_RE = re.compile(r"(?<![\w'’-])[A-Z][A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
+
+
+@rule(
+    "PLN002", "unexplained-acronym", "info", P,
+    "Acronyms used without being spelled out.",
+    what="Finds words in capitals (2 to `max_letters` letters) that are not spelled out where "
+         "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
+         "Well-known ones in `known` (PDF, FAQ, ...), glossary terms (see PLN001), and runs of "
+         "capitals (see TON003) are left alone. Only the first use of each is flagged.",
+    why=WHY + " The guide says spell out acronyms the first time: the customer does not share "
+        "the team's vocabulary.",
+    example="The payment failed because of an AVS mismatch.",
+    instead="The payment failed because the address you entered does not match the one your "
+            "bank has (an AVS mismatch).",
+    fix="Spell it out the first time",
+    defaults={"max_letters": 5, "glossary": {}},
+)
+def _pln002(settings: Mapping[str, Any]) -> Check:
+    known = {w.upper() for w in get_list(settings, "known")}
+    glossary = {k for k in get_map(settings, "glossary") if k.isupper()}
+    max_letters = int(get_num(settings, "max_letters", 5))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        prose = doc.prose
+        seen: set[str] = set()
+        matches = list(_ACRONYM_RE.finditer(prose))
+        for i, m in enumerate(matches):
+            word = m.group()
+            bare = word[:-1] if word.endswith("s") else word
+            if (bare in seen or bare in known or bare in glossary or len(bare) > max_letters
+                    or sum(c.isalpha() for c in bare) < 2):
+                continue
+            seen.add(bare)
+            # Part of a run of capitals: shouting, TON003's business.
+            prev_gap = prose[matches[i - 1].end():m.start()] if i else "x"
+            next_gap = prose[m.end():matches[i + 1].start()] if i + 1 < len(matches) else "x"
+            if re.fullmatch(r"[ \t]+", prev_gap) or re.fullmatch(r"[ \t]+", next_gap):
+                continue
+            if _explained(prose, m.start(), m.end()):
+                continue
+            yield Hit(m.start(), m.end(), f"Acronym {quote(word)} is not spelled out")
+
+    return check
+
+
+def _explained(prose: str, start: int, end: int) -> bool:
+    """Whether an acronym sits in brackets after its expansion, or is followed by one."""
+    before = prose[max(0, start - 40):start]
+    opened = before.rfind("(")
+    if opened != -1 and ")" not in before[opened:]:
+        return True
+    return bool(re.match(r"\s*\(", prose[end:end + 3]))
+
+
+_VOWELS_RE = re.compile(r"[aeiouy]+")
+
+
+def syllables(word: str) -> int:
+    """Estimate the syllables of an English word (vowel groups, silent final e)."""
+    w = word.lower().strip("'’")
+    if len(w) <= 3:
+        return 1
+    if w.endswith("e") and not w.endswith(("le", "ee", "ye")):
+        w = w[:-1]
+    elif w.endswith(("es", "ed")) and not w.endswith(("ted", "ded", "ses", "zes", "ces", "ges")):
+        w = w[:-2]
+    return max(1, len(_VOWELS_RE.findall(w)))
+
+
+def fk_grade(words: int, sentences: int, syll: int) -> float:
+    """The Flesch-Kincaid grade level."""
+    return 0.39 * words / max(sentences, 1) + 11.8 * syll / max(words, 1) - 15.59
+
+
+@rule(
+    "PLN003", "reading-level", "info", P,
+    "Reading level above the guide's ceiling (Flesch-Kincaid grade, for texts long enough).",
+    what="Measures the body's Flesch-Kincaid grade level (from words per sentence and syllables "
+         "per word) when it has at least `min_words` words, and flags it when above `max_grade`. "
+         "The finding points at the hardest sentence.",
+    why=WHY + " The guide asks for a level a busy reader takes in at a glance; many customers "
+        "read in a second language.",
+    example="Subsequently, the organisational infrastructure necessitated comprehensive "
+            "reconfiguration, consequently introducing unanticipated operational "
+            "complications affecting international distribution capabilities. Additionally, "
+            "administrative authorisation requirements delayed the reimbursement "
+            "considerably, notwithstanding our continuous communication. Furthermore, the "
+            "accompanying documentation regarding compensation eligibility remains under "
+            "comprehensive organisational evaluation.",
+    instead="We changed our systems, and that caused problems we did not expect. Some orders "
+            "were sent late. Your refund was also slow, because it needed an extra approval. "
+            "We kept in touch with the bank the whole time. The money is now on its way to your "
+            "card, and I'll email you when it arrives.",
+    fix="Use shorter sentences and shorter words",
+    defaults={"max_grade": 10, "min_words": 40},
+)
+def _pln003(settings: Mapping[str, Any]) -> Check:
+    max_grade = get_num(settings, "max_grade", 10)
+    min_words = int(get_num(settings, "min_words", 40))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        total_w = total_s = total_syl = 0
+        worst: tuple[float, int, int] | None = None
+        for s, e in doc.sentences:
+            words = WORD_RE.findall(doc.prose, s, e)
+            if not words:
+                continue
+            syl = sum(syllables(w) for w in words)
+            total_w += len(words)
+            total_s += 1
+            total_syl += syl
+            grade = fk_grade(len(words), 1, syl)
+            if worst is None or grade > worst[0]:
+                worst = (grade, s, e)
+        if total_w < min_words or worst is None:
+            return
+        grade = fk_grade(total_w, total_s, total_syl)
+        if grade > max_grade:
+            _, s, e = worst
+            yield Hit(s, e, f"Reading level is grade {grade:.1f}, above the guide's ceiling of "
+                      f"{max_grade:g}; hardest sentence: {quote(doc.text[s:e], 40)}")
+
+    return check
+
+
+@rule(
+    "PLN004", "abbreviation", "info", P,
+    "Latin and written abbreviations (“e.g.”, “i.e.”, “etc.”, “via”).",
+    what="Finds the abbreviations of the `substitutions` setting and suggests the words they stand "
+         "for (“e.g.” -> “for example”, “i.e.” -> “that is”).",
+    why=WHY + " Abbreviations are shorthand for the writer, not plain words for the reader.",
+    example="Send us a photo, e.g. of the label.",
+    instead="Send us a photo, for example of the label.",
+    fix="Write it out",
+)
+def _pln004(settings: Mapping[str, Any]) -> Check:
+    get_map(settings, "substitutions")
+    return checks.substitution(settings, "Abbreviation {match}; write {suggestion}")

@@ -142,7 +142,7 @@ def _ton004(settings: Mapping[str, Any]) -> Check:
          "word (“gonna” -> “going to”, “pls” -> “please”).",
     why=WHY + " Text-speak reads as careless in a reply to a customer.",
     example="We're gonna send a new one, pls check your inbox.",
-    instead="We're going to send a new one; please check your inbox.",
+    instead="We're going to email you the receipt; please check your inbox.",
     fix="Use the standard word",
 )
 def _ton005(settings: Mapping[str, Any]) -> Check:

@@ -1,0 +1,90 @@
+"""Context signals from a ticket: is the customer upset, reporting a problem, asking a question?
+
+The word lists are data in the style guide (`[rules.EMP001]` upset_words / upset_patterns /
+problem_words, `[rules.DIR005]` question_starts), next to the rules that use the signals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from drafter.review.checks import compile_phrases, get_list, negated
+from drafter.review.context import ReviewContext
+from drafter.review.text import Doc
+
+if TYPE_CHECKING:
+    from drafter.styleguide import StyleGuide
+    from drafter.tickets.model import Ticket
+
+
+class Signals:
+    """Compiled signal word lists; build once, then `detect` on many texts."""
+
+    def __init__(self, guide: StyleGuide) -> None:
+        emp = _settings(guide, "EMP001")
+        direct = _settings(guide, "DIR005")
+        self.upset = compile_phrases(get_list(emp, "upset_words"), get_list(emp, "upset_patterns"))
+        self.problem = compile_phrases(get_list(emp, "problem_words"),
+                                       get_list(emp, "problem_patterns"))
+        starts = compile_phrases(get_list(direct, "question_starts"))
+        # A sentence that opens with "how", "can you", ... asks even without a question mark.
+        self.question = (re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:" + starts.pattern + ")",
+                                    re.I | re.M) if starts is not None else None)
+
+    def detect(self, text: str) -> dict[str, bool]:
+        """Return upset / reports_problem / asks_question for the customer's words `text`."""
+        doc = Doc(text, ReviewContext())
+        prose = doc.prose  # quotes of earlier messages, URLs and code do not count
+        return {
+            "upset": _found(self.upset, prose),
+            "reports_problem": _found(self.problem, prose),
+            "asks_question": "?" in prose or bool(self.question and self.question.search(prose)),
+        }
+
+
+def _settings(guide: StyleGuide, code: str) -> Mapping[str, Any]:
+    found = guide.rule_settings(code)
+    return found[0] if found else {}
+
+
+def _found(regex: re.Pattern[str] | None, prose: str) -> bool:
+    if regex is None:
+        return False
+    return any(not negated(prose, m.start()) for m in regex.finditer(prose))
+
+
+# Keyed by id; the guide is kept alive beside its signals, so an id is never reused.
+_CACHE: dict[int, tuple[StyleGuide, Signals]] = {}
+
+
+def context_from_ticket(
+    ticket: Ticket,
+    guide: StyleGuide | None = None,
+    channel: str | None = None,
+    body_only: bool = False,
+) -> ReviewContext:
+    """Derive the review context from `ticket`: channel, name and the customer's latest words."""
+    if guide is None:
+        from drafter.styleguide import load_styleguide
+
+        guide = load_styleguide()
+    cached = _CACHE.get(id(guide))
+    if cached is None:
+        cached = _CACHE[id(guide)] = (guide, Signals(guide))
+    signals = cached[1]
+    latest = ticket.latest_customer_message
+    words = (latest.latest or latest.body).strip() if latest is not None else ""
+    detected: dict[str, bool | None] = dict(signals.detect(words)) if words else {
+        "upset": None, "reports_problem": None, "asks_question": None}
+    name = ticket.customer_name or (latest.sender_name if latest is not None else None)
+    return ReviewContext(
+        channel=channel or ticket.channel or None,
+        customer_name=name.strip().strip('"') if name and "@" not in name else None,
+        customer_text=words or None,
+        upset=detected["upset"],
+        reports_problem=detected["reports_problem"],
+        asks_question=detected["asks_question"],
+        body_only=body_only,
+    )
