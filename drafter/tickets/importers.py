@@ -1,0 +1,311 @@
+"""Reading tickets from files (.eml, .mbox, drafter's JSON format) and from stdin."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import mailbox
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from drafter.errors import InputError
+from drafter.tickets.email import DEFAULT_MAX_BYTES, check_input, parse_email, read_file
+from drafter.tickets.model import Attachment, Message, Ticket
+from drafter.tickets.store import ImportReport, TicketStore, content_id
+from drafter.tickets.trim import trim
+
+IMPORTABLE = (".eml", ".mbox", ".json", ".txt", ".msg")
+
+_TICKET_KEYS = ("id", "subject", "channel", "status", "tags", "customer", "messages")
+_CUSTOMER_KEYS = ("name", "email")
+_MESSAGE_KEYS = ("id", "author", "name", "email", "date", "subject", "text", "in_reply_to",
+                 "attachments")
+_ATTACHMENT_KEYS = ("filename", "content_type", "size")
+_AUTHORS = ("customer", "agent")
+_CHANNELS = ("email", "chat")
+_STATUSES = ("open", "pending", "closed")
+
+
+def ticket_from_input(data: bytes, source: str = "stdin",
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> Ticket:
+    """Return a one-message ticket from an email or plain text (or a JSON ticket) on stdin."""
+    check_input(data, source, max_bytes)
+    head = data.lstrip()[:1]
+    if head == b"{":
+        try:
+            parsed = json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            parsed = None
+        if isinstance(parsed, dict) and ("messages" in parsed or "tickets" in parsed):
+            tickets = tickets_from_json(parsed, source)
+            if not tickets:
+                raise InputError(f"{source}: the JSON holds no ticket",
+                                 hint="see docs/tickets.md for the format")
+            return tickets[0][1]
+    message = parse_email(data, source, max_bytes)
+    return Ticket(
+        messages=[message],
+        subject=message.subject,
+        customer_name=message.sender_name,
+        customer_address=message.sender_address,
+        channel="email",
+    )
+
+
+def import_paths(store: TicketStore, paths: list[Path],
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
+    """Import every file (folders: the importable files inside); a failed file is reported."""
+    report = ImportReport()
+    for path in _expand(paths, report):
+        try:
+            report.add(import_file(store, path, max_bytes))
+        except InputError as exc:
+            report.failed.append((str(path), exc.message))
+    return report
+
+
+def _expand(paths: list[Path], report: ImportReport) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir()
+                            if p.is_file() and p.suffix.lower() in IMPORTABLE)
+            if not inside:
+                report.failed.append((str(path), "folder holds no .eml, .mbox or .json files"))
+            yield from inside
+        else:
+            yield path
+
+
+def import_file(store: TicketStore, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
+    """Import one .eml, .mbox or JSON file into the store."""
+    suffix = path.suffix.lower()
+    if suffix == ".mbox":
+        return _import_mbox(store, path, max_bytes)
+    data = read_file(path, max_bytes)
+    if suffix == ".json" or (suffix not in (".eml", ".txt") and data.lstrip()[:1] in (b"{", b"[")):
+        report = ImportReport()
+        for external_id, ticket in tickets_from_json(_load_json(data, path), str(path)):
+            report.add(store.import_ticket(ticket, external_id))
+        return report
+    if data.startswith(b"From ") and b"\nFrom " in data:
+        return _import_mbox(store, path, max_bytes)
+    return store.import_messages([parse_email(data, str(path), max_bytes)])
+
+
+def _import_mbox(store: TicketStore, path: Path, max_bytes: int) -> ImportReport:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", hint="check the path")
+    messages: list[Message] = []
+    report = ImportReport()
+    box = mailbox.mbox(str(path), create=False)
+    try:
+        for number, key in enumerate(box.iterkeys(), start=1):
+            where = f"{path} (message {number})"
+            try:
+                data = box.get_bytes(key)
+                messages.append(parse_email(data, where, max_bytes))
+            except InputError as exc:
+                report.failed.append((where, exc.message))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    finally:
+        box.close()
+    if not messages and not report.failed:
+        raise InputError(f"{path}: no messages in this mbox",
+                         hint="an mbox separates messages with lines starting `From `")
+    report.add(store.import_messages(messages))
+    return report
+
+
+# --- the JSON ticket format (docs/tickets.md) -----------------------------------------------
+
+
+def _load_json(data: bytes, path: Path) -> Any:
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text", hint="save the JSON file as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
+                         hint="fix the syntax at that line") from None
+
+
+def tickets_from_json(data: Any, source: str) -> list[tuple[str | None, Ticket]]:
+    """Validate drafter's JSON ticket format; return (external id, ticket) pairs."""
+    if isinstance(data, dict) and "tickets" in data and "messages" not in data:
+        _check_keys(data, ("tickets",), source, "")
+        items, where = data["tickets"], "tickets"
+    elif isinstance(data, list):
+        items, where = data, ""
+    elif isinstance(data, dict):
+        items, where = [data], None
+    else:
+        raise _bad(source, "(top level)", "must be a ticket object, a list of tickets, or "
+                   '{"tickets": [...]}', data)
+    if not isinstance(items, list):
+        raise _bad(source, where or "tickets", "must be a list of tickets", items)
+    out = []
+    for index, item in enumerate(items):
+        key = f"{where}[{index}]" if where is not None else ""
+        out.append(_ticket(item, source, key))
+    return out
+
+
+def _ticket(data: Any, source: str, key: str) -> tuple[str | None, Ticket]:
+    if not isinstance(data, dict):
+        raise _bad(source, key or "(top level)", "must be a ticket object", data)
+    _check_keys(data, _TICKET_KEYS, source, key)
+    external = data.get("id")
+    if isinstance(external, bool) or not isinstance(external, (str, int, type(None))):
+        raise _bad(source, _k(key, "id"), "must be a string or a number", external)
+    customer = data.get("customer", {})
+    if not isinstance(customer, dict):
+        raise _bad(source, _k(key, "customer"),
+                   'must be an object like {"name": ..., "email": ...}', customer)
+    _check_keys(customer, _CUSTOMER_KEYS, source, _k(key, "customer"))
+    name = _opt_str(customer, "name", source, _k(key, "customer"))
+    address = _opt_str(customer, "email", source, _k(key, "customer"))
+    channel = _choice(data, "channel", _CHANNELS, "email", source, key)
+    status = _choice(data, "status", _STATUSES, "open", source, key)
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise _bad(source, _k(key, "tags"), "must be a list of strings", tags)
+    raw_messages = data.get("messages")
+    if raw_messages is None:
+        raise InputError(f"{source}: {_k(key, 'messages')} is missing",
+                         hint="a ticket needs a list of messages, each with `author` and `text`")
+    if not isinstance(raw_messages, list) or not raw_messages:
+        raise _bad(source, _k(key, "messages"), "must be a non-empty list of messages",
+                   raw_messages)
+    subject = _opt_str(data, "subject", source, key)
+    messages = []
+    for index, raw in enumerate(raw_messages):
+        messages.append(_message(raw, source, f"{_k(key, 'messages')}[{index}]", subject,
+                                 name, address))
+    for index, message in enumerate(messages):
+        if message.message_id is None:  # stable across re-imports of the same file
+            message.message_id = content_id(
+                str(external) if external is not None else (address or subject),
+                str(index), str(message.from_customer), message.date, message.body,
+            )
+    first_customer = next((m for m in messages if m.from_customer), None)
+    ticket = Ticket(
+        messages=messages,
+        subject=subject or messages[0].subject,
+        customer_name=name or (first_customer.sender_name if first_customer else None),
+        customer_address=address or (first_customer.sender_address if first_customer else None),
+        channel=channel,
+        status=status,
+        tags=list(tags),
+    )
+    return (str(external) if external is not None else None), ticket
+
+
+def _message(data: Any, source: str, key: str, subject: str | None, customer_name: str | None,
+             customer_address: str | None) -> Message:
+    if not isinstance(data, dict):
+        raise _bad(source, key, "must be a message object", data)
+    _check_keys(data, _MESSAGE_KEYS, source, key)
+    author = _choice(data, "author", _AUTHORS, "customer", source, key)
+    text = data.get("text")
+    if text is None:
+        raise InputError(f"{source}: {_k(key, 'text')} is missing",
+                         hint="every message needs its `text`")
+    if not isinstance(text, str) or not text.strip():
+        raise _bad(source, _k(key, "text"), "must be a non-empty string", text)
+    date = _opt_str(data, "date", source, key)
+    if date is not None:
+        try:
+            date = datetime.fromisoformat(date.replace("Z", "+00:00")).isoformat()
+        except ValueError:
+            raise _bad(source, _k(key, "date"), "must be an ISO 8601 date like "
+                       "2024-01-08T10:02:00+01:00", date) from None
+    message_id = data.get("id")
+    if message_id is not None and (not isinstance(message_id, (str, int))
+                                   or isinstance(message_id, bool)):
+        raise _bad(source, _k(key, "id"), "must be a string or a number", message_id)
+    is_customer = author == "customer"
+    name = _opt_str(data, "name", source, key) or (customer_name if is_customer else None)
+    address = _opt_str(data, "email", source, key) or (customer_address if is_customer else None)
+    body = text.replace("\r\n", "\n").strip("\n")
+    in_reply_to = _opt_str(data, "in_reply_to", source, key)
+    return Message(
+        body=body,
+        latest=trim(body).latest or body.strip(),
+        sender_name=name,
+        sender_address=address.lower() if address else None,
+        subject=_opt_str(data, "subject", source, key) or subject,
+        date=date,
+        message_id=_angle(str(message_id)) if message_id is not None else None,
+        in_reply_to=_angle(in_reply_to) if in_reply_to else None,
+        from_customer=is_customer,
+        attachments=_attachments(data.get("attachments", []), source, _k(key, "attachments")),
+    )
+
+
+def _attachments(data: Any, source: str, key: str) -> list[Attachment]:
+    if not isinstance(data, list):
+        raise _bad(source, key, "must be a list", data)
+    out = []
+    for index, item in enumerate(data):
+        where = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            raise _bad(source, where, "must be an object with `filename`", item)
+        _check_keys(item, _ATTACHMENT_KEYS, source, where)
+        filename = _opt_str(item, "filename", source, where)
+        if not filename:
+            raise InputError(f"{source}: {_k(where, 'filename')} is missing")
+        size = item.get("size", 0)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise _bad(source, _k(where, "size"), "must be a whole number of bytes", size)
+        ctype = _opt_str(item, "content_type", source, where) or "application/octet-stream"
+        out.append(Attachment(filename=filename, content_type=ctype, size=size))
+    return out
+
+
+def _angle(value: str) -> str:
+    value = value.strip()
+    return value if value.startswith("<") else f"<{value}>"
+
+
+def _k(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _bad(source: str, key: str, expected: str, value: Any) -> InputError:
+    shown = json.dumps(value, ensure_ascii=False)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return InputError(f"{source}: `{key}` {expected}, got {shown}",
+                      hint="see docs/tickets.md for the JSON ticket format")
+
+
+def _check_keys(data: dict[str, Any], known: tuple[str, ...], source: str, key: str) -> None:
+    for name in data:
+        if name not in known:
+            near = difflib.get_close_matches(str(name), known, n=1)
+            raise InputError(
+                f"{source}: unknown key `{_k(key, str(name))}`",
+                hint=(f"did you mean `{near[0]}`? " if near else "")
+                + "known keys here: " + ", ".join(known),
+            )
+
+
+def _opt_str(data: dict[str, Any], name: str, source: str, key: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _bad(source, _k(key, name), "must be a string", value)
+    return value.strip() or None
+
+
+def _choice(data: dict[str, Any], name: str, choices: tuple[str, ...], default: str,
+            source: str, key: str) -> str:
+    value = data.get(name, default)
+    if value not in choices:
+        raise _bad(source, _k(key, name), "must be one of " + ", ".join(f'"{c}"' for c in choices),
+                   value)
+    return str(value)
