@@ -105,7 +105,8 @@ def format_text(findings: Sequence[LintFinding], ctx: ReportContext = ReportCont
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"\s*\n\s*", " ", text)
+    # Control characters from the linted files must not drive the terminal.
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", re.sub(r"\s*\n\s*", " ", text))
 
 
 def _hint(f: LintFinding) -> str | None:
