@@ -1,0 +1,158 @@
+"""`draft review`: review one reply (a file or stdin) against the style guide."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drafter.cli.common import diag, emit_json, settings_from, use_color
+from drafter.config import SEVERITIES, Settings, default_store_path
+from drafter.errors import EXIT_FINDINGS, EXIT_OK, InputError
+
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def split_codes(values: Iterable[str]) -> list[str]:
+    """Flatten repeated and comma-separated code options: ("A,B", "C") -> [A, B, C]."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def read_text(source: str) -> tuple[str, str]:
+    """Return (display path, text) of a file, or of stdin for "-"."""
+    if source == "-":
+        if sys.stdin.isatty():
+            raise InputError("nothing to review: stdin is a terminal",
+                             hint="pass a FILE, or pipe the reply: cat reply.txt | draft review")
+        data, name = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "-"
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise InputError(f"{path} is a folder", hint=f"use `draft lint {path}` for folders")
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_INPUT_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror}", hint="check the path") from None
+        name = str(path)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB",
+                         hint="review one reply at a time")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start})",
+                         hint="convert it first, e.g. iconv -t UTF-8") from None
+    return name, text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_ticket(settings: Settings, ticket_id: int) -> Any:
+    """Return ticket `ticket_id` from the configured store."""
+    from drafter.tickets.store import TicketStore
+
+    store = TicketStore(settings["store.path"] or default_store_path())
+    try:
+        return store.get(ticket_id)
+    finally:
+        store.close()
+
+
+def render_text(path: str, findings: list[Any], color: bool) -> list[str]:
+    """Format findings as `path:line:col: CODE message`, each with its fix and suggestion."""
+    lines = []
+    for f in findings:
+        code = click.style(f.code, fg=_COLORS[f.severity], bold=True) if color else f.code
+        where = click.style(f"{path}:{f.line}:{f.column}:", bold=True) if color else \
+            f"{path}:{f.line}:{f.column}:"
+        lines.append(f"{where} {code} {f.message} [{f.severity}]")
+        if f.fix:
+            lines.append(f"  fix: {f.fix}")
+        if f.suggestion is not None:
+            shown = f.suggestion if "\n" not in f.suggestion else f.suggestion.replace("\n", "\\n")
+            lines.append(f"  suggestion: {shown!r}" if not shown.strip() else
+                         f"  suggestion: {shown}")
+    return lines
+
+
+def summary(findings: list[Any]) -> str:
+    """One line: how many findings of each severity."""
+    if not findings:
+        return "No findings."
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+    parts = [f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+    total = len(findings)
+    return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)})."
+
+
+@click.command("review")
+@click.argument("source", required=False, default="-", metavar="[FILE|-]")
+@click.option("--ticket", "ticket_id", type=int,
+              help="Take the context (channel, customer, mood, question) from this ticket.")
+@click.option("--channel", type=click.Choice(["email", "chat"]),
+              help="The channel the reply goes to (greeting, sign-off and length rules).")
+@click.option("--customer-name", help="The customer's name, when there is no --ticket.")
+@click.option("--body-only", is_flag=True,
+              help="The text is a body without greeting or sign-off by design.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES),
+              help="Exit 1 when findings at or above this remain [default: review.fail_on].")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these rules: codes or prefixes, comma-separated or repeated "
+              "(replaces review.select).")
+@click.option("--ignore", multiple=True, metavar="CODES",
+              help="Skip these rules: codes or prefixes (added to review.ignore).")
+@click.pass_context
+def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str | None,
+            customer_name: str | None, body_only: bool, fmt: str, fail_on: str | None,
+            select: tuple[str, ...], ignore: tuple[str, ...]) -> int:
+    """Review one reply (FILE, or stdin by default) against the style guide.
+
+    \b
+      draft review reply.txt
+      pbpaste | draft review --channel email --customer-name "Jane Doe"
+      draft review reply.txt --ticket 123 --format json
+
+    Prints `path:line:col: CODE message` for each finding. Exit status: 0 clean,
+    1 findings at or above --fail-on, 2 usage or input errors.
+    """
+    settings = settings_from(ctx, **{"review.fail_on": fail_on})
+    from drafter.review.context import ReviewContext
+    from drafter.review.finding import at_or_above
+    from drafter.review.reviewer import Reviewer
+    from drafter.styleguide import load_styleguide
+
+    guide = load_styleguide([settings["team.styleguide"]])
+    reviewer = Reviewer(
+        guide,
+        select=split_codes(select) if select else settings["review.select"],
+        ignore=[*settings["review.ignore"], *split_codes(ignore)],
+        severity=settings["review.severity"],
+    )
+    path, text = read_text(source)
+    if ticket_id is not None:
+        from dataclasses import replace
+
+        from drafter.review.signals import context_from_ticket
+
+        context = context_from_ticket(load_ticket(settings, ticket_id), guide, channel=channel,
+                                      body_only=body_only)
+        if customer_name:
+            context = replace(context, customer_name=customer_name)
+    else:
+        context = ReviewContext(channel=channel, customer_name=customer_name,
+                                body_only=body_only)
+    findings = reviewer.review(text, context)
+    if fmt == "json":
+        emit_json([f.to_dict() for f in findings])
+    else:
+        for line in render_text(path, findings, use_color()):
+            click.echo(line)
+        diag(summary(findings))
+    threshold = settings["review.fail_on"]
+    failing = any(at_or_above(f.severity, threshold) for f in findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
