@@ -69,17 +69,21 @@ class Baseline:
     def load(cls, path: Path) -> Baseline:
         """Read a baseline file; a missing or malformed one is an InputError."""
         try:
+            shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise InputError(f"baseline {path} does not exist",
-                             hint=f"create it with `draft lint PATH --write-baseline {path}`"
+            raise InputError(f"baseline {shown} does not exist",
+                             hint=f"create it with `draft lint PATH --write-baseline {shown}`"
                              ) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"baseline {path} cannot be read: {exc}",
+            raise InputError(f"baseline {shown} cannot be read: {exc}",
                              hint="write it again with --write-baseline") from None
         if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION \
                 or not isinstance(data.get("findings"), list):
-            raise InputError(f"baseline {path} is not a drafter baseline (version "
+            raise InputError(f"baseline {shown} is not a drafter baseline (version "
                              f"{BASELINE_VERSION})", hint="write it again with --write-baseline")
         entries: Counter[tuple[str, str, str]] = Counter()
         for i, row in enumerate(data["findings"]):
@@ -87,7 +91,7 @@ class Baseline:
                 entries[(str(row["path"]), str(row["code"]), str(row["hash"]))] += \
                     int(row.get("count", 1))
             except (KeyError, TypeError, ValueError, AttributeError):
-                raise InputError(f"baseline {path}: entry {i + 1} is malformed",
+                raise InputError(f"baseline {shown}: entry {i + 1} is malformed",
                                  hint="write it again with --write-baseline") from None
         return cls(path.parent, entries)
 
