@@ -108,7 +108,8 @@ def compile_phrases(
         except re.error as exc:
             raise SettingError(key, f"valid regular expressions ({exc})", p) from None
         pats.append(scoped)
-    return _compile(tuple([*map(phrase_source, lits), *pats]), case_sensitive)
+    # Patterns first: they are usually the longer, more specific forms of a phrase.
+    return _compile(tuple([*pats, *map(phrase_source, lits)]), case_sensitive)
 
 
 _GLOBAL_FLAGS_RE = re.compile(r"\(\?([imsx]+)\)")
@@ -249,6 +250,7 @@ def occurrence(
     default_max: int,
     fix: str | None = None,
     view: str = "prose",
+    skip_negated: bool = False,
 ) -> Check:
     """Flag the occurrences of `phrases` / `patterns` beyond `max` ({match}, {count}, {max})."""
     regex = compile_phrases(get_list(settings, "phrases"), get_list(settings, "patterns"))
@@ -256,7 +258,8 @@ def occurrence(
     message = get_str(settings, "message", message)
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        matches = list(finditer(doc, regex, view))
+        matches = [m for m in finditer(doc, regex, view)
+                   if not (skip_negated and negated(doc.prose, m.start()))]
         if len(matches) <= most:
             return
         for m in matches[most:]:

@@ -17,7 +17,13 @@ from functools import cached_property
 from drafter.review.context import ReviewContext
 
 # Regions that no prose rule looks into.
-URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+")
+URL_RE = re.compile(
+    r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+"
+    # Bare domains with a common top-level domain: "visit help.example.com/reset".
+    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|org|net|io|co|uk|de|fr|nl|eu|"
+    r"us|ca|au|app|dev|info|biz|me|ly|gl|gd|at|ch|es|it|se|no|dk|fi|ie|be|pl|in|jp|cn|ru|br)"
+    r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
+)
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.S)
 CODE_RE = re.compile(r"`[^`\n]+`")
@@ -110,7 +116,7 @@ class Doc:
     @cached_property
     def urls(self) -> list[tuple[int, int]]:
         """Spans of URLs."""
-        if "://" not in self.text and "www." not in self.text.lower():
+        if "." not in self.text:
             return []
         return _url_spans(self.text)
 

@@ -87,7 +87,8 @@ def _emp002(settings: Mapping[str, Any]) -> Check:
     "EMP003", "over-apologizing", "info", P,
     "More apologies than the guide allows (“sorry” in every sentence).",
     what="Counts apologies (the `phrases` / `patterns` settings: sorry, apologize, apologies, "
-         "regret, ...) and flags each one beyond `max`.",
+         "regret, ...) and flags each one beyond `max`. A negated one (“no need to apologize”) "
+         "does not count.",
     why=WHY + " The guide says apologize once: repeated apologies sound anxious and bury the "
         "answer.",
     example="Sorry for the delay. Sorry again, and sorry that the parcel is late.",
@@ -97,7 +98,7 @@ def _emp002(settings: Mapping[str, Any]) -> Check:
 )
 def _emp003(settings: Mapping[str, Any]) -> Check:
     return checks.occurrence(settings, "Apology {match} is one of {count}; the guide allows {max}",
-                             default_max=1, fix="Apologize once")
+                             default_max=1, fix="Apologize once", skip_negated=True)
 
 
 @rule(

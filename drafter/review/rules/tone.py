@@ -97,9 +97,8 @@ def _ton003(settings: Mapping[str, Any]) -> Check:
         def flush() -> Iterator[Hit]:
             words = [m for m in run if m.group() not in acronyms]
             letters = sum(len(m.group()) for m in words)
-            if (len(words) >= 2 and letters >= min_letters) or (
-                len(words) == 1 and words[0].group().replace("’", "'") in emphasis
-            ):
+            loud = any(m.group().replace("’", "'") in emphasis for m in words)
+            if (len(words) >= 2 and letters >= min_letters) or (words and loud):
                 s, e = words[0].start(), words[-1].end()
                 found = doc.text[s:e]
                 yield Hit(s, e, f"Shouting: {quote(found)} in capital letters",

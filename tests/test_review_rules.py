@@ -1,0 +1,455 @@
+"""The rule catalogue: docs complete, doc examples as tests, must-flag and must-not-flag tables,
+and property tests on arbitrary text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from drafter.review.context import ReviewContext
+from drafter.review.finding import line_col
+from drafter.review.registry import Rule
+from drafter.review.reviewer import Reviewer, build_check, catalogue
+from drafter.styleguide import load_styleguide
+
+GUIDE = load_styleguide()
+RULES = catalogue(GUIDE)
+BY_CODE = {r.code: r for r in RULES}
+
+
+def reviewer_for(rule: Rule, extra: dict[str, Any] | None = None) -> Reviewer:
+    """A reviewer running only `rule`, with extra settings (as a team's TOML would set them)."""
+    reviewer = Reviewer(GUIDE, select=[rule.code])
+    if extra:
+        reviewer._checks = [(rule, build_check(GUIDE, rule, extra))]
+    return reviewer
+
+
+def fired(code: str, text: str, extra: dict[str, Any] | None = None, **ctx: Any) -> list[str]:
+    """The matched texts of rule `code`'s findings on `text`."""
+    found = reviewer_for(BY_CODE[code], extra).review(text, ReviewContext(**ctx))
+    assert all(f.code == code for f in found)
+    return [text[f.start:f.end] for f in found]
+
+
+# --- the catalogue itself ---------------------------------------------------------------------
+
+def test_every_family_has_several_rules() -> None:
+    families = {r.family for r in RULES}
+    assert families == {"EMP", "DIR", "PLN", "CHO", "OWN", "TON", "PER", "HYG", "SAF"}
+    for fam in families:
+        assert sum(r.family == fam for r in RULES) >= 2, fam
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_doc_is_complete(rule: Rule) -> None:
+    assert re.fullmatch(r"[A-Z]{3}\d{3}", rule.code)
+    assert re.fullmatch(r"[a-z]+(?:-[a-z]+)*", rule.name)
+    assert rule.severity in ("error", "warning", "info")
+    principle = GUIDE.principle(rule.principle)
+    assert principle is not None, f"{rule.code}: unknown principle {rule.principle}"
+    for section in ("summary", "what", "why", "example", "instead"):
+        assert getattr(rule, section).strip(), f"{rule.code} has no `{section}`"
+    assert principle.title in rule.why, f"{rule.code}: `why` must name its principle"
+    assert rule.example != rule.instead
+    assert rule.fix, f"{rule.code} has no fix title"
+    assert len({r.name for r in RULES}) == len(RULES), "rule names must be unique"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_doc_example_fires_and_use_instead_does_not(rule: Rule) -> None:
+    reviewer = reviewer_for(rule, dict(rule.example_settings))
+    ctx = ReviewContext(**rule.example_context)
+    assert [f.code for f in reviewer.review(rule.example, ctx)], \
+        f"{rule.code}: its doc example does not fire"
+    assert reviewer.review(rule.instead, ctx) == [], f"{rule.code}: its `use instead` fires"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_use_instead_is_clean_under_the_whole_catalogue(rule: Rule) -> None:
+    """A doc's good example should not teach something another rule flags."""
+    found = Reviewer(GUIDE).review(rule.instead, ReviewContext(**rule.example_context))
+    assert [(f.code, f.message) for f in found] == []
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.needs], ids=lambda r: r.code)
+def test_rule_without_its_context_stays_silent(rule: Rule) -> None:
+    reviewer = reviewer_for(rule, dict(rule.example_settings))
+    assert reviewer.review(rule.example, ReviewContext()) == []
+
+
+def test_every_rule_has_its_settings_table_or_needs_none() -> None:
+    """Phrase-list rules read their lists from the guide: a missing table would silence them."""
+    for rule in RULES:
+        if rule.code in ("HYG002", "SAF003", "DIR003", "DIR004", "PLN001", "PLN003",
+                         "HYG006"):
+            continue  # pure logic, or thresholds with defaults
+        assert GUIDE.rule_settings(rule.code) is not None, f"no [rules.{rule.code}] in the guide"
+
+
+# --- must flag / must not flag ------------------------------------------------------------------
+
+UPSET = {"upset": True, "reports_problem": True}
+Q = {"asks_question": True, "customer_text": "How long does a refund take?"}
+NAME = {"customer_name": "Jane Doe"}
+EMAIL = {"channel": "email"}
+
+# (code, text, context, expected matched texts; [] means must not flag)
+CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
+    # EMP001
+    ("EMP001", "Your replacement ships Monday.", UPSET, ["Your replacement ships Monday."]),
+    ("EMP001", "We apologize for any inconvenience. Your replacement ships Monday.", UPSET, None),
+    ("EMP001", "I'm so sorry it broke. Your replacement ships Monday.", UPSET, []),
+    ("EMP001", "That sounds really frustrating. A new one ships Monday.", UPSET, []),
+    ("EMP001", "Hi Jane,\n\nI understand how annoying this is. A new one ships Monday.", UPSET, []),
+    ("EMP001", "Your replacement ships Monday.", {}, []),
+    ("EMP001", "Your replacement ships Monday.", {"upset": False, "reports_problem": False}, []),
+    # EMP002
+    ("EMP002", "We apologize for any inconvenience this may have caused.", {},
+     ["We apologize for any inconvenience this may have caused"]),
+    ("EMP002", "Sorry for the inconvenience.", {}, ["Sorry for the inconvenience"]),
+    ("EMP002", "Please accept our apologies.", {}, ["Please accept our apologies"]),
+    ("EMP002", "I'm sorry the delivery was late.", {}, []),
+    ("EMP002", '> "We apologize for any inconvenience" is all I ever hear.\nI hear you.', {}, []),
+    ("EMP002", 'You wrote "we apologize for any inconvenience" is not enough. Fair.', {}, []),
+    # EMP003
+    ("EMP003", "Sorry. Sorry again. Sorry!", {}, ["Sorry", "Sorry"]),
+    ("EMP003", "I'm sorry about the delay; it ships today.", {}, []),
+    ("EMP003", "No need to apologise for asking, and I'm sorry it took a while.", {}, []),
+    # EMP004
+    ("EMP004", "Please calm down.", {}, ["calm down"]),
+    ("EMP004", "It's not a big deal.", {}, ["It's not a big deal"]),
+    ("EMP004", "I understand this matters a lot to you.", {}, []),
+    # DIR001
+    ("DIR001", "Thank you for reaching out. The fix is live.", {}, ["Thank you for reaching out"]),
+    ("DIR001", "Hi Jane,\n\nI hope this email finds you well. The fix is live.", {},
+     ["I hope this email finds you well"]),
+    ("DIR001", "The fix is live. Updates take a minute. Thank you for reaching out.", {}, []),
+    ("DIR001", "The fix is live; restart the app to get it.", {}, []),
+    # DIR002
+    ("DIR002", "I think the update fixed it.", {}, ["I think"]),
+    ("DIR002", "Perhaps try again later.", {}, ["Perhaps"]),
+    ("DIR002", "The update fixed it.", {}, []),
+    ("DIR002", "Mayberry Street is on file.", {}, []),
+    ("DIR002", "See https://example.com/maybe-later for details.", {}, []),
+    # DIR003
+    ("DIR003", " ".join(["word"] * 31) + ".", {}, [" ".join(["word"] * 31) + "."]),
+    ("DIR003", " ".join(["word"] * 30) + ".", {}, []),
+    ("DIR003", "Open https://example.com/" + "/".join(["a"] * 40) + " now.", {}, []),
+    # DIR004
+    ("DIR004", "One. Two. Three. Four. Five. Six.", {}, ["One. Two. Three. Four. Five. Six."]),
+    ("DIR004", "One. Two. Three.\n\nFour. Five. Six.", {}, []),
+    # DIR005
+    ("DIR005", "We value your loyalty. Our team is great.", Q, ["We value your loyalty."]),
+    ("DIR005", "Refunds take five working days to reach your card.", Q, []),
+    ("DIR005", "It takes five working days.", Q, []),
+    ("DIR005", "We value your loyalty. Our team is great.", {"asks_question": True}, []),
+    ("DIR005", "We value your loyalty.", {"asks_question": False,
+                                          "customer_text": "Thanks!"}, []),
+    # PLN001
+    ("PLN001", "Please utilize the form.", {}, ["utilize"]),
+    ("PLN001", "Prior to shipping, we check it.", {}, ["Prior to"]),
+    ("PLN001", "Our SLA is 24 hours.", {}, ["SLA"]),
+    ("PLN001", "Please use the form.", {}, []),
+    ("PLN001", "Run `cache clear` or see https://example.com/utilize.", {}, []),
+    ("PLN001", "Email backend@example.com for access.", {}, []),
+    ("PLN001", "The cachet of the brand.", {}, []),
+    # PLN002
+    ("PLN002", "The AVS check failed.", {}, ["AVS"]),
+    ("PLN002", "The AVS check failed. AVS again.", {}, ["AVS"]),
+    ("PLN002", "The address verification service (AVS) check failed.", {}, []),
+    ("PLN002", "Download the PDF from the FAQ.", {}, []),
+    ("PLN002", "Our SLA is 24 hours.", {}, []),
+    ("PLN002", "Please DO NOT restart it.", {}, []),
+    ("PLN002", "Run `AWS configure` first.", {}, []),
+    # PLN003
+    ("PLN003", BY_CODE["PLN003"].example, {}, None),
+    ("PLN003", "Utilization notwithstanding, infrastructure reconfiguration necessitated.", {}, []),
+    # PLN004
+    ("PLN004", "Send a photo, e.g. of the box.", {}, ["e.g."]),
+    ("PLN004", "Pay via the app.", {}, ["via"]),
+    ("PLN004", "Send a photo, for example of the box.", {}, []),
+    ("PLN004", "Viaduct closed; take the other road.", {}, []),
+    # CHO001
+    ("CHO001", "We will send you a replacement.", {}, ["We will send you a replacement."]),
+    ("CHO001", "We can send a replacement or refund you. Which do you prefer?", {}, []),
+    ("CHO001", "We'll send a replacement; if you'd rather have a refund, just say.", {}, []),
+    ("CHO001", "Your order shipped today.", {}, []),
+    ("CHO001", "We can't send a replacement yet.", {}, []),
+    # CHO002
+    ("CHO002", "The only option is a voucher.", {}, ["The only option is"]),
+    ("CHO002", "That's our final offer.", {}, ["final offer"]),
+    ("CHO002", "It's not the only option is what I mean: there are several.", {}, []),
+    ("CHO002", "You have several options.", {}, []),
+    # OWN001
+    ("OWN001", "You should have checked the address.", {}, ["You should have"]),
+    ("OWN001", "That was user error.", {}, ["user error"]),
+    ("OWN001", "It's not your fault at all.", {}, []),
+    ("OWN001", "It was never your fault.", {}, []),
+    ("OWN001", "You should have it by Friday.", {}, ["You should have"]),
+    ("OWN001", '> You should have told me earlier!\nYou are right; I will.', {}, []),
+    # OWN002
+    ("OWN002", "That's not our department.", {}, ["not our department"]),
+    ("OWN002", "There's nothing we can do.", {}, ["nothing we can do"]),
+    ("OWN002", "I've passed it to our billing team; they reply by noon.", {}, []),
+    # OWN003
+    ("OWN003", "We'll get back to you soon.", {}, ["soon"]),
+    ("OWN003", "It will be fixed ASAP.", {}, ["ASAP"]),
+    ("OWN003", "We will reply as soon as possible.", {}, ["as soon as possible"]),
+    ("OWN003", "I'll email you as soon as the parcel arrives.", {}, []),
+    ("OWN003", "Get well soon!", {}, []),
+    ("OWN003", "We'll reply by 5 pm tomorrow.", {}, []),
+    ("OWN003", "Our soon.example.com page will be updated Friday.", {}, []),
+    # OWN004
+    ("OWN004", "The storm closed the roads last week, and our warehouse could not send any "
+     "parcels for three days. Let us know if you have any other questions.", {},
+     ["Let us know if you have any other questions."]),
+    ("OWN004", "The storm closed the roads last week, and our warehouse could not send any "
+     "parcels for three days. I'll send your tracking number by Thursday.", {}, []),
+    ("OWN004", "The storm closed the roads last week, and our warehouse could not send any "
+     "parcels for three days. Would a refund or a new delivery date suit you better?", {}, []),
+    ("OWN004", "Thanks, all sorted.", {}, []),
+    # PER001
+    ("PER001", "Dear customer,\nYour order shipped.", NAME, ["Dear customer"]),
+    ("PER001", "Hi there! Your order shipped.", NAME, ["Hi there"]),
+    ("PER001", "Hi there! Your order shipped.", {}, []),
+    ("PER001", "Hi Jane, your order shipped.", NAME, []),
+    ("PER001", "Your order shipped. Our customer team is there for you.", NAME, []),
+    ("PER001", "Dear customer,\nYour order shipped.",
+     {"is_template": True, "variables": frozenset({"first_name"})}, ["Dear customer"]),
+    # PER002
+    ("PER002", "Hi Tom,\n\nYour order shipped.", NAME, ["Tom"]),
+    ("PER002", "Dear Mr Smith,\n\nYour order shipped.", NAME, ["Smith"]),
+    ("PER002", "Hi Jane,\n\nYour order shipped.", NAME, []),
+    ("PER002", "Dear Ms Doe,\n\nYour order shipped.", NAME, []),
+    ("PER002", "Hi there,\n\nYour order shipped.", NAME, []),
+    ("PER002", "Hi Jan,\n\nYour order shipped.", NAME, []),
+    ("PER002", "Hi Tom,\n\nYour order shipped.", {}, []),
+    ("PER002", "Hi Jane,\n\nYour order shipped.", {"customer_name": "Doe, Jane"}, []),
+    # PER003
+    ("PER003", "The customer should restart the router.", {}, ["The customer"]),
+    ("PER003", "Please restart your router.", {}, []),
+    ("PER003", "Our customer service team is open 9 to 5.", {}, []),
+    ("PER003", "See the user guide, page 4.", {}, []),
+    # HYG001
+    ("HYG001", "Hi [Customer Name],", {}, ["[Customer Name]"]),
+    ("HYG001", "Hi {{ name }}, order {Order Number}.", {}, ["{{ name }}", "{Order Number}"]),
+    ("HYG001", "Dear <NAME>, your code is XXX.", {}, ["<NAME>", "XXX"]),
+    ("HYG001", "Delivery date: TBD.", {}, ["TBD"]),
+    ("HYG001", "Click [Settings] and then [Save].", {}, []),
+    ("HYG001", "See [the guide](https://example.com/guide) and note [1].", {}, []),
+    ("HYG001", "Use <b>bold</b> or write to <jane@example.com>.", {}, []),
+    ("HYG001", "Card ending XXXX-XXXX-XXXX-1234.", {}, []),
+    ("HYG001", "Run `echo {{ name }}` in the shell.", {}, []),
+    ("HYG001", "Hi {{ first_name }},", {"is_template": True,
+                                         "variables": frozenset({"first_name"})}, []),
+    ("HYG001", "Hi {{ customer.first_name | default('there') }},",
+     {"is_template": True, "variables": frozenset({"customer"})}, []),
+    ("HYG001", "Hi {{ frist_name }},", {"is_template": True,
+                                         "variables": frozenset({"first_name"})},
+     ["{{ frist_name }}"]),
+    ("HYG001", "Hi [Customer Name],", {"is_template": True,
+                                        "variables": frozenset({"first_name"})},
+     ["[Customer Name]"]),
+    ("HYG001", "Hi {{ anything }},", {"is_template": True}, []),
+    # HYG002
+    ("HYG002", "Hi {{ name },", {}, ["{{"]),
+    ("HYG002", "Hi name }},", {}, ["}}"]),
+    ("HYG002", "{% if a %}x{% endfor %}", {}, ["{% endfor %}"]),
+    ("HYG002", "{% for a in b %}x", {}, ["{% for a in b %}"]),
+    ("HYG002", "{% if a %}x{% else %}y{% endif %}", {}, []),
+    ("HYG002", "{% raw %}{{ not closed{% endraw %}", {}, []),
+    ("HYG002", "{% set x = 1 %}{{ x }}", {}, []),
+    ("HYG002", "Plain text with { braces } and 100% sure.", {}, []),
+    ("HYG002", "Run `{{ broken` in the shell.", {}, []),
+    # HYG003
+    ("HYG003", "TODO: check with billing.", {}, ["TODO:"]),
+    ("HYG003", "Internal only: customer is difficult.", {}, ["Internal only"]),
+    ("HYG003", "Note to self - refund later.", {}, ["Note to self"]),
+    ("HYG003", "Add it to your todo list.", {}, []),
+    ("HYG003", "We fixed the bug (see `# TODO` in the code? no).", {}, []),
+    # HYG004 / HYG005
+    ("HYG004", "Your order shipped.\n\nBest regards,\nSam", EMAIL, ["Your order shipped."]),
+    ("HYG004", "Good morning Jane,\n\nYour order shipped.\n\nBest regards,\nSam", EMAIL, []),
+    ("HYG004", "Your order shipped.", {"channel": "chat"}, []),
+    ("HYG004", "Your order shipped.", {}, []),
+    ("HYG004", "Your order shipped.", {"channel": "email", "body_only": True}, []),
+    ("HYG005", "Hi Jane,\n\nYour order shipped.", EMAIL, ["Your order shipped."]),
+    ("HYG005", "Hi Jane,\n\nYour order shipped.\n\nThanks, Sam", EMAIL, []),
+    ("HYG005", "Hi Jane,\n\nYour order shipped.\n\nKind regards,\nSam\nSupport Team", EMAIL, []),
+    ("HYG005", "Hi Jane,\n\nYour order shipped.", {"channel": "email", "body_only": True}, []),
+    # HYG006
+    ("HYG006", "x" * 601, {"channel": "chat"}, ["x"]),
+    ("HYG006", "x" * 600, {"channel": "chat"}, []),
+    ("HYG006", "x" * 601, {"channel": "email"}, []),
+    ("HYG006", "x" * 601, {}, []),
+    # SAF001
+    ("SAF001", "I've refunded your order.", {}, ["I've refunded"]),
+    ("SAF001", "You'll get a full refund.", {}, ["You'll get a full refund"]),
+    ("SAF001", "I guarantee it works.", {}, ["I guarantee"]),
+    ("SAF001", "I can't guarantee it, but I'll check with billing.", {}, []),
+    ("SAF001", "I've asked billing about a refund.", {}, []),
+    ("SAF001", "> I want a full refund!\nI've asked billing.", {}, []),
+    # SAF002
+    ("SAF002", "See https://bit.ly/abc for it.", {}, ["https://bit.ly/abc"]),
+    ("SAF002", "See https://evil.example.net/x.", {}, []),
+    ("SAF002", "See https://help.example.com/x and www.example.com.", {}, []),
+    # SAF003
+    ("SAF003", "Card 4111 1111 1111 1111 was charged.", {}, ["4111 1111 1111 1111"]),
+    ("SAF003", "Card 5500-0000-0000-0004.", {}, ["5500-0000-0000-0004"]),
+    ("SAF003", "Card 4111 1111 1111 1112 failed.", {}, []),
+    ("SAF003", "Order 1234567890123456 shipped.", {}, []),
+    ("SAF003", "Call +44 20 7946 0958 or 0800 123 4567.", {}, []),
+    ("SAF003", "Card ending in 1111.", {}, []),
+    # SAF004
+    ("SAF004", "Your password is hunter2.", {}, ["hunter2"]),
+    ("SAF004", "Password: Tr0ub4dor&3", {}, ["Tr0ub4dor&3"]),
+    ("SAF004", "Key sk-abcdefghijklmnopqrstuvwx1234 works.", {},
+     ["sk-abcdefghijklmnopqrstuvwx1234"]),
+    ("SAF004", "AWS key AKIAIOSFODNN7EXAMPLE here.", {}, ["AKIAIOSFODNN7EXAMPLE"]),
+    ("SAF004", "Your password is case-sensitive.", {}, []),
+    ("SAF004", "Your password is too short.", {}, []),
+    ("SAF004", "Reset your password via the link.", {}, []),
+    ("SAF004", "Ask for the skeleton key.", {}, []),
+    # TON001
+    ("TON001", "Obviously, that won't work.", {}, ["Obviously"]),
+    ("TON001", "Per my last email, it ships Friday.", {}, ["Per my last email"]),
+    ("TON001", "As I already said, it ships Friday.", {}, ["As I already said"]),
+    ("TON001", 'You said "obviously broken", and you were right.', {}, []),
+    ("TON001", "> Obviously this is broken\nYou're right, it is.", {}, []),
+    ("TON001", "See https://example.com/obviously for details.", {}, []),
+    # TON002
+    ("TON002", "We can't ship it until payment clears.", {},
+     ["We can't ship it until payment clears"]),
+    ("TON002", "Don't forget to save.", {}, ["Don't forget to"]),
+    ("TON002", "We can ship it as soon as payment clears.", {}, []),
+    # TON003
+    ("TON003", "Please DO NOT restart it.", {}, ["DO NOT"]),
+    ("TON003", "This is URGENT.", {}, ["URGENT"]),
+    ("TON003", "Thanks!!!", {}, ["!!!"]),
+    ("TON003", "Really?!", {}, ["?!"]),
+    ("TON003", "Thanks! Your order shipped!", {}, []),
+    ("TON003", "Download the PDF from our FAQ via USB.", {}, []),
+    ("TON003", "> WHY IS THIS BROKEN!!!\nI'm sorry it broke.", {}, []),
+    ("TON003", 'You wrote "THIS IS BROKEN" and you were right.', {}, []),
+    ("TON003", "Hi JANE,", {"customer_name": "JANE DOE"}, []),
+    # TON004
+    ("TON004", "That's a damn shame.", {}, ["damn"]),
+    ("TON004", "What the hell happened?", {}, ["What the hell"]),
+    ("TON004", "Please pass the class assessment.", {}, []),
+    ("TON004", "Hello, Scunthorpe office here. Assume the best.", {}, []),
+    ("TON004", '> this is crap\nSorry it let you down.', {}, []),
+    ("TON004", 'You called it "crap", and I understand why.', {}, []),
+    ("TON004", "Mail hell@example.com or see https://example.com/damn.", {}, []),
+    ("TON004", "Run `kill -9 crap` to stop it.", {}, []),
+    # TON005
+    ("TON005", "We're gonna fix it, pls wait.", {}, ["gonna", "pls"]),
+    ("TON005", "Thx for waiting.", {}, ["Thx"]),
+    ("TON005", "We're going to fix it; please wait.", {}, []),
+    ("TON005", "Tyre pressure and Nope Street.", {}, ["Nope"]),
+]
+
+
+@pytest.mark.parametrize(
+    "code,text,ctx,expected", CASES,
+    ids=[f"{c}-{i}" for i, (c, *_rest) in enumerate(CASES)],
+)
+def test_must_flag_and_must_not_flag(code: str, text: str, ctx: dict[str, Any],
+                                     expected: list[str] | None) -> None:
+    got = fired(code, text, **ctx)
+    if expected is None:
+        assert got, f"{code} should flag {text!r}"
+    else:
+        assert got == expected
+
+
+def test_saf002_allow_list_from_settings() -> None:
+    allow = {"allowed_domains": ["example.com"]}
+    assert fired("SAF002", "See https://evil.example.net/x.", allow) == ["https://evil.example.net/x"]
+    assert fired("SAF002", "See https://help.example.com/x, https://example.com.", allow) == []
+    assert fired("SAF002", "Mail me at jane@evil.net.", allow) == []
+    assert fired("SAF002", "See https://notexample.com/x.", allow) == ["https://notexample.com/x"]
+
+
+def test_thresholds_come_from_settings() -> None:
+    text = " ".join(["word"] * 12) + "."
+    assert fired("DIR003", text, {"max_words": 10}) == [text]
+    assert fired("DIR003", text, {"max_words": 12}) == []
+    assert fired("HYG006", "x" * 50, {"max_chars": {"chat": 40}}, channel="chat") == ["x" * 10]
+
+
+def test_jargon_suggestion_keeps_case() -> None:
+    found = reviewer_for(BY_CODE["PLN001"]).review("Utilize it. PRIOR TO use.")
+    assert [f.suggestion for f in found] == ["Use", "BEFORE"]
+
+
+def test_template_misspelling_suggests_nearest_variable() -> None:
+    found = reviewer_for(BY_CODE["HYG001"]).review(
+        "Hi {{ frist_name }},",
+        ReviewContext(is_template=True, variables=frozenset({"first_name", "order_id"})))
+    assert found[0].suggestion == "{{ first_name }}"
+    assert "first_name" in found[0].message
+
+
+def test_card_number_suggestion_keeps_last_four() -> None:
+    found = reviewer_for(BY_CODE["SAF003"]).review("Card 4111 1111 1111 1111.")
+    assert found[0].suggestion == "card ending in 1111"
+    assert "4111 1111" not in found[0].message
+
+
+def test_messages_quote_the_text() -> None:
+    text = "We apologize for any inconvenience. Obviously it's late."
+    for f in Reviewer(GUIDE, select=["EMP002", "TON001"]).review(text):
+        assert text[f.start:f.end] in f.message
+
+
+# --- properties on arbitrary text ---------------------------------------------------------------
+
+FULL = Reviewer(GUIDE)
+CONTEXTS = st.builds(
+    ReviewContext,
+    channel=st.sampled_from([None, "email", "chat"]),
+    customer_name=st.one_of(st.none(), st.text(max_size=20)),
+    customer_text=st.one_of(st.none(), st.text(max_size=80)),
+    upset=st.sampled_from([None, True, False]),
+    reports_problem=st.sampled_from([None, True, False]),
+    asks_question=st.sampled_from([None, True, False]),
+    is_template=st.booleans(),
+    variables=st.frozensets(st.text(min_size=1, max_size=10), max_size=3),
+    body_only=st.booleans(),
+)
+# Pieces that steer the text into the rules' paths, mixed with arbitrary Unicode.
+PIECES = st.sampled_from([
+    "Hi Jane,\n\n", "Best regards,\nSam", "{{ name }}", "{% if x %}", "{% endif %}", "}}", "[NAME]",
+    "TODO: ", "obviously ", "DO NOT ", "!!!", "4111 1111 1111 1111", "password is hunter2 ",
+    "https://bit.ly/x ", "`code` ", "> quoted\n", '"quoted" ', "we can't do X until Y. ",
+    "We will send you a replacement. ", "sorry ", "e.g. ", "soon ", "\n\n", ". ", "?", "\r\n",
+    "ß", "İ", "🙂", "\u0300", "\u2028", "\x00",
+])
+TEXTS = st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=25).map("".join)
+
+
+def _check_findings(text: str, ctx: ReviewContext) -> None:
+    findings = FULL.review(text, ctx)
+    assert [f.start for f in findings] == sorted(f.start for f in findings)
+    for f in findings:
+        assert 0 <= f.start <= f.end <= len(text)
+        assert (f.line, f.column) == line_col(text, f.start)
+        assert f.severity in ("error", "warning", "info")
+        assert f.message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXTS, ctx=CONTEXTS)
+def test_reviewer_never_crashes_and_spans_are_inside(text: str, ctx: ReviewContext) -> None:
+    _check_findings(text, ctx)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(), ctx=CONTEXTS)
+def test_reviewer_on_arbitrary_unicode(text: str, ctx: ReviewContext) -> None:
+    _check_findings(text, ctx)
