@@ -200,7 +200,9 @@ def _header(mime: MimeMessage, name: str) -> str | None:
         value = mime.get(name)
         if value is None:
             return None
-        return _squash(str(value))
+        text = _squash(str(value))
+        if not _garbled(text):
+            return text
     except Exception:
         pass
     for key, raw in _raw_items(mime):
@@ -217,7 +219,15 @@ def _raw_items(mime: MimeMessage) -> Iterator[tuple[str, str]]:
         return
 
 
+def _garbled(text: str) -> bool:
+    """Whether header text holds undecoded bytes (surrogates) or replacement characters."""
+    return "\ufffd" in text or any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
 def _decode_raw_header(raw: str) -> str:
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        # Undeclared 8-bit bytes in a header (kept as surrogates by the parser): guess.
+        raw = decode_text(raw.encode("utf-8", "surrogateescape"), None)
     try:
         parts = email.header.decode_header(raw)
         out = []
@@ -239,7 +249,7 @@ def _sender(mime: MimeMessage) -> tuple[str | None, str | None]:
     try:
         header = mime.get("From")
         addresses = getattr(header, "addresses", None)
-        if addresses:
+        if addresses and not _garbled(addresses[0].display_name):
             first = addresses[0]
             return (first.display_name or None), (first.addr_spec or None)
     except Exception:
@@ -317,6 +327,10 @@ def _walk(part: MimeMessage, texts: list[str], attachments: list[Attachment], de
     if depth > 30:  # absurdly nested MIME: stop rather than recurse without end
         return
     ctype = part.get_content_type()
+    if ctype.startswith("multipart/") and not part.is_multipart():
+        # A multipart without (the right) boundary: its content is best read as text.
+        texts.append(_part_text(part))
+        return
     if part.is_multipart() and not ctype.startswith("message/"):
         children = _children(part)
         if ctype == "multipart/alternative" and children:
