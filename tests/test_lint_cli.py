@@ -302,3 +302,10 @@ def test_python_m_drafter_runs_lint(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "drafter", "lint", "a.md", "--select", "HYG001"],
                        cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 1 and r.stdout.startswith("a.md:1:4: HYG001"), r
+
+
+def test_force_exclude_applies_excludes_to_named_files(draft, repo: Path) -> None:
+    write(repo, {"README.md": PROBLEMS, "canned/a.md": CLEAN})
+    assert draft(["lint", "README.md", "canned/a.md"]).code == 1  # named: linted
+    r = draft(["lint", "--force-exclude", "README.md", "canned/a.md"])
+    assert r.code == 0 and "1 file checked" in r.stderr, r

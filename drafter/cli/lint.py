@@ -68,14 +68,17 @@ def _per_path(settings: Settings) -> dict[str, list[str]]:
               "unreadable).")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Skip matching files and folders when walking folders (adds to lint.exclude).")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply the exclude globs to files named on the command line too (for "
+              "pre-commit, which names every changed file).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line on stderr.")
 @click.pass_context
 def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str | None,
             select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
-            write_baseline: Path | None, exclude: tuple[str, ...], output: Path | None,
-            quiet: bool) -> int:
+            write_baseline: Path | None, exclude: tuple[str, ...], force_exclude: bool,
+            output: Path | None, quiet: bool) -> int:
     """Lint canned responses: Markdown (with YAML front matter), text, Jinja templates,
     YAML/JSON collections and Zendesk macro exports.
 
@@ -127,7 +130,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         else None,
         review=not sel or bool(review_sel),
     )
-    files = discover(paths, [*settings["lint.exclude"], *_split(exclude)])
+    files = discover(paths, [*settings["lint.exclude"], *_split(exclude)], force_exclude)
     if not files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))

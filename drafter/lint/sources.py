@@ -118,12 +118,14 @@ def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def discover(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[Path]:
+def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
+             force_exclude: bool = False) -> list[Path]:
     """Expand files and folders into the files to lint, in a stable order.
 
     Folders are walked recursively for known suffixes, skipping hidden folders and files and
     anything matching an `exclude` glob (matched against the name and the path below the
-    folder). A named file is always linted, but an unknown suffix is an error.
+    folder). A named file is always linted (unless `force_exclude` and it matches an `exclude`
+    glob, as pre-commit needs), but an unknown suffix is an error.
     """
     found: list[Path] = []
     for path in paths:
@@ -140,6 +142,8 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[Path]:
                     if not _excluded(rel_dir + name, name, exclude):
                         found.append(base / name)
         elif path.exists():
+            if force_exclude and _excluded(display_path(path), path.name, exclude):
+                continue
             if file_format(path) is None:
                 known = ", ".join(sorted({s for s in FORMATS if s.count(".") == 1}))
                 raise InputError(f"{path}: drafter does not know how to read this kind of file",
