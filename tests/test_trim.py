@@ -138,6 +138,8 @@ def test_crlf_line_endings() -> None:
         "Hi,\nthe lamp is broken.\n\nThanks,\nJane\n\nP.S. The box was open too.",
         "Best regards,\nJane Doe",
         "Date: 8 January\nTo: whom it may concern\nI want my money back.",
+        "The lamp is broken.\n\nThanks,\nJane\nYou can call me on +1 555 010 0199 after 5pm.",
+        "The lamp is broken.\n\nThanks,\nJane\nPS: my number +1 555 010 0199",
     ],
 )
 def test_ordinary_text_is_kept(body: str) -> None:

@@ -546,9 +546,11 @@ def _looks_like_name(line: str) -> bool:
 
 def _is_contact(line: str) -> bool:
     s = _squash(line)
-    if not s or len(s) > 100:
-        return False
+    if not s or len(s) > 100 or len(s.split()) > 8 or s.endswith(("?", "!", ".")):
+        return False  # a sentence ("Call me on +1 555 0100 today.") is the customer's words
     low = s.lower()
+    if low.startswith(("p.s", "ps:", "ps ")):
+        return False
     return bool(
         _PHONE.search(s) or "@" in s or "http://" in low or "https://" in low or "www." in low
     )
@@ -556,6 +558,8 @@ def _is_contact(line: str) -> bool:
 
 def _is_title(line: str) -> bool:
     s = _squash(line)
+    if s.lower().startswith(("p.s", "ps:", "ps ")):
+        return False
     return 0 < len(s) <= 60 and len(s.split()) <= 8 and not s.endswith(("?", ".", "!", ":"))
 
 
