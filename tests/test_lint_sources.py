@@ -382,3 +382,14 @@ def test_explicit_file_is_linted_even_if_excluded_and_listed_once(tmp_path: Path
     write(tmp_path, {"README.md": "x"})
     readme = tmp_path / "README.md"
     assert discover([readme, tmp_path, readme], exclude=["README*"]) == [readme]
+
+
+def test_binary_file_is_a_parse_error(tmp_path: Path) -> None:
+    result = lint(tmp_path, {"a.txt": b"Hello\n\x00\x01\x02", "b.md": "Hi [Customer Name]\n"})
+    assert where(result) == [("a.txt", 2, 1, "LNT001"), ("b.md", 1, 4, "HYG001")]
+    assert "binary" in result.findings[0].message
+
+
+def test_deeply_nested_json_is_a_parse_error_not_a_crash(tmp_path: Path) -> None:
+    result = lint(tmp_path, {"a.json": "[" * 5000 + "]" * 5000})
+    assert [f.code for f in result.findings] == ["LNT001"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -43,7 +43,10 @@ class LintFinding:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as JSON-ready data."""
-        return asdict(self)
+        return {k: getattr(self, k) for k in _FINDING_FIELDS}
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(LintFinding))
 
 
 @dataclass(frozen=True)

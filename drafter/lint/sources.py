@@ -185,6 +185,11 @@ def read_source(path: Path, display: str | None = None,
         sf.problems.append(Problem(PARSE_ERROR, f"cannot read the file: {exc.strerror}",
                                    1, 1, 1, 1, fix="check that the file exists and is readable"))
         return sf
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        sf.problems.append(Problem(PARSE_ERROR, "looks like a binary file (it has NUL bytes)",
+                                   line, 1, line, 1, fix="lint text files only"))
+        return sf
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -202,6 +207,9 @@ def read_source(path: Path, display: str | None = None,
             reader.document(fmt)
         else:
             reader.collection(fmt)
+    except RecursionError:
+        sf.units.clear()
+        sf.problems[:] = [reader.problem(PARSE_ERROR, "nested too deeply to read", None)]
     except ParseError as exc:
         sf.units.clear()
         sf.problems[:] = [p for p in sf.problems if p.code == PARSE_ERROR]
