@@ -95,3 +95,17 @@ def test_installed_draft_parse_subprocess() -> None:
                           capture_output=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["attachments"][0]["filename"] == "box-photo.png"
+
+
+def test_parse_mbox_shows_the_first_message(draft, tmp_path: Path) -> None:
+    path = tmp_path / "box.mbox"
+    path.write_bytes(
+        b"From a@example.com Mon Jan  8 10:00:00 2024\n"
+        + eml("First message").replace(b"\r\n", b"\n")
+        + b"\nFrom b@example.com Mon Jan  8 11:00:00 2024\n"
+        + eml("Second message", sender="b@example.com").replace(b"\r\n", b"\n")
+    )
+    result = draft(["parse", "--format", "json", str(path)])
+    assert result.code == 0, result
+    assert json.loads(result.stdout)["body"] == "First message"
+    assert "mbox" in result.stderr

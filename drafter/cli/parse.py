@@ -25,7 +25,7 @@ def command(source: str, fmt: str, max_size: int) -> None:
       draft parse message.eml
       cat message.eml | draft parse --format json
     """
-    from drafter.tickets.email import parse_email, read_file, read_limited
+    from drafter.tickets.email import is_mbox, parse_email, read_file, read_limited
     from drafter.tickets.trim import trim
 
     limit = max_size * 1024 * 1024
@@ -38,6 +38,9 @@ def command(source: str, fmt: str, max_size: int) -> None:
     else:
         data = read_file(Path(source), limit)
         name = source
+    if is_mbox(data) and b"\n\nFrom " in data:
+        diag(f"{name}: an mbox; showing its first message "
+             "(import them all with `draft tickets import`)")
     message = parse_email(data, name, limit)
     trimmed = trim(message.body)
 

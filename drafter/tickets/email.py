@@ -88,8 +88,11 @@ def _too_big(name: str, max_bytes: int, size: str) -> InputError:
 def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
     """Parse an email (or plain text) into a Message with the author's latest words trimmed."""
     check_input(data, source, max_bytes)
-    if data.startswith(b"From ") and b"\n" in data[:1000]:  # an mbox "From " separator line
+    if is_mbox(data):  # an mbox: its first message (`draft tickets import` takes them all)
         data = data.split(b"\n", 1)[1]
+        end = data.find(b"\n\nFrom ")
+        if end >= 0:
+            data = data[: end + 1]
     if not looks_like_email(data):
         text = _normalize_newlines(decode_text(data, None))
         return _message(text)
@@ -99,6 +102,11 @@ def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX
         raise InputError(f"{source}: cannot parse as an email: {exc}",
                          hint="check the file is an RFC 5322 message (.eml)") from None
     return message_from_mime(mime)
+
+
+def is_mbox(data: bytes) -> bool:
+    """Whether `data` starts with an mbox "From " separator line."""
+    return data.startswith(b"From ") and b"\n" in data[:1000]
 
 
 def check_input(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES) -> None:
