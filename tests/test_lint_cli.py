@@ -309,3 +309,13 @@ def test_force_exclude_applies_excludes_to_named_files(draft, repo: Path) -> Non
     assert draft(["lint", "README.md", "canned/a.md"]).code == 1  # named: linted
     r = draft(["lint", "--force-exclude", "README.md", "canned/a.md"])
     assert r.code == 0 and "1 file checked" in r.stderr, r
+
+
+def test_suppression_by_rule_name_and_reason_with_dashes(draft, repo: Path) -> None:
+    write(repo, {"a.txt": "<!-- draft-disable canned-apology -- per legal-team sign-off -->\n"
+                          "We apologize for any inconvenience.\n"
+                          "<!-- draft-disable-next-line EMP0 -->\n"
+                          "Dear [Customer Name], we apologize for any inconvenience.\n"})
+    r = draft(["lint", "a.txt", "--select", "EMP002,HYG001"])
+    assert codes(r.stdout) == ["a.txt:4:6: HYG001"], r
+    assert "2 suppressed inline" in r.stderr

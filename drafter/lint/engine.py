@@ -176,7 +176,7 @@ class Linter:
             for f in self.reviewer.review(prepared.text, unit.context):
                 if not self.wanted(f.code, f.name, sf.display):
                     continue
-                if prepared.suppressions.suppressed(f.code, prepared.origin[f.start]):
+                if prepared.suppressions.suppressed(f.code, f.name, prepared.origin[f.start]):
                     result.suppressed += 1
                     continue
                 snippet = prepared.text[f.start : f.end]

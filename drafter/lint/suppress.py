@@ -5,7 +5,8 @@
     {# draft-disable EMP001 #}   ...   {# draft-enable #}
 
 A directive without codes applies to every rule. Codes match by prefix (`HYG` covers
-`HYG001`). A range runs to the matching `draft-enable` or to the end of the response.
+`HYG001`); a rule's name (`canned-apology`) works too. A range runs to the matching
+`draft-enable` or to the end of the response.
 """
 
 from __future__ import annotations
@@ -24,17 +25,16 @@ _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote)\b", re.I)
-_CODE = re.compile(r"^[A-Z]+[0-9]*$")
 
 
 def _codes(args: str) -> tuple[str, ...]:
-    """Parse the codes of a directive's arguments, before an optional `-- reason`."""
-    head = args.split("--", 1)[0]
-    return tuple(c for c in (t.upper() for t in re.split(r"[,\s]+", head.strip())) if c)
+    """Parse the codes (or rule names) of a directive's arguments, before `-- reason`."""
+    head = re.split(r"\s--(?:\s|$)|^--(?:\s|$)", args.strip(), maxsplit=1)[0]
+    return tuple(t for t in re.split(r"[,\s]+", head.strip()) if t)
 
 
-def _matches(code: str, selectors: set[str] | tuple[str, ...]) -> bool:
-    return any(code.startswith(s) for s in selectors)
+def _matches(code: str, name: str, selectors: set[str] | tuple[str, ...]) -> bool:
+    return any(code.startswith(s.upper()) or s.lower() == name for s in selectors)
 
 
 @dataclass
@@ -43,12 +43,11 @@ class Suppressions:
 
     events: list[tuple[int, str, tuple[str, ...]]] = field(default_factory=list)
     next_lines: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)
-    bad: list[tuple[int, str]] = field(default_factory=list)  # (offset, directive text)
 
-    def suppressed(self, code: str, pos: int) -> bool:
-        """Return whether `code` is switched off at unit-text offset `pos`."""
+    def suppressed(self, code: str, name: str, pos: int) -> bool:
+        """Return whether rule `code` (named `name`) is switched off at unit-text offset `pos`."""
         for start, end, codes in self.next_lines:
-            if start <= pos <= end and (not codes or _matches(code, codes)):
+            if start <= pos <= end and (not codes or _matches(code, name, codes)):
                 return True
         all_off = False
         off: set[str] = set()
@@ -61,13 +60,14 @@ class Suppressions:
                     all_off, on = True, set()
                 else:
                     off.update(codes)
-                    on = {c for c in on if not _matches(c, codes) and c not in codes}
+                    on = {c for c in on if c not in codes and not any(
+                        c.upper().startswith(d.upper()) for d in codes)}
             elif not codes:
                 all_off, off, on = False, set(), set()
             else:
                 off.difference_update(codes)
                 on.update(codes)
-        return (all_off or _matches(code, off)) and not _matches(code, on)
+        return (all_off or _matches(code, name, off)) and not _matches(code, name, on)
 
 
 @dataclass
@@ -88,8 +88,6 @@ def prepare(unit: Unit) -> Prepared:
     for m in _DIRECTIVE.finditer(text):
         kind = m.group(1) or m.group(3)
         codes = _codes(m.group(2) if m.group(1) else m.group(4))
-        if any(not _CODE.match(c) for c in codes):
-            sup.bad.append((m.start(), m.group()))
         if kind == "disable-next-line":
             line_end = text.find("\n", m.end())
             if line_end >= 0:
