@@ -288,9 +288,10 @@ def _modules_after(args: list[str], cwd: Path) -> set[str]:
 
 
 def test_lint_imports_no_heavy_modules(tmp_path: Path) -> None:
-    write(tmp_path, {"a.md": CLEAN, "b.yaml": "- body: Hello\n", "c.j2": "Hi {{ name }}"})
+    write(tmp_path, {"a.md": CLEAN, "b.yaml": "- body: Hello\n", "c.j2": "Hi {{ name }}",
+                     "d.md": "---\ntitle: Flat front matter\nvariables: [a, b]\n---\nHello\n"})
     heavy = {"openai", "jinja2", "rich", "llama_cpp", "httpx"}
-    plain = _modules_after(["lint", "a.md", "-q"], tmp_path)
+    plain = _modules_after(["lint", "a.md", "d.md", "-q"], tmp_path)
     assert not plain & (heavy | {"yaml"})
     assert not _modules_after(["lint", "c.j2", "-q"], tmp_path) & (heavy | {"yaml"})
     with_yaml = _modules_after(["lint", "b.yaml", "-q"], tmp_path)

@@ -113,7 +113,8 @@ def _hint(f: LintFinding) -> str | None:
     parts = []
     if f.fix:
         parts.append(f"fix: {_one_line(f.fix)}")
-    if f.suggestion is not None and "\n" not in f.suggestion and len(f.suggestion) <= 80:
+    if f.suggestion is not None and "\n" not in f.suggestion and len(f.suggestion) <= 80 \
+            and (not f.suggestion or f.suggestion not in (f.fix or "")):
         parts.append(f"suggestion: {f.suggestion!r}" if f.suggestion else "suggestion: delete it")
     return " · ".join(parts) or None
 

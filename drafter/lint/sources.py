@@ -13,7 +13,7 @@ from typing import Any
 
 from drafter.errors import InputError
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
-from drafter.lint.structured import Node, ParseError, parse_json, parse_yaml
+from drafter.lint.structured import Node, ParseError, parse_flat_yaml, parse_json, parse_yaml
 from drafter.lint.textmap import SourceText, constant, identity
 from drafter.review.context import ReviewContext
 
@@ -260,10 +260,11 @@ class _Reader:
                 raise ParseError("front matter opened with `---` on line 1 is never closed",
                                  offset=0)
             fm_start = _FM_OPEN.match(text).end()  # type: ignore[union-attr]
-            meta = parse_yaml(text[fm_start : close.start()], base=fm_start)
+            block = text[fm_start : close.start()]
+            meta = parse_flat_yaml(block, fm_start) or parse_yaml(block, base=fm_start)
             body_start = close.end()
         elif fmt in ("jinja", "html-jinja") and (m := _JINJA_FM.match(text)):
-            meta = parse_yaml(m.group(1), base=m.start(1))
+            meta = parse_flat_yaml(m.group(1), m.start(1)) or parse_yaml(m.group(1), m.start(1))
             body_start = m.end()
         if meta is not None and meta.kind != "map":
             self.add("LNT003", "front matter must be a mapping of keys to values", meta)

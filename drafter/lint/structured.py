@@ -121,6 +121,61 @@ def _from_yaml(loader: Any, node: Any, src: str, base: int) -> Node:
                 content_start=base + c_start, content_end=base + c_end)
 
 
+# A fast path for the flat front matter most canned responses have (`key: plain words`,
+# `key: true`, `key: [a, b]`), so that linting them does not pay for importing PyYAML. Anything
+# else returns None and goes to PyYAML; what is accepted here parses as PyYAML parses it.
+_FLAT_LINE = re.compile(r"([A-Za-z_][\w-]*):(?:[ \t]+([^\n]*?))?[ \t]*$")
+_FLAT_WORD = re.compile(r"[A-Za-z][^#:{}\[\]\"\t\n`]*")
+_FLAT_ITEM = re.compile(r"[ \t]*([A-Za-z_][\w.-]*)[ \t]*")
+# Plain words that YAML 1.1 reads as booleans or null.
+_YAML_SPECIAL = frozenset([
+    "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+    "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
+])
+
+
+def parse_flat_yaml(src: str, base: int = 0) -> Node | None:
+    """Parse flat front matter without PyYAML; None when it is not flat (ask PyYAML)."""
+    pairs: list[tuple[Node, Node]] = []
+    pos = 0
+    for line in src.split("\n"):
+        start = base + pos
+        pos += len(line) + 1
+        if not line.strip() or line.startswith("#"):
+            continue
+        m = _FLAT_LINE.fullmatch(line)
+        if m is None or not m.group(2) or m.group(1) in _YAML_SPECIAL:
+            return None
+        key = Node("scalar", start, start + m.end(1), value=m.group(1),
+                   content_start=start, content_end=start + m.end(1))
+        raw = m.group(2)
+        v0, v1 = start + m.start(2), start + m.end(2)
+        value: Node
+        if raw in ("true", "false"):
+            value = Node("scalar", v0, v1, value=raw == "true")
+        elif raw.startswith("[") and raw.endswith("]"):
+            value = Node("seq", v0, v1)
+            inner = raw[1:-1]
+            if inner.strip():
+                at = v0 + 1
+                for part in inner.split(","):
+                    im = _FLAT_ITEM.fullmatch(part)
+                    if im is None or im.group(1) in _YAML_SPECIAL:
+                        return None
+                    i0, i1 = at + im.start(1), at + im.end(1)
+                    value.items.append(Node("scalar", i0, i1, value=im.group(1),
+                                            content_start=i0, content_end=i1))
+                    at += len(part) + 1
+        elif _FLAT_WORD.fullmatch(raw) and raw not in _YAML_SPECIAL and not raw.endswith(" "):
+            value = Node("scalar", v0, v1, value=raw, content_start=v0, content_end=v1)
+        else:
+            return None
+        pairs.append((key, value))
+    if not pairs:
+        return None
+    return Node("map", pairs[0][0].start, pairs[-1][1].end, pairs=pairs)
+
+
 # ---------------------------------------------------------------------------------------- JSON
 
 _WS = re.compile(r"[ \t\n\r]*")
