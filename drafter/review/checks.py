@@ -13,7 +13,7 @@ from typing import Any
 
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit
-from drafter.review.text import WORD_RE, Doc
+from drafter.review.text import TOKEN_RE, WORD_RE, Doc
 
 # Words that turn a phrase around when they come just before it ("not a problem",
 # "I can't guarantee"). Grammar, not style, so it lives here rather than in the guide.
@@ -67,29 +67,82 @@ def get_str(settings: Mapping[str, Any], key: str, default: str) -> str:
     return value
 
 
-def phrase_source(phrase: str) -> str:
-    """Turn a literal phrase into a regex: flexible spaces and apostrophes, word edges."""
-    parts: list[str] = []
+def _atoms(phrase: str, case_sensitive: bool) -> list[str]:
+    """Split a literal phrase into regex atoms: flexible spaces and apostrophes."""
+    atoms: list[str] = []
     for ch in phrase.strip():
         if ch.isspace():
-            if not parts or parts[-1] != r"\s+":
-                parts.append(r"\s+")
+            if not atoms or atoms[-1] != r"\s+":
+                atoms.append(r"\s+")
         elif ch in "'’":
-            parts.append("['’]")
+            atoms.append("['’]")
         else:
-            parts.append(re.escape(ch))
-    body = "".join(parts)
-    left = r"(?<!\w)" if phrase[:1].isalnum() or phrase[:1] == "_" else ""
-    right = r"(?!\w)" if phrase[-1:].isalnum() or phrase[-1:] == "_" else ""
+            atoms.append(re.escape(ch if case_sensitive else ch.lower()))
+    return atoms
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def phrase_source(phrase: str, case_sensitive: bool = False) -> str:
+    """Turn a literal phrase into a regex: flexible spaces and apostrophes, word edges."""
+    body = "".join(_atoms(phrase, case_sensitive))
+    left = r"(?<!\w)" if _is_word_char(phrase.strip()[:1]) else ""
+    right = r"(?!\w)" if _is_word_char(phrase.strip()[-1:]) else ""
     return left + body + right
+
+
+_END = ""  # trie key marking the end of a phrase
+_EDGE = r"(?!\w)"
+
+
+def _trie_source(phrases: list[str], case_sensitive: bool) -> str:
+    """One regex for many phrases, as a trie: shared prefixes once, longest match first."""
+    root: dict[str, Any] = {}
+    for phrase in phrases:
+        node = root
+        atoms = _atoms(phrase, case_sensitive)
+        if _is_word_char(phrase.strip()[-1:]):
+            atoms.append(_EDGE)
+        for atom in atoms:
+            node = node.setdefault(atom, {})
+        node[_END] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        # The word-edge check goes last: "sorry for" must win over "sorry" at the same place.
+        atoms = sorted((a for a in node if a != _END), key=lambda a: a == _EDGE)
+        alts = [atom + emit(node[atom]) for atom in atoms]
+        if not alts:
+            return ""
+        if len(alts) == 1 and _END not in node:
+            return alts[0]
+        body = "(?:" + "|".join(alts) + ")"
+        return body + "?" if _END in node else body
+
+    return emit(root)
+
+
+def literal_source(phrases: Iterable[str], case_sensitive: bool = False) -> str:
+    """The regex source matching any of the literal `phrases` (empty string for none)."""
+    lits = sorted({p.strip() for p in phrases if p.strip()})
+    worded = [p for p in lits if _is_word_char(p[:1])]
+    other = [p for p in lits if not _is_word_char(p[:1])]
+    parts = []
+    if worded:
+        parts.append(r"(?<!\w)" + _trie_source(worded, case_sensitive))
+    if other:
+        parts.append(_trie_source(other, case_sensitive))
+    return "|".join(f"(?:{p})" for p in parts)
 
 
 @lru_cache(maxsize=512)
 def _compile(sources: tuple[str, ...], case_sensitive: bool) -> re.Pattern[str] | None:
+    sources = tuple(s for s in sources if s)
     if not sources:
         return None
     flags = 0 if case_sensitive else re.IGNORECASE
-    return re.compile("|".join(f"(?:{s})" for s in sources), flags)
+    return re.compile("|".join(f"(?:{s})" for s in sources if s), flags)
 
 
 def compile_phrases(
@@ -97,19 +150,46 @@ def compile_phrases(
     key: str = "patterns",
 ) -> re.Pattern[str] | None:
     """Compile literal `phrases` and regex `patterns` into one regex (longest phrase first)."""
-    lits = sorted({p for p in phrases if p.strip()}, key=len, reverse=True)
+    lits = sorted({p.strip() for p in phrases if p.strip()})
     pats = []
     for p in patterns:
         # A leading global flag group, "(?m)x", becomes a scoped one so patterns can be joined.
         g = _GLOBAL_FLAGS_RE.match(p)
-        scoped = f"(?{g.group(1)}:{p[g.end():]})" if g else p
-        try:
-            re.compile(scoped)
-        except re.error as exc:
-            raise SettingError(key, f"valid regular expressions ({exc})", p) from None
-        pats.append(scoped)
-    # Patterns first: they are usually the longer, more specific forms of a phrase.
-    return _compile(tuple([*pats, *map(phrase_source, lits)]), case_sensitive)
+        pats.append(f"(?{g.group(1)}:{p[g.end():]})" if g else p)
+    if not lits and not pats:
+        return None
+    sources = list(pats)  # patterns first: usually the longer, more specific forms
+    sources.append(literal_source(lits, case_sensitive))
+    try:
+        regex = _compile(tuple(sources), case_sensitive)
+        worded = [p for p in lits if p[:1].isalnum()]
+        if regex is not None and worded and regex not in _FAST:
+            # Fast path: literal phrases are looked up by their first word in the text's word
+            # index, instead of scanning every character; only the rest is scanned.
+            others = literal_source([p for p in lits if not p[:1].isalnum()], case_sensitive)
+            rest_sources = tuple(s for s in (*pats, others) if s)
+            rest = _compile(rest_sources, case_sensitive) if rest_sources else None
+            lit = _compile((literal_source(worded, case_sensitive),), case_sensitive)
+            assert lit is not None
+            _FAST[regex] = (lit, frozenset(first_token(p) for p in worded), rest)
+        return regex
+    except re.error:
+        for p in pats:  # name the broken pattern (compiling one by one only on failure)
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise SettingError(key, f"valid regular expressions ({exc})", p) from None
+        raise
+
+
+# compiled phrase regex -> (its word-initial literal phrases, their first words, the rest)
+_FAST: dict[re.Pattern[str], tuple[re.Pattern[str], frozenset[str], re.Pattern[str] | None]] = {}
+
+
+def first_token(phrase: str) -> str:
+    """The first word of a phrase, as `Doc.word_set` spells words."""
+    m = TOKEN_RE.search(phrase.replace("’", "'"))
+    return m.group().lower() if m else ""
 
 
 _GLOBAL_FLAGS_RE = re.compile(r"\(\?([imsx]+)\)")
@@ -168,9 +248,33 @@ def finditer(
     bounds = region_bounds(doc, region)
     if bounds is None:
         return
-    for m in regex.finditer(view_of(doc, view), *bounds):
-        if m.end() > m.start():
+    text = view_of(doc, view)
+    fast = _FAST.get(regex)
+    if fast is None:
+        for m in regex.finditer(text, *bounds):
+            if m.end() > m.start():
+                yield m
+        return
+    lit, first, rest = fast
+    b0, b1 = bounds
+    found: list[tuple[int, int, re.Match[str]]] = []
+    index = doc.word_index(view)
+    starts = sorted(p for w in first.intersection(index) for p in index[w] if b0 <= p < b1)
+    last = -1
+    for p in starts:
+        if p >= last:
+            m = lit.match(text, p, b1)
+            if m and m.end() > m.start():
+                found.append((m.start(), 1, m))
+                last = m.end()
+    if rest is not None:
+        found += [(m.start(), 0, m) for m in rest.finditer(text, b0, b1) if m.end() > m.start()]
+        found.sort(key=lambda t: (t[0], t[1]))
+    last = -1
+    for start, _, m in found:
+        if start >= last:
             yield m
+            last = m.end()
 
 
 def existence(

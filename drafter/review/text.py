@@ -33,6 +33,8 @@ DQUOTE_RE = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,30
 _TRAILING_PUNCT = ".,;:!?)]}'\""
 
 WORD_RE = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
+# Word tokens for the quick "could any phrase match?" test: hyphens split, apostrophes join.
+TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # Sentence ends: terminal punctuation (and closing quotes/brackets) then space; a blank line;
 # a line break before a list item or after a line that ends without running on.
 _SENT_END_RE = re.compile(
@@ -272,6 +274,18 @@ class Doc:
             start = m.end()
         _append_trimmed(out, self.prose, start, b1)
         return out
+
+    def word_index(self, view: str = "prose") -> dict[str, list[int]]:
+        """Lower-cased word token -> its start offsets, for a view (prose, nocode or text)."""
+        cache: dict[str, dict[str, list[int]]] = self.__dict__.setdefault("_word_index", {})
+        index = cache.get(view)
+        if index is None:
+            source = self.prose if view == "prose" else self.nocode if view == "nocode" \
+                else self.text
+            index = cache[view] = {}
+            for m in TOKEN_RE.finditer(source.replace("’", "'")):
+                index.setdefault(m.group().lower(), []).append(m.start())
+        return index
 
     def words(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
         """The words of the prose view within [start, end)."""

@@ -7,7 +7,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from drafter.review import checks
-from drafter.review.checks import SettingError, compile_phrases, get_list, negated, quote
+from drafter.review.checks import (
+    SettingError,
+    compile_phrases,
+    get_list,
+    literal_source,
+    negated,
+    quote,
+)
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.text import Doc
@@ -41,9 +48,9 @@ def _cho001(settings: Mapping[str, Any]) -> Check:
     # One regex, one named group per kind of resolution.
     parts = []
     for i, kind in enumerate(kinds):
-        src = compile_phrases(table[kind], key=f"resolutions.{kind}")
-        if src is not None:
-            parts.append(f"(?P<k{i}>{src.pattern})")
+        src = literal_source(table[kind])
+        if src:
+            parts.append(f"(?P<k{i}>{src})")
     proposals = re.compile("|".join(parts), re.IGNORECASE) if parts else None
     markers = compile_phrases(get_list(settings, "choice_markers"),
                               get_list(settings, "choice_patterns"), key="choice_patterns")
