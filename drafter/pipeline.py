@@ -106,10 +106,12 @@ def clean_body(text: str) -> str:
     body = _DELIMITER_LINE.sub("", text).strip()
     body = _SUBJECT.sub("", body, count=1)
     body = _GREETING.sub("", body, count=1).strip()
-    # Cut at the last sign-off line if it sits in the closing part of the reply.
+    # Cut at the last sign-off line when only a short signature block follows it.
     matches = list(_SIGN_OFF.finditer(body))
-    if matches and matches[-1].start() > len(body) // 2:
-        body = body[: matches[-1].start()].rstrip()
+    if matches:
+        tail = body[matches[-1].end():].strip()
+        if len(tail.splitlines()) <= 3 and len(tail) <= 120:
+            body = body[: matches[-1].start()].rstrip()
     return body.strip()
 
 
