@@ -37,7 +37,8 @@ def read_text(source: str) -> tuple[str, str]:
             with path.open("rb") as fh:
                 data = fh.read(MAX_INPUT_BYTES + 1)
         except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}", hint="check the path") from None
+            raise InputError(f"{path}: cannot read: {exc.strerror}",
+                             hint="check the path") from None
         name = str(path)
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{name}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB",

@@ -96,6 +96,25 @@ def render_markdown(rules: list[Any], guide: Any) -> str:
            "Each rule's settings live in the `[rules.CODE]` table of the style-guide file of the "
            "principle it enforces (`styleguide/*.toml`); a team overrides them in its own "
            "`team.styleguide` folder. `draft rules CODE` shows the effective settings.", "",
+           "## What no rule looks into", "",
+           "Every prose rule reads the text with these regions blanked out (one shared pre-pass), "
+           "so they are never flagged: URLs and bare domains, email addresses, code (`backticks` "
+           "and fenced blocks), lines quoting an earlier message (starting with `>`), text in "
+           "double quotation marks (usually the customer's own words), the customer's name, and "
+           "placeholders. Matching is case-insensitive on whole words (“ass” is not found in "
+           "“pass”), and rules marked so skip a phrase right after a negation (“not your "
+           "fault”, “I can't guarantee”). The safety rules SAF003/SAF004 look everywhere: a card "
+           "number in a quote is still a leak. A rule that needs context it does not have (is "
+           "the customer upset? what is the channel?) stays silent rather than guess.", "",
+           "## Your own rules", "",
+           "A team can add data rules in its style-guide folder: a `[rules.CODE]` table with a "
+           "`type` (`existence`, `substitution` or `occurrence`), a kebab-case `name`, a "
+           "`severity`, a `message` (`{match}`, `{suggestion}`) and `phrases` / `patterns` / "
+           "`substitutions` / `max`, plus optional `summary`, `what`, `why`, `example`, "
+           "`instead`, `fix`. The code is 2-4 capital letters and 3 digits (for example "
+           "`ACME001`). They run, select, ignore and show in `draft rules` like shipped rules.",
+           "",
+           "## Catalogue", "",
            "| Code | Name | Severity | Principle | Summary |", "| --- | --- | --- | --- | --- |"]
     for r in rules:
         summary = r.summary.replace("|", "\\|")
@@ -103,12 +122,12 @@ def render_markdown(rules: list[Any], guide: Any) -> str:
                    f"{r.principle} | {summary} |")
     for r in rules:
         principle = guide.principle(r.principle)
-        out += ["", f"## {r.code} {r.name}", "",
+        out += ["", f"### {r.code} {r.name}", "",
                 f"Severity: **{r.severity}**. Principle: `{r.principle}`"
                 + (f" ({principle.title})" if principle else "") + ".", ""]
         for attr, label in SECTIONS:
             text = getattr(r, attr)
-            out += [f"### {label}", ""]
+            out += [f"#### {label}", ""]
             if attr in ("example", "instead"):
                 out += ["```text", text, "```"]
             else:

@@ -263,18 +263,18 @@ def finditer(
     last = -1
     for p in starts:
         if p >= last:
-            m = lit.match(text, p, b1)
-            if m and m.end() > m.start():
-                found.append((m.start(), 1, m))
-                last = m.end()
+            hit = lit.match(text, p, b1)
+            if hit and hit.end() > hit.start():
+                found.append((hit.start(), 1, hit))
+                last = hit.end()
     if rest is not None:
         found += [(m.start(), 0, m) for m in rest.finditer(text, b0, b1) if m.end() > m.start()]
         found.sort(key=lambda t: (t[0], t[1]))
     last = -1
-    for start, _, m in found:
+    for start, _, hit in found:
         if start >= last:
-            yield m
-            last = m.end()
+            yield hit
+            last = hit.end()
 
 
 def existence(

@@ -1,0 +1,62 @@
+"""Context signals from tickets: upset, reports a problem, asks a question, name, channel."""
+
+from __future__ import annotations
+
+import pytest
+
+from drafter.review.signals import context_from_ticket
+from drafter.styleguide import load_styleguide
+from drafter.tickets.model import Message, Ticket
+
+GUIDE = load_styleguide()
+
+
+def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
+           body: str | None = None) -> Ticket:
+    return Ticket(messages=[Message(body=body or latest, latest=latest, sender_name=name)],
+                  customer_name=name, channel=channel)
+
+
+@pytest.mark.parametrize("text,upset,problem,question", [
+    ("My blender arrived broken!!! This is unacceptable.", True, True, False),
+    ("I am so frustrated, the app keeps crashing.", True, True, False),
+    ("How do I change my delivery address?", False, False, True),
+    ("how do I change my delivery address", False, False, True),
+    ("Can you tell me when the sale starts", False, False, True),
+    ("Thanks, not a problem at all, no worries.", False, False, False),
+    ("I'm not upset, just curious: is there a student discount?", False, False, True),
+    ("The parcel never arrived.", False, True, False),
+    ("Thanks, that worked perfectly.", False, False, False),
+])
+def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
+                                       question: bool) -> None:
+    ctx = context_from_ticket(ticket(text), GUIDE)
+    assert (ctx.upset, ctx.reports_problem, ctx.asks_question) == (upset, problem, question)
+    assert ctx.customer_text == text
+
+
+def test_quoted_earlier_words_and_urls_do_not_count() -> None:
+    text = "> Is this broken?!! Unacceptable!\nThanks, all fine now: https://x.com/a?b=broken"
+    ctx = context_from_ticket(ticket(text), GUIDE)
+    assert (ctx.upset, ctx.reports_problem, ctx.asks_question) == (False, False, False)
+
+
+def test_name_channel_and_body_only() -> None:
+    ctx = context_from_ticket(ticket("Hi", name="Doe, Jane", channel="chat"), GUIDE,
+                              body_only=True)
+    assert ctx.customer_name == "Doe, Jane"
+    assert ctx.channel == "chat" and ctx.body_only
+    assert context_from_ticket(ticket("Hi"), GUIDE, channel="email").channel == "email"
+    assert context_from_ticket(ticket("Hi", name="jane@example.com"), GUIDE).customer_name \
+        is None
+
+
+def test_no_customer_words_means_unknown_signals() -> None:
+    t = Ticket(messages=[Message(body="We shipped it.", latest="We shipped it.",
+                                 from_customer=False)], customer_name="Jane")
+    ctx = context_from_ticket(t, GUIDE)
+    assert (ctx.upset, ctx.reports_problem, ctx.asks_question) == (None, None, None)
+
+
+def test_default_guide_is_loaded_when_none_is_given() -> None:
+    assert context_from_ticket(ticket("Where is my parcel?")).asks_question is True
