@@ -90,6 +90,25 @@ FIELDS: tuple[Field, ...] = (
           "known ones (LNT002)."),
     Field("lint.body_only", "bool", False, "Canned responses are bodies without greeting and "
           "sign-off (front matter `body_only` overrides)."),
+    # The shared inbox over IMAP (`draft tickets sync`, `draft reply --save-draft`).
+    Field("imap.host", "str", None, "IMAP server of the shared inbox, e.g. imap.example.com."),
+    Field("imap.port", "int", None, "IMAP port; default 993 with security = tls, else 143."),
+    Field("imap.security", "choice", "tls", "tls (implicit TLS, port 993), starttls (upgrade "
+          "on port 143), or none (loopback hosts only, e.g. a local mail bridge).",
+          choices=("tls", "starttls", "none")),
+    Field("imap.verify_certificate", "bool", True, "Verify the server's TLS certificate and host "
+          "name; false accepts any certificate (insecure; warns every time)."),
+    Field("imap.ca_file", "path", None, "PEM file of CA certificates to trust (a private CA or "
+          "a self-signed server certificate) besides the system's."),
+    Field("imap.user", "str", None, "IMAP login name."),
+    Field("imap.password_env", "str", None, "Name of the environment variable that holds the "
+          "IMAP password."),
+    Field("imap.password_command", "str", None, "Command whose output is the IMAP password, "
+          "e.g. `pass show support/imap` (run without a shell)."),
+    Field("imap.mailbox", "str", "INBOX", "Mailbox that `draft tickets sync` imports from."),
+    Field("imap.drafts", "str", "Drafts", "Mailbox that receives saved reply drafts; if absent, "
+          "the server's \\Drafts special-use mailbox."),
+    Field("imap.timeout", "float", 30.0, "Seconds to wait for the IMAP server on each operation."),
 )
 
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}

@@ -143,3 +143,6 @@ def _n(count: int, noun: str) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+command.add_command(__import__("drafter.cli.tickets_sync", fromlist=["sync"]).sync)

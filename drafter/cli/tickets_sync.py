@@ -1,0 +1,73 @@
+"""`draft tickets sync`: import new mail from the shared inbox (IMAP) into the ticket store."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from drafter.cli.common import diag, emit_json, settings_from
+from drafter.errors import EXIT_USAGE
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@click.command("sync", short_help="Import new mail from the shared inbox (IMAP).")
+@click.option("--mailbox", default=None, metavar="NAME",
+              help="Mailbox to import from (default: `imap.mailbox`, INBOX).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Messages fetched per round trip; each message is committed on its own.")
+@click.option("--max-size", type=click.IntRange(min=1), default=10, show_default=True,
+              metavar="MB", help="Skip (and report) messages larger than this many megabytes.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.pass_context
+def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int,
+         fmt: str) -> None:
+    """Import new messages from the shared inbox over IMAP, threading them into tickets.
+
+    Only messages newer than the last sync are fetched, and they stay unread on the server.
+    Running it again imports nothing twice; an interrupted sync resumes where it stopped.
+    Configure the account in the [imap] section (see docs/imap.md). Exits 2 if the server
+    cannot be reached or refuses the login, or if a message could not be imported.
+    """
+    from drafter.config import default_store_path
+    from drafter.tickets.imap import sync as run_sync
+    from drafter.tickets.store import TicketStore
+
+    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    settings = settings_from(ctx, **{"store.path": obj.get("store"), "imap.mailbox": mailbox})
+    show_progress = fmt == "text" and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show_progress:
+            click.echo(f"\rimported {done}/{total} messages", err=True, nl=done >= total)
+
+    with TicketStore(settings["store.path"] or default_store_path()) as store:
+        report = run_sync(settings, store, batch_size=batch_size,
+                          max_bytes=max_size * 1024 * 1024, progress=progress)
+        path = store.path
+    if fmt == "json":
+        data = report.to_dict()
+        data["store"] = str(path)
+        emit_json(data)
+    else:
+        for where, reason in report.failed:
+            diag(f"error: {where}: {reason}")
+        if report.uidvalidity_changed:
+            diag(f"note: the server renumbered {report.mailbox} (new UIDVALIDITY); every message "
+                 "was checked again, and those already stored were skipped")
+        click.echo(
+            f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
+            f", {_n(report.duplicates, 'duplicate')} skipped"
+            + (f", {_n(len(report.failed), 'failed message')}" if report.failed else "")
+            + f" ({report.mailbox} of {report.account})"
+        )
+        diag(f"store: {path}")
+    if report.failed:
+        ctx.exit(EXIT_USAGE)
+
+
+command = sync
