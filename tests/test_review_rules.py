@@ -453,3 +453,29 @@ def test_reviewer_never_crashes_and_spans_are_inside(text: str, ctx: ReviewConte
 @given(text=st.text(), ctx=CONTEXTS)
 def test_reviewer_on_arbitrary_unicode(text: str, ctx: ReviewContext) -> None:
     _check_findings(text, ctx)
+
+
+# The first-word index must find exactly what a plain scan of the same regex finds.
+PHRASEY = st.lists(st.one_of(st.sampled_from([
+    "sorry ", "Sorry for ", "I'm sorry", "I’m ", "we apologize for any inconvenience ", "e.g. ",
+    "don't forget to ", "non-negotiable ", "the hell ", "hello ", "x_sorry ", "-", "'", "’",
+    "\u0300", "İ", "ß ", "pass ", "ASS ", "soon ", "as soon as ", "\n", ". ", "Ka",
+]), st.text(max_size=8)), max_size=20).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=PHRASEY)
+def test_word_index_fast_path_matches_a_plain_scan(text: str) -> None:
+    from drafter.review import checks
+    from drafter.review.text import Doc
+
+    doc = Doc(text, ReviewContext())
+    for code, key in (("EMP003", "phrases"), ("TON004", "phrases"), ("TON002", "substitutions"),
+                      ("PLN004", "substitutions"), ("OWN003", "phrases")):
+        s = GUIDE.rule_settings(code)
+        assert s is not None
+        regex = checks.compile_phrases(s[0][key], s[0].get("patterns", []))
+        assert regex is not None
+        fast = [m.span() for m in checks.finditer(doc, regex)]
+        plain = [m.span() for m in regex.finditer(doc.prose) if m.end() > m.start()]
+        assert fast == plain, code

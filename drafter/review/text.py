@@ -13,17 +13,20 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from drafter.review.context import ReviewContext
 
 # Regions that no prose rule looks into.
+_TLDS = (r"(?:com|org|net|io|co|uk|de|fr|nl|eu|us|ca|au|app|dev|info|biz|me|ly|gl|gd|at|ch|es|"
+         r"it|se|no|dk|fi|ie|be|pl|in|jp|cn|ru|br)")
 URL_RE = re.compile(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+"
     # Bare domains with a common top-level domain: "visit help.example.com/reset".
-    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|org|net|io|co|uk|de|fr|nl|eu|"
-    r"us|ca|au|app|dev|info|biz|me|ly|gl|gd|at|ch|es|it|se|no|dk|fi|ie|be|pl|in|jp|cn|ru|br)"
-    r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
+    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS
+    + r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
 )
+_TLD_HINT_RE = re.compile(r"(?i)\." + _TLDS + r"\b|://|www\.")
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.S)
 CODE_RE = re.compile(r"`[^`\n]+`")
@@ -47,14 +50,22 @@ _ABBREV = frozenset(
 _PARA_RE = re.compile(r"\n[ \t]*\n")
 
 
+_NOT_NL_RE = re.compile(r"[^\n]")
+
+
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """Return `text` with every span blanked by spaces (newlines kept), offsets unchanged."""
-    chars = list(text)
-    for start, end in spans:
-        for i in range(start, end):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars)
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start = max(start, pos)
+        if end <= start:
+            continue
+        out.append(text[pos:start])
+        out.append(_NOT_NL_RE.sub(" ", text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
@@ -87,7 +98,7 @@ class Doc:
         self,
         text: str,
         context: ReviewContext,
-        find_placeholders: Callable[[str], list[tuple[int, int]]] | None = None,
+        find_placeholders: Callable[[str], list[Any]] | None = None,
         greeting_re: re.Pattern[str] | None = None,
         sign_off_re: re.Pattern[str] | None = None,
     ) -> None:
@@ -118,7 +129,7 @@ class Doc:
     @cached_property
     def urls(self) -> list[tuple[int, int]]:
         """Spans of URLs."""
-        if "." not in self.text:
+        if "." not in self.text or not _TLD_HINT_RE.search(self.text):
             return []
         return _url_spans(self.text)
 
@@ -168,6 +179,11 @@ class Doc:
     @cached_property
     def placeholders(self) -> list[tuple[int, int]]:
         """Spans of placeholders, as found by the hygiene rules' patterns."""
+        return [(p.start, p.end) for p in self.placeholder_items]
+
+    @cached_property
+    def placeholder_items(self) -> list[Any]:
+        """The placeholders found by the hygiene pre-pass (objects with start, end, style, name)."""
         return self._find_placeholders(self.nocode) if self._find_placeholders else []
 
     @cached_property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -11,7 +10,6 @@ from drafter.review.checks import (
     SettingError,
     compile_phrases,
     get_list,
-    literal_source,
     negated,
     quote,
 )
@@ -21,6 +19,10 @@ from drafter.review.text import Doc
 
 P = "choices"
 WHY = "The guide's principle “Offer choices”."
+
+
+def _norm(phrase: str) -> str:
+    return " ".join(phrase.lower().replace("’", "'").split())
 
 
 @rule(
@@ -44,14 +46,8 @@ def _cho001(settings: Mapping[str, Any]) -> Check:
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in table.values()
     ):
         raise SettingError("resolutions", "a table of kind = [phrases]", table)
-    kinds = list(table)
-    # One regex, one named group per kind of resolution.
-    parts = []
-    for i, kind in enumerate(kinds):
-        src = literal_source(table[kind])
-        if src:
-            parts.append(f"(?P<k{i}>{src})")
-    proposals = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+    kind_of = {_norm(phrase): kind for kind, phrases in table.items() for phrase in phrases}
+    proposals = compile_phrases(list(kind_of), key="resolutions")
     markers = compile_phrases(get_list(settings, "choice_markers"),
                               get_list(settings, "choice_patterns"), key="choice_patterns")
 
@@ -60,14 +56,15 @@ def _cho001(settings: Mapping[str, Any]) -> Check:
             return
         found = [m for m in checks.finditer(doc, proposals, region="body")
                  if not negated(doc.prose, m.start())]
-        if len({m.lastgroup for m in found}) != 1:
+        kinds = {kind_of.get(_norm(m.group())) for m in found}
+        if len(kinds) != 1:
             return  # nothing proposed, or several resolutions: options are on the table
         if markers is not None and any(True for _ in checks.finditer(doc, markers,
                                                                        region="body")):
             return
         m = found[0]
         s, e = doc.sentence_at(m.start())
-        kind = kinds[int((m.lastgroup or "k0")[1:])]
+        kind = kinds.pop()
         yield Hit(s, e, f"Only one way out ({kind}): {quote(doc.text[s:e], 50)}; offer the "
                   "options and ask which they prefer")
 

@@ -78,10 +78,12 @@ class PlaceholderFinder:
                 inner = m.group(1)
                 if inner.lower() not in _HTML_TAGS and "@" not in inner and self._named(inner):
                     out.append(Placeholder(*m.span(), "angle", inner))
-        for style, regex in (("xxx", _XXX), ("percent", _PERCENT), ("dunder", _DUNDER),
-                             ("tbd", _TBD)):
-            out += [Placeholder(*m.span(), style, m.group(m.lastindex or 0))
-                    for m in regex.finditer(text)]
+        for style, regex, hint in (("xxx", _XXX, "xxx"), ("percent", _PERCENT, "%"),
+                                   ("dunder", _DUNDER, "__"), ("tbd", _TBD, "tb")):
+            if hint in text or (style == "xxx" and "xxx" in text.lower()) or (
+                    style == "tbd" and "TB" in text):
+                out += [Placeholder(*m.span(), style, m.group(m.lastindex or 0))
+                        for m in regex.finditer(text)]
         out.sort(key=lambda p: (p.start, -p.end))
         # Drop placeholders nested inside another (a [NAME] inside {{ ... }}).
         kept: list[Placeholder] = []
@@ -100,7 +102,7 @@ class PlaceholderFinder:
 class Prepass:
     """What every `Doc` needs from the hygiene settings: placeholders, greeting, sign-off."""
 
-    find_placeholders: Callable[[str], list[tuple[int, int]]]
+    find_placeholders: Callable[[str], list[Placeholder]]
     greeting_re: re.Pattern[str] | None
     sign_off_re: re.Pattern[str] | None
 
@@ -134,7 +136,7 @@ def prepass(guide: StyleGuide) -> Prepass:
     except SettingError:
         words, greetings, sign_offs = list(_DEFAULT_WORDS), [], []  # reported by the rule itself
     finder = PlaceholderFinder(words)
-    return Prepass(finder.spans, greeting_regex(greetings), sign_off_regex(sign_offs))
+    return Prepass(finder.find, greeting_regex(greetings), sign_off_regex(sign_offs))
 
 
 def _norm_name(name: str) -> str:
@@ -174,7 +176,9 @@ def _hyg001(settings: Mapping[str, Any]) -> Check:
     finder = PlaceholderFinder(get_list(settings, "field_words"))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        for p in finder.find(doc.nocode):
+        # The pre-pass already found them (same settings); a bare Doc gets its own search.
+        items = doc.placeholder_items if doc._find_placeholders else finder.find(doc.nocode)
+        for p in items:
             found = doc.text[p.start:p.end]
             if ctx.is_template and p.style == "jinja":
                 name = placeholder_name(p)

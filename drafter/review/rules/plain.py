@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from drafter.review import checks
@@ -92,6 +93,7 @@ def _explained(prose: str, start: int, end: int) -> bool:
 _VOWELS_RE = re.compile(r"[aeiouy]+")
 
 
+@lru_cache(maxsize=20000)
 def syllables(word: str) -> int:
     """Estimate the syllables of an English word (vowel groups, silent final e)."""
     w = word.lower().strip("'’")

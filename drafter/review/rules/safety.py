@@ -145,6 +145,9 @@ _PASSWORD_RE = re.compile(
 )
 
 
+_SECRET_WORDS = frozenset({"password", "passcode", "passwd", "pwd", "pin"})
+
+
 def _looks_secret(value: str, is_pin: bool) -> bool:
     value = value.rstrip(".,;:!?)")
     if is_pin:
@@ -175,8 +178,7 @@ def _saf004(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         text = doc.text
-        lowered = text.lower()
-        if "pass" in lowered or "pin" in lowered or "pwd" in lowered:
+        if not _SECRET_WORDS.isdisjoint(doc.word_index("text")):
             for m in _PASSWORD_RE.finditer(text):
                 secret = m.group("secret").rstrip(".,;:!?)")
                 is_pin = m.group().lower().startswith("pin")
