@@ -315,6 +315,24 @@ def test_starttls(dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
     assert report.new_messages == 1
 
 
+def test_unencrypted_connection_sends_no_password_when_the_server_forbids_it(
+        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+    if "127.0.0.2" not in dovecot.hosts:
+        pytest.skip("cannot listen on 127.0.0.2 here")
+    # Dovecot trusts a client on its own address; from 127.0.0.1 to 127.0.0.2 it does not,
+    # and answers LOGINDISABLED, as a server elsewhere on the network would.
+    plain = {"imap.security": "none", "imap.port": dovecot.imap_port}
+    with pytest.raises(MailboxError) as caught:
+        sync(settings_for(dovecot, tmp_path, **{"imap.host": "127.0.0.2", **plain}), store)
+    assert "does not accept a password on an unencrypted connection" in caught.value.message
+    assert "starttls" in (caught.value.hint or "")
+    assert "method=" not in dovecot.log.read_text()  # no login attempt reached the server
+    # A server that accepts it (like a local mail bridge) is used unencrypted on loopback.
+    dovecot.deliver(mail(1))
+    report = sync(settings_for(dovecot, tmp_path, **{"imap.host": "127.0.0.1", **plain}), store)
+    assert report.new_messages == 1
+
+
 def test_implicit_tls_against_a_starttls_port_is_a_clear_error(
         dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
     with pytest.raises(MailboxError) as caught:

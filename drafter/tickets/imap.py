@@ -285,15 +285,18 @@ class Session:
         a = self.account
         password = _password(a)
         try:
-            if "AUTH=PLAIN" in self.imap.capabilities:
+            capabilities = self.imap.capabilities
+            if "AUTH=PLAIN" in capabilities:
                 # SASL PLAIN carries a UTF-8 password; LOGIN is limited to ASCII.
                 secret = f"\0{a.user}\0{password}".encode()
                 self.imap.authenticate("PLAIN", lambda _challenge: secret)
+            elif "LOGINDISABLED" in capabilities:
+                # The server refuses passwords on an unencrypted connection: none is sent.
+                raise MailboxError(f"{self.where} does not accept a password on an unencrypted "
+                                   "connection (LOGINDISABLED)",
+                                   hint="use security = \"starttls\" on this port, or \"tls\" "
+                                   "on the server's TLS port (usually 993)")
             elif password.isascii():
-                if "LOGINDISABLED" in self.imap.capabilities:
-                    raise MailboxError(f"{self.where} does not allow logging in on this "
-                                       "connection (LOGINDISABLED)",
-                                       hint="use security = \"tls\" or \"starttls\"")
                 self.imap.login(a.user, password)
             else:
                 raise MailboxError(f"{self.where} only offers LOGIN, which cannot send a "
