@@ -199,16 +199,19 @@ YAML_COLLECTION = """\
 - name: commented-header
   body: |-  # a comment after the indicator
       Indented more: [Customer Name]
+- name: emoji
+  body: "Thanks 😀🎉 café, [Customer Name]"
 """
 
 
 def test_yaml_collection_finding_on_line_7_is_reported_on_line_7(tmp_path: Path) -> None:
     result = lint(tmp_path, {"billing.yaml": YAML_COLLECTION})
     lines = YAML_COLLECTION.splitlines()
-    expected = [(n, col_of(lines[n - 1])) for n in (7, 12, 15, 17, 20, 23)]
+    expected = [(n, col_of(lines[n - 1])) for n in (7, 12, 15, 17, 20, 23, 25)]
     assert [(f.line, f.column) for f in result.findings] == expected
     assert [f.unit for f in result.findings] == [
-        "refund-delay", "folded", "double-quoted", "single-quoted", "plain", "commented-header"]
+        "refund-delay", "folded", "double-quoted", "single-quoted", "plain", "commented-header",
+        "emoji"]
     f = result.findings[0]
     assert (f.end_line, f.end_column) == (7, f.column + len(PLACEHOLDER))
 
