@@ -300,7 +300,20 @@ class Doc:
                 else self.text
             index = cache[view] = {}
             for m in TOKEN_RE.finditer(source.replace("’", "'")):
-                index.setdefault(m.group().lower(), []).append(m.start())
+                word = m.group().lower()
+                index.setdefault(word, []).append(m.start())
+                if "'" in word:
+                    # An apostrophe is not a word character to the phrase regexes: "o'sorry"
+                    # holds "sorry", "o" and "o'sorry"; index every run of its parts.
+                    parts = word.split("'")
+                    starts = [0]
+                    for part in parts[:-1]:
+                        starts.append(starts[-1] + len(part) + 1)
+                    for i in range(len(parts)):
+                        for j in range(i + 1, len(parts) + 1):
+                            if (i, j) != (0, len(parts)):
+                                key = "'".join(parts[i:j])
+                                index.setdefault(key, []).append(m.start() + starts[i])
         return index
 
     def words(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
