@@ -488,7 +488,7 @@ def test_cli_sync_text_and_json(dovecot: Dovecot, tmp_path: Path, draft: Any) ->
     result = draft(["--config", str(config), "tickets", "--store", str(db), "sync"])
     assert result.code == 0, result
     assert result.stdout == (f"1 new ticket, 2 new messages, 0 duplicates skipped "
-                             f"(INBOX of {USER}@localhost:{dovecot.imaps_port})\n")
+                             f"(INBOX on localhost:{dovecot.imaps_port} as {USER})\n")
     assert f"store: {db}" in result.stderr
     again = draft(["--config", str(config), "tickets", "--store", str(db), "sync",
                    "--format", "json"])

@@ -63,7 +63,7 @@ def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int
             f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
             f", {_n(report.duplicates, 'duplicate')} skipped"
             + (f", {_n(len(report.failed), 'failed message')}" if report.failed else "")
-            + f" ({report.mailbox} of {report.account})"
+            + f" ({report.mailbox} on {report.server} as {report.user})"
         )
         diag(f"store: {path}")
     if report.failed:

@@ -79,6 +79,8 @@ class SyncReport:
 
     account: str
     mailbox: str
+    server: str = ""  # host:port
+    user: str = ""
     uidvalidity: int = 0
     last_uid: int = 0
     new_on_server: int = 0
@@ -100,6 +102,8 @@ class SyncReport:
         return {
             "account": self.account,
             "mailbox": self.mailbox,
+            "server": self.server,
+            "user": self.user,
             "uidvalidity": self.uidvalidity,
             "last_uid": self.last_uid,
             "new_on_server": self.new_on_server,
@@ -529,7 +533,8 @@ def sync(
     """
     account = account_from(settings)
     box = mailbox or settings["imap.mailbox"] or "INBOX"
-    report = SyncReport(account=account.name, mailbox=box)
+    report = SyncReport(account=account.name, mailbox=box,
+                        server=f"{account.host}:{account.port}", user=account.user)
     with store.db:
         store.db.execute(STATE_TABLE)
     with Session(account) as session:
