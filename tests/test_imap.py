@@ -204,6 +204,29 @@ def test_server_gone_mid_sync_keeps_whole_messages_and_the_next_sync_resumes(
     assert sync(settings, store).new_on_server == 0
 
 
+def test_a_message_the_store_rejects_leaves_the_mark_before_it(
+        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+    settings = settings_for(dovecot, tmp_path)
+    for n in (1, 2, 3):
+        dovecot.deliver(mail(n))
+    # A real SQLite failure in the middle of storing message 2 (after its ticket was created).
+    with store.db:
+        store.db.execute(
+            "CREATE TRIGGER refuse_2 BEFORE INSERT ON messages "
+            "WHEN NEW.message_id = '<2@customer.example>' "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        sync(settings, store)
+    ids = [r[0] for r in store.db.execute("SELECT message_id FROM messages")]
+    assert ids == ["<1@customer.example>"]
+    assert count(store, "tickets") == 1  # message 2's new ticket was rolled back with it
+    assert [s["last_uid"] for s in sync_state(store)] == [1]
+    with store.db:
+        store.db.execute("DROP TRIGGER refuse_2")
+    report = sync(settings, store)
+    assert (report.new_on_server, report.new_messages, report.duplicates) == (2, 2, 0)
+
+
 def test_server_not_running_is_a_clear_error(dovecot: Dovecot, store: TicketStore,
                                              tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
