@@ -292,9 +292,9 @@ def load_settings(
     else:
         found = find_config_file(cwd)
     if found is not None:
-        path, data = found
+        path, table = found
         settings.config_file = path
-        for key, value in _flatten_file(path, data).items():
+        for key, value in _flatten_file(path, table).items():
             origin = f"{path} [{key.split('.')[0]}] {key.split('.', 1)[1]}"
             settings.values[key] = _coerce(FIELD_BY_KEY[key], value, origin, base=path.parent)
             settings.origins[key] = str(path)

@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+CASSETTES = REPO / "tests" / "cassettes"
+
+# Cassettes are recorded from the real local llama.cpp server on this fixed loopback port, so the
+# URLs in them match on replay; `make cassettes` (DRAFTER_RECORD=1) starts the server there.
+RECORD = os.environ.get("DRAFTER_RECORD") == "1"
+CASSETTE_PORT = 18471
+CASSETTE_BASE_URL = f"http://127.0.0.1:{CASSETTE_PORT}/v1"
+SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization",
+                  "openai-project", "cookie", "set-cookie"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that replay model cassettes, so `-m cassette` selects them for re-recording."""
+    for item in items:
+        if "cassette" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.cassette)
+
+
+@pytest.fixture(scope="session")
+def _recording_server() -> Iterator[Any]:
+    """The real local model server while recording cassettes; nothing on replay."""
+    if not RECORD:
+        yield None
+        return
+    from drafter.llm.local import LocalServer
+
+    with LocalServer(port=CASSETTE_PORT) as server:
+        yield server
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest, _recording_server: Any,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Replay (or with DRAFTER_RECORD=1 record) this test's model interactions."""
+    import vcr
+
+    from drafter.llm.local import LOCAL_MODEL_NAME
+
+    module = request.node.module.__name__.rsplit(".", 1)[-1]
+    path = CASSETTES / module / f"{request.node.name}.yaml"
+    if not RECORD and not path.exists():
+        pytest.fail(f"cassette {path.relative_to(REPO)} is missing; record it with `make cassettes`")
+    recorder = vcr.VCR(
+        record_mode="all" if RECORD else "none",
+        match_on=["method", "uri", "body"],
+        filter_headers=[(h, None) for h in SECRET_HEADERS],
+        decode_compressed_response=True,
+    )
+    monkeypatch.setenv("OPENAI_BASE_URL", CASSETTE_BASE_URL)
+    monkeypatch.setenv("DRAFTER_MODEL", LOCAL_MODEL_NAME)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-cassette-secret-never-recorded")
+    with recorder.use_cassette(str(path)) as cas:
+        yield cas
 
 
 @pytest.fixture(autouse=True)

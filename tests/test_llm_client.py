@@ -50,7 +50,9 @@ class _Handler(BaseHTTPRequestHandler):
         action = self.script.actions.pop(0) if self.script.actions else ("json", 200, OK, {})
         kind = action[0]
         if kind == "reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            # SO_LINGER with a zero timeout: close() sends a TCP reset, as a dying proxy does.
+            linger = (1).to_bytes(4, "little") + (0).to_bytes(4, "little")
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
             self.connection.close()
             return
         if kind == "sleep":

@@ -58,7 +58,7 @@ def test_draft_review_revise_keeps_the_best_draft(cassette: Any) -> None:
         assert not pipeline.blocking(rounds[-1].findings, "info")
     # Each revision request carries the previous draft and the reviewer's findings on it.
     sent = request_messages(cassette)
-    for before, messages in zip(rounds, sent[1:]):
+    for before, messages in zip(rounds, sent[1:], strict=False):
         assert messages[-2] == {"role": "assistant", "content": before.body}
         for f in before.findings:
             assert f"[{f.code}]" in messages[-1]["content"]

@@ -251,9 +251,9 @@ class ChatClient:
         usage = Usage()
         model = self.model
         finish: str | None = None
-        stream = self._client.chat.completions.create(
+        stream = self._client.chat.completions.create(  # type: ignore[call-overload]
             messages=list(messages), stream=True, stream_options={"include_usage": True},
-            **self._params(),  # type: ignore[arg-type]
+            **self._params(),
         )
         with stream:
             for chunk in stream:

@@ -66,7 +66,7 @@ class LocalServer:
         self.startup_timeout = startup_timeout
         self.n_ctx = n_ctx
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
 
     @property
     def base_url(self) -> str:
