@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("drafter.cli.review", "Review one reply against the style guide."),
     "lint": ("drafter.cli.lint", "Lint canned responses against the style guide (for CI)."),
     "rules": ("drafter.cli.rules", "List the reviewer's rules, or show one rule's doc."),
+    "batch": ("drafter.cli.batch", "Draft replies for many tickets at once (concurrent or Batch API)."),
+    "drafts": ("drafter.cli.drafts", "List and show stored drafts and their findings."),
     "config": ("drafter.cli.config_cmd", "Show the effective settings and where each came from."),
 }
 
