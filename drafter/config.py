@@ -109,6 +109,20 @@ FIELDS: tuple[Field, ...] = (
     Field("imap.drafts", "str", "Drafts", "Mailbox that receives saved reply drafts; if absent, "
           "the server's \\Drafts special-use mailbox."),
     Field("imap.timeout", "float", 30.0, "Seconds to wait for the IMAP server on each operation."),
+    # Retry backoff of model calls (exponential with jitter; a server's Retry-After wins).
+    Field("llm.backoff_initial", "float", 1.0, "Seconds before the first retry of a model call."),
+    Field("llm.backoff_max", "float", 30.0, "Longest wait between two retries of a model call."),
+    # `draft batch`.
+    Field("batch.concurrency", "int", 4, "Model requests in flight at once in `draft batch`."),
+    Field("batch.max_cost", "float", None, "Stop starting requests once the estimated spend "
+          "would pass this (in the currency of [prices])."),
+    Field("batch.completion_window", "str", "24h", "Completion window asked of the Batch API."),
+    Field("batch.poll_interval", "float", 30.0, "Seconds between polls of `draft batch collect "
+          "--wait`."),
+    Field("batch.api_discount", "float", 0.5, "Fraction taken off [prices] for Batch API requests "
+          "(OpenAI: 0.5); a model's own `batch_discount` wins."),
+    Field("prices", "table", {}, "Per model, per million tokens: [prices.\"MODEL\"] input, "
+          "cached_input, output (and optionally batch_discount)."),
 )
 
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
@@ -243,6 +257,10 @@ def _flatten_file(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     prefix = "[tool.drafter]" if path.name == "pyproject.toml" else ""
     flat: dict[str, Any] = {}
     for section, table in data.items():
+        whole = FIELD_BY_KEY.get(section)
+        if whole is not None and whole.kind == "table":  # e.g. [prices."model"], keys are free
+            flat[section] = table
+            continue
         if section not in SECTIONS or not isinstance(table, dict):
             near = difflib.get_close_matches(section, SECTIONS, n=1)
             raise ConfigError(

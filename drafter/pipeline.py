@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -128,22 +128,34 @@ def blocking(findings: Sequence[Finding], threshold: str) -> list[Finding]:
     return [f for f in findings if at_or_above(f.severity, threshold)]
 
 
-def run(
+class AsyncCompleter(Protocol):
+    """What the async pipeline needs from a model client."""
+
+    model: str
+
+    async def complete(self, messages: Sequence[dict[str, str]],
+                       on_token: Callable[[str], None] | None = None) -> Any: ...
+
+
+# The loop body, shared by `run` and `arun`: it yields the messages to send and is sent back
+# the model's completion; the caller only makes the call (blocking or awaited).
+_Steps = Generator[list[dict[str, str]], Any, "Result"]
+
+
+def _steps(
     ticket: Ticket,
     *,
     prompts: Any,
     guide: Any,
-    client: Completer,
+    model: str,
     reviewer: Reviewing,
     context: ReviewContext,
     team: Mapping[str, str],
     channel: str,
-    max_revisions: int = 2,
-    revise_on: str = "warning",
-    on_token: Callable[[str], None] | None = None,
-    on_round: Callable[[Round, bool], None] | None = None,
-) -> Result:
-    """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on` remain."""
+    max_revisions: int,
+    revise_on: str,
+    on_round: Callable[[Round, bool], None] | None,
+) -> _Steps:
     timings = {"prompting": 0.0, "model": 0.0, "review": 0.0}
     t0 = time.perf_counter()
     first = prompts.reply_messages(guide, team, ticket, channel)
@@ -153,7 +165,7 @@ def run(
     messages = first
     while True:
         t0 = time.perf_counter()
-        completion = client.complete(messages, on_token=on_token)
+        completion = yield messages
         timings["model"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -173,11 +185,73 @@ def run(
         t0 = time.perf_counter()
         messages = prompts.revise_messages(first, body, remaining)
         timings["prompting"] += time.perf_counter() - t0
+    return result_of(rounds, ticket, team, model, timings)
 
+
+def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, str], model: str,
+              timings: dict[str, float] | None = None) -> Result:
+    """Keep the best of `rounds` and wrap it as the Result."""
     # A revision replaces the earlier draft only when it is strictly better.
     kept = min(rounds, key=lambda r: (r.score(), r.index))
+    timings = dict(timings or {})
     timings["total"] = sum(timings.values())
     return Result(
         text=compose(kept.body, ticket, team), body=kept.body, findings=kept.findings,
-        model=client.model, rounds=rounds, kept_round=kept.index, timings=timings,
+        model=model, rounds=list(rounds), kept_round=kept.index, timings=timings,
     )
+
+
+def run(
+    ticket: Ticket,
+    *,
+    prompts: Any,
+    guide: Any,
+    client: Completer,
+    reviewer: Reviewing,
+    context: ReviewContext,
+    team: Mapping[str, str],
+    channel: str,
+    max_revisions: int = 2,
+    revise_on: str = "warning",
+    on_token: Callable[[str], None] | None = None,
+    on_round: Callable[[Round, bool], None] | None = None,
+) -> Result:
+    """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on` remain."""
+    steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
+                   context=context, team=team, channel=channel, max_revisions=max_revisions,
+                   revise_on=revise_on, on_round=on_round)
+    try:
+        messages = next(steps)
+        while True:
+            messages = steps.send(client.complete(messages, on_token=on_token))
+    except StopIteration as done:
+        result: Result = done.value
+        return result
+
+
+async def arun(
+    ticket: Ticket,
+    *,
+    prompts: Any,
+    guide: Any,
+    client: AsyncCompleter,
+    reviewer: Reviewing,
+    context: ReviewContext,
+    team: Mapping[str, str],
+    channel: str,
+    max_revisions: int = 2,
+    revise_on: str = "warning",
+    on_token: Callable[[str], None] | None = None,
+    on_round: Callable[[Round, bool], None] | None = None,
+) -> Result:
+    """`run` for asyncio: the same rounds, awaiting the model instead of blocking on it."""
+    steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
+                   context=context, team=team, channel=channel, max_revisions=max_revisions,
+                   revise_on=revise_on, on_round=on_round)
+    try:
+        messages = next(steps)
+        while True:
+            messages = steps.send(await client.complete(messages, on_token=on_token))
+    except StopIteration as done:
+        result: Result = done.value
+        return result

@@ -63,6 +63,13 @@ class Completion:
     finish_reason: str | None = None
 
 
+class ServiceRefused(LLMError):
+    """The service refused every request of this kind (bad key, no access, unknown model).
+
+    Retrying cannot help, and neither can going on with other tickets: a batch stops at once.
+    """
+
+
 class _Retryable(Exception):
     """A fault worth another attempt, carrying a server's Retry-After when it gave one."""
 
@@ -111,13 +118,13 @@ def classify(exc: BaseException, base_url: str, model: str) -> BaseException:
         if status >= 500 or status == 408:
             return _Retryable(f"server error {status}", _retry_after(exc.response))
         if status == 401:
-            return LLMError(f"the model service at {base_url} refused the API key (401)",
+            return ServiceRefused(f"the model service at {base_url} refused the API key (401)",
                             hint="check OPENAI_API_KEY (or llm.api_key) for this endpoint")
         if status == 403:
-            return LLMError(f"the model service at {base_url} denied access (403)",
+            return ServiceRefused(f"the model service at {base_url} denied access (403)",
                             hint="check that the key may use this model and endpoint")
         if status == 404:
-            return LLMError(f"model `{model}` or the endpoint was not found at {base_url} (404)",
+            return ServiceRefused(f"model `{model}` or the endpoint was not found at {base_url} (404)",
                             hint="check --model / DRAFTER_MODEL and that OPENAI_BASE_URL ends in /v1")
         return LLMError(f"the model service at {base_url} rejected the request ({status}): "
                         f"{_short(exc.message)}",
@@ -133,16 +140,14 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ChatClient:
-    """Chat completions against one OpenAI-compatible endpoint, with drafter's retry policy."""
+class RetryPolicy:
+    """Settings and retry policy shared by the sync and the async chat clients."""
 
     def __init__(
         self,
         base_url: str,
-        api_key: str | None,
         model: str,
         *,
-        timeout: float = 120.0,
         max_attempts: int = 4,
         max_retry_seconds: float = 300.0,
         temperature: float = 0.0,
@@ -162,17 +167,6 @@ class ChatClient:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.on_retry = on_retry
-        # The SDK's own retries are off: tenacity owns the policy.
-        self._client = openai.OpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            max_retries=0,
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-        )
-
-    def close(self) -> None:
-        """Release the HTTP connection pool."""
-        self._client.close()
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -189,6 +183,95 @@ class ChatClient:
             sleep = state.next_action.sleep if state.next_action else 0.0
             self.on_retry(state.attempt_number, exc.reason, sleep)
 
+    def _retry_args(self) -> dict[str, Any]:
+        """Keyword arguments for tenacity's Retrying / AsyncRetrying."""
+        return {
+            "stop": stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_retry_seconds),
+            "wait": self._wait,
+            "retry": retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            "before_sleep": self._before_sleep,
+            "reraise": True,
+        }
+
+    def _exhausted(self, exc: _Retryable, attempts: int) -> LLMError:
+        return LLMError(
+            f"the model service at {self.base_url} failed after {attempts} "
+            f"attempt{'s' if attempts != 1 else ''}: {exc.reason}",
+            hint="check that the server is running and reachable (OPENAI_BASE_URL), "
+            "or raise llm.max_attempts / llm.timeout",
+        )
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": self.model, "temperature": self.temperature,
+                                  "max_tokens": self.max_tokens}
+        if self.seed is not None:
+            params["seed"] = self.seed
+        return params
+
+    def _completion(self, response: Any) -> Completion:
+        """Turn a chat completion response into a Completion, or raise _Retryable if it is empty."""
+        if not response.choices:
+            raise _Retryable("the response had no choices")
+        choice = response.choices[0]
+        text = choice.message.content
+        if text is None:
+            raise _Retryable("the response had no text")
+        return Completion(text=text, model=response.model or self.model,
+                          usage=_usage(response.usage), finish_reason=choice.finish_reason)
+
+
+class _StreamState:
+    """Pieces of a streamed answer as they arrive."""
+
+    def __init__(self, model: str) -> None:
+        self.pieces: list[str] = []
+        self.usage = Usage()
+        self.model = model
+        self.finish: str | None = None
+
+    def add(self, chunk: Any, on_token: Callable[[str], None]) -> None:
+        self.model = chunk.model or self.model
+        if chunk.usage is not None:
+            self.usage = _usage(chunk.usage)
+        for choice in chunk.choices:
+            delta = choice.delta.content if choice.delta else None
+            if delta:
+                self.pieces.append(delta)
+                on_token(delta)
+            self.finish = choice.finish_reason or self.finish
+
+    def completion(self) -> Completion:
+        if not self.pieces and self.finish is None:
+            raise _Retryable("the stream ended without any text")
+        return Completion(text="".join(self.pieces), model=self.model, usage=self.usage,
+                          finish_reason=self.finish)
+
+
+class ChatClient(RetryPolicy):
+    """Chat completions against one OpenAI-compatible endpoint, with drafter's retry policy."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        *,
+        timeout: float = 120.0,
+        **policy: Any,
+    ) -> None:
+        super().__init__(base_url, model, **policy)
+        # The SDK's own retries are off: tenacity owns the policy.
+        self._client = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            max_retries=0,
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+        )
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        self._client.close()
+
     def complete(
         self,
         messages: Sequence[ChatMessage],
@@ -196,16 +279,9 @@ class ChatClient:
     ) -> Completion:
         """Send `messages` and return the completion; stream pieces to `on_token` if given."""
         started = time.monotonic()
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_retry_seconds),
-            wait=self._wait,
-            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
-            before_sleep=self._before_sleep,
-            reraise=True,
-        )
         attempts = 0
         try:
-            for attempt in retrying:
+            for attempt in Retrying(**self._retry_args()):
                 with attempt:
                     attempts += 1
                     try:
@@ -216,59 +292,27 @@ class ChatClient:
                     except Exception as exc:
                         raise classify(exc, self.base_url, self.model) from exc
         except _Retryable as exc:
-            raise LLMError(
-                f"the model service at {self.base_url} failed after {attempts} "
-                f"attempt{'s' if attempts != 1 else ''}: {exc.reason}",
-                hint="check that the server is running and reachable (OPENAI_BASE_URL), "
-                "or raise llm.max_attempts / llm.timeout",
-            ) from None
+            raise self._exhausted(exc, attempts) from None
         result.latency = time.monotonic() - started
         result.attempts = attempts
         return result
-
-    def _params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": self.model, "temperature": self.temperature,
-                                  "max_tokens": self.max_tokens}
-        if self.seed is not None:
-            params["seed"] = self.seed
-        return params
 
     def _once(self, messages: Sequence[ChatMessage]) -> Completion:
         response = self._client.chat.completions.create(
             messages=list(messages), **self._params()  # type: ignore[arg-type]
         )
-        if not response.choices:
-            raise _Retryable("the response had no choices")
-        choice = response.choices[0]
-        text = choice.message.content
-        if text is None:
-            raise _Retryable("the response had no text")
-        return Completion(text=text, model=response.model or self.model,
-                          usage=_usage(response.usage), finish_reason=choice.finish_reason)
+        return self._completion(response)
 
     def _stream(self, messages: Sequence[ChatMessage], on_token: Callable[[str], None]) -> Completion:
-        pieces: list[str] = []
-        usage = Usage()
-        model = self.model
-        finish: str | None = None
+        state = _StreamState(self.model)
         stream = self._client.chat.completions.create(  # type: ignore[call-overload]
             messages=list(messages), stream=True, stream_options={"include_usage": True},
             **self._params(),
         )
         with stream:
             for chunk in stream:
-                model = chunk.model or model
-                if chunk.usage is not None:
-                    usage = _usage(chunk.usage)
-                for choice in chunk.choices:
-                    delta = choice.delta.content if choice.delta else None
-                    if delta:
-                        pieces.append(delta)
-                        on_token(delta)
-                    finish = choice.finish_reason or finish
-        if not pieces and finish is None:
-            raise _Retryable("the stream ended without any text")
-        return Completion(text="".join(pieces), model=model, usage=usage, finish_reason=finish)
+                state.add(chunk, on_token)
+        return state.completion()
 
 
 def _usage(raw: Any) -> Usage:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings
 from drafter.errors import ConfigError, LLMError
@@ -50,14 +50,21 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
     )
 
 
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ChatClient / AsyncChatClient from the settings."""
+    return {
+        "timeout": settings["llm.timeout"], "max_attempts": settings["llm.max_attempts"],
+        "max_retry_seconds": settings["llm.max_retry_seconds"],
+        "temperature": settings["llm.temperature"], "max_tokens": settings["llm.max_tokens"],
+        "seed": settings["llm.seed"], "backoff_initial": settings["llm.backoff_initial"],
+        "backoff_max": settings["llm.backoff_max"],
+    }
+
+
 @contextlib.contextmanager
-def open_client(
-    settings: Settings,
-    on_retry: Callable[[int, str, float], None] | None = None,
-    on_status: Callable[[str], None] | None = None,
-) -> Iterator[ChatClient]:
-    """Yield a ChatClient for the configured endpoint, running the local server meanwhile."""
-    from drafter.llm.client import ChatClient
+def serve_endpoint(settings: Settings, on_status: Callable[[str], None] | None = None,
+                   ) -> Iterator[Endpoint]:
+    """Yield the endpoint with its URL and model known, running the local server meanwhile."""
     from drafter.llm.local import LocalServer
 
     endpoint = resolve_endpoint(settings)
@@ -71,20 +78,29 @@ def open_client(
             base_url = server.base_url
         assert base_url is not None
         model = endpoint.model or _first_model(base_url, endpoint.api_key, settings)
-        client = ChatClient(
-            base_url, endpoint.api_key, model,
-            timeout=settings["llm.timeout"], max_attempts=settings["llm.max_attempts"],
-            max_retry_seconds=settings["llm.max_retry_seconds"],
-            temperature=settings["llm.temperature"], max_tokens=settings["llm.max_tokens"],
-            seed=settings["llm.seed"], on_retry=on_retry,
-        )
+        yield Endpoint(base_url, endpoint.api_key, model, local=endpoint.local)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@contextlib.contextmanager
+def open_client(
+    settings: Settings,
+    on_retry: Callable[[int, str, float], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> Iterator[ChatClient]:
+    """Yield a ChatClient for the configured endpoint, running the local server meanwhile."""
+    from drafter.llm.client import ChatClient
+
+    with serve_endpoint(settings, on_status) as endpoint:
+        assert endpoint.base_url is not None and endpoint.model is not None
+        client = ChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,
+                            on_retry=on_retry, **client_options(settings))
         try:
             yield client
         finally:
             client.close()
-    finally:
-        if server is not None:
-            server.stop()
 
 
 def _first_model(base_url: str, api_key: str | None, settings: Settings) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import sqlite3
@@ -16,8 +17,8 @@ from drafter.tickets.model import Attachment, Message, Ticket
 
 STATUSES = ("open", "pending", "closed")
 
-# Each entry upgrades the schema by one version (PRAGMA user_version). Version 2 is reserved
-# for stored drafts (a `drafts` table keyed by ticket); add it here, never edit a past entry.
+# Each entry upgrades the schema by one version (PRAGMA user_version); a store of an older
+# version is migrated in place when opened. Add new versions here, never edit a past entry.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE tickets (
@@ -57,6 +58,52 @@ MIGRATIONS: tuple[str, ...] = (
         ref TEXT NOT NULL
     );
     CREATE INDEX message_refs_ref ON message_refs(ref);
+    """,
+    # 2: stored drafts (one per ticket, the latest run's) and Batch API jobs.
+    """
+    CREATE TABLE drafts (
+        ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+        reason TEXT,
+        draft TEXT,
+        body TEXT,
+        findings TEXT NOT NULL DEFAULT '[]',
+        usage TEXT NOT NULL DEFAULT '{}',
+        cost REAL,
+        model TEXT,
+        prompt_version TEXT,
+        rounds INTEGER NOT NULL DEFAULT 0,
+        kept_round INTEGER,
+        via TEXT NOT NULL DEFAULT 'concurrent',
+        job_id TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX drafts_status ON drafts(status);
+    CREATE TABLE batch_jobs (
+        id TEXT PRIMARY KEY,
+        round INTEGER NOT NULL DEFAULT 0,
+        parent TEXT,
+        status TEXT NOT NULL,
+        model TEXT,
+        prompt_version TEXT,
+        base_url TEXT,
+        input_file_id TEXT,
+        output_file_id TEXT,
+        error_file_id TEXT,
+        counts TEXT NOT NULL DEFAULT '{}',
+        note TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        collected_at TEXT
+    );
+    CREATE TABLE batch_items (
+        job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        rounds TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (job_id, ticket_id)
+    );
+    CREATE INDEX batch_items_ticket ON batch_items(ticket_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -377,6 +424,240 @@ class TicketStore:
         with self.db:
             self.db.execute("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?",
                             (status, _now(), ticket_id))
+
+    # --- selection for batches --------------------------------------------------------------
+
+    def select_ids(self, ids: Sequence[int] | None = None, status: str | None = None,
+                   tags: Sequence[str] = ()) -> builtins.list[int]:
+        """Return the ids of tickets matching every given filter, in id order (ids only: cheap)."""
+        sql = "SELECT id, tags FROM tickets WHERE 1 = 1"
+        params: builtins.list[Any] = []
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        rows = self.db.execute(sql + " ORDER BY id", params).fetchall()
+        wanted = set(ids) if ids is not None else None
+        want_tags = {t.lower() for t in tags}
+        out = []
+        for row in rows:
+            if wanted is not None and row["id"] not in wanted:
+                continue
+            if want_tags and not want_tags <= {t.lower() for t in json.loads(row["tags"])}:
+                continue
+            out.append(int(row["id"]))
+        return out
+
+    def missing_ids(self, ids: Sequence[int]) -> builtins.list[int]:
+        """Return those of `ids` that name no ticket."""
+        known = {int(r[0]) for r in self.db.execute("SELECT id FROM tickets")}
+        return [i for i in ids if i not in known]
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    def save_draft(self, draft: StoredDraft) -> None:
+        """Store (or replace) the draft of one ticket, in one transaction."""
+        with self.db:
+            self._write_draft(draft)
+
+    def _write_draft(self, d: StoredDraft) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO drafts (ticket_id, status, reason, draft, body, findings, usage,"
+            " cost, model, prompt_version, rounds, kept_round, via, job_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (d.ticket_id, d.status, d.reason, d.draft, d.body,
+             json.dumps(d.findings, ensure_ascii=False), json.dumps(d.usage), d.cost, d.model,
+             d.prompt_version, d.rounds, d.kept_round, d.via, d.job_id, d.created_at or _now()),
+        )
+
+    def get_draft(self, ticket_id: int) -> StoredDraft | None:
+        """Return the stored draft of a ticket, or None."""
+        row = self.db.execute("SELECT * FROM drafts WHERE ticket_id = ?", (ticket_id,)).fetchone()
+        return _draft_from_row(row) if row else None
+
+    def list_drafts(self, status: str | None = None, limit: int | None = None) -> builtins.list[StoredDraft]:
+        """Return stored drafts, newest first."""
+        sql = "SELECT * FROM drafts"
+        params: builtins.list[Any] = []
+        if status:
+            sql += " WHERE status = ?"
+            params.append(status)
+        sql += " ORDER BY created_at DESC, ticket_id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [_draft_from_row(r) for r in self.db.execute(sql, params)]
+
+    def done_ids(self) -> set[int]:
+        """Return the ids of tickets with a finished (not failed) draft."""
+        return {int(r[0]) for r in self.db.execute("SELECT ticket_id FROM drafts WHERE status = 'done'")}
+
+    # --- Batch API jobs ---------------------------------------------------------------------
+
+    def add_batch_job(self, job: BatchJob, items: Sequence[BatchItem]) -> None:
+        """Record a submitted Batch API job and the tickets it carries, in one transaction."""
+        with self.db:
+            self._insert_job(job, items)
+
+    def _insert_job(self, job: BatchJob, items: Sequence[BatchItem]) -> None:
+        now = _now()
+        self.db.execute(
+            "INSERT INTO batch_jobs (id, round, parent, status, model, prompt_version, base_url,"
+            " input_file_id, output_file_id, error_file_id, counts, note, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (job.id, job.round, job.parent, job.status, job.model, job.prompt_version, job.base_url,
+             job.input_file_id, job.output_file_id, job.error_file_id, json.dumps(job.counts),
+             job.note, job.created_at or now, now),
+        )
+        self.db.executemany(
+            "INSERT INTO batch_items (job_id, ticket_id, channel, rounds) VALUES (?, ?, ?, ?)",
+            [(job.id, i.ticket_id, i.channel, json.dumps(i.rounds, ensure_ascii=False)) for i in items],
+        )
+
+    def update_batch_job(self, job_id: str, *, status: str, counts: dict[str, int] | None = None,
+                         output_file_id: str | None = None, error_file_id: str | None = None,
+                         note: str | None = None) -> None:
+        """Record what the provider last said about a job."""
+        with self.db:
+            self.db.execute(
+                "UPDATE batch_jobs SET status = ?, counts = COALESCE(?, counts),"
+                " output_file_id = COALESCE(?, output_file_id),"
+                " error_file_id = COALESCE(?, error_file_id), note = COALESCE(?, note),"
+                " updated_at = ? WHERE id = ?",
+                (status, json.dumps(counts) if counts is not None else None, output_file_id,
+                 error_file_id, note, _now(), job_id),
+            )
+
+    def finish_batch_job(self, job_id: str, drafts: Sequence[StoredDraft],
+                         follow_up: tuple[BatchJob, Sequence[BatchItem]] | None = None) -> None:
+        """Store a collected job's drafts and failures, its follow-up job, and mark it collected.
+
+        All in one transaction: a job is either collected with every result, or not at all.
+        """
+        with self.db:
+            row = self.db.execute("SELECT collected_at FROM batch_jobs WHERE id = ?",
+                                  (job_id,)).fetchone()
+            if row is None or row["collected_at"] is not None:
+                raise InputError(f"batch job {job_id} is unknown or already collected")
+            for d in drafts:
+                self._write_draft(d)
+            if follow_up is not None:
+                self._insert_job(*follow_up)
+            self.db.execute("UPDATE batch_jobs SET collected_at = ?, updated_at = ? WHERE id = ?",
+                            (_now(), _now(), job_id))
+
+    def batch_jobs(self, uncollected_only: bool = False) -> builtins.list[BatchJob]:
+        """Return recorded Batch API jobs, newest first."""
+        sql = "SELECT * FROM batch_jobs"
+        if uncollected_only:
+            sql += " WHERE collected_at IS NULL"
+        rows = self.db.execute(sql + " ORDER BY created_at DESC, rowid DESC").fetchall()
+        return [_job_from_row(r, self._item_count(r["id"])) for r in rows]
+
+    def batch_job(self, job_id: str) -> BatchJob:
+        """Return one recorded job, or raise InputError."""
+        row = self.db.execute("SELECT * FROM batch_jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no batch job {job_id} in the store {self.path}",
+                             hint="see the recorded jobs with `draft batch status`")
+        return _job_from_row(row, self._item_count(job_id))
+
+    def _item_count(self, job_id: str) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM batch_items WHERE job_id = ?",
+                                   (job_id,)).fetchone()[0])
+
+    def batch_items(self, job_id: str) -> builtins.list[BatchItem]:
+        """Return the tickets a job carries, with the rounds each had before it."""
+        rows = self.db.execute("SELECT * FROM batch_items WHERE job_id = ? ORDER BY ticket_id",
+                               (job_id,)).fetchall()
+        return [BatchItem(int(r["ticket_id"]), r["channel"], json.loads(r["rounds"])) for r in rows]
+
+    def pending_batch_ids(self) -> set[int]:
+        """Return tickets carried by a job that is not collected yet."""
+        return {int(r[0]) for r in self.db.execute(
+            "SELECT i.ticket_id FROM batch_items i JOIN batch_jobs j ON j.id = i.job_id"
+            " WHERE j.collected_at IS NULL")}
+
+
+@dataclass
+class StoredDraft:
+    """A ticket's stored draft (status done) or the reason drafting it failed (status failed)."""
+
+    ticket_id: int
+    status: str  # done | failed
+    reason: str | None = None
+    draft: str | None = None
+    body: str | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+    cost: float | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+    rounds: int = 0
+    kept_round: int | None = None
+    via: str = "concurrent"
+    job_id: str | None = None
+    created_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the draft as JSON-ready data."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class BatchItem:
+    """One ticket in a Batch API job: its channel and the rounds it had in earlier jobs."""
+
+    ticket_id: int
+    channel: str
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class BatchJob:
+    """A Batch API job as recorded in the store."""
+
+    id: str
+    status: str
+    round: int = 0
+    parent: str | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+    base_url: str | None = None
+    input_file_id: str | None = None
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    collected_at: str | None = None
+    tickets: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the job as JSON-ready data."""
+        return dict(self.__dict__)
+
+
+def _draft_from_row(row: sqlite3.Row) -> StoredDraft:
+    return StoredDraft(
+        ticket_id=int(row["ticket_id"]), status=row["status"], reason=row["reason"],
+        draft=row["draft"], body=row["body"], findings=json.loads(row["findings"]),
+        usage=json.loads(row["usage"]), cost=row["cost"], model=row["model"],
+        prompt_version=row["prompt_version"], rounds=int(row["rounds"]),
+        kept_round=row["kept_round"], via=row["via"], job_id=row["job_id"],
+        created_at=row["created_at"],
+    )
+
+
+def _job_from_row(row: sqlite3.Row, tickets: int) -> BatchJob:
+    return BatchJob(
+        id=row["id"], status=row["status"], round=int(row["round"]), parent=row["parent"],
+        model=row["model"], prompt_version=row["prompt_version"], base_url=row["base_url"],
+        input_file_id=row["input_file_id"], output_file_id=row["output_file_id"],
+        error_file_id=row["error_file_id"], counts=json.loads(row["counts"]), note=row["note"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+        collected_at=row["collected_at"], tickets=tickets,
+    )
 
 
 def _message_from_row(row: sqlite3.Row) -> Message:
