@@ -51,12 +51,16 @@ def main() -> None:
                             seed=params["seed"])
         bare.chat.completions.create(messages=messages, **params)  # warm the server's prompt cache
         bare_wall, bare_cpu, ours_wall, ours_cpu, own = [], [], [], [], []
-        for _ in range(N):
+        bare_tokens, ours_tokens = [], []
+
+        def bare_call() -> None:
             w, c = time.perf_counter(), time.process_time()
-            bare.chat.completions.create(messages=messages, **params)
+            response = bare.chat.completions.create(messages=messages, **params)
             bare_wall.append(time.perf_counter() - w)
             bare_cpu.append(time.process_time() - c)
+            bare_tokens.append(response.usage.completion_tokens if response.usage else -1)
 
+        def drafter_call() -> None:
             w, c = time.perf_counter(), time.process_time()
             result = pipeline.run(ticket, prompts=prompts, guide=guide, client=client,
                                   reviewer=reviewer, context=context, team=team, channel="email",
@@ -64,11 +68,18 @@ def main() -> None:
             ours_wall.append(time.perf_counter() - w)
             ours_cpu.append(time.process_time() - c)
             own.append(result.timings["prompting"] + result.timings["review"])
+            ours_tokens.append(result.usage.get("completion_tokens", -1))
+
+        for i in range(N):
+            # Alternate which goes first, so neither always meets a warmer server.
+            for call in ((bare_call, drafter_call) if i % 2 == 0 else (drafter_call, bare_call)):
+                call()
 
     med = statistics.median
     print(f"replies measured: {N} (median), same local server, same messages and parameters")
     print(f"bare openai call      wall {med(bare_wall) * 1000:8.1f} ms   cpu {med(bare_cpu) * 1000:6.2f} ms")
     print(f"drafter pipeline      wall {med(ours_wall) * 1000:8.1f} ms   cpu {med(ours_cpu) * 1000:6.2f} ms")
+    print(f"completion tokens per reply: bare {bare_tokens}, drafter {ours_tokens}")
     print(f"wall ratio drafter / bare: {med(ours_wall) / med(bare_wall):.3f}")
     print(f"drafter's own work (prompting + review), per reply: {med(own) * 1000:.2f} ms")
     print(f"extra CPU in this process over the bare call, per reply: "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import click
 
@@ -12,22 +12,11 @@ from drafter.cli.common import diag, emit_json, settings_from, use_color
 from drafter.config import Settings, default_store_path
 from drafter.errors import InputError
 
-MAX_INPUT_BYTES = 10 * 1024 * 1024
-
 
 def team_of(settings: Settings) -> dict[str, str]:
     """Return the team's settings (name, greeting, sign-off, ...) as a plain mapping."""
     return {k.split(".", 1)[1]: v for k, v in settings.values.items()
             if k.startswith("team.") and isinstance(v, str)}
-
-
-def read_input(stream: BinaryIO, name: str, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """Read at most `limit` bytes from `stream`, refusing larger input before reading it whole."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"{name}: input is larger than {limit // (1024 * 1024)} MB",
-                         hint="pass a single message, not a whole mailbox")
-    return data
 
 
 def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -> Any:
@@ -40,6 +29,7 @@ def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -
             return store.get(ticket_id)
         finally:
             store.close()
+    from drafter.tickets.email import read_file, read_limited
     from drafter.tickets.importers import ticket_from_input
 
     if source in (None, "-"):
@@ -47,13 +37,8 @@ def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -
             raise InputError("no ticket given and nothing on stdin",
                              hint="pass --ticket ID, a file, or pipe an email: "
                              "cat message.eml | draft reply")
-        return ticket_from_input(read_input(sys.stdin.buffer, "stdin"))
-    path = Path(source)
-    try:
-        with path.open("rb") as fh:
-            return ticket_from_input(read_input(fh, str(path)))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}", hint="check the path") from None
+        return ticket_from_input(read_limited(sys.stdin.buffer, "stdin"), "stdin")
+    return ticket_from_input(read_file(Path(source)), source)
 
 
 @click.command("reply")
@@ -151,6 +136,10 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
                        if use_color() else f"── draft (round {result.kept_round}) ──")
         click.echo(result.text, nl=False)
     _report(result.findings)
+    usage = result.usage
+    diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
+         f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "
+         f"tokens, {result.timings['model']:.1f} s waiting for the model")
     if fail_on != "never" and pipeline.blocking(result.findings, fail_on):
         ctx.exit(1)
 
