@@ -53,6 +53,9 @@ def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -
 @click.option("--dry-run", is_flag=True, help="Print the rendered prompt messages; call no model.")
 @click.option("--quote/--no-quote", default=False, help="With --format eml: quote the customer's "
               "message below the reply.")
+@click.option("--save-draft", is_flag=True, help="Also append the reply to the IMAP account's "
+              "Drafts folder, threaded to the customer's message (see docs/imap.md). "
+              "Nothing is ever sent.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
               default="never", show_default=True,
               help="Exit 1 when the kept draft still has findings at or above this severity.")
@@ -61,7 +64,7 @@ def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -
 @click.pass_context
 def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: str,
             model: str | None, channel: str | None, max_revisions: int | None, dry_run: bool,
-            quote: bool, fail_on: str, stream: bool | None) -> None:
+            quote: bool, save_draft: bool, fail_on: str, stream: bool | None) -> None:
     """Draft a reply to a ticket (--ticket ID) or to an email or plain text on stdin.
 
     The draft goes to stdout; the reviewer's findings and progress go to stderr.
@@ -121,13 +124,19 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
             on_token=on_token if live else None, on_round=on_round,
         )
 
-    if fmt == "json":
-        emit_json({"ticket": ticket.id, "channel": chan, **result.to_dict()})
-    elif fmt == "eml":
+    message = None
+    if fmt == "eml" or save_draft:
         from drafter.tickets.outgoing import build_reply
 
         message = build_reply(ticket, result.text, from_address=team["from_address"],
                               from_name=team["name"], quote=quote)
+    if save_draft and message is not None:
+        from drafter.tickets.imap import save_draft as append_draft
+
+        diag(f"saved as a draft: {append_draft(settings, message)}")
+    if fmt == "json":
+        emit_json({"ticket": ticket.id, "channel": chan, **result.to_dict()})
+    elif fmt == "eml" and message is not None:
         sys.stdout.buffer.write(bytes(message))
         sys.stdout.flush()
     else:
