@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lint_corpus  # noqa: E402
+import lint_corpus
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"

@@ -74,11 +74,14 @@ def _per_path(settings: Settings) -> dict[str, list[str]]:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line on stderr.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=False,
+              help="Lint in this many processes [default: 0, one per CPU core when there are "
+              "enough files to gain from it; 1 for a single process].")
 @click.pass_context
 def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str | None,
             select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
             write_baseline: Path | None, exclude: tuple[str, ...], force_exclude: bool,
-            output: Path | None, quiet: bool) -> int:
+            output: Path | None, quiet: bool, jobs: int) -> int:
     """Lint canned responses: Markdown (with YAML front matter), text, Jinja templates,
     YAML/JSON collections and Zendesk macro exports.
 
@@ -134,7 +137,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     if not files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))
-    result = Linter(reviewer, options).lint(files)
+    result = Linter(reviewer, options).lint(files, jobs=jobs)
 
     if write_baseline is not None:
         Baseline.of(write_baseline, result.accepted).write(write_baseline)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from drafter.lint.rules import PARSE_ERROR
-from drafter.lint.sources import SourceFile, SourceOptions, display_path, read_source
+from drafter.lint.sources import (
+    Resolver,
+    SourceFile,
+    SourceOptions,
+    display_path,
+    read_source,
+)
 from drafter.lint.suppress import prepare
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding
@@ -141,14 +148,49 @@ class Linter:
         return not any(path_matches(display, pat) and _matches(code, name, codes)
                        for pat, codes in o.per_path_ignores.items())
 
-    def lint(self, files: Sequence[Path]) -> LintResult:
-        """Lint `files` (already discovered) and return the result."""
-        result = LintResult()
-        for path in files:
-            sf = read_source(path, display_path(path, self.options.cwd), self.options.sources)
-            self._file(sf, result)
+    def lint(self, files: Sequence[Path], jobs: int = 1) -> LintResult:
+        """Lint `files` (already discovered) and return the result.
+
+        `jobs` > 1 lints in that many worker processes (0: one per CPU core, for runs large
+        enough to gain from it); the result is the same as in one process.
+        """
+        workers = _workers(jobs, len(files))
+        result = self._lint_parallel(files, workers) if workers > 1 else self._lint_files(files)
         order = {p: i for i, p in enumerate(result.files)}
         result.findings.sort(key=lambda f: (order.get(f.path, 0), f.line, f.column, f.code))
+        return result
+
+    def _lint_files(self, files: Sequence[Path]) -> LintResult:
+        result = LintResult()
+        resolve = Resolver()
+        real_cwd = os.path.realpath(self.options.cwd if self.options.cwd is not None
+                                    else Path.cwd())
+        for path in files:
+            sf = read_source(path, display_path(path, resolve=resolve, real_cwd=real_cwd),
+                             self.options.sources)
+            self._file(sf, result)
+        return result
+
+    def _lint_parallel(self, files: Sequence[Path], workers: int) -> LintResult:
+        import multiprocessing
+
+        global _WORKER_LINTER
+        # Forked workers inherit this linter (its compiled rules) instead of rebuilding it.
+        _WORKER_LINTER = self
+        size = max(8, min(64, len(files) // (workers * 4) or 1))
+        chunks = [list(files[i:i + size]) for i in range(0, len(files), size)]
+        result = LintResult()
+        try:
+            with multiprocessing.get_context("fork").Pool(workers, _worker_init) as pool:
+                for part in pool.imap(_worker_lint, chunks):
+                    result.findings += part.findings
+                    result.files += part.files
+                    result.unreadable += part.unreadable
+                    result.suppressed += part.suppressed
+                    result.baselined += part.baselined
+                    result.accepted += part.accepted
+        finally:
+            _WORKER_LINTER = None
         return result
 
     def _file(self, sf: SourceFile, result: LintResult) -> None:
@@ -192,3 +234,35 @@ class Linter:
                     sf.display, line, col, end_line, end_col, f.code, f.name,
                     self.severity_of(f.code, f.severity), f.message, f.suggestion, f.fix,
                     unit.name))
+
+
+_WORKER_LINTER: Linter | None = None
+_PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it saves
+
+
+def _workers(jobs: int, n_files: int) -> int:
+    """How many worker processes to lint `n_files` with (1: lint in this process)."""
+    import multiprocessing
+
+    if jobs == 1 or n_files < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if jobs <= 0:
+        if n_files < _PARALLEL_MIN_FILES:
+            return 1
+        try:
+            jobs = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not on Linux
+            jobs = os.cpu_count() or 1
+    return max(1, min(jobs, n_files))
+
+
+def _worker_init() -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent handles it (exit 130).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_lint(files: list[Path]) -> LintResult:
+    assert _WORKER_LINTER is not None
+    return _WORKER_LINTER._lint_files(files)

@@ -152,23 +152,50 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
         else:
             raise InputError(f"{path}: no such file or folder",
                              hint="check the path; folders are searched recursively")
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
+    real = Resolver()
     for p in found:
-        key = p.resolve()
+        key = real(p)
         if key not in seen:
             seen.add(key)
             unique.append(p)
     return unique
 
 
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """Return `path` relative to `cwd` when it lies below it, in forward-slash form."""
-    cwd = Path.cwd() if cwd is None else cwd
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+class Resolver:
+    """`os.path.realpath` for many files, resolving each folder once (a file's own link too)."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, str] = {}
+
+    def __call__(self, path: Path | str) -> str:
+        """Return the real absolute path of `path`, as `Path.resolve()` would (as a string)."""
+        s = os.fspath(path)
+        head, name = os.path.split(s)
+        if not name or name in (".", "..") or os.path.islink(s):
+            return os.path.realpath(s)
+        real_dir = self._dirs.get(head)
+        if real_dir is None:
+            real_dir = self._dirs[head] = os.path.realpath(head or ".")
+        return os.path.join(real_dir, name)
+
+
+def display_path(path: Path, cwd: Path | None = None, resolve: Resolver | None = None,
+                 real_cwd: str | None = None) -> str:
+    """Return `path` relative to `cwd` when it lies below it, in forward-slash form.
+
+    `resolve` and `real_cwd` (the real path of `cwd`) spare the work when called per file.
+    """
+    if real_cwd is None:
+        real_cwd = os.path.realpath(Path.cwd() if cwd is None else cwd)
+    real = resolve(path) if resolve is not None else os.path.realpath(path)
+    if real == real_cwd:
+        return "."
+    prefix = real_cwd if real_cwd.endswith("/") else real_cwd + "/"
+    if real.startswith(prefix):
+        return real[len(prefix):]
+    return path.as_posix()
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -199,9 +226,10 @@ def read_source(path: Path, display: str | None = None,
         sf.problems.append(Problem(PARSE_ERROR, f"not valid UTF-8 (byte 0x{bad})", line, column,
                                    line, column + 1, fix="save the file as UTF-8"))
         return sf
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    sf.source = SourceText(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = _Reader(sf, text, options)
+    sf.source = reader.src
     try:
         if fmt in ("markdown", "text", "jinja", "html-jinja"):
             reader.document(fmt)

@@ -12,6 +12,7 @@ A directive without codes applies to every rule. Codes match by prefix (`HYG` co
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from drafter.lint.sources import Unit
@@ -75,14 +76,19 @@ class Prepared:
     """A unit's text as given to the reviewer, with the directives found in it."""
 
     text: str
-    offsets: list[int]  # reviewed-text index -> source offset
-    origin: list[int]  # reviewed-text index -> unit-text index
+    offsets: Sequence[int]  # reviewed-text index -> source offset
+    origin: Sequence[int]  # reviewed-text index -> unit-text index
     suppressions: Suppressions
 
 
 def prepare(unit: Unit) -> Prepared:
     """Find the directives in `unit` and take out what is not reply text, keeping positions."""
     text = unit.text
+    if ("<!--" not in text or not (unit.hide_html_comments or "draft-" in text)) and (
+            "{#" not in text or not (unit.hide_jinja_comments or "draft-" in text)) and (
+            not unit.strip_tags or "<" not in text):
+        # Nothing to take out: the unit's text as it is (most files).
+        return Prepared(text, unit.offsets, range(len(text) + 1), Suppressions())
     sup = Suppressions()
     spans: list[tuple[int, int, str]] = []  # (start, end, replacement)
     for m in _DIRECTIVE.finditer(text):

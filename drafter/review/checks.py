@@ -182,6 +182,76 @@ def compile_phrases(
         raise
 
 
+# Characters that match an ASCII letter under re.IGNORECASE, or lower-case to one, without
+# being ASCII themselves: a text with one of them gets no literal pre-filter (see `could_match`).
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    """Literal words one of which every match of a parsed regex (sequence) contains, if known.
+
+    Only runs of ASCII letters and digits count; anything else ends a run. Unknown: None.
+    """
+    best: frozenset[str] | None = None
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL" and av < 128 and chr(av).isalnum():
+            run.append(chr(av))
+            continue
+        consider(frozenset({"".join(run).lower()}) if run else None)
+        run = []
+        if name == "SUBPATTERN":
+            consider(_required(av[-1]))
+        elif name == "ATOMIC_GROUP":
+            consider(_required(av))
+        elif name in _REPEATS and av[0] >= 1:
+            consider(_required(av[2]))
+        elif name == "BRANCH":
+            alts = [_required(b) for b in av[1]]
+            if all(alts):
+                consider(frozenset().union(*alts))  # type: ignore[arg-type]
+    consider(frozenset({"".join(run).lower()}) if run else None)
+    return best
+
+
+def required_words(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case ASCII words one of which appears in every match of `regex` (None: unknown)."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        found = _required(_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # a pre-filter only: without one, the regex just runs
+        return None
+    return found if found and min(map(len, found)) >= 2 else None
+
+
+_REQUIRED: dict[re.Pattern[str], frozenset[str] | None] = {}
+
+
+def could_match(regex: re.Pattern[str], doc: Doc, view: str) -> bool:
+    """False only when `regex` cannot match anywhere in the view (a cheap literal test)."""
+    words = _REQUIRED.get(regex, ())
+    if words == ():
+        words = _REQUIRED[regex] = required_words(regex)
+    if words is None:
+        return True
+    cache: dict[str, str | None] = doc.__dict__.setdefault("_lowered", {})
+    if view not in cache:
+        text = view_of(doc, view)
+        cache[view] = None if not text.isascii() and not _FOLDS_TO_ASCII.isdisjoint(text) \
+            else text.lower()
+    low = cache[view]
+    return low is None or any(w in low for w in words)
+
+
 # compiled phrase regex -> (its word-initial literal phrases, their first words, the rest)
 _FAST: dict[re.Pattern[str], tuple[re.Pattern[str], frozenset[str], re.Pattern[str] | None]] = {}
 
@@ -251,6 +321,8 @@ def finditer(
     text = view_of(doc, view)
     fast = _FAST.get(regex)
     if fast is None:
+        if not could_match(regex, doc, view):
+            return
         for m in regex.finditer(text, *bounds):
             if m.end() > m.start():
                 yield m
@@ -267,7 +339,7 @@ def finditer(
             if hit and hit.end() > hit.start():
                 found.append((hit.start(), 1, hit))
                 last = hit.end()
-    if rest is not None:
+    if rest is not None and could_match(rest, doc, view):
         found += [(m.start(), 0, m) for m in rest.finditer(text, b0, b1) if m.end() > m.start()]
         found.sort(key=lambda t: (t[0], t[1]))
     last = -1

@@ -298,16 +298,29 @@ class Doc:
         if index is None:
             source = self.prose if view == "prose" else self.nocode if view == "nocode" \
                 else self.text
+            for other in ("prose", "nocode", "text"):
+                # Views with nothing blanked are the text itself: one index serves them all.
+                if other in cache and other != view and source is (
+                        self.prose if other == "prose" else self.nocode if other == "nocode"
+                        else self.text):
+                    index = cache[view] = cache[other]
+                    return index
             index = cache[view] = {}
+            get = index.get
             for m in TOKEN_RE.finditer(source.replace("’", "'")):
                 word = m.group().lower()
-                index.setdefault(word, []).append(m.start())
+                at = get(word)
+                if at is None:
+                    index[word] = [m.start()]
+                else:
+                    at.append(m.start())
                 if "'" in word:
                     # An apostrophe is not a word character to the phrase regexes: "o'sorry"
                     # holds "sorry", "o" and "o'sorry"; index every run of its parts.
                     parts = word.split("'")
                     starts = [0]
-                    for part in parts[:-1]:
+                    # Offsets from the text as written: lower-casing can change a length ("İ").
+                    for part in m.group().split("'")[:-1]:
                         starts.append(starts[-1] + len(part) + 1)
                     for i in range(len(parts)):
                         for j in range(i + 1, len(parts) + 1):

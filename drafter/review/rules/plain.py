@@ -35,7 +35,8 @@ def _pln001(settings: Mapping[str, Any]) -> Check:
                                fix="Replace with {suggestion}")
 
 
-_ACRONYM_RE = re.compile(r"(?<![\w'’-])[A-Z][A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
+# The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
+_ACRONYM_RE = re.compile(r"[A-Z](?<![\w'’-][A-Z])[A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
 
 
 @rule(

@@ -145,9 +145,6 @@ _PASSWORD_RE = re.compile(
 )
 
 
-_SECRET_WORDS = frozenset({"password", "passcode", "passwd", "pwd", "pin"})
-
-
 def _looks_secret(value: str, is_pin: bool) -> bool:
     value = value.rstrip(".,;:!?)")
     if is_pin:
@@ -178,7 +175,7 @@ def _saf004(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         text = doc.text
-        if not _SECRET_WORDS.isdisjoint(doc.word_index("text")):
+        if checks.could_match(_PASSWORD_RE, doc, "text"):
             for m in _PASSWORD_RE.finditer(text):
                 secret = m.group("secret").rstrip(".,;:!?)")
                 is_pin = m.group().lower().startswith("pin")
@@ -187,7 +184,7 @@ def _saf004(settings: Mapping[str, Any]) -> Check:
                     yield Hit(s, s + len(secret), f"{'PIN' if is_pin else 'Password'} "
                               "in the text", suggestion="[removed]",
                               fix="Remove it; send a reset link instead")
-        if keys is not None:
+        if keys is not None and checks.could_match(keys, doc, "text"):
             for m in keys.finditer(text):
                 yield Hit(m.start(), m.end(), f"Secret key in the text: {quote(m.group()[:8])}…",
                           fix="Remove it and revoke the key")
