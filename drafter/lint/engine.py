@@ -242,9 +242,8 @@ _PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it save
 
 def _workers(jobs: int, n_files: int) -> int:
     """How many worker processes to lint `n_files` with (1: lint in this process)."""
-    import multiprocessing
-
-    if jobs == 1 or n_files < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    # Workers are forked (they inherit the built reviewer): only where fork exists.
+    if jobs == 1 or n_files < 2 or not hasattr(os, "fork"):
         return 1
     if jobs <= 0:
         if n_files < _PARALLEL_MIN_FILES:

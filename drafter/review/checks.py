@@ -7,9 +7,10 @@ compiled once, into one regular expression, when a `Reviewer` is built.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit
@@ -136,43 +137,71 @@ def literal_source(phrases: Iterable[str], case_sensitive: bool = False) -> str:
     return "|".join(f"(?:{p})" for p in parts)
 
 
+def _join(sources: Iterable[str]) -> str:
+    return "|".join(f"(?:{s})" for s in sources if s)
+
+
+class LazyPattern:
+    """A regex compiled when first used: most phrase lists are not needed for a short text.
+
+    It answers the `re.Pattern` methods the rules use (search, match, fullmatch, finditer,
+    findall) and `pattern` / `flags`.
+    """
+
+    __slots__ = ("_flags", "_regex", "_source")
+
+    def __init__(self, source: Callable[[], str], flags: int) -> None:
+        self._source: Callable[[], str] | str = source
+        self._flags = flags
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled regex."""
+        if self._regex is None:
+            self._regex = re.compile(self.pattern, self._flags)
+        return self._regex
+
+    @property
+    def pattern(self) -> str:
+        """The regex source."""
+        if not isinstance(self._source, str):
+            self._source = self._source()
+        return self._source
+
+    @property
+    def flags(self) -> int:
+        """The flags, as the compiled regex has them."""
+        return self._flags | re.UNICODE
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """`re.Pattern.search`."""
+        return self.regex.search(string, pos, endpos)
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """`re.Pattern.match`."""
+        return self.regex.match(string, pos, endpos)
+
+    def fullmatch(self, string: str, pos: int = 0,
+                  endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """`re.Pattern.fullmatch`."""
+        return self.regex.fullmatch(string, pos, endpos)
+
+    def finditer(self, string: str, pos: int = 0,
+                 endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        """`re.Pattern.finditer`."""
+        return self.regex.finditer(string, pos, endpos)
+
+    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        """`re.Pattern.findall`."""
+        return self.regex.findall(string, pos, endpos)
+
+
 @lru_cache(maxsize=512)
-def _compile(sources: tuple[str, ...], case_sensitive: bool) -> re.Pattern[str] | None:
-    sources = tuple(s for s in sources if s)
-    if not sources:
-        return None
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.compile("|".join(f"(?:{s})" for s in sources if s), flags)
-
-
-def compile_phrases(
-    phrases: Iterable[str] = (), patterns: Iterable[str] = (), case_sensitive: bool = False,
-    key: str = "patterns",
-) -> re.Pattern[str] | None:
-    """Compile literal `phrases` and regex `patterns` into one regex (longest phrase first)."""
-    lits = sorted({p.strip() for p in phrases if p.strip()})
-    pats = []
-    for p in patterns:
-        # A leading global flag group, "(?m)x", becomes a scoped one so patterns can be joined.
-        g = _GLOBAL_FLAGS_RE.match(p)
-        pats.append(f"(?{g.group(1)}:{p[g.end():]})" if g else p)
-    if not lits and not pats:
-        return None
-    sources = list(pats)  # patterns first: usually the longer, more specific forms
-    sources.append(literal_source(lits, case_sensitive))
+def _check_patterns(pats: tuple[str, ...], flags: int, key: str) -> None:
+    """Compile the `patterns` setting now, naming a broken one (phrases compile when used)."""
     try:
-        regex = _compile(tuple(sources), case_sensitive)
-        worded = [p for p in lits if p[:1].isalnum()]
-        if regex is not None and worded and regex not in _FAST:
-            # Fast path: literal phrases are looked up by their first word in the text's word
-            # index, instead of scanning every character; only the rest is scanned.
-            others = literal_source([p for p in lits if not p[:1].isalnum()], case_sensitive)
-            rest_sources = tuple(s for s in (*pats, others) if s)
-            rest = _compile(rest_sources, case_sensitive) if rest_sources else None
-            lit = _compile((literal_source(worded, case_sensitive),), case_sensitive)
-            assert lit is not None
-            _FAST[regex] = (lit, frozenset(first_token(p) for p in worded), rest)
-        return regex
+        re.compile(_join(pats), flags)
     except re.error:
         for p in pats:  # name the broken pattern (compiling one by one only on failure)
             try:
@@ -180,6 +209,47 @@ def compile_phrases(
             except re.error as exc:
                 raise SettingError(key, f"valid regular expressions ({exc})", p) from None
         raise
+
+
+# (phrases, patterns, case-sensitive) -> its regex, so a list compiles once per process.
+_PHRASES: dict[tuple[tuple[str, ...], tuple[str, ...], bool], LazyPattern] = {}
+
+
+def compile_phrases(
+    phrases: Iterable[str] = (), patterns: Iterable[str] = (), case_sensitive: bool = False,
+    key: str = "patterns",
+) -> re.Pattern[str] | None:
+    """Compile literal `phrases` and regex `patterns` into one regex (longest phrase first).
+
+    The regex (a `LazyPattern`) compiles on first use; bad `patterns` raise SettingError now.
+    """
+    lits = tuple(sorted({p.strip() for p in phrases if p.strip()}))
+    pats = []
+    for p in patterns:
+        # A leading global flag group, "(?m)x", becomes a scoped one so patterns can be joined.
+        g = _GLOBAL_FLAGS_RE.match(p)
+        pats.append(f"(?{g.group(1)}:{p[g.end():]})" if g else p)
+    if not lits and not pats:
+        return None
+    flags = 0 if case_sensitive else re.IGNORECASE
+    if pats:
+        _check_patterns(tuple(pats), flags, key)
+    ck = (lits, tuple(pats), case_sensitive)
+    regex = _PHRASES.get(ck)
+    if regex is None:
+        # Patterns first: usually the longer, more specific forms.
+        regex = _PHRASES[ck] = LazyPattern(
+            lambda: _join((*pats, literal_source(lits, case_sensitive))), flags)
+        worded = [p for p in lits if p[:1].isalnum()]
+        if worded:
+            # Fast path: literal phrases are looked up by their first word in the text's word
+            # index, instead of scanning every character; only the rest is scanned.
+            others = [p for p in lits if not p[:1].isalnum()]
+            rest = LazyPattern(lambda: _join((*pats, literal_source(others, case_sensitive))),
+                               flags) if pats or others else None
+            lit = LazyPattern(lambda: _join((literal_source(worded, case_sensitive),)), flags)
+            _FAST[regex] = (lit, frozenset(first_token(p) for p in worded), rest)
+    return cast("re.Pattern[str]", regex)
 
 
 # Characters that match an ASCII letter under re.IGNORECASE, or lower-case to one, without
@@ -222,7 +292,7 @@ def _required(items: Any) -> frozenset[str] | None:
     return best
 
 
-def required_words(regex: re.Pattern[str]) -> frozenset[str] | None:
+def required_words(regex: re.Pattern[str] | LazyPattern) -> frozenset[str] | None:
     """Lower-case ASCII words one of which appears in every match of `regex` (None: unknown)."""
     try:
         from re import _parser  # type: ignore[attr-defined]
@@ -233,10 +303,10 @@ def required_words(regex: re.Pattern[str]) -> frozenset[str] | None:
     return found if found and min(map(len, found)) >= 2 else None
 
 
-_REQUIRED: dict[re.Pattern[str], frozenset[str] | None] = {}
+_REQUIRED: dict[Any, frozenset[str] | None] = {}
 
 
-def could_match(regex: re.Pattern[str], doc: Doc, view: str) -> bool:
+def could_match(regex: re.Pattern[str] | LazyPattern, doc: Doc, view: str) -> bool:
     """False only when `regex` cannot match anywhere in the view (a cheap literal test)."""
     words = _REQUIRED.get(regex, ())
     if words == ():
@@ -253,7 +323,7 @@ def could_match(regex: re.Pattern[str], doc: Doc, view: str) -> bool:
 
 
 # compiled phrase regex -> (its word-initial literal phrases, their first words, the rest)
-_FAST: dict[re.Pattern[str], tuple[re.Pattern[str], frozenset[str], re.Pattern[str] | None]] = {}
+_FAST: dict[Any, tuple[LazyPattern, frozenset[str], LazyPattern | None]] = {}
 
 
 def first_token(phrase: str) -> str:

@@ -50,7 +50,7 @@ def _dir002(settings: Mapping[str, Any]) -> Check:
 
 
 def _word_count(doc: Doc, start: int, end: int) -> int:
-    return sum(1 for _ in WORD_RE.finditer(doc.prose, start, end))
+    return len(WORD_RE.findall(doc.prose, start, end))
 
 
 @rule(

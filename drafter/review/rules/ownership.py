@@ -106,7 +106,7 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         if markers is None or not sents:
             return
         b0, b1 = doc.body
-        if sum(1 for _ in WORD_RE.finditer(doc.prose, b0, b1)) < min_words:
+        if len(WORD_RE.findall(doc.prose, b0, b1)) < min_words:
             return
         tail = sents[-n:]
         if markers.search(doc.prose, tail[0][0], tail[-1][1]):

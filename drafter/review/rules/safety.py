@@ -138,6 +138,7 @@ def _saf003(settings: Mapping[str, Any]) -> Check:
     return check
 
 
+_SECRET_WORDS = frozenset({"password", "passcode", "passwd", "pwd", "pin"})
 _PASSWORD_RE = re.compile(
     r"\b(?:password|passcode|passwd|pwd|pin|pin\s+code)\b(?:\s+(?:is|was|will\s+be|has\s+been"
     r"\s+(?:set|reset|changed)\s+to|set\s+to))?\s*[:=]?\s*[\"'`“‘]?(?P<secret>[^\s\"'`”’]{4,})",
@@ -175,7 +176,7 @@ def _saf004(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         text = doc.text
-        if checks.could_match(_PASSWORD_RE, doc, "text"):
+        if not _SECRET_WORDS.isdisjoint(doc.word_index("text")):
             for m in _PASSWORD_RE.finditer(text):
                 secret = m.group("secret").rstrip(".,;:!?)")
                 is_pin = m.group().lower().startswith("pin")
