@@ -145,7 +145,7 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
             words = WORD_RE.findall(doc.prose, s, e)
             if not words:
                 continue
-            syl = sum(syllables(w) for w in words)
+            syl = sum(map(syllables, words))
             total_w += len(words)
             total_s += 1
             total_syl += syl

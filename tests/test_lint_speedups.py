@@ -1,0 +1,216 @@
+"""The speed-ups of the reviewer and `draft lint` change nothing that they find.
+
+Each fast path is checked against the plain way it replaces: lazily compiled phrase regexes,
+the literal pre-filter, the rewritten capitals regexes, per-folder path resolution, the
+unchanged-text shortcut of `prepare`, and linting in worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drafter.lint.engine import Linter, LintOptions
+from drafter.lint.sources import Resolver, discover, display_path
+from drafter.lint.suppress import prepare
+from drafter.review import checks
+from drafter.review.context import ReviewContext
+from drafter.review.reviewer import Reviewer
+from drafter.review.rules import plain, tone
+from drafter.review.text import Doc
+from drafter.styleguide import load_styleguide
+
+GUIDE = load_styleguide()
+
+# -- lazily compiled phrase regexes ----------------------------------------------------------
+
+
+def test_phrase_regex_compiles_only_when_first_used() -> None:
+    regex = checks.compile_phrases(["lazy phrase one", "lazy phrase two"])
+    assert isinstance(regex, checks.LazyPattern)
+    assert regex._regex is None
+    m = regex.search("It was Lazy  phrase two, then.")
+    assert m is not None and m.group() == "Lazy  phrase two"
+    assert regex._regex is not None
+
+
+def test_broken_pattern_is_still_reported_when_the_rule_is_built() -> None:
+    with pytest.raises(checks.SettingError, match="valid regular expressions"):
+        checks.compile_phrases(["fine"], ["(unclosed"])
+
+
+def test_changed_team_guide_is_picked_up_by_a_new_reviewer(tmp_path: Path) -> None:
+    team = tmp_path / "guide"
+    team.mkdir()
+    toml = team / "ours.toml"
+
+    def write(phrase: str) -> None:
+        toml.write_text(
+            'id = "ours"\ntitle = "Ours"\nguidance = "No competitors."\n'
+            '[rules.ACME001]\ntype = "existence"\nname = "competitors"\n'
+            f'phrases = ["{phrase}"]\n', encoding="utf-8")
+
+    text = "MegaCorp and Initech both sell this."
+    write("MegaCorp")
+    found = Reviewer(load_styleguide([team]), select=["ACME001"]).review(text)
+    assert [text[f.start:f.end] for f in found] == ["MegaCorp"]
+    write("Initech")
+    found = Reviewer(load_styleguide([team]), select=["ACME001"]).review(text)
+    assert [text[f.start:f.end] for f in found] == ["Initech"]
+
+
+# -- the literal pre-filter -------------------------------------------------------------------
+
+
+def test_required_words_of_a_pattern() -> None:
+    def words(pattern: str, flags: int = re.I) -> frozenset[str] | None:
+        return checks.required_words(re.compile(pattern, flags))
+
+    assert words(r"\bfoo\s+barbaz") == {"barbaz"}
+    assert words(r"\b(?:sorry|apologies)\s+for") == {"sorry", "apologies"}
+    assert words(r"(?:x|)abc") == {"abc"}
+    assert words(r"\d+\s*(?:am|pm)") == {"am", "pm"}
+    assert words(r"(?:abc)?\d+") is None  # nothing required
+    assert words(r"a|bcd") is None  # one alternative requires too little
+
+
+SAF004 = checks.compile_phrases(patterns=GUIDE.rule_settings("SAF004")[0]["patterns"],  # type: ignore[index]
+                                case_sensitive=True)
+REST = [rest for _, (_, _, rest) in checks._FAST.items() if rest is not None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.one_of(st.sampled_from([
+    "we apologize for any inconvenience", "INCONVENIENCE", "TODO:", "todo ", "soon", "'ll",
+    "by 5 pm", "the customer", "refund", "sk-abcdefghijklmnopqrstuvwxyz", "AKIA", "ſ", "K",
+    "İ", "ı", " ", "\n", "ll", "by", "reply",
+]), st.text(max_size=6)), max_size=12).map("".join))
+def test_pre_filter_never_hides_a_match(text: str) -> None:
+    Reviewer(GUIDE)  # registers the guide's phrase regexes
+    doc = Doc(text, ReviewContext())
+    for regex in [*REST, SAF004]:
+        assert regex is not None
+        if not checks.could_match(regex, doc, "text"):
+            assert regex.search(text) is None, regex.pattern
+
+
+def test_pre_filter_skips_texts_without_the_words_and_not_texts_with_folding_letters() -> None:
+    regex = checks.compile_phrases(patterns=[r"\bincon\w+\b"])
+    assert regex is not None
+    assert not checks.could_match(regex, Doc("Your parcel ships today.", ReviewContext()), "text")
+    assert checks.could_match(regex, Doc("An INCONvenience.", ReviewContext()), "text")
+    # "K" (Kelvin sign) matches "k" under IGNORECASE: no shortcut for such a text.
+    kelvin = checks.compile_phrases(patterns=[r"\bkit\b"])
+    assert kelvin is not None
+    doc = Doc("the \u212ait", ReviewContext())
+    assert checks.could_match(kelvin, doc, "text")
+    assert kelvin.search(doc.text) is not None
+
+
+# -- rewritten regexes and the word index ---------------------------------------------------
+
+
+OLD_CAPS = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’]*[A-Z](?![\w'’-])")
+OLD_ACRONYM = re.compile(r"(?<![\w'’-])[A-Z][A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet="AB Cs1&'’-_ xé\n.", max_size=14), data=st.data())
+def test_capitals_regexes_match_their_plain_forms(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    for old, new in ((OLD_CAPS, tone._CAPS_WORD), (OLD_ACRONYM, plain._ACRONYM_RE)):
+        assert [m.span() for m in old.finditer(text, start, end)] == [
+            m.span() for m in new.finditer(text, start, end)]
+
+
+def test_word_index_offsets_after_a_letter_that_lower_cases_longer() -> None:
+    regex = checks.compile_phrases(["sorry"])
+    doc = Doc("İ'sorry ", ReviewContext())
+    assert [m.span() for m in checks.finditer(doc, regex)] == [(2, 7)]
+    assert doc.word_index()["sorry"] == [2]
+
+
+# -- paths, prepare, workers -----------------------------------------------------------------
+
+
+def test_resolver_and_display_path_agree_with_path_resolve(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "sub" / "a.md").write_text("Hi")
+    outside = tmp_path / "outside.md"
+    outside.write_text("Hi")
+    os.symlink(real / "sub", real / "linkdir")
+    os.symlink(outside, real / "sub" / "linkfile.md")
+    monkeypatch.chdir(real)
+    resolve = Resolver()
+    cases = [Path("sub/a.md"), Path("linkdir/a.md"), Path("sub/linkfile.md"),
+             Path("sub/../sub/a.md"), Path("a-missing.md"), Path("."), outside,
+             Path("../outside.md")]
+    for p in cases:
+        assert resolve(p) == str(p.resolve())
+        try:
+            expected = p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            expected = p.as_posix()
+        assert display_path(p, resolve=resolve, real_cwd=str(Path.cwd().resolve())) == expected
+        assert display_path(p) == expected
+
+
+def test_prepare_keeps_a_text_without_comments_as_it_is() -> None:
+    from drafter.lint.sources import Unit
+
+    unit = Unit("Hi Jane,\n\nAll <b>set</b>.", list(range(5, 32)), None, ReviewContext(),
+                hide_html_comments=True, hide_jinja_comments=True)
+    prepared = prepare(unit)
+    assert prepared.text == unit.text
+    assert list(prepared.offsets) == unit.offsets
+    assert list(prepared.origin) == list(range(len(unit.text) + 1))
+    assert not prepared.suppressions.suppressed("EMP001", "x", 3)
+    # With a directive the slow path runs and takes it out.
+    unit.text = "Hi <!-- draft-disable EMP -->Jane"
+    unit.offsets = list(range(len(unit.text) + 1))
+    assert prepare(unit).text == "Hi Jane"
+
+
+def _library(root: Path, n: int) -> None:
+    bodies = [
+        "Hi {name},\n\nWe apologize for any inconvenience. I think it will ship soon.\n\nBest,\nSam",
+        "---\nchannel: email\nupset: true\n---\n\nYour order shipped.\n",
+        "Thanks pls wait!!! <!-- draft-disable TON -->gonna check ASAP\n",
+        "---\nchanel: chat\n---\n\nTODO: fill in [Customer Name]\n",
+    ]
+    for i in range(n):
+        folder = root / f"f{i % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = ".txt" if i % 5 == 0 else ".md"
+        (folder / f"r{i:03d}{suffix}").write_text(bodies[i % 4].replace("{name}", f"N{i}"))
+    (root / "broken.md").write_bytes(b"\xff\xfe bad")
+
+
+def test_workers_give_the_same_result_as_one_process(tmp_path: Path) -> None:
+    _library(tmp_path, 90)
+    files = discover([tmp_path])
+    linter = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path))
+    one = linter.lint(files, jobs=1)
+    two = linter.lint(files, jobs=2)
+    assert one.findings and one.unreadable and one.suppressed
+    for field in ("findings", "files", "unreadable", "suppressed", "baselined", "accepted"):
+        assert getattr(two, field) == getattr(one, field), field
+
+
+def test_cli_jobs_option_changes_nothing_in_the_report(draft, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _library(tmp_path, 70)
+    monkeypatch.chdir(tmp_path)
+    outs = [draft(["lint", ".", "--format", "json", "-q", *extra])
+            for extra in ([], ["-j", "1"], ["--jobs", "2"])]
+    assert {r.code for r in outs} == {2}  # broken.md is unreadable
+    assert outs[0].stdout == outs[1].stdout == outs[2].stdout
+    assert '"findings": [' in outs[0].stdout
