@@ -211,6 +211,10 @@ def _check_patterns(pats: tuple[str, ...], flags: int, key: str) -> None:
         raise
 
 
+def _trie_thunk(phrases: list[str], case_sensitive: bool) -> Callable[[], str]:
+    return lambda: _join((literal_source(phrases, case_sensitive),))
+
+
 # (phrases, patterns, case-sensitive) -> its regex, so a list compiles once per process.
 _PHRASES: dict[tuple[tuple[str, ...], tuple[str, ...], bool], LazyPattern] = {}
 
@@ -248,7 +252,17 @@ def compile_phrases(
             rest = LazyPattern(lambda: _join((*pats, literal_source(others, case_sensitive))),
                                flags) if pats or others else None
             lit = LazyPattern(lambda: _join((literal_source(worded, case_sensitive),)), flags)
-            _FAST[regex] = (lit, frozenset(first_token(p) for p in worded), rest)
+            groups: dict[str, list[str]] = {}
+            for p in worded:
+                groups.setdefault(first_token(p), []).append(p)
+            by_word = None
+            if all(p.replace("’", "'").isascii() for p in worded):
+                # One small regex per first word: a text compiles only the words it has. (The
+                # longest phrase matching at a place wins, as in the one regex: with ASCII
+                # phrases no two branches of the trie can match the same character.)
+                by_word = {w: LazyPattern(_trie_thunk(ps, case_sensitive), flags)
+                           for w, ps in groups.items()}
+            _FAST[regex] = (lit, frozenset(groups), rest, by_word)
     return cast("re.Pattern[str]", regex)
 
 
@@ -323,7 +337,8 @@ def could_match(regex: re.Pattern[str] | LazyPattern, doc: Doc, view: str) -> bo
 
 
 # compiled phrase regex -> (its word-initial literal phrases, their first words, the rest)
-_FAST: dict[Any, tuple[LazyPattern, frozenset[str], LazyPattern | None]] = {}
+_FAST: dict[Any, tuple[LazyPattern, frozenset[str], LazyPattern | None,
+                       dict[str, LazyPattern] | None]] = {}
 
 
 def first_token(phrase: str) -> str:
@@ -397,18 +412,36 @@ def finditer(
             if m.end() > m.start():
                 yield m
         return
-    lit, first, rest = fast
+    lit, first, rest, by_word = fast
     b0, b1 = bounds
     found: list[tuple[int, int, re.Match[str]]] = []
     index = doc.word_index(view)
-    starts = sorted(p for w in first.intersection(index) for p in index[w] if b0 <= p < b1)
     last = -1
-    for p in starts:
-        if p >= last:
-            hit = lit.match(text, p, b1)
-            if hit and hit.end() > hit.start():
-                found.append((hit.start(), 1, hit))
-                last = hit.end()
+    if by_word is None:
+        starts = sorted(p for w in first.intersection(index) for p in index[w] if b0 <= p < b1)
+        for p in starts:
+            if p >= last:
+                hit = lit.match(text, p, b1)
+                if hit and hit.end() > hit.start():
+                    found.append((hit.start(), 1, hit))
+                    last = hit.end()
+    else:
+        words_at: dict[int, list[str]] = {}
+        for w in first.intersection(index):
+            for p in index[w]:
+                if b0 <= p < b1:
+                    words_at.setdefault(p, []).append(w)
+        for p in sorted(words_at):
+            if p < last:
+                continue
+            best: re.Match[str] | None = None
+            for w in words_at[p]:
+                hit = by_word[w].match(text, p, b1)
+                if hit and hit.end() > hit.start() and (best is None or hit.end() > best.end()):
+                    best = hit
+            if best is not None:
+                found.append((p, 1, best))
+                last = best.end()
     if rest is not None and could_match(rest, doc, view):
         found += [(m.start(), 0, m) for m in rest.finditer(text, b0, b1) if m.end() > m.start()]
         found.sort(key=lambda t: (t[0], t[1]))

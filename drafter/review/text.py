@@ -51,6 +51,8 @@ _PARA_RE = re.compile(r"\n[ \t]*\n")
 
 
 _NOT_NL_RE = re.compile(r"[^\n]")
+# Letters that re.IGNORECASE matches with an ASCII letter although lower() does not give it.
+_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"})
 
 
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -308,25 +310,36 @@ class Doc:
             index = cache[view] = {}
             get = index.get
             for m in TOKEN_RE.finditer(source.replace("’", "'")):
-                word = m.group().lower()
+                raw = m.group()
+                word = raw.lower()
                 at = get(word)
                 if at is None:
                     index[word] = [m.start()]
                 else:
                     at.append(m.start())
+                folded = word
+                if not raw.isascii():
+                    # What the phrase regexes (IGNORECASE) read as ASCII: "İt" holds "it".
+                    folded = raw.translate(_FOLD).lower()
+                    if folded != word:
+                        index.setdefault(folded, []).append(m.start())
                 if "'" in word:
                     # An apostrophe is not a word character to the phrase regexes: "o'sorry"
                     # holds "sorry", "o" and "o'sorry"; index every run of its parts.
-                    parts = word.split("'")
                     starts = [0]
                     # Offsets from the text as written: lower-casing can change a length ("İ").
-                    for part in m.group().split("'")[:-1]:
+                    for part in raw.split("'")[:-1]:
                         starts.append(starts[-1] + len(part) + 1)
+                    parts = word.split("'")
+                    fparts = folded.split("'")
                     for i in range(len(parts)):
                         for j in range(i + 1, len(parts) + 1):
                             if (i, j) != (0, len(parts)):
                                 key = "'".join(parts[i:j])
                                 index.setdefault(key, []).append(m.start() + starts[i])
+                                fkey = "'".join(fparts[i:j])
+                                if fkey != key:
+                                    index.setdefault(fkey, []).append(m.start() + starts[i])
         return index
 
     def words(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
