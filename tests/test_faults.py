@@ -104,9 +104,13 @@ def test_a_response_slower_than_the_timeout_is_abandoned_and_retried(proxy) -> N
     proxy.reset(script(slow(12.0)))
     started = time.monotonic()
     result, retries = complete(proxy, timeout=10.0)
-    assert result.attempts == 2 and "timed out" in retries[0][1]
-    assert proxy.tally.chat_requests == 2 and proxy.tally.answered_ok == 1
-    assert 10.0 <= time.monotonic() - started < 120
+    assert proxy.tally.injected == ["slow"] and "timed out" in retries[0][1]
+    # On a loaded machine a real answer may itself outlast the timeout once more; every attempt
+    # is still counted, and each retry was for a timeout.
+    assert result.attempts == proxy.tally.chat_requests == len(retries) + 1 >= 2
+    assert all("timed out" in r[1] for r in retries)
+    assert proxy.tally.answered_ok >= 1 and result.text.strip()
+    assert time.monotonic() - started >= 10.0
 
 
 def test_the_retry_budget_ends_in_one_clear_error(proxy) -> None:
@@ -158,7 +162,7 @@ def test_a_permanent_fault_stops_a_batch_early_with_one_message(
         draft, proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: Fault,
         message: str) -> None:
     store = tmp_path / "s.db"
-    make_tickets(store, 50)
+    make_tickets(store, 50, same=True)
     model_env(monkeypatch, proxy.base_url, store)
     proxy.reset(always(fault))
     result = draft(["batch", "--all", "--concurrency", "4"])

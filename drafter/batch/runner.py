@@ -304,7 +304,7 @@ class BatchRunner:
     def _fatal(self, exc: DrafterError) -> None:
         if self.fatal is None:
             self.fatal = exc
-            self._stop(exc.message)
+            self.summary.stopped = exc.message  # reported once, as the run's error
         # Requests in flight meet the same refusal; no need to wait for them.
         current = asyncio.current_task()
         for task in self._tasks:

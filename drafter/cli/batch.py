@@ -217,6 +217,8 @@ def _run_concurrent(store: Any, todo: list[int], skipped: int, settings: Setting
     summary = runner.summary
     summary.skipped = skipped
     summary.selected += skipped
+    if runner.fatal is not None:
+        summary.stopped = None  # the error below says why, once
     _print_summary(summary, fmt, runner.client.model)
     if runner.fatal is not None:
         diag(f"error: {runner.fatal.message}")
