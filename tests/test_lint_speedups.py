@@ -73,7 +73,9 @@ def test_required_words_of_a_pattern() -> None:
 
     assert words(r"\bfoo\s+barbaz") == {"barbaz"}
     assert words(r"\b(?:sorry|apologies)\s+for") == {"sorry", "apologies"}
-    assert words(r"(?:x|)abc") == {"abc"}
+    assert words(r"(?:x|)abc") == {"abc", "xabc"}
+    assert words(r"\b[rs]k_(?:live|test)_\w+", 0) == {"rk_live_", "rk_test_", "sk_live_",
+                                                       "sk_test_"}
     assert words(r"\d+\s*(?:am|pm)") == {"am", "pm"}
     assert words(r"(?:abc)?\d+") is None  # nothing required
     assert words(r"a|bcd") is None  # one alternative requires too little
@@ -98,6 +100,15 @@ def test_pre_filter_never_hides_a_match(text: str) -> None:
         assert regex is not None
         if not checks.could_match(regex, doc, "text"):
             assert regex.search(text) is None, regex.pattern
+
+
+def test_only_the_known_letters_fold_to_ascii() -> None:
+    # The pre-filter compares lower-cased ASCII; these are the only other characters that
+    # re.IGNORECASE or str.lower() turn into ASCII.
+    ascii_any = re.compile("[\x00-\x7f]", re.IGNORECASE)
+    found = {chr(i) for i in range(128, 0x110000)
+             if ascii_any.fullmatch(chr(i)) or any(ord(c) < 128 for c in chr(i).lower())}
+    assert found == set(checks._FOLDS_TO_ASCII)
 
 
 def test_pre_filter_skips_texts_without_the_words_and_not_texts_with_folding_letters() -> None:

@@ -272,26 +272,62 @@ _FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 
 
-def _required(items: Any) -> frozenset[str] | None:
-    """Literal words one of which every match of a parsed regex (sequence) contains, if known.
+def _literals(item: Any, limit: int = 32) -> list[str] | None:
+    """The strings a parsed regex node matches, when it is a small set of ASCII literals."""
+    op, av = item
+    name = str(op)
+    if name == "LITERAL":
+        return [chr(av)] if av < 128 else None
+    if name == "IN":
+        if len(av) <= 8 and all(str(o) == "LITERAL" and a < 128 for o, a in av):
+            return [chr(a) for _, a in av]
+        return None
+    if name == "SUBPATTERN":
+        return _sequence_literals(av[-1], limit)
+    if name == "BRANCH":
+        out: list[str] = []
+        for alt in av[1]:
+            found = _sequence_literals(alt, limit)
+            if found is None or len(out) + len(found) > limit:
+                return None
+            out += found
+        return out
+    return None
 
-    Only runs of ASCII letters and digits count; anything else ends a run. Unknown: None.
+
+def _sequence_literals(items: Any, limit: int) -> list[str] | None:
+    out = [""]
+    for item in items:
+        found = _literals(item, limit)
+        if found is None or len(out) * len(found) > limit:
+            return None
+        out = [a + b for a in out for b in found]
+    return out
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    """Literal strings one of which every match of a parsed regex (sequence) contains, if known.
+
+    Runs of ASCII literals count (small character sets and alternations multiply them out);
+    anything else ends a run. Unknown: None.
     """
     best: frozenset[str] | None = None
 
     def consider(found: frozenset[str] | None) -> None:
         nonlocal best
-        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+        if found and all(found) and (best is None or min(map(len, found)) > min(map(len, best))):
             best = found
 
-    run: list[str] = []
-    for op, av in items:
-        name = str(op)
-        if name == "LITERAL" and av < 128 and chr(av).isalnum():
-            run.append(chr(av))
+    run = [""]
+    for item in items:
+        found = _literals(item)
+        if found is not None and len(run) * len(found) <= 32:
+            run = [a + b for a in run for b in found]
             continue
-        consider(frozenset({"".join(run).lower()}) if run else None)
-        run = []
+        consider(frozenset(r.lower() for r in run))
+        run = [""]
+        op, av = item
+        name = str(op)
         if name == "SUBPATTERN":
             consider(_required(av[-1]))
         elif name == "ATOMIC_GROUP":
@@ -302,7 +338,7 @@ def _required(items: Any) -> frozenset[str] | None:
             alts = [_required(b) for b in av[1]]
             if all(alts):
                 consider(frozenset().union(*alts))  # type: ignore[arg-type]
-    consider(frozenset({"".join(run).lower()}) if run else None)
+    consider(frozenset(r.lower() for r in run))
     return best
 
 
