@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drafter.errors import InputError
 from drafter.tickets.email import parse_email
+from drafter.tickets.model import Message
 from drafter.tickets.trim import trim
 
 
@@ -73,6 +77,7 @@ def test_any_bytes_parse_or_raise_input_error(pieces: list[bytes]) -> None:
         assert exc.message.startswith("stdin:")
         return
     assert isinstance(msg.body, str) and isinstance(msg.latest, str)
+    _encodable(msg)
 
 
 @settings(max_examples=300, deadline=None)
@@ -90,3 +95,82 @@ def test_top_level_garbage_is_refused_clearly() -> None:
     with pytest.raises(InputError) as err:
         parse_email(bytes(range(256)) * 4)
     assert "binary" in err.value.message
+
+
+# --- regressions found by parsing the SpamAssassin public corpus (tests/test_email_corpus_*) ---
+
+
+def _encodable(msg: Message) -> None:
+    """Every field can be written out as UTF-8 (JSON, SQLite, a terminal): no lone surrogates."""
+    json.dumps(msg.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_thousands_of_empty_content_type_params_parse_fast() -> None:
+    # A real spam had 7,000 "; " after text/html: the stdlib's header parser took 6 s on it.
+    data = (b"From: a@example.com\nContent-Type: text/plain" + b" ;" * 20_000
+            + b"; charset=koi8-r\n\n" + "привет".encode("koi8-r") + b"\n")
+    started = time.perf_counter()
+    msg = parse_email(data)
+    assert time.perf_counter() - started < 3  # was 34 s
+    assert msg.body == "привет"  # the charset after the junk still counts
+
+
+def test_twenty_thousand_recipients_parse_fast() -> None:
+    to = b", ".join(b'"User %d" <u%d@example.org>' % (i, i) for i in range(20_000))
+    started = time.perf_counter()
+    msg = parse_email(b"From: a@example.com\nTo: " + to + b"\n\nhi\n")
+    assert time.perf_counter() - started < 3  # was 10 s
+    assert len(msg.to) == 20_000 and msg.to[-1] == "u19999@example.org"
+
+
+def test_nested_comments_in_address_headers_do_not_crash() -> None:
+    # Thousands of "(" made both address parsers recurse until RecursionError (a traceback).
+    data = (b"From: " + b"(" * 3000 + b"jane@example.com\nTo: " + b"(" * 3000
+            + b"support@acme.example\nSubject: hi\n\nhello\n")
+    msg = parse_email(data)
+    assert msg.sender_address == "jane@example.com"
+    assert msg.to == ["support@acme.example"]
+    assert msg.body == "hello"
+
+
+def test_nested_comments_in_content_type_are_best_effort() -> None:
+    data = b"From: a@example.com\nContent-Type: " + b"(" * 3000 + b"text/plain\n\nstill read\n"
+    assert parse_email(data).body == "still read"  # was InputError: maximum recursion depth
+
+
+def test_mime_nested_thousands_deep_is_a_clear_error() -> None:
+    nested = b"From: a@example.com\nContent-Type: multipart/mixed; boundary=b0\n\n" + b"".join(
+        b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i, i + 1) for i in range(3000)
+    ) + b"--b3000\nContent-Type: text/plain\n\ndeep\n"
+    with pytest.raises(InputError) as err:
+        parse_email(nested, source="deep.eml")
+    assert err.value.message == "deep.eml: cannot parse as an email: its MIME parts are nested too deeply"
+    assert err.value.hint
+
+
+def test_undeclared_8bit_address_is_decoded_not_left_as_surrogates() -> None:
+    # Big5 bytes in the local part of From/To (spam does this) came out as lone surrogates,
+    # which crash any UTF-8 output.
+    data = (b"From: \xa6n\xae\xf8 <\xa6n\xae\xf8@example.net>\nTo: \xa6n@example.net, b@example.net\n"
+            b"Subject: hi\n\nbody\n")
+    msg = parse_email(data)
+    _encodable(msg)
+    assert msg.sender_address and msg.sender_address.endswith("@example.net")
+    assert msg.to[1:] == ["b@example.net"] and msg.to[0].endswith("@example.net")
+
+
+def test_8bit_attachment_name_is_decoded() -> None:
+    data = (b"From: a@example.com\nContent-Type: application/pdf\n"
+            b"Content-Disposition: attachment; filename=\"r\xc3\xa9sum\xc3\xa9.pdf\"\n\nJVBERi0=\n")
+    msg = parse_email(data)
+    _encodable(msg)
+    assert msg.attachments[0].filename == "résumé.pdf"
+
+
+def test_utf7_lone_surrogates_are_replaced() -> None:
+    # "+2D0-" is a lone high surrogate in UTF-7; Python decodes it without complaint.
+    data = (b"From: a@example.com\nSubject: =?utf-7?Q?a+2D0-b?=\n"
+            b"Content-Type: text/plain; charset=utf-7\n\nhi +2D0- there\n")
+    msg = parse_email(data)
+    _encodable(msg)
+    assert msg.body == "hi \ufffd there"

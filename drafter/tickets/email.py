@@ -28,6 +28,19 @@ _KNOWN_HEADERS = frozenset({
 })
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
 _MSG_ID = re.compile(r"<([^<>\s]{1,500})>")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINESEP = re.compile(r"\r|\n")
+# A last-resort address finder for From/To values that the address parsers give up on.
+_BARE_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,10}")
+
+# The stdlib's structured-header parser is quadratic on long values (a Content-Type of 7,000
+# empty parameters takes seconds per read, and each read parses again) and recurses once per
+# nested comment. MIME headers are read as plain strings by the Message methods anyway, so they
+# skip it; other headers longer than this are kept as plain text.
+_MIME_HEADERS = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
+_MAX_MIME_HEADER = 2048
+_MAX_PARSED_HEADER = 8192
+_EMPTY_PARAMS = re.compile(r"[\s;]*;[\s;]*")
 
 # Charsets as mail clients really use them: the superset that decoders should use instead.
 _CHARSET_ALIASES = {
@@ -85,6 +98,29 @@ def _too_big(name: str, max_bytes: int, size: str) -> InputError:
     )
 
 
+class _BoundedPolicy(email.policy.EmailPolicy):
+    """`email.policy.default` with header parsing that stays fast and never raises on bad mail."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        """Return MIME headers as bounded plain strings and the rest parsed where that is safe."""
+        if hasattr(value, "name"):
+            return value
+        value = _LINESEP.sub("", value)
+        if name.lower() in _MIME_HEADERS:
+            if len(value) > _MAX_MIME_HEADER:
+                value = _EMPTY_PARAMS.sub("; ", value)[:_MAX_MIME_HEADER]
+            return value
+        if len(value) > _MAX_PARSED_HEADER:
+            return value
+        try:
+            return self.header_factory(name, value)
+        except Exception:  # e.g. RecursionError on thousands of nested "(" comments
+            return value
+
+
+POLICY = _BoundedPolicy()
+
+
 def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
     """Parse an email (or plain text) into a Message with the author's latest words trimmed."""
     check_input(data, source, max_bytes)
@@ -97,7 +133,11 @@ def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX
         text = _normalize_newlines(decode_text(data, None))
         return _message(text)
     try:
-        mime = email.message_from_bytes(data, policy=email.policy.default)
+        mime = email.message_from_bytes(data, policy=POLICY)
+    except RecursionError:
+        raise InputError(f"{source}: cannot parse as an email: its MIME parts are nested too deeply",
+                         hint="a real message nests a few levels; this one is likely malicious or "
+                         "corrupt") from None
     except Exception as exc:  # the parser is lenient; this is a last resort, not a path
         raise InputError(f"{source}: cannot parse as an email: {exc}",
                          hint="check the file is an RFC 5322 message (.eml)") from None
@@ -157,6 +197,12 @@ def looks_like_email(data: bytes) -> bool:
 
 def decode_text(data: bytes, declared: str | None) -> str:
     """Decode text bytes with the declared charset where it works, else a best guess; never fail."""
+    text = _decode_text(data, declared)
+    # UTF-7 and the *_escape codecs can decode to lone surrogates, which no output can encode.
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def _decode_text(data: bytes, declared: str | None) -> str:
     charset = (declared or "").strip().strip('"').lower()
     charset = _CHARSET_ALIASES.get(charset, charset)
     has_high = any(b > 127 for b in data[:65536]) or any(b > 127 for b in data[65536:])
@@ -194,9 +240,24 @@ def _normalize_newlines(text: str) -> str:
 
 
 def _message(body: str, **fields: Any) -> Message:
-    body = body.strip("\n")
+    body = _scrub(body).strip("\n")
     latest = trim(body).latest or body.strip()
+    for key, value in fields.items():
+        if isinstance(value, str):
+            fields[key] = _scrub(value)
+        elif isinstance(value, list) and value and isinstance(value[0], str):
+            fields[key] = [_scrub(v) for v in value]
     return Message(body=body, latest=latest, **fields)
+
+
+def _scrub(text: str) -> str:
+    """Make `text` encodable: undecoded bytes (surrogate escapes) decoded by guess, others replaced."""
+    if not _SURROGATE.search(text):
+        return text
+    try:
+        return decode_text(text.encode("utf-8", "surrogateescape"), None)
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -229,7 +290,7 @@ def _raw_items(mime: MimeMessage) -> Iterator[tuple[str, str]]:
 
 def _garbled(text: str) -> bool:
     """Whether header text holds undecoded bytes (surrogates) or replacement characters."""
-    return "\ufffd" in text or any("\udc80" <= ch <= "\udcff" for ch in text)
+    return "\ufffd" in text or _SURROGATE.search(text) is not None
 
 
 def _decode_raw_header(raw: str) -> str:
@@ -257,7 +318,7 @@ def _sender(mime: MimeMessage) -> tuple[str | None, str | None]:
     try:
         header = mime.get("From")
         addresses = getattr(header, "addresses", None)
-        if addresses and not _garbled(addresses[0].display_name):
+        if addresses and not _garbled(addresses[0].display_name + addresses[0].addr_spec):
             first = addresses[0]
             return (first.display_name or None), (first.addr_spec or None)
     except Exception:
@@ -265,7 +326,11 @@ def _sender(mime: MimeMessage) -> tuple[str | None, str | None]:
     raw = _header(mime, "From")
     if not raw:
         return None, None
-    name, addr = email.utils.parseaddr(raw)
+    try:
+        name, addr = email.utils.parseaddr(raw)
+    except Exception:  # RecursionError on deeply nested comments: find the address by its shape
+        found = _BARE_ADDRESS.search(raw)
+        return None, (found.group(0) if found else None)
     return (name or None), (addr or None)
 
 
@@ -273,14 +338,17 @@ def _recipients(mime: MimeMessage, name: str) -> list[str]:
     try:
         header = mime.get(name)
         addresses = getattr(header, "addresses", None)
-        if addresses is not None:
+        if addresses is not None and not any(_garbled(a.addr_spec) for a in addresses):
             return [a.addr_spec for a in addresses if a.addr_spec]
     except Exception:
         pass
     raw = _header(mime, name)
     if not raw:
         return []
-    return [addr for _, addr in email.utils.getaddresses([raw]) if addr]
+    try:
+        return [addr for _, addr in email.utils.getaddresses([raw]) if addr]
+    except Exception:  # RecursionError on deeply nested comments
+        return _BARE_ADDRESS.findall(raw)
 
 
 def _date(mime: MimeMessage) -> str | None:
@@ -403,7 +471,7 @@ def _filename(part: MimeMessage) -> str | None:
     except Exception:
         name = None
     if name:
-        return _squash(_decode_raw_header(name) if "=?" in name else name)
+        return _squash(_decode_raw_header(name) if "=?" in name or _garbled(name) else name)
     return None
 
 
@@ -423,7 +491,7 @@ def _attachment(part: MimeMessage) -> Attachment:
         first = inner[0] if isinstance(inner, list) and inner else None
         subject = _header(first, "Subject") if isinstance(first, MimeMessage) else None
         filename = f"{subject or 'forwarded message'}.eml"
-    return Attachment(filename=filename or "(unnamed)", content_type=ctype, size=size)
+    return Attachment(filename=_scrub(filename or "(unnamed)"), content_type=_scrub(ctype), size=size)
 
 
 def _part_text(part: MimeMessage) -> str:
