@@ -126,7 +126,7 @@ def _from_yaml(loader: Any, node: Any, src: str, base: int) -> Node:
 # else returns None and goes to PyYAML; what is accepted here parses as PyYAML parses it.
 _FLAT_LINE = re.compile(r"([A-Za-z_][\w-]*):(?:[ \t]+([^\n]*?))?[ \t]*$")
 _FLAT_WORD = re.compile(r"[A-Za-z][^#:{}\[\]\"\t\n`]*")
-_FLAT_ITEM = re.compile(r"[ \t]*([A-Za-z_][\w.-]*)[ \t]*")
+_FLAT_ITEM = re.compile(r"[ \t]*([A-Za-z_][\w.-]*(?: [\w.-]+)*)[ \t]*")
 # Plain words that YAML 1.1 reads as booleans or null.
 _YAML_SPECIAL = frozenset([
     "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
@@ -143,6 +143,8 @@ def parse_flat_yaml(src: str, base: int = 0) -> Node | None:
         pos += len(line) + 1
         if not line.strip() or line.startswith("#"):
             continue
+        if "\t" in line:
+            return None  # PyYAML has its own rules for tabs ("x: a\t" is an error)
         m = _FLAT_LINE.fullmatch(line)
         if m is None or not m.group(2) or m.group(1) in _YAML_SPECIAL:
             return None
