@@ -313,7 +313,8 @@ def load_settings(
         path, table = found
         settings.config_file = path
         for key, value in _flatten_file(path, table).items():
-            origin = f"{path} [{key.split('.')[0]}] {key.split('.', 1)[1]}"
+            origin = f"{path} [{key.split('.')[0]}] {key.split('.', 1)[1]}" if "." in key \
+                else f"{path} [{key}]"
             settings.values[key] = _coerce(FIELD_BY_KEY[key], value, origin, base=path.parent)
             settings.origins[key] = str(path)
 
