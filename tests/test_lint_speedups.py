@@ -166,6 +166,21 @@ def test_every_guide_phrase_regex_finds_what_a_plain_scan_finds(text: str) -> No
         assert fast == plain, (regex.pattern[:80], text)
 
 
+@settings(max_examples=200, deadline=None)
+@given(text=FAST_TEXTS, data=st.data())
+def test_search_and_spans_by_the_word_index_agree_with_the_regex(text: str,
+                                                                 data: st.DataObject) -> None:
+    Reviewer(GUIDE)
+    doc = Doc(text, ReviewContext())
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    for regex in list(checks._FAST):
+        plain = [m.span() for m in regex.finditer(doc.prose, start, end) if m.end() > m.start()]
+        assert [m.span() for m in checks.finditer_span(doc, regex, "prose", start, end)] == plain
+        assert checks.search(doc, regex, start, end) == (
+            regex.search(doc.prose, start, end) is not None)
+
+
 @pytest.mark.parametrize("text", ["İe.g. x", "ſorry, it is late", "ıt might be", "I\u212aNOW"])
 def test_letters_that_fold_to_ascii_are_found_like_a_plain_scan(text: str) -> None:
     Reviewer(GUIDE)

@@ -372,6 +372,24 @@ def could_match(regex: re.Pattern[str] | LazyPattern, doc: Doc, view: str) -> bo
     return low is None or any(w in low for w in words)
 
 
+_NEVER_EMPTY: dict[Any, bool] = {}
+
+
+def _never_empty(regex: re.Pattern[str]) -> bool:
+    """Whether every match of a phrase regex is at least one character long."""
+    found = _NEVER_EMPTY.get(regex)
+    if found is None:
+        rest = _FAST[regex][2]
+        try:
+            from re import _parser  # type: ignore[attr-defined]
+
+            found = rest is None or _parser.parse(rest.pattern, rest.flags).getwidth()[0] > 0
+        except Exception:  # unknown: take the plain search
+            found = False
+        _NEVER_EMPTY[regex] = found
+    return found
+
+
 # compiled phrase regex -> (its word-initial literal phrases, their first words, the rest)
 _FAST: dict[Any, tuple[LazyPattern, frozenset[str], LazyPattern | None,
                        dict[str, LazyPattern] | None]] = {}
@@ -439,17 +457,30 @@ def finditer(
     bounds = region_bounds(doc, region)
     if bounds is None:
         return
+    yield from finditer_span(doc, regex, view, *bounds)
+
+
+def search(doc: Doc, regex: re.Pattern[str], start: int, end: int, view: str = "prose") -> bool:
+    """Whether `regex.search(view, start, end)` finds something (faster, by the word index)."""
+    fast = _FAST.get(regex)
+    if fast is None or not _never_empty(regex):
+        return regex.search(view_of(doc, view), start, end) is not None
+    return next(finditer_span(doc, regex, view, start, end), None) is not None
+
+
+def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
+                  b1: int) -> Iterator[re.Match[str]]:
+    """Yield the non-empty matches of `regex.finditer(view, b0, b1)` (by the word index)."""
     text = view_of(doc, view)
     fast = _FAST.get(regex)
     if fast is None:
         if not could_match(regex, doc, view):
             return
-        for m in regex.finditer(text, *bounds):
+        for m in regex.finditer(text, b0, b1):
             if m.end() > m.start():
                 yield m
         return
     lit, first, rest, by_word = fast
-    b0, b1 = bounds
     found: list[tuple[int, int, re.Match[str]]] = []
     index = doc.word_index(view)
     last = -1

@@ -69,7 +69,7 @@ def _own003(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         for m in checks.finditer(doc, vague):
             s, e = doc.sentence_at(m.start())
-            if promise is not None and not promise.search(doc.prose, s, e):
+            if promise is not None and not checks.search(doc, promise, s, e):
                 continue
             yield Hit(m.start(), m.end(), f"Vague time {quote(m.group())} in a promise; give a "
                       "concrete time")
@@ -109,7 +109,7 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         if len(WORD_RE.findall(doc.prose, b0, b1)) < min_words:
             return
         tail = sents[-n:]
-        if markers.search(doc.prose, tail[0][0], tail[-1][1]):
+        if checks.search(doc, markers, tail[0][0], tail[-1][1]):
             return
         if doc.prose[tail[-1][1] - 1] == "?":
             return  # ends by asking the customer something: the next step is theirs
