@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, cast
@@ -495,9 +496,12 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
     else:
         words_at: dict[int, list[str]] = {}
         for w in first.intersection(index):
-            for p in index[w]:
-                if b0 <= p < b1:
-                    words_at.setdefault(p, []).append(w)
+            at = index[w]  # ascending offsets
+            for k in range(bisect_left(at, b0) if b0 else 0, len(at)):
+                p = at[k]
+                if p >= b1:
+                    break
+                words_at.setdefault(p, []).append(w)
         for p in sorted(words_at):
             if p < last:
                 continue
