@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.header
+import email.headerregistry
 import email.policy
 import email.utils
 import re
@@ -41,6 +42,8 @@ _MIME_HEADERS = frozenset({"content-type", "content-disposition", "content-trans
 _MAX_MIME_HEADER = 2048
 _MAX_PARSED_HEADER = 8192
 _EMPTY_PARAMS = re.compile(r"[\s;]*;[\s;]*")
+# Control bytes other than tab, newlines, form feed and ESC (ISO-2022-JP uses ESC).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 
 # Charsets as mail clients really use them: the superset that decoders should use instead.
 _CHARSET_ALIASES = {
@@ -118,7 +121,24 @@ class _BoundedPolicy(email.policy.EmailPolicy):
             return value
 
 
-POLICY = _BoundedPolicy()
+class _HeaderClasses(email.headerregistry.HeaderRegistry):
+    """The stdlib's header registry, building each header class once instead of on every read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._built: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        built = self._built.get(key)
+        if built is None:
+            built = super().__getitem__(name)
+            if len(self._built) < 256:  # header names come from the mail: keep the cache bounded
+                self._built[key] = built
+        return built
+
+
+POLICY = _BoundedPolicy(header_factory=_HeaderClasses())
 
 
 def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
@@ -170,8 +190,7 @@ def _is_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    # Control bytes other than tab, newlines, form feed and ESC (ISO-2022-JP uses ESC).
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27)) + sample.count(127)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > len(sample) * 0.05
 
 
@@ -205,7 +224,7 @@ def decode_text(data: bytes, declared: str | None) -> str:
 def _decode_text(data: bytes, declared: str | None) -> str:
     charset = (declared or "").strip().strip('"').lower()
     charset = _CHARSET_ALIASES.get(charset, charset)
-    has_high = any(b > 127 for b in data[:65536]) or any(b > 127 for b in data[65536:])
+    has_high = not data.isascii()
     if charset and has_high and charset.startswith(_SINGLE_BYTE_PREFIXES):
         # Declared a single-byte charset but the bytes are valid UTF-8: UTF-8 was meant.
         try:

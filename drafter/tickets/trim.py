@@ -176,7 +176,7 @@ def _is_attribution(text: str) -> bool:
     s = _squash(text)
     if not s or len(s) > _MAX_PATTERN_LINE:
         return False
-    has_anchor = "@" in s or any(ch.isdigit() for ch in s)
+    has_anchor = "@" in s or any(map(str.isdigit, s))
     if not has_anchor:
         return False
     low = s.lower()
@@ -204,7 +204,7 @@ def _opens_attribution(text: str) -> bool:
     if s[0].isdigit():
         return True
     first = s.split(" ", 1)[0].strip(",.").lower()
-    if first in _OPENERS and any(ch.isdigit() for ch in s):
+    if first in _OPENERS and any(map(str.isdigit, s)):
         return True
     if "<" in s and ("@" in s or s.endswith("<")):
         return True
@@ -219,7 +219,7 @@ def _starts_attribution_strongly(text: str) -> bool:
     if s[0].isdigit():
         return True
     first = s.split(" ", 1)[0].strip(",.").lower()
-    return first in _OPENERS and any(ch.isdigit() for ch in s[:40])
+    return first in _OPENERS and any(map(str.isdigit, s[:40]))
 
 
 def _is_forward_marker(text: str) -> bool:
@@ -260,21 +260,21 @@ def _is_mobile_signature(line: str) -> bool:
     if not s or len(s) > 200:
         return False
     s = s.strip("<>()[]*_ ")
-    if any(s.startswith(p) for p in _MOBILE_CJK_START) or (
-        len(s) <= 40 and any(s.endswith(e) for e in _MOBILE_CJK_END) and "iphone" in s.lower()
+    if s.startswith(_MOBILE_CJK_START) or (
+        len(s) <= 40 and s.endswith(_MOBILE_CJK_END) and "iphone" in s.lower()
     ):
         return True
     if s.endswith("から送信"):
         return True
     low = _squash(_LINK.sub(" ", s.lower()))
-    prefix = next((p for p in _MOBILE_PREFIXES if low.startswith(p)), None)
-    if prefix is None:
+    if not low.startswith(_MOBILE_PREFIXES):
         return False
+    prefix = next(p for p in _MOBILE_PREFIXES if low.startswith(p))
     if len(low.split()) > _MAX_MOBILE_WORDS:
         return False
     if prefix == "get ":
         return low.startswith(("get outlook", "get [outlook")) or "outlook for" in low
-    if any(low.startswith(p) for p in _MOBILE_POSSESSIVE):
+    if low.startswith(_MOBILE_POSSESSIVE):
         return True
     return any(w in low for w in _MOBILE_WORDS)
 
