@@ -19,6 +19,7 @@ from drafter.lint.engine import Linter, LintOptions
 from drafter.lint.sources import Resolver, discover, display_path
 from drafter.lint.suppress import prepare
 from drafter.review import checks
+from drafter.review import text as text_mod
 from drafter.review.context import ReviewContext
 from drafter.review.reviewer import Reviewer
 from drafter.review.rules import plain, tone
@@ -271,3 +272,17 @@ def test_cli_jobs_option_changes_nothing_in_the_report(draft, tmp_path: Path,  #
     assert {r.code for r in outs} == {2}  # broken.md is unreadable
     assert outs[0].stdout == outs[1].stdout == outs[2].stdout
     assert '"findings": [' in outs[0].stdout
+
+
+OLD_TLD_HINT = re.compile(r"(?i)\." + text_mod._TLDS + r"\b|://|www\.")
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.sampled_from([
+    ".com", ".CoM", "WwW.", "ww", "w", ":/", "://", ".", "io", "x", " ", "\u212a", "ſ", "İ",
+    ".uk1", "/", "e.g.", "Ww", "W.",
+]), max_size=8).map("".join))
+def test_url_hint_is_the_plain_regex(text: str) -> None:
+    fast = "." in text and ("://" in text or bool(text_mod._DOT_TLD_RE.search(text))
+                            or "www." in text.lower())
+    assert fast == ("." in text and OLD_TLD_HINT.search(text) is not None)

@@ -26,7 +26,8 @@ URL_RE = re.compile(
     r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS
     + r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
 )
-_TLD_HINT_RE = re.compile(r"(?i)\." + _TLDS + r"\b|://|www\.")
+# A dot before a top-level domain; the regex engine skips to each "." (no case flag outside).
+_DOT_TLD_RE = re.compile(r"\.(?i:" + _TLDS + r")\b")
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.S)
 CODE_RE = re.compile(r"`[^`\n]+`")
@@ -131,8 +132,9 @@ class Doc:
     @cached_property
     def urls(self) -> list[tuple[int, int]]:
         """Spans of URLs."""
-        if "." not in self.text or not _TLD_HINT_RE.search(self.text):
-            return []
+        t = self.text
+        if "." not in t or not ("://" in t or _DOT_TLD_RE.search(t) or "www." in t.lower()):
+            return []  # no URL without one of these (only ASCII letters fold to "www")
         return _url_spans(self.text)
 
     @cached_property
@@ -260,6 +262,12 @@ class Doc:
         start = self.greeting[1] if self.greeting else 0
         end = self.sign_off[0] if self.sign_off else len(self.text)
         return (start, max(start, end))
+
+    @cached_property
+    def sentence_words(self) -> list[list[str]]:
+        """The words (of the prose view) of each sentence, in order."""
+        prose = self.prose
+        return [WORD_RE.findall(prose, s, e) for s, e in self.sentences]
 
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:

@@ -72,8 +72,8 @@ def _dir003(settings: Mapping[str, Any]) -> Check:
     most = int(get_num(settings, "max_words", 30))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        for s, e in doc.sentences:
-            n = _word_count(doc, s, e)
+        for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
+            n = len(words)
             if n > most:
                 yield Hit(s, e, f"Sentence of {n} words (the guide's limit is {most}): "
                           f"{quote(doc.text[s:e], 40)}")

@@ -11,7 +11,7 @@ from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.text import WORD_RE, Doc
+from drafter.review.text import Doc
 
 P = "plain_words"
 WHY = "The guide's principle “Plain words instead of jargon”."
@@ -141,8 +141,7 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         total_w = total_s = total_syl = 0
         worst: tuple[float, int, int] | None = None
-        for s, e in doc.sentences:
-            words = WORD_RE.findall(doc.prose, s, e)
+        for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
             if not words:
                 continue
             syl = sum(map(syllables, words))

@@ -58,7 +58,8 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
     subs = checks.substitution(settings, "Negative framing: {match}; say {suggestion}")
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        for m in _CANT_UNTIL.finditer(doc.prose):
+        for m in _CANT_UNTIL.finditer(doc.prose) if checks.could_match(
+                _CANT_UNTIL, doc, "prose") else ():
             who = m.group("who")
             can = "can" if m.group("neg").strip().lower().startswith("can") else "will be able to"
             repl = f"{who} {can} {m.group('what')} as soon as {m.group('cond')}"
