@@ -286,3 +286,20 @@ def test_url_hint_is_the_plain_regex(text: str) -> None:
     fast = "." in text and ("://" in text or bool(text_mod._DOT_TLD_RE.search(text))
                             or "www." in text.lower())
     assert fast == ("." in text and OLD_TLD_HINT.search(text) is not None)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=JSONISH)
+def test_report_encoder_writes_what_json_dumps_writes(data: object) -> None:
+    import json
+
+    from drafter.lint.report import dumps_indented
+
+    assert dumps_indented(data) == json.dumps(data, indent=2, ensure_ascii=False)

@@ -144,9 +144,52 @@ def json_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportContex
     }
 
 
+class _Unsupported(Exception):
+    pass
+
+
+def dumps_indented(obj: Any) -> str:
+    """`json.dumps(obj, indent=2, ensure_ascii=False)`, faster for plain data (dicts with string
+    keys, lists, strings, numbers, booleans, None); anything else goes to `json.dumps`."""
+    from json.encoder import encode_basestring
+
+    def enc(o: Any, nl: str) -> str:
+        if isinstance(o, str):
+            return encode_basestring(o)
+        if o is None:
+            return "null"
+        if o is True:
+            return "true"
+        if o is False:
+            return "false"
+        if type(o) is int:
+            return int.__repr__(o)
+        if type(o) is dict:
+            if not o:
+                return "{}"
+            inner = nl + "  "
+            parts = []
+            for k, v in o.items():
+                if type(k) is not str:
+                    raise _Unsupported
+                parts.append(encode_basestring(k) + ": " + enc(v, inner))
+            return "{" + inner + ("," + inner).join(parts) + nl + "}"
+        if type(o) is list:
+            if not o:
+                return "[]"
+            inner = nl + "  "
+            return "[" + inner + ("," + inner).join([enc(v, inner) for v in o]) + nl + "]"
+        raise _Unsupported  # floats, tuples, subclasses: the standard encoder's business
+
+    try:
+        return enc(obj, "\n")
+    except (_Unsupported, RecursionError):
+        return json.dumps(obj, indent=2, ensure_ascii=False)
+
+
 def format_json(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
     """The JSON report (schema in docs/lint.md)."""
-    return json.dumps(json_data(findings, ctx), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(json_data(findings, ctx)) + "\n"
 
 
 # ---------------------------------------------------------------------------------------- github
@@ -240,7 +283,7 @@ def sarif_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportConte
 
 def format_sarif(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
     """A SARIF 2.1.0 log (for GitHub code scanning and other SARIF viewers)."""
-    return json.dumps(sarif_data(findings, ctx), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(sarif_data(findings, ctx)) + "\n"
 
 
 # ----------------------------------------------------------------------------------------- junit
