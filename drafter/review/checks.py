@@ -507,7 +507,8 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
                 continue
             best: re.Match[str] | None = None
             for w in words_at[p]:
-                hit = by_word[w].match(text, p, b1)
+                lazy = by_word[w]
+                hit = (lazy._regex or lazy.regex).match(text, p, b1)
                 if hit and hit.end() > hit.start() and (best is None or hit.end() > best.end()):
                     best = hit
             if best is not None:

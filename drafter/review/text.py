@@ -317,7 +317,19 @@ class Doc:
                     return index
             index = cache[view] = {}
             get = index.get
-            for m in TOKEN_RE.finditer(source.replace("’", "'")):
+            src = source.replace("’", "'")
+            if src.isascii() and "'" not in src:
+                # Most texts: no apostrophes to split at, no letters that fold to ASCII.
+                for m in TOKEN_RE.finditer(src):
+                    word = m.group().lower()
+                    at = get(word)
+                    if at is None:
+                        index[word] = [m.start()]
+                    else:
+                        at.append(m.start())
+                return index
+            fold = not src.isascii()
+            for m in TOKEN_RE.finditer(src):
                 raw = m.group()
                 word = raw.lower()
                 at = get(word)
@@ -325,8 +337,10 @@ class Doc:
                     index[word] = [m.start()]
                 else:
                     at.append(m.start())
+                if "'" not in word and not fold:
+                    continue
                 folded = word
-                if not raw.isascii():
+                if fold and not raw.isascii():
                     # What the phrase regexes (IGNORECASE) read as ASCII: "İt" holds "it".
                     folded = raw.translate(_FOLD).lower()
                     if folded != word:
