@@ -263,6 +263,25 @@ def test_workers_give_the_same_result_as_one_process(tmp_path: Path) -> None:
         assert getattr(two, field) == getattr(one, field), field
 
 
+def test_workers_apply_a_baseline_as_one_process_does(tmp_path: Path) -> None:
+    from drafter.lint.baseline import Baseline
+
+    _library(tmp_path / "lib", 80)
+    files = discover([tmp_path / "lib"])
+    linter = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path))
+    full = linter.lint(files, jobs=1)
+    # Accept the findings of every other file; the rest stay visible.
+    keep = {f.path for i, f in enumerate(full.findings) if i % 2}
+    base = tmp_path / "baseline.json"
+    Baseline.of(base, [a for a in full.accepted if a[0].relative_to(tmp_path).as_posix() in keep]
+                ).write(base)
+    results = [Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path, baseline=Baseline.load(base))
+                      ).lint(files, jobs=j) for j in (1, 2)]
+    assert results[0].baselined > 0 and results[0].findings
+    assert results[1].findings == results[0].findings
+    assert results[1].baselined == results[0].baselined
+
+
 def test_cli_jobs_option_changes_nothing_in_the_report(draft, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _library(tmp_path, 70)
