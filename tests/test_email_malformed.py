@@ -174,3 +174,17 @@ def test_utf7_lone_surrogates_are_replaced() -> None:
     msg = parse_email(data)
     _encodable(msg)
     assert msg.body == "hi \ufffd there"
+
+
+def test_forwarded_message_with_8bit_header_is_listed() -> None:
+    # Found by mutating corpus messages: an undeclared 8-bit byte in a forwarded (message/rfc822)
+    # message's Message-ID raised UnicodeEncodeError while sizing the attachment.
+    data = (b"From: a@example.com\nContent-Type: multipart/mixed; boundary=x\n\n"
+            b"--x\nContent-Type: text/plain\n\nsee below\n"
+            b"--x\nContent-Type: message/rfc822\n\nMessage-ID: <a\xe9b@example.com>\nSubject: inner\n\n"
+            b"hello\n--x--\n")
+    msg = parse_email(data)
+    _encodable(msg)
+    assert msg.body == "see below"
+    [att] = msg.attachments
+    assert (att.filename, att.content_type) == ("inner.eml", "message/rfc822") and att.size > 0

@@ -161,7 +161,12 @@ def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX
     except Exception as exc:  # the parser is lenient; this is a last resort, not a path
         raise InputError(f"{source}: cannot parse as an email: {exc}",
                          hint="check the file is an RFC 5322 message (.eml)") from None
-    return message_from_mime(mime)
+    try:
+        return message_from_mime(mime)
+    except Exception as exc:  # last resort: every known failure is handled part by part
+        raise InputError(f"{source}: cannot read this email: {type(exc).__name__}: {exc}",
+                         hint="the message is malformed in a way drafter does not handle yet; "
+                         "please report it with the file") from None
 
 
 def is_mbox(data: bytes) -> bool:
@@ -438,13 +443,16 @@ def _walk(part: MimeMessage, texts: list[str], attachments: list[Attachment], de
         for child in children:
             _walk(child, texts, attachments, depth + 1)
         return
-    if _is_attachment(part) or ctype not in ("text/plain", "text/html"):
-        attachments.append(_attachment(part))
-        return
-    text = _part_text(part)
-    if ctype == "text/html":
-        text = html_to_text(text)
-    texts.append(text)
+    try:
+        if _is_attachment(part) or ctype not in ("text/plain", "text/html"):
+            attachments.append(_attachment(part))
+            return
+        text = _part_text(part)
+        if ctype == "text/html":
+            text = html_to_text(text)
+        texts.append(text)
+    except Exception:  # a part too broken to read: listed, so nobody takes the mail as complete
+        attachments.append(Attachment(filename="(unreadable part)", content_type=ctype, size=0))
 
 
 def _children(part: MimeMessage) -> list[MimeMessage]:
@@ -502,7 +510,11 @@ def _attachment(part: MimeMessage) -> Attachment:
         payload = None
     if payload is None and ctype.startswith("message/"):
         inner = part.get_payload()
-        payload = str(inner[0] if isinstance(inner, list) and inner else inner).encode()
+        try:  # the inner message as text may hold undecoded bytes (surrogate escapes)
+            payload = str(inner[0] if isinstance(inner, list) and inner else inner).encode(
+                "utf-8", "surrogateescape")
+        except Exception:
+            payload = None
     size = len(payload) if isinstance(payload, bytes) else 0
     filename = _filename(part)
     if not filename and ctype == "message/rfc822":
