@@ -256,9 +256,12 @@ def _workers(jobs: int, n_files: int) -> int:
         if n_files < _PARALLEL_MIN_FILES:
             return 1
         try:
-            jobs = len(os.sched_getaffinity(0))
+            cores = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not on Linux
-            jobs = os.cpu_count() or 1
+            cores = os.cpu_count() or 1
+        # One per idle core, as `make -l` does: on a machine busy with other work, more
+        # processes only add their own overhead.
+        jobs = min(cores, cores - int(os.getloadavg()[0]) + 1)
     return max(1, min(jobs, n_files))
 
 
