@@ -185,6 +185,15 @@ def test_search_and_spans_by_the_word_index_agree_with_the_regex(text: str,
             regex.search(doc.prose, start, end) is not None)
 
 
+def test_a_span_that_ends_inside_a_word_is_searched_as_the_regex_would() -> None:
+    regex = checks.compile_phrases(["sorry"])
+    assert regex is not None
+    doc = Doc("0I'm sorrysorry ", ReviewContext())
+    assert [m.span() for m in checks.finditer_span(doc, regex, "prose", 0, 10)] == [(5, 10)]
+    assert checks.search(doc, regex, 0, 10)
+    assert not checks.search(doc, regex, 0, 16)
+
+
 @pytest.mark.parametrize("text", ["İe.g. x", "ſorry, it is late", "ıt might be", "I\u212aNOW"])
 def test_letters_that_fold_to_ascii_are_found_like_a_plain_scan(text: str) -> None:
     Reviewer(GUIDE)

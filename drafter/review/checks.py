@@ -474,6 +474,9 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
     """Yield the non-empty matches of `regex.finditer(view, b0, b1)` (by the word index)."""
     text = view_of(doc, view)
     fast = _FAST.get(regex)
+    if 0 < b1 < len(text) and not text[b1 - 1].isspace() and not text[b1].isspace():
+        # The span ends inside a word: the regex sees a shorter word there than the index.
+        fast = None
     if fast is None:
         if not could_match(regex, doc, view):
             return
