@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 from drafter.review import checks
@@ -106,8 +107,9 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         if markers is None or not sents:
             return
         b0, b1 = doc.body
-        if len(WORD_RE.findall(doc.prose, b0, b1)) < min_words:
-            return
+        if min_words > 0 and next(islice(WORD_RE.finditer(doc.prose, b0, b1), min_words - 1,
+                                         None), None) is None:
+            return  # fewer than min_words words (counted only as far as min_words)
         tail = sents[-n:]
         if checks.search(doc, markers, tail[0][0], tail[-1][1]):
             return
