@@ -188,3 +188,14 @@ def test_forwarded_message_with_8bit_header_is_listed() -> None:
     assert msg.body == "see below"
     [att] = msg.attachments
     assert (att.filename, att.content_type) == ("inner.eml", "message/rfc822") and att.size > 0
+
+
+def test_paragraph_starting_with_from_does_not_end_an_mbox_message() -> None:
+    # A SpamAssassin message (stored with its mbox "From " line) lost everything after a body
+    # paragraph that began "From home recordings to ...": it was taken for the next message.
+    data = (b"From jane@example.com Mon Jan  8 10:02:00 2024\nFrom: jane@example.com\nSubject: x\n\n"
+            b"First paragraph.\n\nFrom home recordings to downloads, it works.\n")
+    assert parse_email(data).body.endswith("From home recordings to downloads, it works.")
+    two = data + b"\nFrom bob@example.com Tue Jan  9 11:00:00 2024\nFrom: bob@example.com\n\nSecond\n"
+    msg = parse_email(two)
+    assert msg.sender_address == "jane@example.com" and "Second" not in msg.body

@@ -29,6 +29,9 @@ _KNOWN_HEADERS = frozenset({
 })
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
 _MSG_ID = re.compile(r"<([^<>\s]{1,500})>")
+# The next message of an mbox: a blank line, then "From <sender> <asctime date>". A paragraph
+# that merely starts with "From " (unescaped in many real mailboxes) does not end the message.
+_MBOX_NEXT = re.compile(rb"\r?\n\r?\n(?=From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINESEP = re.compile(r"\r|\n")
 # A last-resort address finder for From/To values that the address parsers give up on.
@@ -146,9 +149,9 @@ def parse_email(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX
     check_input(data, source, max_bytes)
     if is_mbox(data):  # an mbox: its first message (`draft tickets import` takes them all)
         data = data.split(b"\n", 1)[1]
-        end = data.find(b"\n\nFrom ")
-        if end >= 0:
-            data = data[: end + 1]
+        following = _MBOX_NEXT.search(data)
+        if following:
+            data = data[: following.start()] + b"\n"
     if not looks_like_email(data):
         text = _normalize_newlines(decode_text(data, None))
         return _message(text)
