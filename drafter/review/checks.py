@@ -486,6 +486,7 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
         return
     lit, first, rest, by_word = fast
     found: list[tuple[int, int, re.Match[str]]] = []
+    best: re.Match[str] | None
     index = doc.word_index(view)
     last = -1
     if by_word is None:
@@ -498,17 +499,38 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
                     last = hit.end()
     else:
         words_at: dict[int, list[str]] = {}
+        whole = b0 == 0 and b1 >= len(text)
         for w in first.intersection(index):
             at = index[w]  # ascending offsets
+            if whole:
+                for p in at:
+                    words_at.setdefault(p, []).append(w)
+                continue
             for k in range(bisect_left(at, b0) if b0 else 0, len(at)):
                 p = at[k]
                 if p >= b1:
                     break
                 words_at.setdefault(p, []).append(w)
+        if rest is None or not could_match(rest, doc, view):
+            # Only the literal phrases can match: their hits are already in order.
+            for p in sorted(words_at):
+                if p < last:
+                    continue
+                best = None
+                for w in words_at[p]:
+                    lazy = by_word[w]
+                    hit = (lazy._regex or lazy.regex).match(text, p, b1)
+                    if hit and hit.end() > hit.start() and (best is None
+                                                            or hit.end() > best.end()):
+                        best = hit
+                if best is not None:
+                    yield best
+                    last = best.end()
+            return
         for p in sorted(words_at):
             if p < last:
                 continue
-            best: re.Match[str] | None = None
+            best = None
             for w in words_at[p]:
                 lazy = by_word[w]
                 hit = (lazy._regex or lazy.regex).match(text, p, b1)
