@@ -104,6 +104,20 @@ def load_file(path: Path) -> Principle:
     return _check(path, data)
 
 
+# The guides loaded in this process, by the paths and contents of their files: a guide is
+# parsed once however often it is asked for, and any change to a file is seen at once.
+_LOADED: dict[tuple[tuple[str, str], ...], StyleGuide] = {}
+
+
+def _signature(files: Iterable[Path]) -> tuple[tuple[str, str], ...] | None:
+    import hashlib
+
+    try:
+        return tuple((str(p), hashlib.sha1(p.read_bytes()).hexdigest()) for p in files)
+    except OSError:
+        return None  # unreadable: load_file names the problem
+
+
 def load_styleguide(folders: Iterable[Path | None] = ()) -> StyleGuide:
     """Load the shipped guide, overridden file by file by each folder in `folders` (last wins)."""
     files: dict[str, Path] = {}
@@ -113,6 +127,19 @@ def load_styleguide(folders: Iterable[Path | None] = ()) -> StyleGuide:
                               hint="fix `team.styleguide` in your config or create the folder")
         for path in sorted(folder.glob("*.toml")):
             files[path.name] = path
+    key = _signature(files.values())
+    cached = _LOADED.get(key) if key is not None else None
+    if cached is not None:
+        return cached
+    guide = _load(files)
+    if key is not None:
+        if len(_LOADED) >= 16:
+            _LOADED.clear()
+        _LOADED[key] = guide
+    return guide
+
+
+def _load(files: dict[str, Path]) -> StyleGuide:
     principles = [load_file(p) for p in files.values()]
     seen: dict[str, Path] = {}
     for p in principles:

@@ -65,6 +65,24 @@ def test_changed_team_guide_is_picked_up_by_a_new_reviewer(tmp_path: Path) -> No
     assert [text[f.start:f.end] for f in found] == ["Initech"]
 
 
+def test_style_guide_is_parsed_once_and_every_change_is_seen(tmp_path: Path) -> None:
+    team = tmp_path / "guide"
+    team.mkdir()
+    toml = team / "tone.toml"  # overrides the shipped tone.toml
+    body = 'id = "tone"\ntitle = "Tone"\nguidance = "Be kind."\n'
+    toml.write_text(body + '[glossary]\n"alpha" = "one"\n', encoding="utf-8")
+    first = load_styleguide([team])
+    assert load_styleguide([team]) is first  # same files, same contents: not parsed again
+    assert first.glossary["alpha"] == "one"
+    # The same size, rewritten at once (the same mtime tick): still seen.
+    toml.write_text(body + '[glossary]\n"alpha" = "two"\n', encoding="utf-8")
+    second = load_styleguide([team])
+    assert second is not first and second.glossary["alpha"] == "two"
+    toml.unlink()
+    assert "alpha" not in load_styleguide([team]).glossary
+    assert load_styleguide() is load_styleguide([])
+
+
 # -- the literal pre-filter -------------------------------------------------------------------
 
 
