@@ -152,7 +152,7 @@ class Linter:
     def lint(self, files: Sequence[Path], jobs: int = 1) -> LintResult:
         """Lint `files` (already discovered) and return the result.
 
-        `jobs` > 1 lints in that many worker processes (0: one per CPU core, for runs large
+        `jobs` > 1 lints in that many worker processes (0: one per idle CPU core, for runs large
         enough to gain from it); the result is the same as in one process.
         """
         workers = _workers(jobs, len(files))
