@@ -199,3 +199,50 @@ def test_paragraph_starting_with_from_does_not_end_an_mbox_message() -> None:
     two = data + b"\nFrom bob@example.com Tue Jan  9 11:00:00 2024\nFrom: bob@example.com\n\nSecond\n"
     msg = parse_email(two)
     assert msg.sender_address == "jane@example.com" and "Second" not in msg.body
+
+
+@pytest.mark.parametrize("html", [
+    # A real newsletter: <HEAD> opened after <body> and never closed hid the whole message.
+    b'<HTML><body bgcolor="#ffffff"><HEAD>\n<TITLE>News</TITLE>\n<p>Dear member, 40% off!</p>',
+    # Unmatched closing tags drove html2text's hidden-depth count negative: all text hidden.
+    b"</style><p>Dear member, 40% off!</p>",
+    b"<p>Dear member,</p></head><p>40% off!</p>",
+    b"</script>Dear member, 40% off!",
+    # A <head> never closed, the content straight after its <title> (a real campaign mail).
+    b"<html><head><title>Campaign</title><meta charset=utf-8>\n<div>Dear member, 40% off!</div>",
+])
+def test_broken_html_structure_does_not_hide_the_text(html: bytes) -> None:
+    data = b"From: a@example.com\nContent-Type: text/html; charset=utf-8\n\n" + html + b"\n"
+    body = parse_email(data).body
+    assert "Dear member" in body and "40% off!" in body
+
+
+def test_style_and_script_content_stay_hidden() -> None:
+    html = (b"<html><head><title>T</title><style>p { color: red }</style></head><body>"
+            b"<p>Hello</p><script>var tracking = 1;</script><p>Bye</p></body></html>")
+    body = parse_email(b"From: a@example.com\nContent-Type: text/html\n\n" + html).body
+    assert "Hello" in body and "Bye" in body
+    assert "color" not in body and "tracking" not in body
+
+
+def test_blank_plain_alternative_falls_back_to_the_html() -> None:
+    data = (b"From: a@example.com\nContent-Type: multipart/alternative; boundary=b\n\n"
+            b"--b\nContent-Type: text/plain; charset=us-ascii\n\n \n\n"
+            b"--b\nContent-Type: text/html\n\n<p>The real text</p>\n--b--\n")
+    msg = parse_email(data)
+    assert msg.body == "The real text" and msg.attachments == []
+
+
+def test_plain_alternative_with_text_is_still_preferred() -> None:
+    data = (b"From: a@example.com\nContent-Type: multipart/alternative; boundary=b\n\n"
+            b"--b\nContent-Type: text/plain\n\nplain words\n"
+            b"--b\nContent-Type: text/html\n\n<p>html words</p>\n--b--\n")
+    assert parse_email(data).body == "plain words"
+
+
+def test_content_type_missing_its_semicolon_is_still_text() -> None:
+    # "TEXT/PLAIN charset=US-ASCII" (no ";") made the body an attachment of type
+    # "text/plain charset=us-ascii" and the message looked empty.
+    data = b"From: a@example.com\nContent-Type: TEXT/PLAIN charset=US-ASCII\n\nHello there\n"
+    msg = parse_email(data)
+    assert msg.body == "Hello there" and msg.attachments == []

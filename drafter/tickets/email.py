@@ -7,6 +7,7 @@ import email.header
 import email.headerregistry
 import email.policy
 import email.utils
+import functools
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -46,6 +47,12 @@ _MAX_MIME_HEADER = 2048
 _MAX_PARSED_HEADER = 8192
 _EMPTY_PARAMS = re.compile(r"[\s;]*;[\s;]*")
 # Control bytes other than tab, newlines, form feed and ESC (ISO-2022-JP uses ESC).
+_MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+# What may stand in a <head>; any other tag there means the body has begun.
+_HEAD_TAGS = frozenset({"html", "head", "title", "meta", "link", "style", "script", "base",
+                        "noscript", "object", "template"})
+# html2text shows nothing inside these.
+_HIDING_TAGS = frozenset({"head", "style", "script"})
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 
 # Charsets as mail clients really use them: the superset that decoders should use instead.
@@ -429,7 +436,7 @@ def _walk(part: MimeMessage, texts: list[str], attachments: list[Attachment], de
     """Collect the readable text of `part` into `texts` and everything else into `attachments`."""
     if depth > 30:  # absurdly nested MIME: stop rather than recurse without end
         return
-    ctype = part.get_content_type()
+    ctype = _content_type(part)
     if ctype.startswith("multipart/") and not part.is_multipart():
         # A multipart without (the right) boundary: its content is best read as text.
         texts.append(_part_text(part))
@@ -463,10 +470,21 @@ def _children(part: MimeMessage) -> list[MimeMessage]:
     return [p for p in payload if isinstance(p, MimeMessage)] if isinstance(payload, list) else []
 
 
+def _content_type(part: MimeMessage) -> str:
+    """The part's content type, without junk a broken header adds ("text/plain charset=x")."""
+    ctype = part.get_content_type()
+    if _MIME_TYPE.fullmatch(ctype):
+        return ctype
+    found = _MIME_TYPE.match(ctype)
+    return found.group(0) if found else "application/octet-stream"
+
+
 def _choose_alternative(children: list[MimeMessage]) -> MimeMessage:
     for wanted in ("text/plain", "text/html"):
         for child in children:
-            if child.get_content_type() == wanted and not _is_attachment(child):
+            if _content_type(child) == wanted and not _is_attachment(child) and (
+                wanted == "text/html" or _has_text(child)
+            ):
                 return child
     for child in reversed(children):  # multipart/related (html + images) and the like
         if child.is_multipart():
@@ -474,14 +492,23 @@ def _choose_alternative(children: list[MimeMessage]) -> MimeMessage:
     return children[0]
 
 
+def _has_text(part: MimeMessage) -> bool:
+    """Whether a part's content is more than white space (a blank text/plain beside the HTML)."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        return True
+    return not isinstance(payload, bytes) or bool(payload.strip())
+
+
 def _walk_attachments_only(part: MimeMessage, attachments: list[Attachment], depth: int) -> None:
     """List real files (not the alternative text renderings) from an unchosen alternative."""
     if depth > 30:
         return
-    if part.is_multipart() and not part.get_content_type().startswith("message/"):
+    if part.is_multipart() and not _content_type(part).startswith("message/"):
         for child in _children(part):
             _walk_attachments_only(child, attachments, depth + 1)
-    elif not part.get_content_type().startswith("text/"):
+    elif not _content_type(part).startswith("text/"):
         attachments.append(_attachment(part))
 
 
@@ -492,7 +519,7 @@ def _is_attachment(part: MimeMessage) -> bool:
         disposition = ""
     if disposition == "attachment":
         return True
-    return bool(_filename(part)) and part.get_content_type() not in ("text/plain", "text/html")
+    return bool(_filename(part)) and _content_type(part) not in ("text/plain", "text/html")
 
 
 def _filename(part: MimeMessage) -> str | None:
@@ -506,7 +533,7 @@ def _filename(part: MimeMessage) -> str | None:
 
 
 def _attachment(part: MimeMessage) -> Attachment:
-    ctype = part.get_content_type()
+    ctype = _content_type(part)
     try:
         payload = part.get_payload(decode=True)
     except Exception:
@@ -545,7 +572,7 @@ def _part_text(part: MimeMessage) -> str:
         params = {k.lower(): str(v).lower() for k, v in part.get_params() or [] if v is not None}
     except Exception:
         params = {}
-    if part.get_content_type() == "text/plain" and params.get("format") == "flowed":
+    if _content_type(part) == "text/plain" and params.get("format") == "flowed":
         text = unflow(text, delsp=params.get("delsp") == "yes")
     return text
 
@@ -578,9 +605,7 @@ def unflow(text: str, delsp: bool = False) -> str:
 
 def html_to_text(html: str) -> str:
     """Convert HTML mail to readable text (links kept); html2text is imported only here."""
-    import html2text
-
-    converter = html2text.HTML2Text()
+    converter = _html_converter_class()()
     converter.body_width = 0
     converter.ignore_links = False
     converter.ignore_images = True
@@ -592,3 +617,40 @@ def html_to_text(html: str) -> str:
         text = re.sub(r"<[^>]{0,2000}>", " ", html)
     # html2text escapes characters that would be Markdown; in a customer's words they are text.
     return _normalize_newlines(text).replace("\\-", "-").replace("\\.", ".").replace("\\_", "_")
+
+
+@functools.cache
+def _html_converter_class() -> type[Any]:
+    """html2text's converter, made safe for broken mail markup (built on first use)."""
+    import html2text
+
+    class Converter(html2text.HTML2Text):
+        """html2text hides everything inside <head>, <style> and <script>; broken mail used to
+        hide the whole message: an unmatched </style> or </head> (its hidden-depth count went
+        negative), a <head> opened after <body>, or one never closed before the content."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.open_hiding: dict[str, int] = {}
+            self.in_body = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "body":
+                self.in_body = True
+            elif tag == "head" and self.in_body:
+                return
+            if self.open_hiding.get("head") and tag not in _HEAD_TAGS:
+                # Content in a <head> never closed: a browser starts the body here, so do we.
+                self.handle_endtag("head")
+            if tag in _HIDING_TAGS:
+                self.open_hiding[tag] = self.open_hiding.get(tag, 0) + 1
+            super().handle_starttag(tag, attrs)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _HIDING_TAGS:
+                if not self.open_hiding.get(tag):
+                    return
+                self.open_hiding[tag] -= 1
+            super().handle_endtag(tag)
+
+    return Converter
