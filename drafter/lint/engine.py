@@ -261,7 +261,7 @@ def _workers(jobs: int, n_files: int) -> int:
             cores = os.cpu_count() or 1
         # One per idle core, as `make -l` does: on a machine busy with other work, more
         # processes only add their own overhead.
-        jobs = min(cores, cores - int(os.getloadavg()[0]) + 1)
+        jobs = min(cores, round(cores - os.getloadavg()[0]))
     return max(1, min(jobs, n_files))
 
 
