@@ -106,14 +106,12 @@ def load_file(path: Path) -> Principle:
 
 # The guides loaded in this process, by the paths and contents of their files: a guide is
 # parsed once however often it is asked for, and any change to a file is seen at once.
-_LOADED: dict[tuple[tuple[str, str], ...], StyleGuide] = {}
+_LOADED: dict[tuple[tuple[str, bytes], ...], StyleGuide] = {}
 
 
-def _signature(files: Iterable[Path]) -> tuple[tuple[str, str], ...] | None:
-    import hashlib
-
+def _signature(files: Iterable[Path]) -> tuple[tuple[str, bytes], ...] | None:
     try:
-        return tuple((str(p), hashlib.sha1(p.read_bytes()).hexdigest()) for p in files)
+        return tuple((str(p), p.read_bytes()) for p in files)
     except OSError:
         return None  # unreadable: load_file names the problem
 
