@@ -48,6 +48,7 @@ _MAX_PARSED_HEADER = 8192
 _EMPTY_PARAMS = re.compile(r"[\s;]*;[\s;]*")
 # Control bytes other than tab, newlines, form feed and ESC (ISO-2022-JP uses ESC).
 _MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+_LONG_SPACE = re.compile(r"\s{32,}")
 # What may stand in a <head>; any other tag there means the body has begun.
 _HEAD_TAGS = frozenset({"html", "head", "title", "meta", "link", "style", "script", "base",
                         "noscript", "object", "template"})
@@ -611,12 +612,21 @@ def html_to_text(html: str) -> str:
     converter.ignore_images = True
     converter.unicode_snob = True
     converter.ignore_emphasis = True
+    # html2text's Markdown escaping scans white space from every line start (`^\s*-`): quadratic
+    # on long runs of blank lines (40 KB of newlines took 38 s). HTML renders a run as one space
+    # (outside <pre>) anyway, so long runs are shortened first.
+    html = _LONG_SPACE.sub(_shorten_space, html)
     try:
         text = converter.handle(html)
     except Exception:  # html2text on broken markup: fall back to the tags stripped
         text = re.sub(r"<[^>]{0,2000}>", " ", html)
     # html2text escapes characters that would be Markdown; in a customer's words they are text.
     return _normalize_newlines(text).replace("\\-", "-").replace("\\.", ".").replace("\\_", "_")
+
+
+def _shorten_space(run: re.Match[str]) -> str:
+    newlines = run.group(0).count("\n")
+    return "\n\n" if newlines > 1 else "\n" if newlines else " "
 
 
 @functools.cache
