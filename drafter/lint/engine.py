@@ -259,9 +259,9 @@ def _workers(jobs: int, n_files: int) -> int:
             cores = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not on Linux
             cores = os.cpu_count() or 1
-        # One per idle core, as `make -l` does: on a machine busy with other work, more
-        # processes only add their own overhead.
-        jobs = min(cores, round(cores - os.getloadavg()[0]))
+        # One per core not kept busy by other work (by the load average, as `make -l`
+        # does): on a machine already full, more processes only add their own overhead.
+        jobs = min(cores, cores - int(os.getloadavg()[0]) + 1)
     return max(1, min(jobs, n_files))
 
 
