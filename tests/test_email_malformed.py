@@ -256,3 +256,19 @@ def test_long_blank_runs_in_html_parse_fast() -> None:
     assert time.perf_counter() - started < 3
     assert body.split() == ["Hello", "there", "a", "b"]
     assert [ln.strip() for ln in body.splitlines()[-3:]] == ["a", "", "b"]  # <pre> lines kept
+
+
+def test_undeclared_8bit_headers_use_the_declared_body_charset() -> None:
+    # Old Chinese and Korean mail clients wrote raw Big5/EUC-KR in From and Subject; the body's
+    # declared charset is the best guess for them (a cp1252 guess gave mojibake).
+    data = ("From: 陳大文 <chan@example.hk>\nSubject: 訂單查詢\n"
+            "Content-Type: text/plain; charset=big5\n\n你好\n").encode("big5")
+    msg = parse_email(data)
+    assert (msg.sender_name, msg.subject, msg.body) == ("陳大文", "訂單查詢", "你好")
+
+
+def test_undeclared_utf8_headers_beat_a_declared_latin1_body() -> None:
+    data = ("From: Jürgen <j@example.de>\nSubject: Grüße\n".encode()
+            + b"Content-Type: text/plain; charset=iso-8859-1\n\nGr\xfc\xdfe\n")
+    msg = parse_email(data)
+    assert (msg.sender_name, msg.subject, msg.body) == ("Jürgen", "Grüße", "Grüße")

@@ -298,7 +298,7 @@ def _scrub(text: str) -> str:
 # --- headers --------------------------------------------------------------------------------
 
 
-def _header(mime: MimeMessage, name: str) -> str | None:
+def _header(mime: MimeMessage, name: str, hint: str | None = None) -> str | None:
     """Return a header decoded to text, falling back to the raw value on malformed headers."""
     try:
         value = mime.get(name)
@@ -311,7 +311,7 @@ def _header(mime: MimeMessage, name: str) -> str | None:
         pass
     for key, raw in _raw_items(mime):
         if key.lower() == name.lower():
-            return _squash(_decode_raw_header(raw))
+            return _squash(_decode_raw_header(raw, hint))
     return None
 
 
@@ -328,10 +328,11 @@ def _garbled(text: str) -> bool:
     return "\ufffd" in text or _SURROGATE.search(text) is not None
 
 
-def _decode_raw_header(raw: str) -> str:
+def _decode_raw_header(raw: str, hint: str | None = None) -> str:
     if any("\udc80" <= ch <= "\udcff" for ch in raw):
-        # Undeclared 8-bit bytes in a header (kept as surrogates by the parser): guess.
-        raw = decode_text(raw.encode("utf-8", "surrogateescape"), None)
+        # Undeclared 8-bit bytes in a header (kept as surrogates by the parser): most likely in
+        # the charset the message declares for its text (`hint`), else a guess.
+        raw = decode_text(raw.encode("utf-8", "surrogateescape"), hint)
     try:
         parts = email.header.decode_header(raw)
         out = []
@@ -349,7 +350,7 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _sender(mime: MimeMessage) -> tuple[str | None, str | None]:
+def _sender(mime: MimeMessage, hint: str | None = None) -> tuple[str | None, str | None]:
     try:
         header = mime.get("From")
         addresses = getattr(header, "addresses", None)
@@ -358,7 +359,7 @@ def _sender(mime: MimeMessage) -> tuple[str | None, str | None]:
             return (first.display_name or None), (first.addr_spec or None)
     except Exception:
         pass
-    raw = _header(mime, "From")
+    raw = _header(mime, "From", hint)
     if not raw:
         return None, None
     try:
@@ -369,7 +370,7 @@ def _sender(mime: MimeMessage) -> tuple[str | None, str | None]:
     return (name or None), (addr or None)
 
 
-def _recipients(mime: MimeMessage, name: str) -> list[str]:
+def _recipients(mime: MimeMessage, name: str, hint: str | None = None) -> list[str]:
     try:
         header = mime.get(name)
         addresses = getattr(header, "addresses", None)
@@ -377,7 +378,7 @@ def _recipients(mime: MimeMessage, name: str) -> list[str]:
             return [a.addr_spec for a in addresses if a.addr_spec]
     except Exception:
         pass
-    raw = _header(mime, name)
+    raw = _header(mime, name, hint)
     if not raw:
         return []
     try:
@@ -416,21 +417,34 @@ def message_from_mime(mime: MimeMessage) -> Message:
     attachments: list[Attachment] = []
     _walk(mime, texts, attachments, depth=0)
     body = _normalize_newlines("\n\n".join(t.strip("\n") for t in texts if t.strip()))
-    name, address = _sender(mime)
+    hint = _charset_hint(mime)
+    name, address = _sender(mime, hint)
     message_ids = _ids(_header(mime, "Message-ID"))
     in_reply_to = _ids(_header(mime, "In-Reply-To"))
     return _message(
         body,
         sender_name=name,
         sender_address=address.lower() if address else None,
-        to=_recipients(mime, "To"),
-        subject=_header(mime, "Subject"),
+        to=_recipients(mime, "To", hint),
+        subject=_header(mime, "Subject", hint),
         date=_date(mime),
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=_ids(_header(mime, "References")),
         attachments=attachments,
     )
+
+
+def _charset_hint(mime: MimeMessage) -> str | None:
+    """The first charset the message declares for a part, if any."""
+    try:
+        for count, part in enumerate(mime.walk()):
+            charset = part.get_content_charset()
+            if charset or count > 50:
+                return charset
+    except Exception:
+        pass
+    return None
 
 
 def _walk(part: MimeMessage, texts: list[str], attachments: list[Attachment], depth: int) -> None:
