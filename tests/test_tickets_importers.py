@@ -76,6 +76,38 @@ def test_mbox_with_a_bad_message_imports_the_rest(tmp_path: Path, store: TicketS
     assert len(report.failed) == 1 and "message 2" in report.failed[0][0]
 
 
+def test_mbox_body_line_starting_with_from_does_not_split_the_message(
+        tmp_path: Path, store: TicketStore) -> None:
+    # Written by hand as many real mailboxes are: the body's "From " lines are not escaped.
+    first = eml("Hello,\n\nFrom the moment it arrived the lid was cracked.\nFrom what I see, "
+                "the box was dropped.\n\nMaria", sender="Maria <maria@example.com>",
+                message_id="<m1@example.com>")
+    second = eml("Second customer", sender="Bob <bob@example.com>", message_id="<b2@example.com>")
+    path = write(tmp_path / "raw.mbox",
+                 b"From maria@example.com Mon Jan  8 10:00:00 2024\n" + first.rstrip(b"\n")
+                 + b"\n\nFrom bob@example.com Tue Jan  9 10:00:00 2024\n" + second)
+    report = import_paths(store, [path])
+    assert (report.new_messages, report.failed) == (2, [])
+    maria = next(t for t in store.list() if t.customer_address == "maria@example.com")
+    body = store.get(maria.id).messages[0].body
+    assert "From the moment it arrived" in body and "the box was dropped" in body
+
+
+def test_mbox_oversized_message_is_refused_and_the_rest_imported(
+        tmp_path: Path, store: TicketStore) -> None:
+    path = tmp_path / "big.mbox"
+    box = mailbox.mbox(str(path))
+    box.add(eml("x" * 5000, message_id="<big@example.com>"))
+    box.add(eml("Small one", message_id="<small@example.com>"))
+    box.flush()
+    box.close()
+    report = import_paths(store, [path], max_bytes=2000)
+    assert report.new_messages == 1
+    assert len(report.failed) == 1
+    where, reason = report.failed[0]
+    assert "message 1" in where and "too large" in reason
+
+
 def test_a_failing_file_does_not_stop_the_others(tmp_path: Path, store: TicketStore) -> None:
     good = write(tmp_path / "a.eml", eml("Hello", message_id="<ok@example.com>"))
     empty = write(tmp_path / "b.eml", b"")

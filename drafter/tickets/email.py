@@ -82,7 +82,7 @@ def read_limited(
             break
         total += len(chunk)
         if total > max_bytes:
-            raise _too_big(name, max_bytes, f"more than {max_bytes} bytes")
+            raise too_big(name, max_bytes, f"more than {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -92,7 +92,7 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise _too_big(str(path), max_bytes, f"{size} bytes")
+            raise too_big(str(path), max_bytes, f"{size} bytes")
         with path.open("rb") as fh:
             return read_limited(fh, str(path), max_bytes)
     except FileNotFoundError:
@@ -104,7 +104,8 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _too_big(name: str, max_bytes: int, size: str) -> InputError:
+def too_big(name: str, max_bytes: int, size: str) -> InputError:
+    """The error for a message over the size limit."""
     return InputError(
         f"{name}: message is too large ({size}; the limit is {max_bytes // (1024 * 1024) or 1} MB"
         f" = {max_bytes} bytes)",
@@ -188,7 +189,7 @@ def is_mbox(data: bytes) -> bool:
 def check_input(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     """Refuse empty, oversized or binary input with a clear InputError."""
     if len(data) > max_bytes:
-        raise _too_big(source, max_bytes, f"{len(data)} bytes")
+        raise too_big(source, max_bytes, f"{len(data)} bytes")
     if not data.strip():
         raise InputError(
             f"{source}: no message (the input is empty)",

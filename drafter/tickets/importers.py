@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import difflib
 import json
-import mailbox
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from drafter.errors import InputError
-from drafter.tickets.email import DEFAULT_MAX_BYTES, check_input, parse_email, read_file
+from drafter.tickets.email import DEFAULT_MAX_BYTES, check_input, parse_email, read_file, too_big
 from drafter.tickets.model import Attachment, Message, Ticket
 from drafter.tickets.store import ImportReport, TicketStore, content_id
 from drafter.tickets.trim import trim
@@ -94,27 +94,53 @@ def import_file(store: TicketStore, path: Path, max_bytes: int = DEFAULT_MAX_BYT
     return store.import_messages([parse_email(data, str(path), max_bytes)])
 
 
-def _import_mbox(store: TicketStore, path: Path, max_bytes: int) -> ImportReport:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", hint="check the path")
-    messages: list[Message] = []
-    report = ImportReport()
-    box = mailbox.mbox(str(path), create=False)
+# A line that starts the next message: "From <sender> <asctime date>" after a blank line (or at the
+# start of the file). A body paragraph that merely starts with "From " is not one: many real
+# mailboxes leave such lines unescaped, and the stdlib's mailbox.mbox splits on them.
+_SEPARATOR = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ")
+
+
+def iter_mbox(path: Path, max_bytes: int) -> Iterator[bytes | int]:
+    """Yield each message of an mbox file in turn (its size instead, when over `max_bytes`)."""
     try:
-        for number, key in enumerate(box.iterkeys(), start=1):
-            where = f"{path} (message {number})"
-            try:
-                data = box.get_bytes(key)
-                messages.append(parse_email(data, where, max_bytes))
-            except InputError as exc:
-                report.failed.append((where, exc.message))
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="check the path") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    finally:
-        box.close()
+    chunks: list[bytes] = []
+    size = 0  # keeps counting past the limit, so the message's size can be told
+    started = False
+    previous_blank = True
+    with handle:
+        for line in handle:
+            if previous_blank and line.startswith(b"From ") and _SEPARATOR.match(line):
+                if started:
+                    yield b"".join(chunks) if size <= max_bytes else size
+                started, chunks, size = True, [], 0
+            elif started:
+                size += len(line)
+                if size <= max_bytes:
+                    chunks.append(line)
+            previous_blank = not line.strip()
+    if started:
+        yield b"".join(chunks) if size <= max_bytes else size
+
+
+def _import_mbox(store: TicketStore, path: Path, max_bytes: int) -> ImportReport:
+    messages: list[Message] = []
+    report = ImportReport()
+    for number, data in enumerate(iter_mbox(path, max_bytes), start=1):
+        where = f"{path} (message {number})"
+        try:
+            if isinstance(data, int):
+                raise too_big(where, max_bytes, f"{data} bytes")
+            messages.append(parse_email(data, where, max_bytes))
+        except InputError as exc:
+            report.failed.append((where, exc.message))
     if not messages and not report.failed:
         raise InputError(f"{path}: no messages in this mbox",
-                         hint="an mbox separates messages with lines starting `From `")
+                         hint="an mbox starts each message with a line `From <sender> <date>`")
     report.add(store.import_messages(messages))
     return report
 
