@@ -38,6 +38,7 @@ class Round:
     usage: dict[str, int]
     latency: float
     attempts: int
+    cut_off: bool = False  # the model hit the token limit; its unfinished sentence was dropped
 
     def score(self) -> tuple[int, ...]:
         """Sort key: fewer errors, then fewer warnings, then fewer infos is better."""
@@ -80,7 +81,7 @@ class Result:
             "kept_round": self.kept_round,
             "rounds": [
                 {"index": r.index, "findings": len(r.findings), "usage": r.usage,
-                 "latency_s": round(r.latency, 4), "attempts": r.attempts}
+                 "latency_s": round(r.latency, 4), "attempts": r.attempts, "cut_off": r.cut_off}
                 for r in self.rounds
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
@@ -99,11 +100,25 @@ _SUBJECT = re.compile(r"\A\s*subject:[^\n]*\n", re.IGNORECASE)
 # Small models echo the data delimiters of the reply prompt around their answer.
 _DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message)\b[^>\n]*>[ \t]*$\n?",
                              re.IGNORECASE | re.MULTILINE)
+# The end of a finished sentence: . ! ? (or a colon ending a line), maybe closed by a quote or bracket.
+_SENTENCE_END = re.compile(r"(?:[.!?][\"'”’)\]]*|:)(?=\s|\Z)")
 
 
-def clean_body(text: str) -> str:
-    """Strip what the model should not have written: a subject, a greeting, a sign-off block."""
+def drop_unfinished(text: str) -> str:
+    """Cut a text the token limit stopped mid-sentence back to its last finished sentence."""
+    ends = list(_SENTENCE_END.finditer(text))
+    # With no finished sentence at all, a fragment is still more use to the agent than nothing.
+    return text[: ends[-1].end()].rstrip() if ends else text.rstrip()
+
+
+def clean_body(text: str, cut_off: bool = False) -> str:
+    """Strip what the model should not have written: a subject, a greeting, a sign-off block.
+
+    `cut_off` says the model stopped at the token limit: its unfinished last sentence goes too.
+    """
     body = _DELIMITER_LINE.sub("", text).strip()
+    if cut_off:
+        body = drop_unfinished(body)
     body = _SUBJECT.sub("", body, count=1)
     body = _GREETING.sub("", body, count=1).strip()
     # Cut at the last sign-off line when only a short signature block follows it.
@@ -169,12 +184,13 @@ def _steps(
         timings["model"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        body = clean_body(completion.text)
+        cut_off = completion.finish_reason == "length"
+        body = clean_body(completion.text, cut_off)
         findings = reviewer.review(body, context)
         timings["review"] += time.perf_counter() - t0
 
         current = Round(len(rounds), body, findings, completion.usage.to_dict(),
-                        completion.latency, completion.attempts)
+                        completion.latency, completion.attempts, cut_off)
         rounds.append(current)
         remaining = blocking(findings, revise_on)
         more = bool(remaining) and len(rounds) <= max_revisions

@@ -53,6 +53,8 @@ def cassette(request: pytest.FixtureRequest, _recording_server: Any,
     path = CASSETTES / module / f"{request.node.name}.yaml"
     if not RECORD and not path.exists():
         pytest.fail(f"cassette {path.relative_to(REPO)} is missing; record it with `make cassettes`")
+    if RECORD:  # record_mode "all" would keep the old interactions beside the new ones
+        path.unlink(missing_ok=True)
     recorder = vcr.VCR(
         record_mode="all" if RECORD else "none",
         match_on=["method", "uri", "body"],

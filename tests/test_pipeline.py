@@ -104,6 +104,24 @@ def test_clean_body_strips_what_drafter_adds_itself(raw: str, body: str) -> None
     assert pipeline.clean_body(raw) == body
 
 
+@pytest.mark.parametrize(
+    ("raw", "body"),
+    [
+        ("The jug ships today. If there are any other issues with your order or",
+         "The jug ships today."),
+        ('It arrives Friday. She said "it\'s fine." Then we', 'It arrives Friday. She said "it\'s fine."'),
+        ("Here are your options:\n- a refund\n- a new", "Here are your options:"),
+        # No finished sentence at all: the fragment is kept rather than nothing.
+        ("We will send a new jug to", "We will send a new jug to"),
+        # A version number or a URL is not a sentence end.
+        ("The jug arrives Friday. Update to v2.1 at https://acme.example/help and", "The jug arrives Friday."),
+    ],
+)
+def test_a_draft_cut_off_by_the_token_limit_loses_its_unfinished_sentence(raw: str, body: str) -> None:
+    assert pipeline.clean_body(raw, cut_off=True) == body
+    assert pipeline.clean_body(raw) == raw  # a finished draft is never cut
+
+
 def test_compose_uses_the_first_name_or_the_fallback() -> None:
     assert pipeline.compose("Body.", jane_ticket(), TEAM).startswith("Hi Jane,\n\nBody.")
     nameless = Ticket(messages=[], customer_name=None)

@@ -361,8 +361,9 @@ def _collect_one(store: TicketStore, api: BatchAPI, spec: BatchSpec, job: BatchJ
                 report.line_errors += 1
         if why is None and data is not None:
             body = data["response"]["body"]
-            text = body["choices"][0]["message"]["content"]
-            clean = pipeline.clean_body(text)
+            choice = body["choices"][0]
+            clean = pipeline.clean_body(choice["message"]["content"],
+                                        choice.get("finish_reason") == "length")
             context = context_from_ticket(ticket, spec.guide, channel=item.channel, body_only=True)
             findings = spec.reviewer.review(clean, context)
             rounds.append({"index": len(rounds), "body": clean, "usage": _usage(body),

@@ -113,6 +113,8 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
         if live:
             click.echo("")
         note = f"round {r.index}: {len(r.findings)} finding{'s' if len(r.findings) != 1 else ''}"
+        if r.cut_off:
+            note += " (the model reached llm.max_tokens; its unfinished last sentence was dropped)"
         diag(note + ("; revising" if more else ""))
 
     with open_client(settings, on_retry=on_retry, on_status=diag) as client:
