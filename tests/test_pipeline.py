@@ -114,7 +114,8 @@ def test_clean_body_strips_what_drafter_adds_itself(raw: str, body: str) -> None
         # No finished sentence at all: the fragment is kept rather than nothing.
         ("We will send a new jug to", "We will send a new jug to"),
         # A version number or a URL is not a sentence end.
-        ("The jug arrives Friday. Update to v2.1 at https://acme.example/help and", "The jug arrives Friday."),
+        ("The jug arrives Friday. Update to v2.1 at https://acme.example/help and",
+         "The jug arrives Friday."),
     ],
 )
 def test_a_draft_cut_off_by_the_token_limit_loses_its_unfinished_sentence(raw: str, body: str) -> None:
