@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drafter.lint.engine import Linter, LintOptions
@@ -201,6 +201,45 @@ def test_search_and_spans_by_the_word_index_agree_with_the_regex(text: str,
         assert [m.span() for m in checks.finditer_span(doc, regex, "prose", start, end)] == plain
         assert checks.search(doc, regex, start, end) == (
             regex.search(doc.prose, start, end) is not None)
+
+
+# Phrases whose words meet apostrophes: the word trie must start a phrase after an apostrophe
+# ("o'sorry"), end one before an apostrophe ("sorry's") and go on only from a word's end.
+APOSTROPHE_PHRASES = checks.compile_phrases([
+    "sorry", "sorry for", "we're sorry", "o'sorry", "customers' orders", "re sorry",
+    "m sorry for the", "i'm", "for the delay", "rock 'n' roll", "n't", "don't worry",
+])
+APOSTROPHE_TEXTS = st.lists(st.sampled_from([
+    "sorry", "for", "the", "delay", "we", "re", "o", "m", "i", "customers", "orders", "rock",
+    "n", "roll", "don", "t", "worry", "'", "’", "'s", " ", "  ", "\n", "-", "_", ".", "x",
+    "İ", "é", "Sorry", "WE", "o'sorry", "sorry's", "we're ", "x'we're ", "i'm'", "'m ",
+    "customers' ", "'n' ", "don't ", "n't", " sorry ", " for ", "x'sorry for", "sorry'x for",
+    "for's", "the'delay",
+]), max_size=16).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=APOSTROPHE_TEXTS, data=st.data())
+@example(text="o'sorry x", data=None)
+@example(text="sorry's for", data=None)
+@example(text="we sorry for's", data=None)
+@example(text="I'm sorry for the delay", data=None)
+@example(text="x'we're sorry", data=None)
+@example(text="i'm'm sorry for the", data=None)
+@example(text="customers' orders rock 'n' roll", data=None)
+def test_word_trie_finds_phrases_around_apostrophes_as_the_regex_does(
+        text: str, data: st.DataObject) -> None:
+    regex = APOSTROPHE_PHRASES
+    assert regex is not None
+    doc = Doc(text, ReviewContext())
+    plain = [m.span() for m in regex.finditer(doc.prose) if m.end() > m.start()]
+    assert [m.span() for m in checks.finditer(doc, regex)] == plain
+    if data is None:
+        return
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    plain = [m.span() for m in regex.finditer(doc.prose, start, end) if m.end() > m.start()]
+    assert [m.span() for m in checks.finditer_span(doc, regex, "prose", start, end)] == plain
 
 
 def test_a_span_that_ends_inside_a_word_is_searched_as_the_regex_would() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
@@ -263,6 +263,7 @@ def compile_phrases(
                 # phrases no two branches of the trie can match the same character.)
                 by_word = {w: LazyPattern(_trie_thunk(ps, case_sensitive), flags)
                            for w, ps in groups.items()}
+                _register_words(regex, worded)
             _FAST[regex] = (lit, frozenset(groups), rest, by_word)
     return cast("re.Pattern[str]", regex)
 
@@ -396,6 +397,136 @@ _FAST: dict[Any, tuple[LazyPattern, frozenset[str], LazyPattern | None,
                        dict[str, LazyPattern] | None]] = {}
 
 
+# Every fast-path phrase of every phrase regex, as a trie of its words: one walk over a text's
+# words finds, for all regexes at once, the places where all the words of one of their phrases
+# follow each other. Only there can a phrase match, so only there its regex is tried.
+# Node: word -> child node; the key "" holds the ids of the regexes with a phrase ending there.
+_WORD_TRIE: dict[str, Any] = {}
+_TRIE_IDS: dict[Any, int] = {}  # phrase regex -> its id in the trie
+
+
+def _register_words(regex: Any, phrases: Iterable[str]) -> None:
+    """Add the words of `regex`'s phrases (ASCII, starting with a letter or digit) to the trie."""
+    rid = _TRIE_IDS[regex] = len(_TRIE_IDS)
+    for phrase in phrases:
+        node = _WORD_TRIE
+        for word in TOKEN_RE.findall(phrase.replace("’", "'").lower()):
+            node = node.setdefault(word, {})
+        ends = node.setdefault(_END, [])
+        if rid not in ends:
+            ends.append(rid)
+
+
+def phrase_places(doc: Doc, view: str) -> dict[int, list[tuple[int, str]]] | None:
+    """Where phrases of the trie may match in a view: regex id -> [(offset, first word)].
+
+    Offsets ascend. None when the view has letters that fold to ASCII (İ, ı, ſ, Kelvin
+    sign), which the words would not show; the word index handles those texts.
+    """
+    cache: dict[Any, tuple[int, Any]] = doc.__dict__.setdefault("_places", {})
+    found = cache.get(view)
+    if found is not None and found[0] == len(_TRIE_IDS):
+        return found[1]
+    tokens = doc.tokens(view)
+    # Views with nothing blanked between them share their tokens, and so their places.
+    found = cache.get(id(tokens))
+    if found is None or found[0] != len(_TRIE_IDS):
+        found = cache[id(tokens)] = (len(_TRIE_IDS), None if tokens is None else _walk(*tokens))
+    cache[view] = found
+    return found[1]
+
+
+def _walk(starts: list[int], words: list[str]) -> dict[int, list[tuple[int, str]]]:
+    """Walk the trie from each word of a text (see `phrase_places`)."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    root = _WORD_TRIE
+    get = root.get
+    n = len(words)
+    apostrophes = any("'" in w for w in words)
+    for i, word in enumerate(words):
+        if apostrophes and "'" in word:
+            _walk_apostrophes(i, starts, words, out)
+            continue
+        node = get(word)
+        if node is None:
+            continue
+        at = starts[i]
+        j = i + 1
+        while True:
+            ends = node.get(_END)
+            if ends is not None:
+                for rid in ends:
+                    places = out.get(rid)
+                    if places is None:
+                        out[rid] = [(at, word)]
+                    elif places[-1][0] != at:
+                        places.append((at, word))
+            if j >= n:
+                break
+            nxt = words[j]
+            if apostrophes and "'" in nxt:
+                _follow(node, words, j, n, at, word, out)
+                break
+            node = node.get(nxt)
+            if node is None:
+                break
+            j += 1
+    return out
+
+
+def _walk_apostrophes(i: int, starts: list[int], words: list[str],
+                      out: dict[int, list[tuple[int, str]]]) -> None:
+    # An apostrophe is not a word character to the phrase regexes: "o'sorry" holds "o",
+    # "sorry" and "o'sorry". A phrase may start after any apostrophe of a word and end before
+    # any; it goes on into the next word only from the word's end.
+    parts = words[i].split("'")
+    at = starts[i]
+    for a in range(len(parts)):
+        for b in range(a + 1, len(parts) + 1):
+            first = "'".join(parts[a:b])
+            node = _WORD_TRIE.get(first)
+            if node is None:
+                continue
+            if b == len(parts):
+                _follow(node, words, i + 1, len(words), at, first, out)
+            elif _END in node:
+                _record(node[_END], at, first, out)
+        at += len(parts[a]) + 1
+
+
+def _record(ends: list[int], at: int, first: str, out: dict[int, list[tuple[int, str]]]) -> None:
+    for rid in ends:
+        places = out.get(rid)
+        if places is None:
+            out[rid] = [(at, first)]
+        elif places[-1] != (at, first):
+            places.append((at, first))
+
+
+def _follow(node: dict[str, Any], words: list[str], j: int, n: int, at: int, first: str,
+            out: dict[int, list[tuple[int, str]]]) -> None:
+    """Go on from `node` with words[j:], recording every phrase end as a place `at`."""
+    while True:
+        ends = node.get(_END)
+        if ends is not None:
+            _record(ends, at, first, out)
+        if j >= n:
+            return
+        word = words[j]
+        if "'" in word:
+            # The phrase may end before an apostrophe of this word ("sorry" in "sorry's").
+            parts = word.split("'")
+            for b in range(1, len(parts)):
+                child = node.get("'".join(parts[:b]))
+                if child is not None and _END in child:
+                    _record(child[_END], at, first, out)
+        child = node.get(word)
+        if child is None:
+            return
+        node = child
+        j += 1
+
+
 def first_token(phrase: str) -> str:
     """The first word of a phrase, as `Doc.word_set` spells words."""
     m = TOKEN_RE.search(phrase.replace("’", "'"))
@@ -487,9 +618,9 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
     lit, first, rest, by_word = fast
     found: list[tuple[int, int, re.Match[str]]] = []
     best: re.Match[str] | None
-    index = doc.word_index(view)
     last = -1
     if by_word is None:
+        index = doc.word_index(view)
         starts = sorted(p for w in first.intersection(index) for p in index[w] if b0 <= p < b1)
         for p in starts:
             if p >= last:
@@ -498,47 +629,41 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
                     found.append((hit.start(), 1, hit))
                     last = hit.end()
     else:
-        words_at: dict[int, list[str]] = {}
-        whole = b0 == 0 and b1 >= len(text)
-        for w in first.intersection(index):
-            at = index[w]  # ascending offsets
-            if whole:
-                for p in at:
-                    words_at.setdefault(p, []).append(w)
-                continue
-            for k in range(bisect_left(at, b0) if b0 else 0, len(at)):
-                p = at[k]
-                if p >= b1:
-                    break
-                words_at.setdefault(p, []).append(w)
-        if rest is None or not could_match(rest, doc, view):
-            # Only the literal phrases can match: their hits are already in order.
-            for p in sorted(words_at):
-                if p < last:
-                    continue
-                best = None
-                for w in words_at[p]:
-                    lazy = by_word[w]
-                    hit = (lazy._regex or lazy.regex).match(text, p, b1)
-                    if hit and hit.end() > hit.start() and (best is None
-                                                            or hit.end() > best.end()):
-                        best = hit
+        # The places where one of the phrases may start, with its first word, in order.
+        places = phrase_places(doc, view)
+        cands: Sequence[tuple[int, str]]
+        if places is not None:
+            cands = places.get(_TRIE_IDS[regex], ())
+            if cands and (b0 > 0 or b1 < len(text)):
+                cands = cands[bisect_left(cands, (b0,)):bisect_left(cands, (b1,))]
+        else:
+            cands = _indexed_places(doc.word_index(view), first, b0, b1)
+        only_literal = rest is None or not could_match(rest, doc, view)
+        best = None
+        cur = -1
+        for p, w in cands:
+            if p != cur:
                 if best is not None:
-                    yield best
+                    if only_literal:
+                        yield best  # only the literal phrases can match: already in order
+                    else:
+                        found.append((cur, 1, best))
                     last = best.end()
-            return
-        for p in sorted(words_at):
+                    best = None
+                cur = p
             if p < last:
                 continue
-            best = None
-            for w in words_at[p]:
-                lazy = by_word[w]
-                hit = (lazy._regex or lazy.regex).match(text, p, b1)
-                if hit and hit.end() > hit.start() and (best is None or hit.end() > best.end()):
-                    best = hit
-            if best is not None:
-                found.append((p, 1, best))
-                last = best.end()
+            lazy = by_word[w]
+            hit = (lazy._regex or lazy.regex).match(text, p, b1)
+            if hit and hit.end() > hit.start() and (best is None or hit.end() > best.end()):
+                best = hit
+        if best is not None:
+            if only_literal:
+                yield best
+            else:
+                found.append((cur, 1, best))
+        if only_literal:
+            return
     if rest is not None and could_match(rest, doc, view):
         found += [(m.start(), 0, m) for m in rest.finditer(text, b0, b1) if m.end() > m.start()]
         found.sort(key=lambda t: (t[0], t[1]))
@@ -547,6 +672,21 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
         if start >= last:
             yield hit
             last = hit.end()
+
+
+def _indexed_places(index: dict[str, list[int]], first: frozenset[str], b0: int,
+                    b1: int) -> list[tuple[int, str]]:
+    """The places of the first words `first` within [b0, b1) by the word index, in order."""
+    out = []
+    for w in first.intersection(index):
+        at = index[w]  # ascending offsets
+        for k in range(bisect_left(at, b0) if b0 else 0, len(at)):
+            p = at[k]
+            if p >= b1:
+                break
+            out.append((p, w))
+    out.sort(key=lambda t: t[0])
+    return out
 
 
 def existence(

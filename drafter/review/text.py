@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 from typing import Any
 
 from drafter.review.context import ReviewContext
@@ -39,6 +40,7 @@ _TRAILING_PUNCT = ".,;:!?)]}'\""
 WORD_RE = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
 # Word tokens for the quick "could any phrase match?" test: hyphens split, apostrophes join.
 TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_TOKEN_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")
 # Sentence ends: terminal punctuation (and closing quotes/brackets) then space; a blank line;
 # a line break before a list item or after a line that ends without running on.
 _SENT_END_RE = re.compile(
@@ -54,6 +56,7 @@ _PARA_RE = re.compile(r"\n[ \t]*\n")
 _NOT_NL_RE = re.compile(r"[^\n]")
 # Letters that re.IGNORECASE matches with an ASCII letter although lower() does not give it.
 _FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"})
+_FOLDING = frozenset("\u0130\u0131\u017f\u212a")
 
 
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -300,6 +303,32 @@ class Doc:
             start = m.end()
         _append_trimmed(out, self.prose, start, b1)
         return out
+
+    def tokens(self, view: str = "prose") -> tuple[list[int], list[str]] | None:
+        """The word tokens of a view: their offsets and lower-cased forms (’ read as ').
+
+        None when the view has a letter that folds to ASCII (İ, ı, ſ, Kelvin sign).
+        """
+        cache: dict[str, Any] = self.__dict__.setdefault("_tokens", {})
+        if view in cache:
+            return cache[view]
+        source = self.prose if view == "prose" else self.nocode if view == "nocode" \
+            else self.text
+        for other, found in cache.items():
+            if source is (self.prose if other == "prose" else self.nocode if other == "nocode"
+                          else self.text):
+                cache[view] = found  # the same string: nothing blanked between the views
+                return found
+        src = source.replace("’", "'")
+        result: tuple[list[int], list[str]] | None = None
+        if src.isascii() or _FOLDING.isdisjoint(src):
+            # Separators and words alternate: [sep, word, sep, word, ..., sep].
+            parts = _TOKEN_SPLIT_RE.split(src)
+            words = parts[1::2]
+            starts = list(accumulate(map(len, parts)))[0:-1:2]
+            result = starts, "\0".join(words).lower().split("\0") if words else []
+        cache[view] = result
+        return result
 
     def word_index(self, view: str = "prose") -> dict[str, list[int]]:
         """Lower-cased word token -> its start offsets, for a view (prose, nocode or text)."""

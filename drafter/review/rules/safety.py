@@ -146,6 +146,17 @@ _PASSWORD_RE = re.compile(
 )
 
 
+def _has_secret_word(doc: Doc) -> bool:
+    """Whether the text has one of the words a password or PIN is introduced by."""
+    tokens = doc.tokens("text")
+    if tokens is None:
+        return not _SECRET_WORDS.isdisjoint(doc.word_index("text"))
+    words = tokens[1]
+    # "\bpin\b" also matches after or before an apostrophe ("x'pin"): the parts count too.
+    return not _SECRET_WORDS.isdisjoint(words) or any(
+        not _SECRET_WORDS.isdisjoint(w.split("'")) for w in words if "'" in w)
+
+
 def _looks_secret(value: str, is_pin: bool) -> bool:
     value = value.rstrip(".,;:!?)")
     if is_pin:
@@ -176,7 +187,7 @@ def _saf004(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         text = doc.text
-        if not _SECRET_WORDS.isdisjoint(doc.word_index("text")):
+        if _has_secret_word(doc):
             for m in _PASSWORD_RE.finditer(text):
                 secret = m.group("secret").rstrip(".,;:!?)")
                 is_pin = m.group().lower().startswith("pin")
