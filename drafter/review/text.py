@@ -304,8 +304,9 @@ class Doc:
         _append_trimmed(out, self.prose, start, b1)
         return out
 
-    def tokens(self, view: str = "prose") -> tuple[list[int], list[str]] | None:
-        """The word tokens of a view: their offsets and lower-cased forms (’ read as ').
+    def tokens(self, view: str = "prose") -> tuple[list[int], list[str], bool] | None:
+        """The word tokens of a view: their offsets, lower-cased forms (’ read as '), and
+        whether any has an apostrophe.
 
         None when the view has a letter that folds to ASCII (İ, ı, ſ, Kelvin sign).
         """
@@ -320,13 +321,14 @@ class Doc:
                 cache[view] = found  # the same string: nothing blanked between the views
                 return found
         src = source.replace("’", "'")
-        result: tuple[list[int], list[str]] | None = None
+        result: tuple[list[int], list[str], bool] | None = None
         if src.isascii() or _FOLDING.isdisjoint(src):
             # Separators and words alternate: [sep, word, sep, word, ..., sep].
             parts = _TOKEN_SPLIT_RE.split(src)
             words = parts[1::2]
             starts = list(accumulate(map(len, parts)))[0:-1:2]
-            result = starts, "\0".join(words).lower().split("\0") if words else []
+            result = (starts, "\0".join(words).lower().split("\0") if words else [],
+                      "'" in src)
         cache[view] = result
         return result
 

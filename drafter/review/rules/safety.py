@@ -125,7 +125,9 @@ def card_brand(digits: str) -> str | None:
 def _saf003(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         text = doc.text
-        if sum(map(str.isdigit, text)) < 13:
+        # Fewer than 13 digits: no card number (ASCII digits counted in C, the rest by hand).
+        if (sum(map(text.count, "0123456789")) if text.isascii()
+                else sum(map(str.isdigit, text))) < 13:
             return
         for m in _CARD_RE.finditer(text):
             digits = re.sub(r"\D", "", m.group())
@@ -148,6 +150,9 @@ _PASSWORD_RE = re.compile(
 
 def _has_secret_word(doc: Doc) -> bool:
     """Whether the text has one of the words a password or PIN is introduced by."""
+    low = checks.lowered(doc, "text")
+    if low is not None and "pass" not in low and "pwd" not in low and "pin" not in low:
+        return False
     tokens = doc.tokens("text")
     if tokens is None:
         return not _SECRET_WORDS.isdisjoint(doc.word_index("text"))
