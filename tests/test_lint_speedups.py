@@ -27,6 +27,7 @@ from drafter.review.text import Doc
 from drafter.styleguide import load_styleguide
 
 GUIDE = load_styleguide()
+FULL_REVIEWER = Reviewer(GUIDE)
 
 # -- lazily compiled phrase regexes ----------------------------------------------------------
 
@@ -240,6 +241,28 @@ def test_word_trie_finds_phrases_around_apostrophes_as_the_regex_does(
     end = data.draw(st.integers(start, len(text)))
     plain = [m.span() for m in regex.finditer(doc.prose, start, end) if m.end() > m.start()]
     assert [m.span() for m in checks.finditer_span(doc, regex, "prose", start, end)] == plain
+
+
+PARAGRAPH_TEXTS = st.lists(st.one_of(st.sampled_from([
+    "Hi Jane,\n\n", "\n\n", "\n \n", "\n", ". ", "? ", "!' ", "e.g. ", "Mr. ", "1.5 ",
+    ":\n", "\n- item", "\n2) two", "word ", "it's ", "well-known ", "x_y ", "“quote” ",
+    '"said" ', "https://example.com/a ", "`code` ", "> quoted\n", "{{ name }} ", "[NAME] ",
+    "Jane ", "…", "Best regards,\nSam",
+]), st.text(max_size=8)), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=PARAGRAPH_TEXTS, name=st.sampled_from([None, "Jane Doe"]))
+def test_the_words_of_a_paragraph_are_the_words_of_its_sentences(text: str,
+                                                                name: str | None) -> None:
+    # DIR004 counts a paragraph's words from its sentences unless the sum is over the limit.
+    from drafter.review.rules import directness
+
+    doc = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name))
+    for ps, pe in doc.paragraphs:
+        inside = [i for i, (s, e) in enumerate(doc.sentences) if s >= ps and e <= pe]
+        assert sum(len(doc.sentence_words[i]) for i in inside) == directness._word_count(
+            doc, ps, pe), (text, ps, pe)
 
 
 def test_a_span_that_ends_inside_a_word_is_searched_as_the_regex_would() -> None:

@@ -280,13 +280,15 @@ class Doc:
         out: list[tuple[int, int]] = []
         start = b0
         for m in _SENT_END_RE.finditer(prose, b0, b1):
-            if m.group().startswith(".") and len(m.group()) == 1:
-                before = WORD_RE.findall(prose[max(start, m.start() - 12):m.start()])
+            mark = m.group()
+            if mark == ".":
+                at = m.start()
+                before = WORD_RE.findall(prose, max(start, at - 12), at)
                 if before and (before[-1].lower() in _ABBREV or len(before[-1]) == 1):
                     continue
-                if m.end() < len(prose) and prose[m.end():m.end() + 1].isdigit():
+                if prose[at + 1:at + 2].isdigit():
                     continue
-            end = m.end() if m.group()[0] in ".!?…" else m.start()
+            end = m.end() if mark[0] in ".!?…" else m.start()
             _append_trimmed(out, prose, start, end)
             start = m.end()
         _append_trimmed(out, prose, start, b1)
@@ -419,12 +421,13 @@ class Doc:
 
 
 def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start and WORD_RE.search(text, start, end):
-        out.append((start, end))
+    piece = text[start:end]
+    core = piece.strip()
+    if core:
+        start += len(piece) - len(piece.lstrip())
+        end = start + len(core)
+        if WORD_RE.search(text, start, end):
+            out.append((start, end))
 
 
 def name_tokens(name: str | None) -> list[str]:

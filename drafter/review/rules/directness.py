@@ -4,6 +4,7 @@ paragraphs."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -100,9 +101,22 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         sents = doc.sentences
+        # Sentences ascend and do not overlap: those inside a paragraph are a slice.
+        starts = [s for s, _ in sents]
+        ends = [e for _, e in sents]
+        words = doc.sentence_words
         for ps, pe in doc.paragraphs:
-            n_sent = sum(1 for s, e in sents if s >= ps and e <= pe)
-            n_words = _word_count(doc, ps, pe)
+            lo = bisect_left(starts, ps)
+            hi = bisect_right(ends, pe, lo)
+            n_sent = hi - lo
+            if n_sent > max_sent:
+                n_words = 0  # not shown
+            elif sum(map(len, words[lo:hi])) <= max_words:
+                # Every word of a paragraph is in one of its sentences (a blank line always
+                # ends a sentence), so this is its word count: short enough.
+                continue
+            else:
+                n_words = _word_count(doc, ps, pe)
             if n_sent > max_sent or n_words > max_words:
                 what = (f"{n_sent} sentences (limit {max_sent})" if n_sent > max_sent
                         else f"{n_words} words (limit {max_words})")
