@@ -4,6 +4,12 @@ Every ticket's outcome is written to the store in its own transaction the moment
 an interrupted or killed run leaves finished drafts in place and nothing half-written; the next
 run skips what is done. A fault that hits every request (a refused key, an unknown model, a
 broken template) stops the run at once instead of failing each ticket in turn.
+
+At most `concurrency` model requests are in flight. A request holds its slot only while it is
+out: the next ticket's prompt is rendered beforehand, so when an answer comes back its slot goes
+to that ticket's request at once, and the answer is reviewed and stored while the new request is
+on its way (on one event loop, reviewing a whole round of answers first would hold every next
+request back by all of that work).
 """
 
 from __future__ import annotations
@@ -159,9 +165,11 @@ class BatchRunner:
         self.prompts = CachedPrompts(spec.prompts)
         self.events = events or Events()
         self.summary = Summary()
-        self.in_flight = 0
+        self.in_flight = 0  # tickets started and not yet stored
         self.fatal: DrafterError | None = None
-        self._reserved = 0.0  # estimated cost of the requests in flight
+        self._reserved = 0.0  # estimated cost of first requests in flight
+        self._spent = 0.0  # cost of every answer received (stored or not yet), for --max-cost
+        self._slots = asyncio.Semaphore(max(1, spec.concurrency))
         self._started = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
         if spec.max_cost is not None and spec.prices.price(client.model) is None:
@@ -181,7 +189,10 @@ class BatchRunner:
         self.summary.selected += len(ids)
         self._started = time.monotonic()
         queue: Iterator[int] = iter(ids)
-        workers = [asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.spec.concurrency))]
+        # Twice the slots: while `concurrency` tickets have a request out, as many more are
+        # rendered and waiting for a slot, or being reviewed and stored.
+        workers = [asyncio.create_task(self._worker(queue))
+                   for _ in range(2 * max(1, self.spec.concurrency))]
         self._tasks.update(workers)
         try:
             await asyncio.gather(*workers)
@@ -213,7 +224,7 @@ class BatchRunner:
                                              self.spec.max_tokens) or 0.0
         if self.spec.max_cost is None:
             return estimate
-        spent = self.summary.cost or 0.0
+        spent = self._spent
         if spent + self._reserved + estimate > self.spec.max_cost:
             self._stop(f"--max-cost {self.spec.max_cost:g} reached: spent about {spent:.4f}, "
                        f"{self._reserved:.4f} more in flight; the next request would pass it")
@@ -236,18 +247,16 @@ class BatchRunner:
         except DrafterError as exc:
             self._failed(ticket_id, exc.message)
             return
-        reserved = self._budget_allows(first)
-        if reserved is None:
-            return
-        self.in_flight += 1
-        self.events.started(ticket_id)
+        client = _TicketClient(self, ticket_id)
         try:
             context = context_from_ticket(ticket, spec.guide, channel=channel, body_only=True)
             result = await pipeline.arun(
                 ticket, prompts=_FirstFixed(self.prompts, first), guide=spec.guide,
-                client=self.client, reviewer=spec.reviewer, context=context, team=spec.team,
+                client=client, reviewer=spec.reviewer, context=context, team=spec.team,
                 channel=channel, max_revisions=spec.max_revisions, revise_on=spec.revise_on,
             )
+        except _NotStarted:
+            return
         except (ServiceRefused, TemplateError) as exc:
             self._fatal(exc)
             return
@@ -263,8 +272,8 @@ class BatchRunner:
             self._failed(ticket_id, f"internal error: {type(exc).__name__}: {exc}")
             return
         finally:
-            self.in_flight -= 1
-            self._reserved -= reserved
+            if client.started:
+                self.in_flight -= 1
         self._store_result(ticket_id, result)
 
     def _store_result(self, ticket_id: int, result: pipeline.Result) -> None:
@@ -310,6 +319,49 @@ class BatchRunner:
         for task in self._tasks:
             if task is not current:
                 task.cancel()
+
+
+class _NotStarted(Exception):
+    """The ticket's first request was not sent: the run is stopping or --max-cost is reached."""
+
+
+class _TicketClient:
+    """The run's client as one ticket uses it: each request holds one of the run's slots only
+    while it is out, and the first passes the --max-cost check once it has a slot."""
+
+    def __init__(self, runner: BatchRunner, ticket_id: int) -> None:
+        self.runner = runner
+        self.ticket_id = ticket_id
+        self.model = runner.client.model
+        self.started = False
+
+    async def complete(self, messages: Sequence[dict[str, str]],
+                       on_token: Callable[[str], None] | None = None) -> Any:
+        """Send `messages` when a slot is free; return the completion."""
+        runner = self.runner
+        async with runner._slots:
+            reserved = 0.0
+            if not self.started:
+                # Checked now, not when the prompt was rendered: the answers that came back
+                # meanwhile are counted, so the budget is as exact as one request at a time.
+                if runner.summary.stopped is not None:
+                    raise _NotStarted
+                allowed = runner._budget_allows(messages)
+                if allowed is None:
+                    raise _NotStarted
+                reserved = allowed
+                self.started = True
+                runner.in_flight += 1
+                runner.events.started(self.ticket_id)
+            try:
+                completion = await runner.client.complete(messages, on_token=on_token)
+            finally:
+                runner._reserved -= reserved
+            runner._spent += runner.spec.prices.cost(runner.client.model,
+                                                     completion.usage.to_dict()) or 0.0
+        # The slot is free: let a waiting ticket start its request before this answer is reviewed.
+        await asyncio.sleep(0)
+        return completion
 
 
 class _FirstFixed:
