@@ -243,9 +243,10 @@ def find_config_file(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    from drafter import cache
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return cache.toml(str(path), path.read_bytes())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
     except OSError as exc:

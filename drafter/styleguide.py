@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drafter import cache
 from drafter.errors import ConfigError
 from drafter.resources import shipped_dir
 
@@ -95,12 +96,13 @@ def _check(path: Path, data: Mapping[str, Any]) -> Principle:
 def load_file(path: Path) -> Principle:
     """Read and validate one principle file."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = cache.toml(str(path), raw)  # parsed anew whenever the bytes change
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
     return _check(path, data)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drafter.cache import regex as cached_regex
 from drafter.errors import InputError
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
 from drafter.lint.structured import Node, ParseError, parse_flat_yaml, parse_json, parse_yaml
@@ -245,10 +246,10 @@ def read_source(path: Path, display: str | None = None,
     return sf
 
 
-_FM_OPEN = re.compile(r"---[ \t]*\n")
-_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.M)
+_FM_OPEN = cached_regex(r"---[ \t]*\n")
+_FM_CLOSE = cached_regex(r"^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.M)
 # Front matter inside a leading Jinja comment, so the template renders without it.
-_JINJA_FM = re.compile(r"\{#-?[ \t]*---[ \t]*\n(.*?)^---[ \t]*-?#\}[ \t]*(?:\n|\Z)", re.S | re.M)
+_JINJA_FM = cached_regex(r"\{#-?[ \t]*---[ \t]*\n(.*?)^---[ \t]*-?#\}[ \t]*(?:\n|\Z)", re.S | re.M)
 
 
 class _Reader:
@@ -485,8 +486,8 @@ class _Reader:
         self.sf.units.append(Unit(text, constant(first, len(text)), label, context))
 
 
-_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]*>", re.I)
-_TAG = re.compile(r"<[^>]*>")
+_BLOCK_TAG = cached_regex(r"<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]*>", re.I)
+_TAG = cached_regex(r"<[^>]*>")
 
 
 def _html_to_text(html: str) -> str:

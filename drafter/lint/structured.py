@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from drafter.cache import regex as cached_regex
 from drafter.lint.textmap import align, constant
 
 
@@ -124,9 +124,9 @@ def _from_yaml(loader: Any, node: Any, src: str, base: int) -> Node:
 # A fast path for the flat front matter most canned responses have (`key: plain words`,
 # `key: true`, `key: [a, b]`), so that linting them does not pay for importing PyYAML. Anything
 # else returns None and goes to PyYAML; what is accepted here parses as PyYAML parses it.
-_FLAT_LINE = re.compile(r"([A-Za-z_][\w-]*):(?:[ \t]+([^\n]*?))?[ \t]*$")
-_FLAT_WORD = re.compile(r"[A-Za-z][^#:{}\[\]\"\t\n`]*")
-_FLAT_ITEM = re.compile(r"[ \t]*([A-Za-z_][\w.-]*(?: [\w.-]+)*)[ \t]*")
+_FLAT_LINE = cached_regex(r"([A-Za-z_][\w-]*):(?:[ \t]+([^\n]*?))?[ \t]*$")
+_FLAT_WORD = cached_regex(r"[A-Za-z][^#:{}\[\]\"\t\n`]*")
+_FLAT_ITEM = cached_regex(r"[ \t]*([A-Za-z_][\w.-]*(?: [\w.-]+)*)[ \t]*")
 # Plain words that YAML 1.1 reads as booleans or null.
 _YAML_SPECIAL = frozenset([
     "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
@@ -180,8 +180,8 @@ def parse_flat_yaml(src: str, base: int = 0) -> Node | None:
 
 # ---------------------------------------------------------------------------------------- JSON
 
-_WS = re.compile(r"[ \t\n\r]*")
-_LITERAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+_WS = cached_regex(r"[ \t\n\r]*")
+_LITERAL = cached_regex(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 
 
 def parse_json(src: str) -> Node:

@@ -14,6 +14,8 @@ from functools import lru_cache
 from itertools import compress
 from typing import Any, cast
 
+from drafter import cache
+from drafter.cache import regex as cached_regex
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit
 from drafter.review.text import TOKEN_RE, WORD_RE, Doc
@@ -25,7 +27,7 @@ NEGATIONS = frozenset(
      "aren't", "wasn't", "weren't", "without", "nothing", "neither", "nor", "hardly", "barely",
      "shouldn't", "wouldn't", "couldn't"]
 )
-_CLAUSE_BREAK_RE = re.compile(r"[.!?;:\n,]")
+_CLAUSE_BREAK_RE = cached_regex(r"[.!?;:\n,]")
 
 
 class SettingError(Exception):
@@ -161,7 +163,7 @@ class LazyPattern:
     def regex(self) -> re.Pattern[str]:
         """The compiled regex."""
         if self._regex is None:
-            self._regex = re.compile(self.pattern, self._flags)
+            self._regex = cached_regex(self.pattern, self._flags)
         return self._regex
 
     @property
@@ -203,7 +205,7 @@ class LazyPattern:
 def _check_patterns(pats: tuple[str, ...], flags: int, key: str) -> None:
     """Compile the `patterns` setting now, naming a broken one (phrases compile when used)."""
     try:
-        re.compile(_join(pats), flags)
+        cached_regex(_join(pats), flags)
     except re.error:
         for p in pats:  # name the broken pattern (compiling one by one only on failure)
             try:
@@ -347,13 +349,27 @@ def _required(items: Any) -> frozenset[str] | None:
 
 def required_words(regex: re.Pattern[str] | LazyPattern) -> frozenset[str] | None:
     """Lower-case ASCII words one of which appears in every match of `regex` (None: unknown)."""
+    global _CODE_VERSION
+    if _CODE_VERSION == -1:
+        _CODE_VERSION = cache.source_version(__file__)
+    # Cached on disk by the pattern and this file's code: parsing a regex is slow.
+    key = (_CODE_VERSION, regex.pattern, int(regex.flags))
+    cached = cache.lookup("required-words", key) if _CODE_VERSION is not None else None
+    if type(cached) is tuple:
+        return frozenset(cached) if cached else None
     try:
         from re import _parser  # type: ignore[attr-defined]
 
         found = _required(_parser.parse(regex.pattern, regex.flags))
     except Exception:  # a pre-filter only: without one, the regex just runs
-        return None
-    return found if found and min(map(len, found)) >= 2 else None
+        found = None
+    result = found if found and min(map(len, found)) >= 2 else None
+    if _CODE_VERSION is not None:
+        cache.store("required-words", key, tuple(sorted(result)) if result else ())
+    return result
+
+
+_CODE_VERSION: int | None = -1  # this file's fingerprint, read on first use
 
 
 _REQUIRED: dict[Any, frozenset[str] | None] = {}
@@ -545,7 +561,7 @@ def first_token(phrase: str) -> str:
     return m.group().lower() if m else ""
 
 
-_GLOBAL_FLAGS_RE = re.compile(r"\(\?([imsx]+)\)")
+_GLOBAL_FLAGS_RE = cached_regex(r"\(\?([imsx]+)\)")
 
 
 def negated(prose: str, start: int, window: int = 3) -> bool:

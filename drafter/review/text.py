@@ -16,44 +16,45 @@ from functools import cached_property
 from itertools import accumulate
 from typing import Any
 
+from drafter.cache import regex as cached_regex
 from drafter.review.context import ReviewContext
 
 # Regions that no prose rule looks into.
 _TLDS = (r"(?:com|org|net|io|co|uk|de|fr|nl|eu|us|ca|au|app|dev|info|biz|me|ly|gl|gd|at|ch|es|"
          r"it|se|no|dk|fi|ie|be|pl|in|jp|cn|ru|br)")
-URL_RE = re.compile(
+URL_RE = cached_regex(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+"
     # Bare domains with a common top-level domain: "visit help.example.com/reset".
     r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS
     + r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
 )
 # A dot before a top-level domain; the regex engine skips to each "." (no case flag outside).
-_DOT_TLD_RE = re.compile(r"\.(?i:" + _TLDS + r")\b")
-EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.S)
-CODE_RE = re.compile(r"`[^`\n]+`")
-QUOTED_LINE_RE = re.compile(r"(?m)^[ \t]*>.*$")
+_DOT_TLD_RE = cached_regex(r"\.(?i:" + _TLDS + r")\b")
+EMAIL_RE = cached_regex(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+FENCE_RE = cached_regex(r"```.*?(?:```|\Z)", re.S)
+CODE_RE = cached_regex(r"`[^`\n]+`")
+QUOTED_LINE_RE = cached_regex(r"(?m)^[ \t]*>.*$")
 # Text in double quotation marks: the customer's words, a UI label, a quoted message.
-DQUOTE_RE = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»|„[^“”\n]{1,300}[“”]")
+DQUOTE_RE = cached_regex(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»|„[^“”\n]{1,300}[“”]")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
 
-WORD_RE = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
+WORD_RE = cached_regex(r"[^\W_](?:[\w'’-]*[^\W_])?")
 # Word tokens for the quick "could any phrase match?" test: hyphens split, apostrophes join.
-TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_TOKEN_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")
+TOKEN_RE = cached_regex(r"[^\W_]+(?:'[^\W_]+)*")
+_TOKEN_SPLIT_RE = cached_regex(f"({TOKEN_RE.pattern})")
 # Sentence ends: terminal punctuation (and closing quotes/brackets) then space; a blank line;
 # a line break before a list item or after a line that ends without running on.
-_SENT_END_RE = re.compile(
+_SENT_END_RE = cached_regex(
     r"[.!?…]+[\"'”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)])[ \t])|:(?=[ \t]*\n)"
 )
 _ABBREV = frozenset(
     ["e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no", "approx", "inc", "ltd",
      "co", "jr", "sr", "prof", "dept", "fig"]
 )
-_PARA_RE = re.compile(r"\n[ \t]*\n")
+_PARA_RE = cached_regex(r"\n[ \t]*\n")
 
 
-_NOT_NL_RE = re.compile(r"[^\n]")
+_NOT_NL_RE = cached_regex(r"[^\n]")
 # Letters that re.IGNORECASE matches with an ASCII letter although lower() does not give it.
 _FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"})
 _FOLDING = frozenset("\u0130\u0131\u017f\u212a")

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
+from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
@@ -36,7 +37,7 @@ def _pln001(settings: Mapping[str, Any]) -> Check:
 
 
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
-_ACRONYM_RE = re.compile(r"[A-Z](?<![\w'’-][A-Z])[A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
+_ACRONYM_RE = cached_regex(r"[A-Z](?<![\w'’-][A-Z])[A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
 
 
 @rule(
@@ -91,7 +92,7 @@ def _explained(prose: str, start: int, end: int) -> bool:
     return bool(re.match(r"\s*\(", prose[end:end + 3]))
 
 
-_VOWELS_RE = re.compile(r"[aeiouy]+")
+_VOWELS_RE = cached_regex(r"[aeiouy]+")
 
 
 @lru_cache(maxsize=20000)

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, quote
 from drafter.review.context import ReviewContext
@@ -77,7 +78,7 @@ def _saf002(settings: Mapping[str, Any]) -> Check:
     return check
 
 
-_CARD_RE = re.compile(r"(?<![\d.,/-])(?:\d[ -]?){12,18}\d(?![\d/]|[.,]\d|-\d)")
+_CARD_RE = cached_regex(r"(?<![\d.,/-])(?:\d[ -]?){12,18}\d(?![\d/]|[.,]\d|-\d)")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -141,7 +142,7 @@ def _saf003(settings: Mapping[str, Any]) -> Check:
 
 
 _SECRET_WORDS = frozenset({"password", "passcode", "passwd", "pwd", "pin"})
-_PASSWORD_RE = re.compile(
+_PASSWORD_RE = cached_regex(
     r"\b(?:password|passcode|passwd|pwd|pin|pin\s+code)\b(?:\s+(?:is|was|will\s+be|has\s+been"
     r"\s+(?:set|reset|changed)\s+to|set\s+to))?\s*[:=]?\s*[\"'`“‘]?(?P<secret>[^\s\"'`”’]{4,})",
     re.IGNORECASE,

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
@@ -34,7 +35,7 @@ def _ton001(settings: Mapping[str, Any]) -> Check:
 
 
 # "we can't X until Y" -> "we can X as soon as Y"
-_CANT_UNTIL = re.compile(
+_CANT_UNTIL = cached_regex(
     r"\b(?P<who>we|I|you)(?P<neg>\s+(?:can['’]?t|cannot|can\s+not|won['’]t\s+be\s+able\s+to|"
     r"are\s+unable\s+to|am\s+unable\s+to|are\s+not\s+able\s+to|am\s+not\s+able\s+to))\s+"
     r"(?P<what>[^.!?\n]{1,80}?)\s+until\s+(?P<cond>[^.!?\n]{1,80})",
@@ -71,8 +72,8 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
 
 
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
-_CAPS_WORD = re.compile(r"[A-Z](?<![\w'’-][A-Z])[A-Z'’]*[A-Z](?![\w'’-])")
-_BANGS = re.compile(r"(?:!\s*){2,}|\?+!+[!?]*|!+\?+[!?]*")
+_CAPS_WORD = cached_regex(r"[A-Z](?<![\w'’-][A-Z])[A-Z'’]*[A-Z](?![\w'’-])")
+_BANGS = cached_regex(r"(?:!\s*){2,}|\?+!+[!?]*|!+\?+[!?]*")
 
 
 @rule(

@@ -1,0 +1,234 @@
+"""A per-user cache on disk for work that comes out the same in every run: compiled regular
+expressions and parsed style-guide files (see docs/lint.md, "Cache").
+
+It lives in `$DRAFTER_CACHE_DIR`, else `$XDG_CACHE_HOME/drafter`, else `~/.cache/drafter`;
+`DRAFTER_NO_CACHE=1` turns it off. Every entry is keyed by its whole input (a pattern's text
+and flags, a file's bytes), so nothing changed is ever served stale. A cache file written by
+another Python build, or one that cannot be read or decoded, is ignored (and replaced when
+this run has something to add); a file is written to a temporary name and renamed into place,
+so a reader never sees half of one. Losing the cache only costs time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import marshal
+import os
+import re
+import sys
+from typing import Any
+
+# Bump when the layout of an entry changes.
+_FORMAT = 1
+_MAX_ENTRIES = 4000  # per cache file: old entries go first when there are more
+# The process that imported this module; a forked worker (another pid) leaves the writing to
+# it rather than race it for the same file.
+_PID = os.getpid()
+
+
+def cache_dir() -> str | None:
+    """The cache folder, or None when the cache is off (DRAFTER_NO_CACHE)."""
+    env = os.environ
+    if env.get("DRAFTER_NO_CACHE", "") not in ("", "0"):
+        return None
+    base = env.get("DRAFTER_CACHE_DIR")
+    if base:
+        return base
+    xdg = env.get("XDG_CACHE_HOME")
+    return os.path.join(xdg if xdg else os.path.join(os.path.expanduser("~"), ".cache"),
+                        "drafter")
+
+
+class _Store:
+    """One cache file: a dict of entries, read on first use, written at exit if it grew."""
+
+    def __init__(self, name: str, header: Any) -> None:
+        self.name = name
+        self.header = header
+        self.entries: dict[Any, Any] | None = None
+        self.added: dict[Any, Any] = {}
+
+    def path(self) -> str | None:
+        folder = cache_dir()
+        return None if folder is None else os.path.join(folder, self.name)
+
+    def get(self, key: Any) -> Any:
+        """The entry for `key`, or None."""
+        if self.entries is None:
+            self.entries = self._read()
+        return self.entries.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        """Add an entry (written when the process exits)."""
+        if self.entries is None:
+            self.entries = self._read()
+        if not self.added:
+            atexit.register(self.flush)
+        self.entries[key] = self.added[key] = value
+
+    def _read(self) -> dict[Any, Any]:
+        path = self.path()
+        if path is None:
+            return {}
+        try:
+            with open(path, "rb") as fh:
+                data = marshal.loads(fh.read())
+        except Exception:  # missing, unreadable or damaged: start afresh
+            return {}
+        if type(data) is not tuple or len(data) != 2 or data[0] != self.header \
+                or type(data[1]) is not dict:
+            return {}
+        return data[1]
+
+    def flush(self) -> None:
+        """Write the entries added in this run, with those already on disk (newest last)."""
+        if not self.added:
+            return
+        path = self.path()
+        added, self.added = self.added, {}
+        if path is None or os.getpid() != _PID:
+            return  # off, or a forked worker: the parent writes
+        entries = {k: v for k, v in self._read().items() if k not in added}
+        entries.update(added)
+        if len(entries) > _MAX_ENTRIES:
+            entries = dict(list(entries.items())[-_MAX_ENTRIES:])
+        try:
+            data = marshal.dumps((self.header, entries))
+        except ValueError:
+            return  # an entry marshal cannot write: nothing cached this time
+        write_atomic(path, data)
+
+
+def write_atomic(path: str, data: bytes) -> bool:
+    """Write `data` to `path` by way of a temporary file renamed into place; False on failure."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- regular expressions
+
+try:
+    import _sre
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    _REGEX_HEADER: Any = (_FORMAT, sys.version, sys.implementation.cache_tag, _sre.MAGIC,
+                          _sre.CODESIZE)
+except ImportError:  # pragma: no cover - another Python's regex internals
+    _REGEX_HEADER = None
+
+_regexes = _Store(f"regex-{sys.implementation.cache_tag}.marshal", _REGEX_HEADER)
+# None: not yet checked that the compiler's parts rebuild what re.compile builds.
+_regex_ok: bool | None = None
+
+
+def _parts(pattern: str, flags: int) -> tuple[Any, ...]:
+    """What re.compile hands the regex engine for `pattern` (as `re._compiler.compile` does)."""
+    p = _parser.parse(pattern, flags)
+    code = [int(c) for c in _compiler._code(p, flags)]
+    groupindex = dict(p.state.groupdict)
+    indexgroup: list[str | None] = [None] * p.state.groups
+    for k, i in groupindex.items():
+        indexgroup[i] = k
+    return int(flags | p.state.flags), code, p.state.groups - 1, groupindex, tuple(indexgroup)
+
+
+def _check_regex_parts() -> bool:
+    """Whether `_parts` rebuilds exactly what re.compile builds, in this Python."""
+    try:
+        sample = r"(?P<a>x+)\b(?i:y)|(?P<b>[^\W_]{2,})(?=z)"
+        return all(_sre.compile(sample, *_parts(sample, f)) == re.compile(sample, f)
+                   for f in (0, re.IGNORECASE | re.MULTILINE))
+    except Exception:
+        return False
+
+
+def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`re.compile(pattern, flags)`, the compiled program kept in the cache across runs."""
+    global _regex_ok
+    flags = int(flags)
+    if _REGEX_HEADER is None or type(pattern) is not str or flags & re.DEBUG:
+        return re.compile(pattern, flags)
+    key = (pattern, flags)
+    found = _regexes.get(key)
+    if found is not None:
+        try:
+            return _sre.compile(pattern, *found)
+        except Exception:  # a damaged entry: compile it anew
+            pass
+    if cache_dir() is None:
+        return re.compile(pattern, flags)
+    if _regex_ok is None:
+        _regex_ok = _check_regex_parts()
+    if not _regex_ok:
+        return re.compile(pattern, flags)
+    parts = _parts(pattern, flags)  # raises re.error for a bad pattern, as re.compile does
+    compiled: re.Pattern[str] = _sre.compile(pattern, *parts)
+    _regexes.put(key, parts)
+    return compiled
+
+
+# ------------------------------------------------------------------------------- derived data
+
+
+_derived = _Store(f"derived-{sys.implementation.cache_tag}.marshal",
+                  (_FORMAT, sys.version))
+
+
+def lookup(kind: str, key: Any) -> Any:
+    """A cached value of `kind` for `key` (None if there is none); keys and values are plain
+    data that `marshal` can write."""
+    if cache_dir() is None:
+        return None
+    return _derived.get((kind, key))
+
+
+def store(kind: str, key: Any, value: Any) -> None:
+    """Cache `value` of `kind` for `key` (written when the process exits); a value `marshal`
+    cannot write (a TOML date, say) is not cached."""
+    if cache_dir() is None:
+        return
+    try:
+        marshal.dumps((key, value))
+    except ValueError:
+        return
+    _derived.put((kind, key), value)
+
+
+def toml(path: str, raw: bytes) -> dict[str, Any]:
+    """The TOML document `raw` (the bytes of the file `path`) parsed, as `tomllib` parses it
+    (and raising as it does); cached by the path and the bytes."""
+    key = (path, raw)
+    data = lookup("toml", key)
+    if type(data) is dict:
+        return data
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    data = tomllib.loads(raw.decode())
+    store("toml", key, data)
+    return data
+
+
+def source_version(path: str) -> int | None:
+    """A fingerprint of a source file, for keys of values computed by its code (so that a
+    changed drafter computes them anew); None if the file cannot be read."""
+    import zlib
+
+    try:
+        with open(path, "rb") as fh:
+            return zlib.crc32(fh.read())
+    except OSError:
+        return None
