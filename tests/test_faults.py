@@ -38,7 +38,8 @@ pytest_plugins = ["batch_server_fixtures"]
 pytestmark = pytest.mark.local_server
 
 
-def complete(proxy: Any, *, stream: bool = False, **kw: Any) -> tuple[Any, list[tuple[int, str, float]]]:
+def complete(proxy: Any, *, stream: bool = False, on_sent: Any = None,
+             **kw: Any) -> tuple[Any, list[tuple[int, str, float]]]:
     """One call of the async client through the proxy; returns (completion, retries seen)."""
     retries: list[tuple[int, str, float]] = []
     kw.setdefault("backoff_initial", 0.01)
@@ -50,7 +51,8 @@ def complete(proxy: Any, *, stream: bool = False, **kw: Any) -> tuple[Any, list[
 
     async def call() -> Any:
         try:
-            return await client.complete(real_messages(), on_token=pieces.append if stream else None)
+            return await client.complete(real_messages(), on_token=pieces.append if stream else None,
+                                         on_sent=on_sent)
         finally:
             await client.aclose()
 
@@ -175,3 +177,17 @@ def test_a_permanent_fault_stops_a_batch_early_with_one_message(
     with TicketStore(store) as opened:
         assert opened.list_drafts() == []
     assert "50 tickets: 0 drafted, 0 failed" in result.stdout
+
+
+def test_on_sent_is_called_when_the_request_is_out_not_when_the_answer_is(proxy) -> None:
+    # The batch runner reviews an answer only once every request given a slot is out: this is
+    # the signal it waits for. Each attempt gives it when written (and again when it ends).
+    proxy.reset(script(status(503)), delay=1.0)
+    sent: list[float] = []
+    started = time.monotonic()
+    result, retries = complete(proxy, on_sent=lambda: sent.append(time.monotonic() - started))
+    took = time.monotonic() - started
+    assert result.attempts == 2 and len(retries) == 1 and took >= 2.0
+    # Both attempts are signalled as they go out, long before the proxy's one-second delay ends.
+    assert sent[0] < 0.9
+    assert any(1.0 <= t <= took - 0.9 for t in sent), (sent, took)

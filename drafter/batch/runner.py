@@ -170,6 +170,9 @@ class BatchRunner:
         self._reserved = 0.0  # estimated cost of first requests in flight
         self._spent = 0.0  # cost of every answer received (stored or not yet), for --max-cost
         self._slots = asyncio.Semaphore(max(1, spec.concurrency))
+        self._sending = 0  # requests given a slot and not yet written out
+        self._all_sent = asyncio.Event()
+        self._all_sent.set()
         self._started = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
         if spec.max_cost is not None and spec.prices.price(client.model) is None:
@@ -217,6 +220,22 @@ class BatchRunner:
             if self.summary.stopped is not None:
                 return
             await self._one(ticket_id)
+
+    def _count_send(self) -> Callable[[], None]:
+        """Count one request as being sent, until the returned callback's first call."""
+        self._sending += 1
+        self._all_sent.clear()
+        done = False
+
+        def sent() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                self._sending -= 1
+                if not self._sending:
+                    self._all_sent.set()
+
+        return sent
 
     def _budget_allows(self, messages: Sequence[Mapping[str, str]]) -> float | None:
         """Reserve the estimated cost of a first request, or return None (and stop) if over budget."""
@@ -353,14 +372,21 @@ class _TicketClient:
                 self.started = True
                 runner.in_flight += 1
                 runner.events.started(self.ticket_id)
+            sent = runner._count_send()
             try:
-                completion = await runner.client.complete(messages, on_token=on_token)
+                completion = await runner.client.complete(messages, on_token=on_token,
+                                                          on_sent=sent)
             finally:
+                sent()
                 runner._reserved -= reserved
             runner._spent += runner.spec.prices.cost(runner.client.model,
                                                      completion.usage.to_dict()) or 0.0
-        # The slot is free: let a waiting ticket start its request before this answer is reviewed.
+        # Sends go before reviews: the ticket woken by the freed slot takes it and counts its
+        # request (asyncio runs ready tasks in order), then this answer waits until every request
+        # that has a slot is written out. Answers that come back together would otherwise each
+        # be reviewed and stored before the next request of the round could go.
         await asyncio.sleep(0)
+        await runner._all_sent.wait()
         return completion
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import openai
@@ -20,6 +21,23 @@ from drafter.llm.client import (
     classify,
     httpx,
 )
+
+# The `on_sent` of the request the current task is making (see AsyncChatClient.complete).
+_ON_SENT: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "on_sent", default=None)
+
+
+async def _trace_sends(request: httpx.Request) -> None:
+    """httpx request hook: have httpcore call the task's `on_sent` once the body is written."""
+    on_sent = _ON_SENT.get()
+    if on_sent is None:
+        return
+
+    async def trace(event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith("send_request_body.complete"):
+            on_sent()
+
+    request.extensions["trace"] = trace
 
 
 class AsyncChatClient(RetryPolicy):
@@ -43,7 +61,8 @@ class AsyncChatClient(RetryPolicy):
             api_key=api_key or "not-needed",
             max_retries=0,
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            http_client=openai.DefaultAsyncHttpxClient(limits=limits),
+            http_client=openai.DefaultAsyncHttpxClient(
+                limits=limits, event_hooks={"request": [_trace_sends]}),
         )
 
     async def aclose(self) -> None:
@@ -54,10 +73,16 @@ class AsyncChatClient(RetryPolicy):
         self,
         messages: Sequence[ChatMessage],
         on_token: Callable[[str], None] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> Completion:
-        """Send `messages` and return the completion; stream pieces to `on_token` if given."""
+        """Send `messages` and return the completion; stream pieces to `on_token` if given.
+
+        `on_sent` is called when a request has been written out, and when an attempt ends
+        without that: it may be called more than once.
+        """
         started = time.monotonic()
         attempts = 0
+        token = _ON_SENT.set(on_sent)
         try:
             async for attempt in AsyncRetrying(**self._retry_args()):
                 with attempt:
@@ -69,8 +94,13 @@ class AsyncChatClient(RetryPolicy):
                             result = await self._stream(messages, on_token)
                     except Exception as exc:
                         raise classify(exc, self.base_url, self.model) from exc
+                    finally:
+                        if on_sent is not None:
+                            on_sent()
         except _Retryable as exc:
             raise self._exhausted(exc, attempts) from None
+        finally:
+            _ON_SENT.reset(token)
         result.latency = time.monotonic() - started
         result.attempts = attempts
         return result
