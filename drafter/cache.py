@@ -179,6 +179,23 @@ def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return compiled
 
 
+def has_regex(pattern: str, flags: int = 0) -> bool:
+    """Whether the cache holds the compiled program of `pattern` (so `regex` is cheap)."""
+    return cache_dir() is not None and _regexes.get((pattern, int(flags))) is not None
+
+
+def writable() -> bool:
+    """Whether the cache is on and its folder can be written (created if need be)."""
+    folder = cache_dir()
+    if folder is None:
+        return False
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
 # ------------------------------------------------------------------------------- derived data
 
 

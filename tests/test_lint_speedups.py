@@ -352,6 +352,32 @@ def test_workers_give_the_same_result_as_one_process(tmp_path: Path) -> None:
         assert getattr(two, field) == getattr(one, field), field
 
 
+@pytest.mark.parametrize("regexes_cached", [True, False])
+def test_workers_start_at_once_or_after_a_first_chunk_with_the_same_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, regexes_cached: bool) -> None:
+    # With every phrase regex in the cache the workers start at once; otherwise this process
+    # lints a first chunk (compiling what the library needs) before it forks them.
+    _library(tmp_path, 150)
+    files = discover([tmp_path])
+    linter = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path))
+    one = linter.lint(files, jobs=1)
+    monkeypatch.setattr(checks, "compile_cached", lambda: regexes_cached)
+    monkeypatch.setattr(checks, "compile_all_for_cache", lambda: None)
+    two = linter.lint(files, jobs=2)
+    for field in ("findings", "files", "unreadable", "suppressed", "baselined", "accepted"):
+        assert getattr(two, field) == getattr(one, field), field
+    assert all(type(f) is type(one.findings[0]) for f in two.findings)
+
+
+def test_accepted_findings_are_kept_only_when_asked(tmp_path: Path) -> None:
+    _library(tmp_path, 20)
+    files = discover([tmp_path])
+    keep = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path)).lint(files)
+    lean = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path, keep_accepted=False)).lint(files)
+    assert keep.accepted and not lean.accepted
+    assert lean.findings == keep.findings
+
+
 def test_workers_apply_a_baseline_as_one_process_does(tmp_path: Path) -> None:
     from drafter.lint.baseline import Baseline
 

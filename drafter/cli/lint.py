@@ -132,6 +132,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         baseline=Baseline.load(base_file) if base_file is not None and not write_baseline
         else None,
         review=not sel or bool(review_sel),
+        keep_accepted=write_baseline is not None,
     )
     files = discover(paths, [*settings["lint.exclude"], *_split(exclude)], force_exclude)
     if not files:

@@ -7,6 +7,7 @@ import gc
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -53,8 +54,20 @@ class LintFinding:
         """Return the finding as JSON-ready data."""
         return {k: getattr(self, k) for k in _FINDING_FIELDS}
 
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> LintFinding:
+        """The finding whose fields (in order) are `values`, as `_values` gives them.
+
+        Frozen dataclasses set each field through object.__setattr__; filling the instance
+        dict at once is several times faster for the thousands a worker sends back.
+        """
+        f = object.__new__(cls)
+        f.__dict__.update(zip(_FINDING_FIELDS, values, strict=True))
+        return f
+
 
 _FINDING_FIELDS = tuple(f.name for f in fields(LintFinding))
+_values = attrgetter(*_FINDING_FIELDS)  # finding -> tuple of its fields
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,7 @@ class LintOptions:
     baseline: Baseline | None = None
     cwd: Path | None = None
     review: bool = True  # False when --select names only LNT codes
+    keep_accepted: bool = True  # collect LintResult.accepted (for --write-baseline)
 
 
 @dataclass
@@ -175,29 +189,40 @@ class Linter:
     def _lint_parallel(self, files: Sequence[Path], workers: int) -> LintResult:
         import multiprocessing
 
+        from drafter.review import checks
+
         global _WORKER_LINTER
         # Forked workers inherit this linter (its compiled rules) instead of rebuilding it.
         _WORKER_LINTER = self
         size = max(8, min(64, len(files) // (workers * 4) or 1))
         chunks = [list(files[i:i + size]) for i in range(0, len(files), size)]
-        # The first chunk is linted here: that compiles the phrase regexes the library needs
-        # once, before the workers are forked, instead of once in every worker.
-        result = self._lint_files(chunks[0])
+        if checks.compile_cached():
+            # Every phrase regex came from the cache, compiled, and the workers inherit them:
+            # they can start at once.
+            result = LintResult()
+        else:
+            # The first chunk is linted here: that compiles the phrase regexes the library
+            # needs once, before the workers are forked, instead of once in every worker.
+            result = self._lint_files(chunks[0])
+            chunks = chunks[1:]
         # Objects that exist now stay out of the workers' garbage collections, which would
         # otherwise walk (and so copy) every page inherited from this process.
         gc.freeze()
         try:
             with multiprocessing.get_context("fork").Pool(workers, _worker_init) as pool:
-                for part in pool.imap(_worker_lint, chunks[1:]):
-                    result.findings += part.findings
-                    result.files += part.files
-                    result.unreadable += part.unreadable
-                    result.suppressed += part.suppressed
-                    result.baselined += part.baselined
-                    result.accepted += part.accepted
+                for part in pool.imap(_worker_lint, chunks):
+                    findings, files_done, unreadable, suppressed, baselined, accepted = part
+                    result.findings += map(LintFinding.from_values, findings)
+                    result.files += files_done
+                    result.unreadable += unreadable
+                    result.suppressed += suppressed
+                    result.baselined += baselined
+                    result.accepted += [(Path(p), c, t) for p, c, t in accepted]
         finally:
             gc.unfreeze()
             _WORKER_LINTER = None
+        # So that the next run finds them all in the cache (the workers' compiling is lost).
+        checks.compile_all_for_cache()
         return result
 
     def _file(self, sf: SourceFile, result: LintResult) -> None:
@@ -205,13 +230,15 @@ class Linter:
         if sf.unreadable:
             result.unreadable.append(sf.display)
         baseline = self.options.baseline
+        keep = self.options.keep_accepted
         for p in sf.problems:
             if not self.wanted(p.code, p.name, sf.display):
                 continue
             severity = p.severity if p.code == PARSE_ERROR else self.severity_of(p.code, p.severity)
-            if p.code != PARSE_ERROR:
+            if p.code != PARSE_ERROR and (keep or baseline is not None):
                 snippet = sf.source.line_text(p.line) if sf.source else ""
-                result.accepted.append((sf.path, p.code, snippet))
+                if keep:
+                    result.accepted.append((sf.path, p.code, snippet))
                 if baseline is not None and baseline.consume(sf.path, p.code, snippet):
                     result.baselined += 1
                     continue
@@ -228,11 +255,13 @@ class Linter:
                 if prepared.suppressions.suppressed(f.code, f.name, prepared.origin[f.start]):
                     result.suppressed += 1
                     continue
-                snippet = prepared.text[f.start : f.end]
-                result.accepted.append((sf.path, f.code, snippet))
-                if baseline is not None and baseline.consume(sf.path, f.code, snippet):
-                    result.baselined += 1
-                    continue
+                if keep or baseline is not None:
+                    snippet = prepared.text[f.start : f.end]
+                    if keep:
+                        result.accepted.append((sf.path, f.code, snippet))
+                    if baseline is not None and baseline.consume(sf.path, f.code, snippet):
+                        result.baselined += 1
+                        continue
                 start = prepared.offsets[f.start]
                 end = prepared.offsets[f.end - 1] + 1 if f.end > f.start else start
                 line, col = sf.source.position(start)
@@ -272,6 +301,9 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _worker_lint(files: list[Path]) -> LintResult:
+def _worker_lint(files: list[Path]) -> tuple[Any, ...]:
     assert _WORKER_LINTER is not None
-    return _WORKER_LINTER._lint_files(files)
+    r = _WORKER_LINTER._lint_files(files)
+    # Plain tuples and strings: pickled and unpickled far faster than dataclasses and Paths.
+    return ([_values(f) for f in r.findings], r.files, r.unreadable, r.suppressed, r.baselined,
+            [(str(p), c, t) for p, c, t in r.accepted])

@@ -215,6 +215,42 @@ def _check_patterns(pats: tuple[str, ...], flags: int, key: str) -> None:
         raise
 
 
+def _lazy_patterns() -> Iterator[LazyPattern]:
+    """Every phrase regex made so far, with its parts."""
+    for regex in _PHRASES.values():
+        yield regex
+        fast = _FAST.get(regex)
+        if fast is not None:
+            lit, _, rest, by_word = fast
+            yield lit
+            if rest is not None:
+                yield rest
+            if by_word is not None:
+                yield from by_word.values()
+
+
+def compile_cached() -> bool:
+    """Compile every phrase regex whose program the cache holds (cheap); True if it held all.
+
+    Before forking workers: they inherit what is compiled instead of each compiling it.
+    """
+    held = True
+    for lazy in _lazy_patterns():
+        if lazy._regex is None:
+            if cache.has_regex(lazy.pattern, lazy._flags):
+                lazy.regex  # noqa: B018 - compiles it
+            else:
+                held = False
+    return held
+
+
+def compile_all_for_cache() -> None:
+    """Compile (and so cache) every phrase regex not compiled yet, if the cache can be written."""
+    if any(lazy._regex is None for lazy in _lazy_patterns()) and cache.writable():
+        for lazy in _lazy_patterns():
+            lazy.regex  # noqa: B018 - compiles it
+
+
 def _trie_thunk(phrases: list[str], case_sensitive: bool) -> Callable[[], str]:
     return lambda: _join((literal_source(phrases, case_sensitive),))
 
