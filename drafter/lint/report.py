@@ -6,6 +6,8 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _encode_str
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
@@ -122,8 +124,8 @@ def _hint(f: LintFinding) -> str | None:
 # ------------------------------------------------------------------------------------------ json
 
 
-def json_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()
-              ) -> dict[str, Any]:
+def json_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext(),
+              with_findings: bool = True) -> dict[str, Any]:
     """The JSON report as data (schema in docs/lint.md)."""
     c = counts(findings)
     return {
@@ -140,7 +142,7 @@ def json_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportContex
             "suppressed": ctx.suppressed,
             "baselined": ctx.baselined,
         },
-        "findings": [f.to_dict() for f in findings],
+        "findings": [f.to_dict() for f in findings] if with_findings else [],
     }
 
 
@@ -189,7 +191,41 @@ def dumps_indented(obj: Any) -> str:
 
 def format_json(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
     """The JSON report (schema in docs/lint.md)."""
-    return dumps_indented(json_data(findings, ctx)) + "\n"
+    head = dumps_indented(json_data(findings, ctx, with_findings=False))
+    tail = '"findings": []\n}'
+    body = _findings_json(findings)
+    if body is None or not head.endswith(tail):
+        return dumps_indented(json_data(findings, ctx)) + "\n"
+    return head[:-len(tail)] + '"findings": ' + body + "\n}\n"
+
+
+_FINDING_ITEM = "{\n      " + ",\n      ".join(
+    json.dumps(k) + ": %s" for k in LintFinding.__dataclass_fields__) + "\n    }"
+_finding_values = attrgetter(*LintFinding.__dataclass_fields__)
+
+
+def _scalar(value: Any) -> str:
+    """A string, whole number or None as JSON (as json.dumps writes it)."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    raise _Unsupported
+
+
+def _findings_json(findings: Sequence[LintFinding]) -> str | None:
+    """The findings list as `dumps_indented` writes it inside the report (None: a value that
+    is not a string, whole number or None, left to the general encoder)."""
+    if not findings:
+        return "[]"
+    try:
+        items = [_FINDING_ITEM % tuple(map(_scalar, _finding_values(f))) for f in findings]
+    except _Unsupported:
+        return None
+    return "[\n    " + ",\n    ".join(items) + "\n  ]"
 
 
 # ---------------------------------------------------------------------------------------- github
