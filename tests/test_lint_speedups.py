@@ -437,3 +437,21 @@ def test_report_encoder_writes_what_json_dumps_writes(data: object) -> None:
     from drafter.lint.report import dumps_indented
 
     assert dumps_indented(data) == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.text(max_size=12), st.integers(0, 10**6),
+                               st.text(max_size=30), st.one_of(st.none(), st.text(max_size=8))),
+                     max_size=6))
+def test_json_report_is_what_json_dumps_writes(rows: list[tuple[str, int, str, str | None]]) -> None:
+    import json
+
+    from drafter.lint.engine import LintFinding
+    from drafter.lint.report import ReportContext, format_json, json_data
+
+    findings = [LintFinding(path, line, 1, line, 2, "EMP002", "canned-apology", "warning",
+                            message, suggestion, suggestion, None)
+                for path, line, message, suggestion in rows]
+    ctx = ReportContext(files=sorted({f.path for f in findings}), suppressed=1)
+    assert format_json(findings, ctx) == json.dumps(json_data(findings, ctx), indent=2,
+                                                    ensure_ascii=False) + "\n"
