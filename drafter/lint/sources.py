@@ -64,7 +64,7 @@ class Unit:
     """One canned response: its text, where each character sits in the file, and its context."""
 
     text: str
-    offsets: list[int]  # text index -> source offset, len(text) + 1 entries
+    offsets: Sequence[int]  # text index -> source offset, len(text) + 1 entries
     name: str | None
     context: ReviewContext
     hide_html_comments: bool = False  # HTML comments are not shown to the customer
