@@ -455,3 +455,15 @@ def test_json_report_is_what_json_dumps_writes(rows: list[tuple[str, int, str, s
     ctx = ReportContext(files=sorted({f.path for f in findings}), suppressed=1)
     assert format_json(findings, ctx) == json.dumps(json_data(findings, ctx), indent=2,
                                                     ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=40), data=st.data())
+def test_ascii_word_regexes_find_what_the_unicode_ones_find(text: str,
+                                                            data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert text_mod.word_re(text) is text_mod.WORD_ASCII_RE
+    assert [m.span() for m in text_mod.WORD_ASCII_RE.finditer(text, start, end)] == [
+        m.span() for m in text_mod.WORD_RE.finditer(text, start, end)]
+    assert text_mod._TOKEN_SPLIT_ASCII_RE.split(text) == text_mod._TOKEN_SPLIT_RE.split(text)

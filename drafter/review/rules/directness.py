@@ -13,7 +13,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.text import WORD_RE, Doc
+from drafter.review.text import WORD_RE, Doc, word_re
 
 P = "answer_directly"
 WHY = "The guide's principle “Answer first and directly”."
@@ -52,7 +52,7 @@ def _dir002(settings: Mapping[str, Any]) -> Check:
 
 
 def _word_count(doc: Doc, start: int, end: int) -> int:
-    return len(WORD_RE.findall(doc.prose, start, end))
+    return len(word_re(doc.prose).findall(doc.prose, start, end))
 
 
 @rule(

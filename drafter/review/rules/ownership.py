@@ -10,7 +10,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.text import WORD_RE, Doc
+from drafter.review.text import Doc, word_re
 
 P = "ownership"
 WHY = "The guide's principle “Own the problem and give a concrete time”."
@@ -107,8 +107,8 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         if markers is None or not sents:
             return
         b0, b1 = doc.body
-        if min_words > 0 and next(islice(WORD_RE.finditer(doc.prose, b0, b1), min_words - 1,
-                                         None), None) is None:
+        words = word_re(doc.prose).finditer(doc.prose, b0, b1)
+        if min_words > 0 and next(islice(words, min_words - 1, None), None) is None:
             return  # fewer than min_words words (counted only as far as min_words)
         tail = sents[-n:]
         if checks.search(doc, markers, tail[0][0], tail[-1][1]):
