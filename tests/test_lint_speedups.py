@@ -467,3 +467,39 @@ def test_ascii_word_regexes_find_what_the_unicode_ones_find(text: str,
     assert [m.span() for m in text_mod.WORD_ASCII_RE.finditer(text, start, end)] == [
         m.span() for m in text_mod.WORD_RE.finditer(text, start, end)]
     assert text_mod._TOKEN_SPLIT_ASCII_RE.split(text) == text_mod._TOKEN_SPLIT_RE.split(text)
+
+
+PLAIN_ASCII = st.lists(st.one_of(st.sampled_from([
+    "we can't ship it until Friday. ", "you'll receive a full refund ", "the customer ",
+    "soon ", "as soon as ", "TODO: ", "by 5 pm ", "We apologize for any inconvenience ",
+    "I'm sorry ", "e.g. ", "50% off ", "SK-", "\n", " ", "_", "-", "'",
+]), st.text(alphabet=st.characters(max_codepoint=127, blacklist_characters="\x1c\x1d\x1e\x1f"),
+            max_size=8)), max_size=14).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=PLAIN_ASCII)
+def test_ascii_twins_find_what_their_regexes_find_on_plain_ascii_text(text: str) -> None:
+    from drafter.review.rules import tone as tone_rules
+
+    Reviewer(GUIDE)  # registers every rule's phrase regexes
+    assert Doc(text, ReviewContext()).plain_ascii
+    lazies = list(checks._lazy_patterns())
+    assert any(lazy.twin is not lazy.regex for lazy in lazies)
+    for lazy in lazies:
+        assert [m.span() for m in lazy.twin.finditer(text)] == [
+            m.span() for m in lazy.regex.finditer(text)], lazy.pattern[:60]
+    assert [m.groupdict() for m in tone_rules._CANT_UNTIL_ASCII.finditer(text)] == [
+        m.groupdict() for m in tone_rules._CANT_UNTIL.finditer(text)]
+
+
+def test_no_ascii_twin_for_patterns_that_fold_non_ascii_letters_to_ascii() -> None:
+    from drafter import cache
+
+    for pattern in ["\u017ftop", "[\u0100-\u0200]x", "a\u212a", "[^\u0131]", "\u0130t"]:
+        assert cache.ascii_twin(pattern, re.IGNORECASE) is None, pattern
+    twin = cache.ascii_twin(r"\bsorry['’]s\b", re.IGNORECASE)
+    assert twin is not None and twin.flags & re.ASCII
+    assert cache.ascii_twin(r"(?u)\bx", 0) is None  # (?u) and re.ASCII do not mix
+    assert not Doc("a\x1cb", ReviewContext()).plain_ascii
+    assert not Doc("café", ReviewContext()).plain_ascii

@@ -152,12 +152,13 @@ class LazyPattern:
     findall) and `pattern` / `flags`.
     """
 
-    __slots__ = ("_flags", "_regex", "_source")
+    __slots__ = ("_flags", "_regex", "_source", "_twin")
 
     def __init__(self, source: Callable[[], str], flags: int) -> None:
         self._source: Callable[[], str] | str = source
         self._flags = flags
         self._regex: re.Pattern[str] | None = None
+        self._twin: re.Pattern[str] | None = None
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -165,6 +166,14 @@ class LazyPattern:
         if self._regex is None:
             self._regex = cached_regex(self.pattern, self._flags)
         return self._regex
+
+    @property
+    def twin(self) -> re.Pattern[str]:
+        """The regex for plain ASCII text (`Doc.plain_ascii`): its faster ASCII twin if it has
+        one (see `cache.ascii_twin`), else the regex itself."""
+        if self._twin is None:
+            self._twin = cache.ascii_twin(self.pattern, self._flags) or self.regex
+        return self._twin
 
     @property
     def pattern(self) -> str:
@@ -672,9 +681,12 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
     if 0 < b1 < len(text) and not text[b1 - 1].isspace() and not text[b1].isspace():
         # The span ends inside a word: the regex sees a shorter word there than the index.
         fast = None
+    plain = doc.plain_ascii
     if fast is None:
         if not could_match(regex, doc, view):
             return
+        if plain and type(regex) is LazyPattern:
+            regex = regex.twin
         for m in regex.finditer(text, b0, b1):
             if m.end() > m.start():
                 yield m
@@ -718,7 +730,10 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
             if p < last:
                 continue
             lazy = by_word[w]
-            hit = (lazy._regex or lazy.regex).match(text, p, b1)
+            if plain:
+                hit = (lazy._twin or lazy.twin).match(text, p, b1)
+            else:
+                hit = (lazy._regex or lazy.regex).match(text, p, b1)
             if hit and hit.end() > hit.start() and (best is None or hit.end() > best.end()):
                 best = hit
         if best is not None:
@@ -729,7 +744,8 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
         if only_literal:
             return
     if rest is not None and could_match(rest, doc, view):
-        found += [(m.start(), 0, m) for m in rest.finditer(text, b0, b1) if m.end() > m.start()]
+        scan = rest.twin if plain else rest.regex
+        found += [(m.start(), 0, m) for m in scan.finditer(text, b0, b1) if m.end() > m.start()]
         found.sort(key=lambda t: (t[0], t[1]))
     last = -1
     for start, _, hit in found:

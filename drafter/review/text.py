@@ -119,6 +119,13 @@ class Doc:
         self._greeting_re = greeting_re
         self._sign_off_re = sign_off_re
 
+    @cached_property
+    def plain_ascii(self) -> bool:
+        r"""Whether the text is ASCII without the separators \x1c-\x1f, so that regexes may
+        be swapped for their ASCII twins (`cache.ascii_twin`); all its views are then too."""
+        t = self.text
+        return t.isascii() and not ("\x1c" in t or "\x1d" in t or "\x1e" in t or "\x1f" in t)
+
     # -- positions ------------------------------------------------------------------------
     @cached_property
     def line_starts(self) -> list[int]:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from drafter.cache import ascii_twin
 from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
@@ -41,6 +42,7 @@ _CANT_UNTIL = cached_regex(
     r"(?P<what>[^.!?\n]{1,80}?)\s+until\s+(?P<cond>[^.!?\n]{1,80})",
     re.IGNORECASE,
 )
+_CANT_UNTIL_ASCII = ascii_twin(_CANT_UNTIL.pattern, _CANT_UNTIL.flags) or _CANT_UNTIL
 
 
 @rule(
@@ -59,7 +61,8 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
     subs = checks.substitution(settings, "Negative framing: {match}; say {suggestion}")
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        for m in _CANT_UNTIL.finditer(doc.prose) if checks.could_match(
+        cant_until = _CANT_UNTIL_ASCII if doc.plain_ascii else _CANT_UNTIL
+        for m in cant_until.finditer(doc.prose) if checks.could_match(
                 _CANT_UNTIL, doc, "prose") else ():
             who = m.group("who")
             can = "can" if m.group("neg").strip().lower().startswith("can") else "will be able to"
