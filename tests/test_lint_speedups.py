@@ -503,3 +503,25 @@ def test_no_ascii_twin_for_patterns_that_fold_non_ascii_letters_to_ascii() -> No
     assert cache.ascii_twin(r"(?u)\bx", 0) is None  # (?u) and re.ASCII do not mix
     assert not Doc("a\x1cb", ReviewContext()).plain_ascii
     assert not Doc("café", ReviewContext()).plain_ascii
+
+
+def _excluded_by_fnmatch(rel: str, name: str, patterns: list[str]) -> bool:
+    import fnmatch
+
+    for pat in patterns:
+        pat = pat.rstrip("/")
+        if fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat):
+            return True
+        if fnmatch.fnmatchcase(rel, pat + "/*") or fnmatch.fnmatchcase("/" + rel, "*/" + pat):
+            return True
+    return False
+
+
+@settings(max_examples=500, deadline=None)
+@given(rel=st.text(alphabet="ab/.R-", max_size=8),
+       patterns=st.lists(st.text(alphabet="ab/*?.[]!-R", max_size=5), max_size=3))
+def test_exclude_globs_match_as_fnmatch_matches_them(rel: str, patterns: list[str]) -> None:
+    from drafter.lint.sources import _excluded
+
+    name = rel.rsplit("/", 1)[-1]
+    assert _excluded(rel, name, patterns) == _excluded_by_fnmatch(rel, name, patterns)

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,11 @@ class SourceOptions:
 
 def file_format(path: Path) -> str | None:
     """Return the format name for `path` by its suffix, or None if drafter does not read it."""
-    name = path.name.lower()
+    return _name_format(path.name)
+
+
+def _name_format(name: str) -> str | None:
+    name = name.lower()
     for suffix, fmt in FORMATS.items():
         if name.endswith(suffix) and len(name) > len(suffix):
             return fmt
@@ -110,13 +115,22 @@ def file_format(path: Path) -> str | None:
 
 
 def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
-    for pat in patterns:
-        pat = pat.rstrip("/")
-        if fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat):
-            return True
-        if fnmatch.fnmatchcase(rel, pat + "/*") or fnmatch.fnmatchcase("/" + rel, "*/" + pat):
-            return True
-    return False
+    """Whether a glob of `patterns` matches the name, the path below the folder walked, a
+    folder on that path (`pat/*`) or its end (`*/pat`)."""
+    if not patterns:
+        return False
+    whole, inside, ending = _exclude_regexes(tuple(patterns))
+    return bool(whole.match(name) or whole.match(rel) or inside.match(rel)
+                or ending.match("/" + rel))
+
+
+@lru_cache(maxsize=32)
+def _exclude_regexes(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """One regex per way a glob may match, for all `patterns` at once (as fnmatchcase reads
+    each: the first regex matches where fnmatchcase(s, pat) does for some pat, and so on)."""
+    globs = [p.rstrip("/") for p in patterns]
+    return tuple(re.compile("|".join(fnmatch.translate(g) for g in gs))
+                 for gs in (globs, [g + "/*" for g in globs], ["*/" + g for g in globs]))
 
 
 def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
@@ -138,7 +152,7 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                                  and not _excluded(rel_dir + d, d, exclude))
                 for name in sorted(files):
-                    if name.startswith(".") or file_format(Path(name)) is None:
+                    if name.startswith(".") or _name_format(name) is None:
                         continue
                     if not _excluded(rel_dir + name, name, exclude):
                         found.append(base / name)
