@@ -75,7 +75,7 @@ def _per_path(settings: Settings) -> dict[str, list[str]]:
               help="Write the report to this file instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line on stderr.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=False,
-              help="Lint in this many processes [default: 0, one per idle CPU core when there "
+              help="Lint in this many processes [default: 0, one per CPU core when there "
               "are enough files to gain from it; 1 for a single process].")
 @click.pass_context
 def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str | None,

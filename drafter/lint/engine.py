@@ -166,7 +166,7 @@ class Linter:
     def lint(self, files: Sequence[Path], jobs: int = 1) -> LintResult:
         """Lint `files` (already discovered) and return the result.
 
-        `jobs` > 1 lints in that many worker processes (0: one per idle CPU core, for runs large
+        `jobs` > 1 lints in that many worker processes (0: one per CPU core, for runs large
         enough to gain from it); the result is the same as in one process.
         """
         workers = _workers(jobs, len(files))
@@ -288,9 +288,10 @@ def _workers(jobs: int, n_files: int) -> int:
             cores = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not on Linux
             cores = os.cpu_count() or 1
-        # One per core not kept busy by other work (by the load average, as `make -l`
-        # does): on a machine already full, more processes only add their own overhead.
-        jobs = min(cores, cores - int(os.getloadavg()[0]) + 1)
+        # One per core, busy or not: the scheduler shares a busy machine out per process, so
+        # on 2 cores kept busy by 2 to 4 other processes 2 workers still beat 1 (2.1 vs 2.7 s,
+        # 3.5 vs 5.2 s on the benchmark corpus).
+        jobs = cores
     return max(1, min(jobs, n_files))
 
 
