@@ -12,9 +12,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import accumulate
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from drafter.cache import regex as cached_regex
 from drafter.review.context import ReviewContext
@@ -92,6 +91,31 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
             end -= 1
         spans.append((m.start(), end))
     return spans
+
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):
+    """`functools.cached_property` without the lock that Python 3.11 takes on each first use
+    (a Doc lives in one thread; a review touches some twenty of these per text)."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> cached_property[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
 
 
 @dataclass(frozen=True)
