@@ -38,7 +38,7 @@ pytest_plugins = ["batch_server_fixtures"]
 pytestmark = pytest.mark.local_server
 
 
-def complete(proxy: Any, *, stream: bool = False, on_sent: Any = None,
+def complete(proxy: Any, *, stream: bool = False, on_out: Any = None,
              **kw: Any) -> tuple[Any, list[tuple[int, str, float]]]:
     """One call of the async client through the proxy; returns (completion, retries seen)."""
     retries: list[tuple[int, str, float]] = []
@@ -52,7 +52,7 @@ def complete(proxy: Any, *, stream: bool = False, on_sent: Any = None,
     async def call() -> Any:
         try:
             return await client.complete(real_messages(), on_token=pieces.append if stream else None,
-                                         on_sent=on_sent)
+                                         on_out=on_out)
         finally:
             await client.aclose()
 
@@ -179,13 +179,14 @@ def test_a_permanent_fault_stops_a_batch_early_with_one_message(
     assert "50 tickets: 0 drafted, 0 failed" in result.stdout
 
 
-def test_on_sent_is_called_when_the_request_is_out_not_when_the_answer_is(proxy) -> None:
-    # The batch runner reviews an answer only once every request given a slot is out: this is
-    # the signal it waits for. Each attempt gives it when written (and again when it ends).
+def test_on_out_is_called_when_the_request_is_out_not_when_the_answer_is(proxy) -> None:
+    # The batch runner sends requests in turns and reviews answers only when no request is
+    # left to go out: this is the signal it waits for. Each attempt gives it when written (or
+    # when it must open a connection first), and again when it ends.
     proxy.reset(script(status(503)), delay=1.0)
     sent: list[float] = []
     started = time.monotonic()
-    result, retries = complete(proxy, on_sent=lambda: sent.append(time.monotonic() - started))
+    result, retries = complete(proxy, on_out=lambda: sent.append(time.monotonic() - started))
     took = time.monotonic() - started
     assert result.attempts == 2 and len(retries) == 1 and took >= 2.0
     # Both attempts are signalled as they go out, long before the proxy's one-second delay ends.

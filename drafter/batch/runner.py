@@ -9,7 +9,8 @@ At most `concurrency` model requests are in flight. A request holds its slot onl
 out: the next ticket's prompt is rendered beforehand, so when an answer comes back its slot goes
 to that ticket's request at once, and the answer is reviewed and stored while the new request is
 on its way (on one event loop, reviewing a whole round of answers first would hold every next
-request back by all of that work).
+request back by all of that work). Requests go out one at a time, and answers are reviewed only
+when no request is waiting to go out (see _Sending).
 """
 
 from __future__ import annotations
@@ -170,9 +171,7 @@ class BatchRunner:
         self._reserved = 0.0  # estimated cost of first requests in flight
         self._spent = 0.0  # cost of every answer received (stored or not yet), for --max-cost
         self._slots = asyncio.Semaphore(max(1, spec.concurrency))
-        self._sending = 0  # requests given a slot and not yet written out
-        self._all_sent = asyncio.Event()
-        self._all_sent.set()
+        self._sending = _Sending()
         self._started = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
         if spec.max_cost is not None and spec.prices.price(client.model) is None:
@@ -220,22 +219,6 @@ class BatchRunner:
             if self.summary.stopped is not None:
                 return
             await self._one(ticket_id)
-
-    def _count_send(self) -> Callable[[], None]:
-        """Count one request as being sent, until the returned callback's first call."""
-        self._sending += 1
-        self._all_sent.clear()
-        done = False
-
-        def sent() -> None:
-            nonlocal done
-            if not done:
-                done = True
-                self._sending -= 1
-                if not self._sending:
-                    self._all_sent.set()
-
-        return sent
 
     def _budget_allows(self, messages: Sequence[Mapping[str, str]]) -> float | None:
         """Reserve the estimated cost of a first request, or return None (and stop) if over budget."""
@@ -340,6 +323,49 @@ class BatchRunner:
                 task.cancel()
 
 
+class _Sending:
+    """The requests that have a slot and are not yet out, each sent in its turn.
+
+    A request's way through the SDK, httpx and httpcore yields to the event loop about five
+    times before its bytes leave. Requests started side by side (a round of answers freeing
+    their slots together) would each wait for all the others' steps, and go out together at the
+    end; in turns, the first goes out at once and the others follow. Answers that came back wait
+    for `none_left` before they are reviewed and stored, for the same reason.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._count = 0
+        self.none_left = asyncio.Event()
+        self.none_left.set()
+
+    async def turn(self) -> Callable[[], None]:
+        """Count a request and wait for its turn; return the callback that says it is out
+        (written, or waiting for a new connection), which may be called more than once."""
+        self._count += 1
+        self.none_left.clear()
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            self._left()
+            raise
+        done = False
+
+        def out() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                self._lock.release()
+                self._left()
+
+        return out
+
+    def _left(self) -> None:
+        self._count -= 1
+        if not self._count:
+            self.none_left.set()
+
+
 class _NotStarted(Exception):
     """The ticket's first request was not sent: the run is stopping or --max-cost is reached."""
 
@@ -372,21 +398,22 @@ class _TicketClient:
                 self.started = True
                 runner.in_flight += 1
                 runner.events.started(self.ticket_id)
-            sent = runner._count_send()
             try:
-                completion = await runner.client.complete(messages, on_token=on_token,
-                                                          on_sent=sent)
+                out = await runner._sending.turn()
+                try:
+                    completion = await runner.client.complete(messages, on_token=on_token,
+                                                              on_out=out)
+                finally:
+                    out()
             finally:
-                sent()
                 runner._reserved -= reserved
             runner._spent += runner.spec.prices.cost(runner.client.model,
                                                      completion.usage.to_dict()) or 0.0
         # Sends go before reviews: the ticket woken by the freed slot takes it and counts its
-        # request (asyncio runs ready tasks in order), then this answer waits until every request
-        # that has a slot is written out. Answers that come back together would otherwise each
-        # be reviewed and stored before the next request of the round could go.
+        # request (asyncio runs ready tasks in order), then this answer waits until no request
+        # is left to go out.
         await asyncio.sleep(0)
-        await runner._all_sent.wait()
+        await runner._sending.none_left.wait()
         return completion
 
 

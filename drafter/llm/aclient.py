@@ -22,20 +22,23 @@ from drafter.llm.client import (
     httpx,
 )
 
-# The `on_sent` of the request the current task is making (see AsyncChatClient.complete).
-_ON_SENT: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
-    "on_sent", default=None)
+# The `on_out` of the request the current task is making (see AsyncChatClient.complete).
+_ON_OUT: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "on_out", default=None)
+# httpcore trace events after which a request needs no CPU until its answer, or until a new
+# connection is open (which may take a while: a TLS handshake with a remote API).
+_OUT_EVENTS = ("send_request_body.complete", "connect_tcp.started", "connect_unix_socket.started")
 
 
-async def _trace_sends(request: httpx.Request) -> None:
-    """httpx request hook: have httpcore call the task's `on_sent` once the body is written."""
-    on_sent = _ON_SENT.get()
-    if on_sent is None:
+async def _trace_out(request: httpx.Request) -> None:
+    """httpx request hook: have httpcore call the task's `on_out` when the request is out."""
+    on_out = _ON_OUT.get()
+    if on_out is None:
         return
 
     async def trace(event: str, info: Mapping[str, Any]) -> None:
-        if event.endswith("send_request_body.complete"):
-            on_sent()
+        if event.endswith(_OUT_EVENTS):
+            on_out()
 
     request.extensions["trace"] = trace
 
@@ -62,7 +65,7 @@ class AsyncChatClient(RetryPolicy):
             max_retries=0,
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             http_client=openai.DefaultAsyncHttpxClient(
-                limits=limits, event_hooks={"request": [_trace_sends]}),
+                limits=limits, event_hooks={"request": [_trace_out]}),
         )
 
     async def aclose(self) -> None:
@@ -73,16 +76,17 @@ class AsyncChatClient(RetryPolicy):
         self,
         messages: Sequence[ChatMessage],
         on_token: Callable[[str], None] | None = None,
-        on_sent: Callable[[], None] | None = None,
+        on_out: Callable[[], None] | None = None,
     ) -> Completion:
         """Send `messages` and return the completion; stream pieces to `on_token` if given.
 
-        `on_sent` is called when a request has been written out, and when an attempt ends
-        without that: it may be called more than once.
+        `on_out` is called when the request is out of this process's hands for now: written
+        out, or waiting for a new connection to open; and again when an attempt ends. It may be
+        called more than once.
         """
         started = time.monotonic()
         attempts = 0
-        token = _ON_SENT.set(on_sent)
+        token = _ON_OUT.set(on_out)
         try:
             async for attempt in AsyncRetrying(**self._retry_args()):
                 with attempt:
@@ -95,12 +99,12 @@ class AsyncChatClient(RetryPolicy):
                     except Exception as exc:
                         raise classify(exc, self.base_url, self.model) from exc
                     finally:
-                        if on_sent is not None:
-                            on_sent()
+                        if on_out is not None:
+                            on_out()
         except _Retryable as exc:
             raise self._exhausted(exc, attempts) from None
         finally:
-            _ON_SENT.reset(token)
+            _ON_OUT.reset(token)
         result.latency = time.monotonic() - started
         result.attempts = attempts
         return result
