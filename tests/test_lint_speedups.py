@@ -241,6 +241,7 @@ def test_word_trie_finds_phrases_around_apostrophes_as_the_regex_does(
     end = data.draw(st.integers(start, len(text)))
     plain = [m.span() for m in regex.finditer(doc.prose, start, end) if m.end() > m.start()]
     assert [m.span() for m in checks.finditer_span(doc, regex, "prose", start, end)] == plain
+    assert checks.search(doc, regex, start, end) == bool(plain)
 
 
 PARAGRAPH_TEXTS = st.lists(st.one_of(st.sampled_from([

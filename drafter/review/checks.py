@@ -422,13 +422,20 @@ _REQUIRED: dict[Any, frozenset[str] | None] = {}
 
 def could_match(regex: re.Pattern[str] | LazyPattern, doc: Doc, view: str) -> bool:
     """False only when `regex` cannot match anywhere in the view (a cheap literal test)."""
+    known: dict[tuple[Any, str], bool] = doc.__dict__.setdefault("_could_match", {})
+    found = known.get((regex, view))
+    if found is not None:
+        return found
     words = _REQUIRED.get(regex, ())
     if words == ():
         words = _REQUIRED[regex] = required_words(regex)
     if words is None:
-        return True
-    low = lowered(doc, view)
-    return low is None or any(w in low for w in words)
+        found = True
+    else:
+        low = lowered(doc, view)
+        found = low is None or any(w in low for w in words)
+    known[(regex, view)] = found
+    return found
 
 
 def lowered(doc: Doc, view: str) -> str | None:
@@ -670,7 +677,22 @@ def search(doc: Doc, regex: re.Pattern[str], start: int, end: int, view: str = "
     fast = _FAST.get(regex)
     if fast is None or not _never_empty(regex):
         return regex.search(view_of(doc, view), start, end) is not None
-    return next(finditer_span(doc, regex, view, start, end), None) is not None
+    text = view_of(doc, view)
+    rest, by_word = fast[2], fast[3]
+    places = phrase_places(doc, view) if by_word is not None else None
+    if places is None or (0 < end < len(text) and not text[end - 1].isspace()
+                          and not text[end].isspace()):
+        return next(finditer_span(doc, regex, view, start, end), None) is not None
+    # Whether something matches, not what: any literal phrase at one of its places will do,
+    # and only without one are the patterns searched.
+    plain = doc.plain_ascii
+    cands = places.get(_TRIE_IDS[regex], ())
+    for p, w in cands[bisect_left(cands, (start,)):bisect_left(cands, (end,))]:
+        lazy = by_word[w]  # type: ignore[index]
+        if (lazy.twin if plain else lazy.regex).match(text, p, end):
+            return True  # a phrase is never empty
+    return rest is not None and could_match(rest, doc, view) and (
+        rest.twin if plain else rest.regex).search(text, start, end) is not None
 
 
 def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
