@@ -526,3 +526,15 @@ def test_exclude_globs_match_as_fnmatch_matches_them(rel: str, patterns: list[st
 
     name = rel.rsplit("/", 1)[-1]
     assert _excluded(rel, name, patterns) == _excluded_by_fnmatch(rel, name, patterns)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.one_of(st.sampled_from([
+    "password", "PIN", "pin code", "passwd", "pwd", "passcode", "shipping", "x'", "_", " is ",
+    ": ", "hunter2", "1234", "İ", "ſ", "é", "\n",
+]), st.text(max_size=4)), max_size=10).map("".join))
+def test_secret_word_test_never_hides_a_password_match(text: str) -> None:
+    from drafter.review.rules import safety
+
+    if safety._PASSWORD_RE.search(text):
+        assert safety._has_secret_word(Doc(text, ReviewContext()))

@@ -150,17 +150,19 @@ _PASSWORD_RE = cached_regex(
 
 
 def _has_secret_word(doc: Doc) -> bool:
-    """Whether the text has one of the words a password or PIN is introduced by."""
+    """Whether the text has one of the words a password or PIN is introduced by, with no
+    letter or digit right before or after it (so wherever _PASSWORD_RE can match)."""
     low = checks.lowered(doc, "text")
-    if low is not None and "pass" not in low and "pwd" not in low and "pin" not in low:
-        return False
-    tokens = doc.tokens("text")
-    if tokens is None:
+    if low is None:  # letters that fold to ASCII: the word index knows them
         return not _SECRET_WORDS.isdisjoint(doc.word_index("text"))
-    words = tokens[1]
-    # "\bpin\b" also matches after or before an apostrophe ("x'pin"): the parts count too.
-    return not _SECRET_WORDS.isdisjoint(words) or any(
-        not _SECRET_WORDS.isdisjoint(w.split("'")) for w in words if "'" in w)
+    for word in _SECRET_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            j = i + len(word)
+            if (i == 0 or not low[i - 1].isalnum()) and (j == len(low) or not low[j].isalnum()):
+                return True
+            i = low.find(word, i + 1)
+    return False
 
 
 def _looks_secret(value: str, is_pin: bool) -> bool:
