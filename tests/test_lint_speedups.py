@@ -538,3 +538,19 @@ def test_secret_word_test_never_hides_a_password_match(text: str) -> None:
 
     if safety._PASSWORD_RE.search(text):
         assert safety._has_secret_word(Doc(text, ReviewContext()))
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from([
+    "https://", "http://x.io/a(b)", "www.", "WwW.", "example", ".com", ".CoM", ".uk", "/path",
+    " ", "\n", "\u2003", "(", ")", ".", ",", "a@b.com", "e.g.", "x", "ſ", "\u212a", "-", "_",
+    "1.5", "help.example.com/reset", "\"", "'", "]", "<", ">",
+]), max_size=16).map("".join))
+def test_urls_found_run_by_run_are_the_urls_of_a_whole_scan(text: str) -> None:
+    assert text_mod._url_spans(text) == text_mod._url_spans_in(text, 0, len(text))
+
+
+def test_urls_in_a_very_long_run_are_found_by_a_whole_scan() -> None:
+    text = "x" * 2000 + "https://example.com/a" + "y" * 10 + " and www.example.org."
+    assert text_mod._url_chunks(text) == [(0, len(text))]
+    assert text_mod._url_spans(text) == text_mod._url_spans_in(text, 0, len(text))
