@@ -554,3 +554,34 @@ def test_urls_in_a_very_long_run_are_found_by_a_whole_scan() -> None:
     text = "x" * 2000 + "https://example.com/a" + "y" * 10 + " and www.example.org."
     assert text_mod._url_chunks(text) == [(0, len(text))]
     assert text_mod._url_spans(text) == text_mod._url_spans_in(text, 0, len(text))
+
+
+def _sentences_as_before(doc: Doc) -> list[tuple[int, int]]:
+    """Doc.sentences as first written: the word before every full stop looked at."""
+    prose = doc.prose
+    b0, b1 = doc.body
+    out: list[tuple[int, int]] = []
+    start = b0
+    for m in text_mod._SENT_END_RE.finditer(prose, b0, b1):
+        if m.group() == ".":
+            before = text_mod.WORD_RE.findall(prose[max(start, m.start() - 12):m.start()])
+            if before and (before[-1].lower() in text_mod._ABBREV or len(before[-1]) == 1):
+                continue
+            if m.end() < len(prose) and prose[m.end():m.end() + 1].isdigit():
+                continue
+        end = m.end() if m.group()[0] in ".!?…" else m.start()
+        text_mod._append_trimmed(out, prose, start, end)
+        start = m.end()
+    text_mod._append_trimmed(out, prose, start, b1)
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from([
+    "etc. ", "Mrs. ", "approx. ", "Inc. ", "Dept.", "prof. ", "a. ", "e.g. ", "today. ",
+    "ETC. ", "xetc. ", "fig.", "1.5 ", "Ltd.\n", "word", " ", "\n\n", "? ", "é", "İnc. ", "_etc.",
+    "o'etc. ", "-etc. ", "abc", ".", "x",
+]), max_size=14).map("".join))
+def test_sentences_split_as_before(text: str) -> None:
+    doc = FULL_REVIEWER.doc(text, ReviewContext())
+    assert doc.sentences == _sentences_as_before(doc)

@@ -54,6 +54,8 @@ _ABBREV = frozenset(
     ["e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no", "approx", "inc", "ltd",
      "co", "jr", "sr", "prof", "dept", "fig"]
 )
+# The last three letters of the abbreviations that have three or more.
+_ABBREV_ENDS = frozenset(a[-3:] for a in _ABBREV if len(a) >= 3 and a[-3:].isalpha())
 _PARA_RE = cached_regex(r"\n[ \t]*\n")
 
 
@@ -354,9 +356,13 @@ class Doc:
             mark = m.group()
             if mark == ".":
                 at = m.start()
-                before = words.findall(prose, max(start, at - 12), at)
-                if before and (before[-1].lower() in _ABBREV or len(before[-1]) == 1):
-                    continue
+                tail = prose[at - 3:at] if at - 3 >= start else ""
+                if not (tail.isalpha() and tail.isascii() and tail.lower() not in _ABBREV_ENDS):
+                    # Unless the word before the full stop ends in three letters no
+                    # abbreviation ends in (most do: "today."), look at that word.
+                    before = words.findall(prose, max(start, at - 12), at)
+                    if before and (before[-1].lower() in _ABBREV or len(before[-1]) == 1):
+                        continue
                 if prose[at + 1:at + 2].isdigit():
                     continue
             end = m.end() if mark[0] in ".!?…" else m.start()
