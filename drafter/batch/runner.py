@@ -221,11 +221,12 @@ class BatchRunner:
             await self._one(ticket_id)
 
     def _budget_allows(self, messages: Sequence[Mapping[str, str]]) -> float | None:
-        """Reserve the estimated cost of a first request, or return None (and stop) if over budget."""
+        """Reserve the estimated cost of a first request and return it (0 with no --max-cost), or
+        return None (and stop) if over budget."""
+        if self.spec.max_cost is None:
+            return 0.0
         estimate = self.spec.prices.estimate(self.client.model, estimate_tokens(messages),
                                              self.spec.max_tokens) or 0.0
-        if self.spec.max_cost is None:
-            return estimate
         spent = self._spent
         if spent + self._reserved + estimate > self.spec.max_cost:
             self._stop(f"--max-cost {self.spec.max_cost:g} reached: spent about {spent:.4f}, "
