@@ -585,3 +585,19 @@ def _sentences_as_before(doc: Doc) -> list[tuple[int, int]]:
 def test_sentences_split_as_before(text: str) -> None:
     doc = FULL_REVIEWER.doc(text, ReviewContext())
     assert doc.sentences == _sentences_as_before(doc)
+
+
+def test_json_items_written_while_workers_run_make_the_same_report(tmp_path: Path) -> None:
+    from drafter.lint.report import JsonItems, ReportContext, format_json
+
+    _library(tmp_path, 120)
+    files = discover([tmp_path])
+    linter = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path))
+    items = JsonItems()
+    result = linter.lint(files, jobs=2, on_findings=items.add)
+    assert len(items) == len(result.findings) > 0
+    plain = format_json(result.findings, ReportContext(files=result.files))
+    assert format_json(result.findings, ReportContext(files=result.files,
+                                                      json_items=items)) == plain
+    one = linter.lint(files, jobs=1, on_findings=items.add)
+    assert format_json(one.findings, ReportContext(files=one.files)) == plain

@@ -106,7 +106,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     settings = settings_from(ctx, **flags)
 
     from drafter.lint.engine import Linter, LintOptions
-    from drafter.lint.report import FORMATTERS, ReportContext, lint_rule_meta, summary
+    from drafter.lint.report import FORMATTERS, JsonItems, ReportContext, lint_rule_meta, summary
     from drafter.lint.sources import SourceOptions, discover
     from drafter.review.reviewer import Reviewer, catalogue
     from drafter.styleguide import load_styleguide
@@ -138,7 +138,10 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     if not files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))
-    result = Linter(reviewer, options).lint(files, jobs=jobs)
+    # The JSON report's items are written while workers are still linting.
+    json_items = JsonItems() if fmt == "json" and write_baseline is None else None
+    result = Linter(reviewer, options).lint(
+        files, jobs=jobs, on_findings=json_items.add if json_items is not None else None)
 
     if write_baseline is not None:
         Baseline.of(write_baseline, result.accepted).write(write_baseline)
@@ -158,7 +161,8 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     report_ctx = ReportContext(
         files=result.files, rules=rules,
         color=fmt == "text" and output is None and use_color(sys.stdout),
-        suppressed=result.suppressed, baselined=result.baselined)
+        suppressed=result.suppressed, baselined=result.baselined,
+        json_items=json_items if json_items is not None else {})
     rendered = FORMATTERS[fmt](result.findings, report_ctx)
     if output is not None:
         try:

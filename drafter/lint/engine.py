@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import gc
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from pathlib import Path
@@ -163,14 +163,18 @@ class Linter:
         return not any(path_matches(display, pat) and _matches(code, name, codes)
                        for pat, codes in o.per_path_ignores.items())
 
-    def lint(self, files: Sequence[Path], jobs: int = 1) -> LintResult:
+    def lint(self, files: Sequence[Path], jobs: int = 1,
+             on_findings: Callable[[list[LintFinding]], object] | None = None) -> LintResult:
         """Lint `files` (already discovered) and return the result.
 
         `jobs` > 1 lints in that many worker processes (0: one per CPU core, for runs large
-        enough to gain from it); the result is the same as in one process.
+        enough to gain from it); the result is the same as in one process. `on_findings`, if
+        given, is called with the findings as workers send them back, while the others still
+        run (so that a report can be written meanwhile); in one process it is not called.
         """
         workers = _workers(jobs, len(files))
-        result = self._lint_parallel(files, workers) if workers > 1 else self._lint_files(files)
+        result = (self._lint_parallel(files, workers, on_findings) if workers > 1
+                  else self._lint_files(files))
         order = {p: i for i, p in enumerate(result.files)}
         result.findings.sort(key=lambda f: (order.get(f.path, 0), f.line, f.column, f.code))
         return result
@@ -186,7 +190,9 @@ class Linter:
             self._file(sf, result)
         return result
 
-    def _lint_parallel(self, files: Sequence[Path], workers: int) -> LintResult:
+    def _lint_parallel(self, files: Sequence[Path], workers: int,
+                       on_findings: Callable[[list[LintFinding]], object] | None = None,
+                       ) -> LintResult:
         import multiprocessing
 
         from drafter.review import checks
@@ -205,6 +211,8 @@ class Linter:
             # needs once, before the workers are forked, instead of once in every worker.
             result = self._lint_files(chunks[0])
             chunks = chunks[1:]
+            if on_findings is not None:
+                on_findings(result.findings)
         # Objects that exist now stay out of the workers' garbage collections, which would
         # otherwise walk (and so copy) every page inherited from this process.
         gc.freeze()
@@ -212,7 +220,10 @@ class Linter:
             with multiprocessing.get_context("fork").Pool(workers, _worker_init) as pool:
                 for part in pool.imap(_worker_lint, chunks):
                     findings, files_done, unreadable, suppressed, baselined, accepted = part
-                    result.findings += map(LintFinding.from_values, findings)
+                    found = list(map(LintFinding.from_values, findings))
+                    if on_findings is not None:
+                        on_findings(found)
+                    result.findings += found
                     result.files += files_done
                     result.unreadable += unreadable
                     result.suppressed += suppressed

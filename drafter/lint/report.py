@@ -44,6 +44,8 @@ class ReportContext:
     color: bool = False
     suppressed: int = 0
     baselined: int = 0
+    # Findings already written as JSON report items (JsonItems), by id(finding).
+    json_items: Mapping[int, str] = field(default_factory=dict)
 
 
 Formatter = Callable[[Sequence[LintFinding], ReportContext], str]
@@ -193,7 +195,7 @@ def format_json(findings: Sequence[LintFinding], ctx: ReportContext = ReportCont
     """The JSON report (schema in docs/lint.md)."""
     head = dumps_indented(json_data(findings, ctx, with_findings=False))
     tail = '"findings": []\n}'
-    body = _findings_json(findings)
+    body = _findings_json(findings, ctx.json_items)
     if body is None or not head.endswith(tail):
         return dumps_indented(json_data(findings, ctx)) + "\n"
     return head[:-len(tail)] + '"findings": ' + body + "\n}\n"
@@ -216,16 +218,39 @@ def _scalar(value: Any) -> str:
     raise _Unsupported
 
 
-def _findings_json(findings: Sequence[LintFinding]) -> str | None:
+def _findings_json(findings: Sequence[LintFinding], done: Mapping[int, str] | None = None
+                   ) -> str | None:
     """The findings list as `dumps_indented` writes it inside the report (None: a value that
-    is not a string, whole number or None, left to the general encoder)."""
+    is not a string, whole number or None, left to the general encoder). `done` holds items
+    written beforehand (JsonItems), by id(finding)."""
     if not findings:
         return "[]"
     try:
-        items = [_FINDING_ITEM % tuple(map(_scalar, _finding_values(f))) for f in findings]
+        if done:
+            items = [done.get(id(f)) or _finding_item(f) for f in findings]
+        else:
+            items = [_finding_item(f) for f in findings]
     except _Unsupported:
         return None
     return "[\n    " + ",\n    ".join(items) + "\n  ]"
+
+
+def _finding_item(f: LintFinding) -> str:
+    return _FINDING_ITEM % tuple(map(_scalar, _finding_values(f)))
+
+
+class JsonItems(dict[int, str]):
+    """JSON report items written while a parallel lint is still running (its main process
+    waits for the workers meanwhile): pass `add` as `Linter.lint(on_findings=...)`, and this
+    as `ReportContext.json_items`."""
+
+    def add(self, findings: Iterable[LintFinding]) -> None:
+        """Write the items of `findings` now."""
+        try:
+            for f in findings:
+                self[id(f)] = _finding_item(f)
+        except _Unsupported:  # written by the general encoder at the end
+            pass
 
 
 # ---------------------------------------------------------------------------------------- github
