@@ -16,6 +16,7 @@ import marshal
 import os
 import re
 import sys
+import zlib
 from typing import Any
 
 # Bump when the layout of an entry changes.
@@ -39,14 +40,32 @@ def cache_dir() -> str | None:
                         "drafter")
 
 
+_MAGIC = b"drafter-cache\x01"
+
+
+def _hash(key: Any) -> int:
+    """A hash of a key that is the same in every process (keys are tuples of strings, bytes
+    and numbers, which marshal writes the same way every time)."""
+    return zlib.crc32(marshal.dumps(key, 2))
+
+
 class _Store:
-    """One cache file: a dict of entries, read on first use, written at exit if it grew."""
+    """One cache file, read entry by entry as they are asked for; written at exit if this run
+    added entries.
+
+    The file is _MAGIC, the length of the index (8 bytes), the index — marshal of (header,
+    {hash of key: [(offset, length, crc32), ...]}) — and then each entry, marshal of (key,
+    value). A run reads the index and only the entries it needs; an entry whose bytes do not
+    have their checksum is not used.
+    """
 
     def __init__(self, name: str, header: Any) -> None:
         self.name = name
         self.header = header
-        self.entries: dict[Any, Any] | None = None
+        self.memo: dict[Any, Any] = {}  # entries looked up or added in this run
         self.added: dict[Any, Any] = {}
+        self.index: dict[int, list[tuple[int, int, int]]] | None = None
+        self.data = b""
 
     def path(self) -> str | None:
         folder = cache_dir()
@@ -54,49 +73,87 @@ class _Store:
 
     def get(self, key: Any) -> Any:
         """The entry for `key`, or None."""
-        if self.entries is None:
-            self.entries = self._read()
-        return self.entries.get(key)
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        if self.index is None:
+            self.index, self.data = self._read()
+        try:
+            for at, size, crc in self.index.get(_hash(key), ()):
+                blob = self.data[at:at + size]
+                if zlib.crc32(blob) != crc:
+                    continue  # damaged: as if it were not there
+                k, value = marshal.loads(blob)
+                if k == key:
+                    self.memo[key] = value
+                    return value
+        except Exception:  # a damaged index or entry: as if it were not there
+            pass
+        return None
 
     def put(self, key: Any, value: Any) -> None:
         """Add an entry (written when the process exits)."""
-        if self.entries is None:
-            self.entries = self._read()
         if not self.added:
             atexit.register(self.flush)
-        self.entries[key] = self.added[key] = value
+        self.memo[key] = self.added[key] = value
 
-    def _read(self) -> dict[Any, Any]:
+    def _read(self) -> tuple[dict[int, list[tuple[int, int, int]]], bytes]:
         path = self.path()
         if path is None:
-            return {}
+            return {}, b""
         try:
             with open(path, "rb") as fh:
-                data = marshal.loads(fh.read())
+                raw = fh.read()
+            if not raw.startswith(_MAGIC):
+                return {}, b""
+            start = len(_MAGIC) + 8
+            size = int.from_bytes(raw[len(_MAGIC):start], "little")
+            header, index = marshal.loads(raw[start:start + size])
         except Exception:  # missing, unreadable or damaged: start afresh
-            return {}
-        if type(data) is not tuple or len(data) != 2 or data[0] != self.header \
-                or type(data[1]) is not dict:
-            return {}
-        return data[1]
+            return {}, b""
+        if header != self.header or type(index) is not dict:
+            return {}, b""
+        return index, raw[start + size:]
 
     def flush(self) -> None:
-        """Write the entries added in this run, with those already on disk (newest last)."""
+        """Write the entries added in this run after those already on disk (which may have
+        changed since: another run may have written), the oldest going past _MAX_ENTRIES."""
         if not self.added:
             return
         path = self.path()
         added, self.added = self.added, {}
         if path is None or os.getpid() != _PID:
             return  # off, or a forked worker: the parent writes
-        entries = {k: v for k, v in self._read().items() if k not in added}
-        entries.update(added)
-        if len(entries) > _MAX_ENTRIES:
-            entries = dict(list(entries.items())[-_MAX_ENTRIES:])
         try:
-            data = marshal.dumps((self.header, entries))
+            blobs = [(_hash(k), marshal.dumps((k, v))) for k, v in added.items()]
         except ValueError:
             return  # an entry marshal cannot write: nothing cached this time
-        write_atomic(path, data)
+        fresh = {h for h, _ in blobs}
+        index, data = self._read()
+        try:
+            old = sorted((at, size, crc, h) for h, places in index.items()
+                         for at, size, crc in places)
+            kept = [(h, data[at:at + size]) for at, size, crc, h in old
+                    if zlib.crc32(data[at:at + size]) == crc
+                    and (h not in fresh or _key_of(data[at:at + size]) not in added)]
+        except Exception:  # a damaged index: keep only this run's entries
+            kept = []
+        entries = (kept + blobs)[-_MAX_ENTRIES:]
+        new_index: dict[int, list[tuple[int, int, int]]] = {}
+        at = 0
+        for h, blob in entries:
+            new_index.setdefault(h, []).append((at, len(blob), zlib.crc32(blob)))
+            at += len(blob)
+        head = marshal.dumps((self.header, new_index))
+        write_atomic(path, b"".join([_MAGIC, len(head).to_bytes(8, "little"), head,
+                                     *(blob for _, blob in entries)]))
+
+
+def _key_of(blob: bytes) -> Any:
+    try:
+        return marshal.loads(blob)[0]
+    except Exception:
+        return None
 
 
 def write_atomic(path: str, data: bytes) -> bool:
@@ -298,8 +355,6 @@ def toml(path: str, raw: bytes) -> dict[str, Any]:
 def source_version(path: str) -> int | None:
     """A fingerprint of a source file, for keys of values computed by its code (so that a
     changed drafter computes them anew); None if the file cannot be read."""
-    import zlib
-
     try:
         with open(path, "rb") as fh:
             return zlib.crc32(fh.read())

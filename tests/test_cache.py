@@ -3,7 +3,6 @@ never served stale, and a damaged, foreign or unwritable cache only costs time."
 
 from __future__ import annotations
 
-import marshal
 import os
 import re
 import subprocess
@@ -41,8 +40,10 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _forget() -> None:
     """Make the next look-up read the files again, as a new process would."""
     for store in (cache._regexes, cache._derived):
-        store.entries = None
+        store.memo = {}
         store.added = {}
+        store.index = None
+        store.data = b""
 
 
 def test_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,9 +104,11 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_replaced(cache_dir: Path
     data = path.read_bytes()
     if damage == "truncate":
         path.write_bytes(data[: len(data) // 2])
-    elif damage == "foreign":  # another Python build wrote it
-        _, entries = marshal.loads(data)
-        path.write_bytes(marshal.dumps((("other", "python"), entries)))
+    elif damage == "foreign":  # another Python build wrote it, with other programs
+        path.unlink()
+        other = cache._Store(cache._regexes.name, ("other", "python"))
+        other.put(PATTERNS[0], (0, [1, 2, 3], 0, {}, ()))
+        other.flush()
     else:
         assert isinstance(damage, bytes)
         path.write_bytes(damage)
@@ -113,9 +116,14 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_replaced(cache_dir: Path
     for p, f in PATTERNS:
         assert cache.regex(p, f) == re.compile(p, f)
     cache._regexes.flush()
-    header, entries = marshal.loads(path.read_bytes())
-    assert header == cache._REGEX_HEADER
-    assert {k[0] for k in entries} >= {p for p, _ in PATTERNS}
+    _forget()
+    original = cache._parts
+    try:
+        cache._parts = None  # type: ignore[assignment]
+        for p, f in PATTERNS:  # all served from the rewritten file
+            assert cache.regex(p, f) == re.compile(p, f)
+    finally:
+        cache._parts = original
 
 
 @REGEX_CACHE
@@ -123,12 +131,49 @@ def test_a_damaged_entry_is_compiled_anew(cache_dir: Path) -> None:
     p, f = PATTERNS[1]
     cache.regex(p, f)
     cache._regexes.flush()
-    path = cache_dir / cache._regexes.name
-    header, entries = marshal.loads(path.read_bytes())
-    entries[(p, f)] = (0, [1, 2, 3], 0, {}, ())  # code the regex engine refuses
-    path.write_bytes(marshal.dumps((header, entries)))
+    _forget()
+    cache._regexes.put((p, f), (0, [1, 2, 3], 0, {}, ()))  # code the regex engine refuses
+    cache._regexes.flush()
     _forget()
     assert cache.regex(p, f) == re.compile(p, f)
+    # A damaged byte inside an entry: that entry is missed, the others still served.
+    path = cache_dir / cache._regexes.name
+    raw = bytearray(path.read_bytes())
+    raw[-3] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    _forget()
+    for p, f in PATTERNS:
+        assert cache.regex(p, f) == re.compile(p, f)
+
+
+def test_a_damaged_index_is_ignored(cache_dir: Path) -> None:
+    cache.store("kind", "a", 1)
+    cache._derived.flush()
+    path = cache_dir / cache._derived.name
+    raw = path.read_bytes()
+    start = len(cache._MAGIC) + 8
+    size = int.from_bytes(raw[len(cache._MAGIC):start], "little")
+    import marshal
+
+    header, index = marshal.loads(raw[start:start + size])
+    bad = marshal.dumps((header, {h: [("x",)] for h in index}))
+    path.write_bytes(cache._MAGIC + len(bad).to_bytes(8, "little") + bad + raw[start + size:])
+    _forget()
+    assert cache.lookup("kind", "a") is None
+    cache.store("kind", "b", 2)
+    cache._derived.flush()
+    _forget()
+    assert cache.lookup("kind", "b") == 2
+
+
+def test_old_entries_go_first_past_the_limit(cache_dir: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "_MAX_ENTRIES", 3)
+    for n in range(5):
+        cache.store("kind", n, n * 10)
+        cache._derived.flush()
+    _forget()
+    assert [cache.lookup("kind", n) for n in range(5)] == [None, None, 20, 30, 40]
 
 
 def test_no_cache_writes_nothing(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
