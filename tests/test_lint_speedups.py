@@ -601,3 +601,23 @@ def test_json_items_written_while_workers_run_make_the_same_report(tmp_path: Pat
                                                       json_items=items)) == plain
     one = linter.lint(files, jobs=1, on_findings=items.add)
     assert format_json(one.findings, ReportContext(files=one.files)) == plain
+
+
+def test_findings_made_fast_are_the_findings_dataclasses_make() -> None:
+    import dataclasses
+    import pickle
+
+    from drafter.lint.engine import LintFinding
+    from drafter.review.finding import Finding, new_finding
+
+    args = ("EMP002", "canned-apology", "warning", "m", 3, 9, 1, 4, None, "fix it")
+    fast, slow = new_finding(*args), Finding(*args)  # type: ignore[arg-type]
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow) == fast.to_dict()
+    assert pickle.loads(pickle.dumps(fast)) == slow
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.code = "X"  # type: ignore[misc]
+    values = ("a.md", 1, 2, 1, 5, "EMP002", "canned-apology", "warning", "m", None, "f", None)
+    lf = LintFinding.from_values(values)
+    assert lf == LintFinding(*values) and repr(lf) == repr(LintFinding(*values))
+    assert hash(lf) == hash(LintFinding(*values))

@@ -277,10 +277,10 @@ class Linter:
                 end = prepared.offsets[f.end - 1] + 1 if f.end > f.start else start
                 line, col = sf.source.position(start)
                 end_line, end_col = sf.source.position(end)
-                result.findings.append(LintFinding(
+                result.findings.append(LintFinding.from_values((
                     sf.display, line, col, end_line, end_col, f.code, f.name,
                     self.severity_of(f.code, f.severity), f.message, f.suggestion, f.fix,
-                    unit.name))
+                    unit.name)))
 
 
 _WORKER_LINTER: Linter | None = None

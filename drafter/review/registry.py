@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from drafter.cache import regex as cached_regex
 from drafter.review.context import ReviewContext
@@ -31,9 +31,12 @@ _FAMILY_MODULES = (
 CODE_RE = cached_regex(r"^[A-Z]{2,4}[0-9]{3}$")
 
 
-@dataclass(frozen=True)
-class Hit:
-    """What a check found: a span, the message, and optionally a replacement and a fix title."""
+class Hit(NamedTuple):
+    """What a check found: a span, the message, and optionally a replacement and a fix title.
+
+    (A named tuple: checks make one per finding, and a tuple is made several times faster
+    than a frozen dataclass.)
+    """
 
     start: int
     end: int

@@ -10,7 +10,7 @@ from drafter.errors import ConfigError
 from drafter.review.checks import SettingError
 from drafter.review.context import ReviewContext
 from drafter.review.custom import custom_rules
-from drafter.review.finding import SEVERITY_RANK, Finding
+from drafter.review.finding import SEVERITY_RANK, Finding, new_finding
 from drafter.review.registry import Check, Rule, load_builtin
 from drafter.review.text import Doc
 from drafter.styleguide import StyleGuide
@@ -121,12 +121,10 @@ class Reviewer:
                     continue
                 seen.add((rule.code, start, end))
                 line, col = doc.line_col(start)
-                findings.append(Finding(
-                    code=rule.code, name=rule.name,
-                    severity=self._severity[rule.code],  # type: ignore[arg-type]
-                    message=hit.message, start=start, end=end, line=line, column=col,
-                    suggestion=hit.suggestion, fix=hit.fix if hit.fix is not None else rule.fix,
-                ))
+                findings.append(new_finding(
+                    rule.code, rule.name, self._severity[rule.code],  # type: ignore[arg-type]
+                    hit.message, start, end, line, col, hit.suggestion,
+                    hit.fix if hit.fix is not None else rule.fix))
         findings.sort(key=lambda f: (f.start, f.end, f.code))
         return findings
 
