@@ -621,3 +621,18 @@ def test_findings_made_fast_are_the_findings_dataclasses_make() -> None:
     lf = LintFinding.from_values(values)
     assert lf == LintFinding(*values) and repr(lf) == repr(LintFinding(*values))
     assert hash(lf) == hash(LintFinding(*values))
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from([
+    "Hi Jane,\n", "Jane's ", "x'Jane ", "“quoted words”", '"said it" ', "`code it` ", "> quoted line\n",
+    "https://example.com/a ", "a@b.com ", "{{ name }}", "[NAME]", "note to self ", "TODO: ",
+    "don't ", " ", "\n", "İ", "ſ", "é", "’", "'", "-", "_", "internal only", "x",
+]), max_size=14).map("".join), name=st.sampled_from([None, "Jane Doe", "O'Neil"]))
+def test_tokens_of_a_view_made_from_the_prose_are_its_own(text: str, name: str | None) -> None:
+    for view in ("nocode", "text"):
+        doc = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name))
+        doc.tokens("prose")  # the other views are then made from the prose's tokens
+        derived = doc.tokens(view)
+        fresh = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name)).tokens(view)
+        assert derived == fresh, (view, text)

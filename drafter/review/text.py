@@ -9,7 +9,7 @@ Blanking keeps every offset, so a match in a view is a span in the original text
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -402,12 +402,13 @@ class Doc:
         src = source.replace("’", "'")
         result: tuple[list[int], list[str], bool] | None = None
         if src.isascii() or _FOLDING.isdisjoint(src):
-            # Separators and words alternate: [sep, word, sep, word, ..., sep].
-            parts = (_TOKEN_SPLIT_ASCII_RE if src.isascii() else _TOKEN_SPLIT_RE).split(src)
-            words = parts[1::2]
-            starts = list(accumulate(map(len, parts)))[0:-1:2]
-            result = (starts, "\0".join(words).lower().split("\0") if words else [],
-                      "'" in src)
+            prose = cache.get("prose") if view != "prose" else None
+            if prose is not None:
+                # This view differs from the prose only in the regions the prose blanks:
+                # its words are the prose's, but around those regions.
+                result = _retokenized(src, prose, self.prose_regions)
+            else:
+                result = (*_tokenized(src, 0, len(src)), "'" in src)
         cache[view] = result
         return result
 
@@ -495,6 +496,50 @@ class Doc:
         ls = self.text.rfind("\n", 0, offset) + 1
         le = self.text.find("\n", offset)
         return ls, len(self.text) if le == -1 else le
+
+
+def _tokenized(src: str, start: int, end: int) -> tuple[list[int], list[str]]:
+    """The word tokens of src[start:end] (offsets into src, lower-cased forms)."""
+    piece = src[start:end]
+    # Separators and words alternate: [sep, word, sep, word, ..., sep].
+    parts = (_TOKEN_SPLIT_ASCII_RE if piece.isascii() else _TOKEN_SPLIT_RE).split(piece)
+    words = parts[1::2]
+    starts = list(accumulate(map(len, parts), initial=start))[1:-1:2]
+    return starts, "\0".join(words).lower().split("\0") if words else []
+
+
+def _retokenized(src: str, prose: tuple[list[int], list[str], bool],
+                 regions: Iterable[tuple[int, int]]) -> tuple[list[int], list[str], bool]:
+    """The tokens of `src`, a view that differs from the prose only inside `regions` (which
+    the prose blanks): the prose's tokens, except in the runs of non-space characters that
+    hold a region, which are split anew (no token has a space in it)."""
+    p_starts, p_words, _ = prose
+    starts: list[int] = []
+    words: list[str] = []
+    taken = 0  # prose tokens before this index are placed
+    runs: list[tuple[int, int]] = []
+    for s, e in sorted(regions):
+        a, b = s, max(s, e)
+        while a > 0 and not src[a - 1].isspace():
+            a -= 1
+        while b < len(src) and not src[b].isspace():
+            b += 1
+        if runs and a <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], b))
+        else:
+            runs.append((a, b))
+    for a, b in runs:
+        lo = bisect_left(p_starts, a, taken)
+        hi = bisect_left(p_starts, b, lo)
+        starts += p_starts[taken:lo]
+        words += p_words[taken:lo]
+        run_starts, run_words = _tokenized(src, a, b)
+        starts += run_starts
+        words += run_words
+        taken = hi
+    starts += p_starts[taken:]
+    words += p_words[taken:]
+    return starts, words, "'" in src
 
 
 def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int,
