@@ -636,3 +636,20 @@ def test_tokens_of_a_view_made_from_the_prose_are_its_own(text: str, name: str |
         derived = doc.tokens(view)
         fresh = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name)).tokens(view)
         assert derived == fresh, (view, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(st.one_of(st.sampled_from([
+    "TODO: ", "note to self ", "internal only ", "`note to self` ", "“internal only” ",
+    "https://x.io/internal ", "{{ note }} ", "Jane ", "> do not send\n", "don't send this ",
+    "do not share with the customer", "'", "’", "İ", " ", "\n",
+]), st.text(max_size=4)), max_size=12).map("".join), name=st.sampled_from([None, "Jane Doe"]))
+def test_phrase_regexes_find_in_every_view_what_a_plain_scan_finds(text: str,
+                                                                 name: str | None) -> None:
+    Reviewer(GUIDE)
+    doc = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name))
+    for view in ("nocode", "text", "prose"):
+        source = checks.view_of(doc, view)
+        for regex in list(checks._FAST):
+            plain = [m.span() for m in regex.finditer(source) if m.end() > m.start()]
+            assert [m.span() for m in checks.finditer(doc, regex, view)] == plain, view

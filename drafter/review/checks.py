@@ -477,48 +477,59 @@ _FAST: dict[Any, tuple[LazyPattern, frozenset[str], LazyPattern | None,
 # Node: word -> child node; the key "" holds the ids of the regexes with a phrase ending there.
 _WORD_TRIE: dict[str, Any] = {}
 _TRIE_IDS: dict[Any, int] = {}  # phrase regex -> its id in the trie
+_OWN_TRIES: list[dict[str, Any]] = []  # by id: a trie of that regex's phrases alone
 
 
 def _register_words(regex: Any, phrases: Iterable[str]) -> None:
     """Add the words of `regex`'s phrases (ASCII, starting with a letter or digit) to the trie."""
     rid = _TRIE_IDS[regex] = len(_TRIE_IDS)
+    own: dict[str, Any] = {}
+    _OWN_TRIES.append(own)
     for phrase in phrases:
-        node = _WORD_TRIE
-        for word in TOKEN_RE.findall(phrase.replace("’", "'").lower()):
-            node = node.setdefault(word, {})
-        ends = node.setdefault(_END, [])
-        if rid not in ends:
-            ends.append(rid)
+        words = TOKEN_RE.findall(phrase.replace("’", "'").lower())
+        for root in (_WORD_TRIE, own):
+            node = root
+            for word in words:
+                node = node.setdefault(word, {})
+            ends = node.setdefault(_END, [])
+            if rid not in ends:
+                ends.append(rid)
 
 
-def phrase_places(doc: Doc, view: str) -> dict[int, list[tuple[int, str]]] | None:
+def phrase_places(doc: Doc, view: str, rid: int | None = None
+                  ) -> dict[int, list[tuple[int, str]]] | None:
     """Where phrases of the trie may match in a view: regex id -> [(offset, first word)].
 
     Offsets ascend. None when the view has letters that fold to ASCII (İ, ı, ſ, Kelvin
-    sign), which the words would not show; the word index handles those texts.
+    sign), which the words would not show; the word index handles those texts. A view other
+    than the prose (which nearly every rule reads) is walked for the regex `rid` alone.
     """
     cache: dict[Any, tuple[int, Any]] = doc.__dict__.setdefault("_places", {})
-    found = cache.get(view)
+    key = view if view == "prose" or rid is None else (view, rid)
+    found = cache.get(key)
     if found is not None and found[0] == len(_TRIE_IDS):
         return found[1]
     tokens = doc.tokens(view)
+    if key != view and tokens is doc.tokens("prose"):
+        return phrase_places(doc, "prose")  # the same text as the prose: its places
     # Views with nothing blanked between them share their tokens, and so their places.
-    found = cache.get(id(tokens))
+    shared = (id(tokens), None if key == view else rid)
+    found = cache.get(shared)
     if found is None or found[0] != len(_TRIE_IDS):
-        found = cache[id(tokens)] = (
-            len(_TRIE_IDS), None if tokens is None else _walk(*tokens))
-    cache[view] = found
+        root = _WORD_TRIE if key == view else _OWN_TRIES[rid]  # type: ignore[index]
+        found = cache[shared] = (
+            len(_TRIE_IDS), None if tokens is None else _walk(*tokens, root=root))
+    cache[key] = found
     return found[1]
 
 
-def _walk(starts: list[int], words: list[str], apostrophes: bool
+def _walk(starts: list[int], words: list[str], apostrophes: bool, root: dict[str, Any]
           ) -> dict[int, list[tuple[int, str]]]:
-    """Walk the trie from each word of a text (see `phrase_places`).
+    """Walk the trie `root` from each word of a text (see `phrase_places`).
 
     `apostrophes`: whether any word has one (they are walked by `_walk_apostrophes`).
     """
     out: dict[int, list[tuple[int, str]]] = {}
-    root = _WORD_TRIE
     n = len(words)
     # The words a phrase starts with, picked out in C; about half of a text's words.
     todo: Iterable[int] = compress(range(n), map(root.__contains__, words))
@@ -527,7 +538,7 @@ def _walk(starts: list[int], words: list[str], apostrophes: bool
     for i in todo:
         word = words[i]
         if apostrophes and "'" in word:
-            _walk_apostrophes(i, starts, words, out)
+            _walk_apostrophes(i, starts, words, out, root)
             continue
         node = root[word]
         at = starts[i]
@@ -555,7 +566,7 @@ def _walk(starts: list[int], words: list[str], apostrophes: bool
 
 
 def _walk_apostrophes(i: int, starts: list[int], words: list[str],
-                      out: dict[int, list[tuple[int, str]]]) -> None:
+                      out: dict[int, list[tuple[int, str]]], root: dict[str, Any]) -> None:
     # An apostrophe is not a word character to the phrase regexes: "o'sorry" holds "o",
     # "sorry" and "o'sorry". A phrase may start after any apostrophe of a word and end before
     # any; it goes on into the next word only from the word's end.
@@ -564,7 +575,7 @@ def _walk_apostrophes(i: int, starts: list[int], words: list[str],
     for a in range(len(parts)):
         for b in range(a + 1, len(parts) + 1):
             first = "'".join(parts[a:b])
-            node = _WORD_TRIE.get(first)
+            node = root.get(first)
             if node is None:
                 continue
             if b == len(parts):
@@ -679,14 +690,15 @@ def search(doc: Doc, regex: re.Pattern[str], start: int, end: int, view: str = "
         return regex.search(view_of(doc, view), start, end) is not None
     text = view_of(doc, view)
     rest, by_word = fast[2], fast[3]
-    places = phrase_places(doc, view) if by_word is not None else None
+    rid = _TRIE_IDS.get(regex, -1)
+    places = phrase_places(doc, view, rid) if by_word is not None else None
     if places is None or (0 < end < len(text) and not text[end - 1].isspace()
                           and not text[end].isspace()):
         return next(finditer_span(doc, regex, view, start, end), None) is not None
     # Whether something matches, not what: any literal phrase at one of its places will do,
     # and only without one are the patterns searched.
     plain = doc.plain_ascii
-    cands = places.get(_TRIE_IDS[regex], ())
+    cands = places.get(rid, ())
     for p, w in cands[bisect_left(cands, (start,)):bisect_left(cands, (end,))]:
         lazy = by_word[w]  # type: ignore[index]
         if (lazy.twin if plain else lazy.regex).match(text, p, end):
@@ -728,10 +740,11 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
                     last = hit.end()
     else:
         # The places where one of the phrases may start, with its first word, in order.
-        places = phrase_places(doc, view)
+        rid = _TRIE_IDS[regex]
+        places = phrase_places(doc, view, rid)
         cands: Sequence[tuple[int, str]]
         if places is not None:
-            cands = places.get(_TRIE_IDS[regex], ())
+            cands = places.get(rid, ())
             if cands and (b0 > 0 or b1 < len(text)):
                 cands = cands[bisect_left(cands, (b0,)):bisect_left(cands, (b1,))]
         else:
