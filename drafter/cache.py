@@ -91,6 +91,14 @@ class _Store:
             pass
         return None
 
+    def has(self, key: Any) -> bool:
+        """Whether the file's index lists `key` (or this run has it); the entry is not read."""
+        if key in self.memo:
+            return True
+        if self.index is None:
+            self.index, self.data = self._read()
+        return _hash(key) in self.index
+
     def put(self, key: Any, value: Any) -> None:
         """Add an entry (written when the process exits)."""
         if not self.added:
@@ -292,9 +300,18 @@ def ascii_twin(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
         return None
 
 
-def has_regex(pattern: str, flags: int = 0) -> bool:
-    """Whether the cache holds the compiled program of `pattern` (so `regex` is cheap)."""
-    return cache_dir() is not None and _regexes.get((pattern, int(flags))) is not None
+def holds_regex(pattern: str, flags: int = 0) -> bool:
+    """Whether the cache holds the program of `pattern` (by its index: nothing is read)."""
+    return cache_dir() is not None and _regexes.has((pattern, int(flags)))
+
+
+def holds_twin(pattern: str, flags: int = 0) -> bool:
+    """Whether `ascii_twin(pattern, flags)` would compile nothing (see holds_regex)."""
+    flags = int(flags)
+    safe = lookup("ascii-safe", (_VERSION, pattern, flags))
+    if safe is None:
+        return False
+    return not safe or holds_regex(pattern, (flags & ~re.UNICODE) | re.ASCII)
 
 
 def writable() -> bool:

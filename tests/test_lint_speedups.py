@@ -362,7 +362,7 @@ def test_workers_start_at_once_or_after_a_first_chunk_with_the_same_result(
     files = discover([tmp_path])
     linter = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path))
     one = linter.lint(files, jobs=1)
-    monkeypatch.setattr(checks, "compile_cached", lambda: regexes_cached)
+    monkeypatch.setattr(checks, "regexes_cached", lambda: regexes_cached)
     monkeypatch.setattr(checks, "compile_all_for_cache", lambda: None)
     two = linter.lint(files, jobs=2)
     for field in ("findings", "files", "unreadable", "suppressed", "baselined", "accepted"):

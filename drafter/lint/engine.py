@@ -201,9 +201,10 @@ class Linter:
         # Forked workers inherit this linter (its compiled rules) instead of rebuilding it.
         _WORKER_LINTER = self
         chunks = _chunks(files, workers)
-        if checks.compile_cached():
-            # Every phrase regex came from the cache, compiled, and the workers inherit them:
-            # they can start at once.
+        warm = checks.regexes_cached()
+        if warm:
+            # The workers get the phrase regexes they need from the cache, cheaply: they can
+            # start at once.
             result = LintResult()
         else:
             # The first chunk is linted here: that compiles the phrase regexes the library
@@ -231,8 +232,9 @@ class Linter:
         finally:
             gc.unfreeze()
             _WORKER_LINTER = None
-        # So that the next run finds them all in the cache (the workers' compiling is lost).
-        checks.compile_all_for_cache()
+        if not warm:
+            # So that the next run finds them all in the cache (the workers' is not kept).
+            checks.compile_all_for_cache()
         return result
 
     def _file(self, sf: SourceFile, result: LintResult) -> None:

@@ -238,26 +238,24 @@ def _lazy_patterns() -> Iterator[LazyPattern]:
                 yield from by_word.values()
 
 
-def compile_cached() -> bool:
-    """Compile every phrase regex whose program the cache holds (cheap); True if it held all.
-
-    Before forking workers: they inherit what is compiled instead of each compiling it.
-    """
-    held = True
+def regexes_cached() -> bool:
+    """Whether the cache holds every phrase regex and its ASCII twin (by its index: nothing
+    is read or compiled), so that workers get the ones they need from it cheaply."""
     for lazy in _lazy_patterns():
-        if lazy._regex is None:
-            if cache.has_regex(lazy.pattern, lazy._flags):
-                lazy.regex  # noqa: B018 - compiles it
-            else:
-                held = False
-    return held
+        if lazy._regex is None and not cache.holds_regex(lazy.pattern, lazy._flags):
+            return False
+        if lazy._twin is None and not cache.holds_twin(lazy.pattern, lazy._flags):
+            return False
+    return True
 
 
 def compile_all_for_cache() -> None:
-    """Compile (and so cache) every phrase regex not compiled yet, if the cache can be written."""
-    if any(lazy._regex is None for lazy in _lazy_patterns()) and cache.writable():
+    """Compile (and so cache) every phrase regex and its ASCII twin, if the cache can be
+    written: after a run whose workers compiled their own (which they do not keep)."""
+    if cache.writable():
         for lazy in _lazy_patterns():
             lazy.regex  # noqa: B018 - compiles it
+            lazy.twin  # noqa: B018
 
 
 def _trie_thunk(phrases: list[str], case_sensitive: bool) -> Callable[[], str]:
