@@ -585,6 +585,11 @@ def _sentences_as_before(doc: Doc) -> list[tuple[int, int]]:
 def test_sentences_split_as_before(text: str) -> None:
     doc = FULL_REVIEWER.doc(text, ReviewContext())
     assert doc.sentences == _sentences_as_before(doc)
+    words = [text_mod.WORD_RE.findall(doc.prose, s, e) for s, e in doc.sentences]
+    assert doc.sentence_words == words
+    other = FULL_REVIEWER.doc(text, ReviewContext())
+    assert other.sentence_words == words  # asked for before the sentences
+    assert other.sentences == doc.sentences
 
 
 def test_json_items_written_while_workers_run_make_the_same_report(tmp_path: Path) -> None:

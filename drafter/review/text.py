@@ -340,9 +340,8 @@ class Doc:
     @cached_property
     def sentence_words(self) -> list[list[str]]:
         """The words (of the prose view) of each sentence, in order."""
-        prose = self.prose
-        findall = word_re(prose).findall
-        return [findall(prose, s, e) for s, e in self.sentences]
+        self.sentences  # noqa: B018 - finds the words as well
+        return self.__dict__["sentence_words"]
 
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
@@ -350,6 +349,9 @@ class Doc:
         prose = self.prose
         b0, b1 = self.body
         out: list[tuple[int, int]] = []
+        # A span is a sentence if it has a word: its words are found then, once.
+        out_words: list[list[str]] = []
+        self.__dict__["sentence_words"] = out_words
         start = b0
         words = word_re(prose)
         for m in _SENT_END_RE.finditer(prose, b0, b1):
@@ -366,9 +368,9 @@ class Doc:
                 if prose[at + 1:at + 2].isdigit():
                     continue
             end = m.end() if mark[0] in ".!?…" else m.start()
-            _append_trimmed(out, prose, start, end, words)
+            _append_sentence(out, out_words, prose, start, end, words)
             start = m.end()
-        _append_trimmed(out, prose, start, b1, words)
+        _append_sentence(out, out_words, prose, start, b1, words)
         return out
 
     @cached_property
@@ -551,6 +553,20 @@ def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int,
         end = start + len(core)
         if words.search(text, start, end):
             out.append((start, end))
+
+
+def _append_sentence(out: list[tuple[int, int]], out_words: list[list[str]], text: str,
+                     start: int, end: int, words: re.Pattern[str]) -> None:
+    """`_append_trimmed`, keeping the sentence's words as well."""
+    piece = text[start:end]
+    core = piece.strip()
+    if core:
+        start += len(piece) - len(piece.lstrip())
+        end = start + len(core)
+        found = words.findall(text, start, end)
+        if found:
+            out.append((start, end))
+            out_words.append(found)
 
 
 def word_re(text: str) -> re.Pattern[str]:
