@@ -22,6 +22,7 @@ from typing import Any
 # Bump when the layout of an entry changes.
 _FORMAT = 1
 _MAX_ENTRIES = 4000  # per cache file: old entries go first when there are more
+_MAX_BYTES = 64 << 20  # a larger file is ignored (and replaced when written)
 # The process that imported this module; a forked worker (another pid) leaves the writing to
 # it rather than race it for the same file.
 _PID = os.getpid()
@@ -111,6 +112,8 @@ class _Store:
             return {}, b""
         try:
             with open(path, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size > _MAX_BYTES:
+                    return {}, b""  # not one of ours (and not worth reading)
                 raw = fh.read()
             if not raw.startswith(_MAGIC):
                 return {}, b""
