@@ -68,9 +68,17 @@ def cassette(request: pytest.FixtureRequest, _recording_server: Any,
         yield cas
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One drafter cache folder for the whole run, in pytest's own temporary folders (which it
+    prunes), never the user's; set for the process, not per test, because the cache is written
+    when the process exits."""
+    os.environ["DRAFTER_CACHE_DIR"] = str(tmp_path_factory.mktemp("drafter-cache"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep every test away from the user's config, store, keys and endpoints."""
+    """Keep every test away from the user's config, store, cache, keys and endpoints."""
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DRAFTER_CONFIG", "DRAFTER_MODEL",
                  "DRAFTER_STORE", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
