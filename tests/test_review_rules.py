@@ -140,6 +140,18 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR003", " ".join(["word"] * 31) + ".", {}, [" ".join(["word"] * 31) + "."]),
     ("DIR003", " ".join(["word"] * 30) + ".", {}, []),
     ("DIR003", "Open https://example.com/" + "/".join(["a"] * 40) + " now.", {}, []),
+    # DIR006
+    ("DIR006", "Your new shade ships today by courier. Track it under Orders. Your new shade "
+     "ships today by courier.", {}, ["Your new shade ships today by courier."]),
+    ("DIR006", "Your new shade ships today by courier.\n\nYOUR NEW SHADE SHIPS TODAY, BY COURIER!",
+     {}, ["YOUR NEW SHADE SHIPS TODAY, BY COURIER!"]),
+    ("DIR006", "Thank you. It ships today. Thank you.", {}, []),
+    ("DIR006", "Your new shade ships today by courier. Your new shade ships tomorrow by courier.",
+     {}, []),
+    ("DIR006", "> Your new shade ships today by courier, you said.\n> Your new shade ships today "
+     "by courier, you said.\n\nIt did: it arrives on Friday.", {}, []),
+    ("DIR006", "Hi Jane,\n\nYour new shade ships today by courier.\n\nBest regards,\nSam",
+     {}, []),
     # DIR004
     ("DIR004", "One. Two. Three. Four. Five. Six.", {}, ["One. Two. Three. Four. Five. Six."]),
     ("DIR004", "One. Two. Three.\n\nFour. Five. Six.", {}, []),

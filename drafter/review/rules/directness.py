@@ -184,3 +184,34 @@ def _dir005(settings: Mapping[str, Any]) -> Check:
                   f"{quote(doc.text[first[0]:first[1]], 40)} does not answer it")
 
     return check
+
+
+@rule(
+    "DIR006", "repeated-sentence", "warning", P,
+    "The same sentence more than once (a model repeating itself, a paste made twice).",
+    what="Flags a body sentence of at least `min_words` words (default 6) whose words, ignoring "
+         "case and punctuation, are those of an earlier sentence of the same text.",
+    why=WHY + " Saying it twice makes the reply longer and the answer harder to find; from a "
+        "model it is a sign the draft ran into a loop.",
+    example="Your new lamp shade ships today by courier. You can track it under Orders. Your new "
+            "lamp shade ships today by courier.",
+    instead="Your new lamp shade ships today by courier. You can track it under Orders.",
+    fix="Delete the repeat",
+    defaults={"min_words": 6},
+)
+def _dir006(settings: Mapping[str, Any]) -> Check:
+    least = int(get_num(settings, "min_words", 6))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        seen: dict[tuple[str, ...], int] = {}
+        for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
+            if len(words) < least:
+                continue
+            key = tuple(w.lower() for w in words)
+            if key in seen:
+                line, _ = doc.line_col(seen[key])
+                yield Hit(s, e, f"Repeats the sentence of line {line}: {quote(doc.text[s:e], 40)}",
+                          fix="Delete the repeat")
+            else:
+                seen[key] = s
+    return check
