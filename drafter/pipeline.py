@@ -101,7 +101,7 @@ _SUBJECT = re.compile(r"\A\s*subject:[^\n]*\n", re.IGNORECASE)
 _DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message)\b[^>\n]*>[ \t]*$\n?",
                              re.IGNORECASE | re.MULTILINE)
 # The end of a finished sentence: . ! ? (or a colon ending a line), maybe closed by a quote or bracket.
-_SENTENCE_END = re.compile(r"(?:[.!?][\"'”’)\]]*|:)(?=\s|\Z)")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|\Z)|:(?=[ \t]*(?:\n|\Z))")
 
 
 def drop_unfinished(text: str) -> str:

@@ -88,6 +88,24 @@ def test_a_batch_stores_each_draft_resumes_and_redoes(draft, proxy, tmp_path: Pa
     assert data["draft"].startswith("Hi Maria,") and data["via"] == "concurrent"
 
 
+def test_revision_rounds_run_through_the_batch_one_request_each(
+        draft, proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "s.db"
+    make_tickets(store, 3, same=True)
+    model_env(monkeypatch, proxy.base_url, store, max_tokens=60)
+    monkeypatch.setenv("DRAFTER_DRAFT_REVISE_ON", "info")  # SmolLM2's drafts always have some
+    result = draft(["batch", "--all", "--max-revisions", "1", "--concurrency", "2",
+                    "--format", "json"])
+    assert result.code == 0, result
+    with TicketStore(store) as opened:
+        drafts = opened.list_drafts()
+    assert len(drafts) == 3 and all(d.rounds in (1, 2) for d in drafts)
+    assert any(d.rounds == 2 for d in drafts)  # revised: the first drafts had warnings
+    assert proxy.tally.chat_requests == sum(d.rounds for d in drafts)  # no request lost or doubled
+    assert json.loads(result.stdout)["usage"]["total_tokens"] == sum(
+        d.usage["total_tokens"] for d in drafts)
+
+
 def test_a_ticket_that_keeps_failing_is_recorded_and_the_others_go_on(
         draft, proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = tmp_path / "s.db"

@@ -111,6 +111,8 @@ def test_clean_body_strips_what_drafter_adds_itself(raw: str, body: str) -> None
          "The jug ships today."),
         ('It arrives Friday. She said "it\'s fine." Then we', 'It arrives Friday. She said "it\'s fine."'),
         ("Here are your options:\n- a refund\n- a new", "Here are your options:"),
+        # A colon inside a line does not end a sentence.
+        ("It ships today. Your options: a refund or a", "It ships today."),
         # No finished sentence at all: the fragment is kept rather than nothing.
         ("We will send a new jug to", "We will send a new jug to"),
         # A version number or a URL is not a sentence end.
