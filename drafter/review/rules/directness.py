@@ -203,11 +203,11 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
     least = int(get_num(settings, "min_words", 6))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        seen: dict[tuple[str, ...], int] = {}
+        seen: dict[str, int] = {}
         for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
             if len(words) < least:
                 continue
-            key = tuple(w.lower() for w in words)
+            key = " ".join(words).lower()
             if key in seen:
                 line, _ = doc.line_col(seen[key])
                 yield Hit(s, e, f"Repeats the sentence of line {line}: {quote(doc.text[s:e], 40)}",
