@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Generic, TypeVar, overload
@@ -282,10 +282,6 @@ class Doc:
         """The text with every ignorable region blanked: what prose rules read."""
         regions = self.prose_regions
         return mask(self.text, regions) if regions else self.text
-
-    def in_prose(self, start: int, end: int) -> bool:
-        """Return whether [start, end) lies outside every ignorable region."""
-        return all(e <= start or s >= end for s, e in self.prose_regions)
 
     # -- structure ------------------------------------------------------------------------
     @cached_property
@@ -594,11 +590,3 @@ def first_name(name: str | None) -> str | None:
         return None
     return parts[0]
 
-
-def iter_overlapping(spans: Iterable[tuple[int, int]], start: int, end: int) -> Iterator[
-    tuple[int, int]
-]:
-    """Yield the spans that overlap [start, end)."""
-    for s, e in spans:
-        if s < end and e > start:
-            yield s, e
