@@ -30,9 +30,10 @@ _KNOWN_HEADERS = frozenset({
 })
 _FIELD_NAME = re.compile(rb"[!-9;-~]{1,76}:")
 _MSG_ID = re.compile(r"<([^<>\s]{1,500})>")
-# The next message of an mbox: a blank line, then "From <sender> <asctime date>". A paragraph
-# that merely starts with "From " (unescaped in many real mailboxes) does not end the message.
-_MBOX_NEXT = re.compile(rb"\r?\n\r?\n(?=From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )")
+# The line that starts a message of an mbox: "From <sender> <asctime date>", after a blank line.
+# A paragraph that merely starts with "From " (unescaped in many real mailboxes) is not one.
+MBOX_SEPARATOR = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ")
+_MBOX_NEXT = re.compile(rb"\r?\n\r?\n(?=" + MBOX_SEPARATOR.pattern + rb")")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINESEP = re.compile(r"\r|\n")
 # A last-resort address finder for From/To values that the address parsers give up on.

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from drafter.errors import InputError
-from drafter.tickets.email import DEFAULT_MAX_BYTES, check_input, parse_email, read_file, too_big
+from drafter.tickets.email import (
+    DEFAULT_MAX_BYTES,
+    MBOX_SEPARATOR,
+    check_input,
+    parse_email,
+    read_file,
+    too_big,
+)
 from drafter.tickets.model import Attachment, Message, Ticket
 from drafter.tickets.store import ImportReport, TicketStore, content_id
 from drafter.tickets.trim import trim
@@ -94,14 +100,12 @@ def import_file(store: TicketStore, path: Path, max_bytes: int = DEFAULT_MAX_BYT
     return store.import_messages([parse_email(data, str(path), max_bytes)])
 
 
-# A line that starts the next message: "From <sender> <asctime date>" after a blank line (or at the
-# start of the file). A body paragraph that merely starts with "From " is not one: many real
-# mailboxes leave such lines unescaped, and the stdlib's mailbox.mbox splits on them.
-_SEPARATOR = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ")
-
-
 def iter_mbox(path: Path, max_bytes: int) -> Iterator[bytes | int]:
-    """Yield each message of an mbox file in turn (its size instead, when over `max_bytes`)."""
+    """Yield each message of an mbox file in turn (its size instead, when over `max_bytes`).
+
+    Messages start only at a real separator line after a blank line (email.MBOX_SEPARATOR); the
+    stdlib's mailbox.mbox also splits at body paragraphs that merely start with "From ".
+    """
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -112,17 +116,20 @@ def iter_mbox(path: Path, max_bytes: int) -> Iterator[bytes | int]:
     size = 0  # keeps counting past the limit, so the message's size can be told
     started = False
     previous_blank = True
-    with handle:
-        for line in handle:
-            if previous_blank and line.startswith(b"From ") and _SEPARATOR.match(line):
-                if started:
-                    yield b"".join(chunks) if size <= max_bytes else size
-                started, chunks, size = True, [], 0
-            elif started:
-                size += len(line)
-                if size <= max_bytes:
-                    chunks.append(line)
-            previous_blank = not line.strip()
+    try:
+        with handle:
+            for line in handle:
+                if previous_blank and line.startswith(b"From ") and MBOX_SEPARATOR.match(line):
+                    if started:
+                        yield b"".join(chunks) if size <= max_bytes else size
+                    started, chunks, size = True, [], 0
+                elif started:
+                    size += len(line)
+                    if size <= max_bytes:
+                        chunks.append(line)
+                previous_blank = not line.strip()
+    except OSError as exc:  # a read failing part way (a disk error, a file on a lost mount)
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     if started:
         yield b"".join(chunks) if size <= max_bytes else size
 
