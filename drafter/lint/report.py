@@ -109,6 +109,8 @@ def format_text(findings: Sequence[LintFinding], ctx: ReportContext = ReportCont
 
 
 def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text  # most messages: no line breaks or control characters to replace
     # Control characters from the linted files must not drive the terminal.
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", re.sub(r"\s*\n\s*", " ", text))
 

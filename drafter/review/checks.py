@@ -131,6 +131,21 @@ def _trie_source(phrases: list[str], case_sensitive: bool) -> str:
 def literal_source(phrases: Iterable[str], case_sensitive: bool = False) -> str:
     """The regex source matching any of the literal `phrases` (empty string for none)."""
     lits = sorted({p.strip() for p in phrases if p.strip()})
+    key = (_SOURCE_VERSION, tuple(lits), case_sensitive)
+    found = cache.lookup("literal-source", key) if _SOURCE_VERSION is not None else None
+    if type(found) is str:
+        return found
+    source = _literal_source(lits, case_sensitive)
+    if _SOURCE_VERSION is not None:
+        cache.store("literal-source", key, source)
+    return source
+
+
+# Keys the regex sources this module writes, so that changed code writes them anew.
+_SOURCE_VERSION = cache.source_version(__file__)
+
+
+def _literal_source(lits: list[str], case_sensitive: bool) -> str:
     worded = [p for p in lits if _is_word_char(p[:1])]
     other = [p for p in lits if not _is_word_char(p[:1])]
     parts = []
