@@ -383,3 +383,4 @@ def source_version(path: str) -> int | None:
 
 
 _VERSION = source_version(__file__)  # keys what this module's code works out
+CODE_VERSION = _VERSION

@@ -250,3 +250,21 @@ def test_lint_reports_the_same_with_a_cold_a_warm_and_no_cache(tmp_path: Path) -
     assert run() == cold
     assert run(DRAFTER_NO_CACHE="1") == cold
     assert '"findings": [' in cold
+
+
+def test_the_all_regexes_cached_mark_follows_the_phrase_lists(cache_dir: Path) -> None:
+    from drafter.review import checks
+    from drafter.review.reviewer import Reviewer
+    from drafter.styleguide import load_styleguide
+
+    Reviewer(load_styleguide())
+    checks.compile_all_for_cache()  # as after a run whose workers compiled their own
+    for store in (cache._regexes, cache._derived):
+        store.flush()
+    _forget()
+    assert cache.lookup("regexes-cached", checks._phrases_key()) is True
+    assert checks.regexes_cached()
+    # A phrase list no run has compiled yet: its regexes are not in the cache, nor the mark.
+    checks.compile_phrases(["a phrase no style guide has, 7f3a"])
+    assert cache.lookup("regexes-cached", checks._phrases_key()) is None
+    assert not checks.regexes_cached()

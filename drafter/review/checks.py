@@ -6,8 +6,10 @@ compiled once, into one regular expression, when a `Reviewer` is built.
 
 from __future__ import annotations
 
+import marshal
 import re
 import sys
+import zlib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -256,12 +258,22 @@ def _lazy_patterns() -> Iterator[LazyPattern]:
 def regexes_cached() -> bool:
     """Whether the cache holds every phrase regex and its ASCII twin (by its index: nothing
     is read or compiled), so that workers get the ones they need from it cheaply."""
+    key = _phrases_key()
+    if cache.lookup("regexes-cached", key) is True:
+        return True  # a run with these phrase lists found them all (one lookup, not ~900)
     for lazy in _lazy_patterns():
         if lazy._regex is None and not cache.holds_regex(lazy.pattern, lazy._flags):
             return False
         if lazy._twin is None and not cache.holds_twin(lazy.pattern, lazy._flags):
             return False
+    cache.store("regexes-cached", key, True)
     return True
+
+
+def _phrases_key() -> tuple[Any, ...]:
+    """What every phrase regex made so far is made of, and by which code: a cache key."""
+    lists = marshal.dumps(sorted(_PHRASES), 2)
+    return (_SOURCE_VERSION, cache.CODE_VERSION, zlib.crc32(lists), len(lists))
 
 
 def compile_all_for_cache() -> None:
@@ -271,6 +283,7 @@ def compile_all_for_cache() -> None:
         for lazy in _lazy_patterns():
             lazy.regex  # noqa: B018 - compiles it
             lazy.twin  # noqa: B018
+        cache.store("regexes-cached", _phrases_key(), True)
 
 
 def _trie_thunk(phrases: list[str], case_sensitive: bool) -> Callable[[], str]:
@@ -687,13 +700,28 @@ def match_case(replacement: str, original: str) -> str:
 def finditer(
     doc: Doc, regex: re.Pattern[str] | None, view: str = "prose", region: str = "all"
 ) -> Iterator[re.Match[str]]:
-    """Yield the matches of `regex` in the chosen view and region of `doc`."""
+    """Return the matches of `regex` in the chosen view and region of `doc`, in order."""
     if regex is None:
-        return
+        return _NO_MATCHES
     bounds = region_bounds(doc, region)
     if bounds is None:
-        return
-    yield from finditer_span(doc, regex, view, *bounds)
+        return _NO_MATCHES
+    fast = _FAST.get(regex)
+    if fast is not None and fast[2] is None and fast[3] is not None:
+        # Literal phrases only, found by the word trie: most texts have none of them, and
+        # then nothing can match (unless the region ends inside a word: see finditer_span).
+        rid = _TRIE_IDS[regex]
+        places = phrase_places(doc, view, rid)
+        if places is not None and rid not in places:
+            text = view_of(doc, view)
+            b1 = bounds[1]
+            if not (0 < b1 < len(text) and not text[b1 - 1].isspace()
+                    and not text[b1].isspace()):
+                return _NO_MATCHES
+    return finditer_span(doc, regex, view, *bounds)
+
+
+_NO_MATCHES: Iterator[Any] = iter(())
 
 
 def search(doc: Doc, regex: re.Pattern[str], start: int, end: int, view: str = "prose") -> bool:
