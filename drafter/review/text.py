@@ -46,9 +46,11 @@ TOKEN_RE = cached_regex(r"[^\W_]+(?:'[^\W_]+)*")
 _TOKEN_SPLIT_RE = cached_regex(f"({TOKEN_RE.pattern})")
 _TOKEN_SPLIT_ASCII_RE = cached_regex(r"([A-Za-z0-9]+(?:'[A-Za-z0-9]+)*)")
 # Sentence ends: terminal punctuation (and closing quotes/brackets) then space; a blank line;
-# a line break before a list item or after a line that ends without running on.
+# a line break before a list item or after a line that ends without running on. (The first
+# character is matched by one class so that the engine skips ahead to the next candidate.)
 _SENT_END_RE = cached_regex(
-    r"[.!?…]+[\"'”’)\]]*(?=\s|$)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)])[ \t])|:(?=[ \t]*\n)"
+    r"[.!?…\n:](?:(?<=[.!?…])[.!?…]*[\"'”’)\]]*(?=\s|$)|(?<=\n)[ \t]*\n"
+    r"|(?<=\n)(?=[ \t]*(?:[-*•]|\d+[.)])[ \t])|(?<=:)(?=[ \t]*\n))"
 )
 _ABBREV = frozenset(
     ["e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st", "no", "approx", "inc", "ltd",
@@ -499,8 +501,12 @@ class Doc:
 def _tokenized(src: str, start: int, end: int) -> tuple[list[int], list[str]]:
     """The word tokens of src[start:end] (offsets into src, lower-cased forms)."""
     piece = src[start:end]
-    # Separators and words alternate: [sep, word, sep, word, ..., sep].
-    parts = (_TOKEN_SPLIT_ASCII_RE if piece.isascii() else _TOKEN_SPLIT_RE).split(piece)
+    if piece.isascii():
+        # Lower-casing ASCII keeps every offset: split the lower-cased text at once.
+        # Separators and words alternate: [sep, word, sep, word, ..., sep].
+        parts = _TOKEN_SPLIT_ASCII_RE.split(piece.lower())
+        return list(accumulate(map(len, parts), initial=start))[1:-1:2], parts[1::2]
+    parts = _TOKEN_SPLIT_RE.split(piece)
     words = parts[1::2]
     starts = list(accumulate(map(len, parts), initial=start))[1:-1:2]
     return starts, "\0".join(words).lower().split("\0") if words else []
