@@ -86,3 +86,14 @@ def test_finding_to_dict_is_plain_data() -> None:
     f = Reviewer(GUIDE).review(TEXT)[0]
     d = f.to_dict()
     assert d["code"] == f.code and d["start"] == f.start and "suggestion" in d
+
+
+def test_flags_are_the_findings_without_line_and_column() -> None:
+    text = "Dear customer,\n\nAs I already said, the [ORDER NUMBER] shipped!!! TODO: check."
+    reviewer = Reviewer(GUIDE, severity={"TON001": "error"})
+    found = reviewer.review(text)
+    assert len(found) >= 4
+    assert reviewer.flags(text) == [
+        (f.start, f.end, f.code, f.name, f.severity, f.message, f.suggestion, f.fix)
+        for f in found]
+    assert next(f for f in found if f.code == "TON001").severity == "error"

@@ -21,16 +21,17 @@ from drafter.lint.sources import (
 )
 from drafter.lint.suppress import prepare
 from drafter.review.context import ReviewContext
-from drafter.review.finding import SEVERITY_RANK, Finding
+from drafter.review.finding import SEVERITY_RANK
 
 if TYPE_CHECKING:
     from drafter.lint.baseline import Baseline
+    from drafter.review.reviewer import Flag
 
 
 class ReviewerLike(Protocol):
     """What the linter needs of drafter.review.reviewer.Reviewer."""
 
-    def review(self, text: str, context: ReviewContext | None = None) -> list[Finding]: ...
+    def flags(self, text: str, context: ReviewContext | None = None) -> list[Flag]: ...
 
 
 @dataclass(frozen=True)
@@ -259,29 +260,37 @@ class Linter:
                 severity, p.message, None, p.fix, p.unit))
         if sf.source is None or not self.options.review:
             return
+        o = self.options
+        # Most runs have no per-path ignores or severity overrides, most texts no inline
+        # directives: then each finding needs no look at them.
+        filtered = bool(o.select or o.ignore or o.per_path_ignores)
         for unit in sf.units:
             prepared = prepare(unit)
-            for f in self.reviewer.review(prepared.text, unit.context):
-                if not self.wanted(f.code, f.name, sf.display):
+            sup = prepared.suppressions
+            directives = bool(sup.events or sup.next_lines)
+            offsets = prepared.offsets
+            for start, end, code, name, severity, message, suggestion, fix in \
+                    self.reviewer.flags(prepared.text, unit.context):
+                if filtered and not self.wanted(code, name, sf.display):
                     continue
-                if prepared.suppressions.suppressed(f.code, f.name, prepared.origin[f.start]):
+                if directives and sup.suppressed(code, name, prepared.origin[start]):
                     result.suppressed += 1
                     continue
                 if keep or baseline is not None:
-                    snippet = prepared.text[f.start : f.end]
+                    snippet = prepared.text[start:end]
                     if keep:
-                        result.accepted.append((sf.path, f.code, snippet))
-                    if baseline is not None and baseline.consume(sf.path, f.code, snippet):
+                        result.accepted.append((sf.path, code, snippet))
+                    if baseline is not None and baseline.consume(sf.path, code, snippet):
                         result.baselined += 1
                         continue
-                start = prepared.offsets[f.start]
-                end = prepared.offsets[f.end - 1] + 1 if f.end > f.start else start
-                line, col = sf.source.position(start)
-                end_line, end_col = sf.source.position(end)
+                at = offsets[start]
+                line, col = sf.source.position(at)
+                end_line, end_col = sf.source.position(offsets[end - 1] + 1) if end > start \
+                    else (line, col)
                 result.findings.append(LintFinding.from_values((
-                    sf.display, line, col, end_line, end_col, f.code, f.name,
-                    self.severity_of(f.code, f.severity), f.message, f.suggestion, f.fix,
-                    unit.name)))
+                    sf.display, line, col, end_line, end_col, code, name,
+                    self.severity_of(code, severity) if o.severity else severity, message,
+                    suggestion, fix, unit.name)))
 
 
 _WORKER_LINTER: Linter | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from drafter.errors import ConfigError
@@ -111,22 +112,41 @@ class Reviewer:
         """Return the findings for `text`, sorted by position."""
         ctx = context or ReviewContext()
         doc = self.doc(text, ctx)
-        findings: list[Finding] = []
+        findings = []
+        for start, end, code, name, severity, message, suggestion, fix in self._flags(doc, ctx):
+            line, col = doc.line_col(start)
+            findings.append(new_finding(code, name, severity, message, start, end, line, col,
+                                        suggestion, fix))
+        return findings
+
+    def flags(self, text: str, context: ReviewContext | None = None) -> list[Flag]:
+        """What `review` finds, without line and column: for callers that place the spans
+        themselves (the linter), as (start, end, code, name, severity, message, suggestion,
+        fix) tuples sorted by position."""
+        ctx = context or ReviewContext()
+        return self._flags(self.doc(text, ctx), ctx)
+
+    def _flags(self, doc: Doc, ctx: ReviewContext) -> list[Flag]:
+        n = len(doc.text)
+        flags: list[Flag] = []
         seen: set[tuple[str, int, int]] = set()
         for rule, check in self._checks:
+            code = rule.code
             for hit in check(doc, ctx):
-                start = min(max(hit.start, 0), len(text))
-                end = min(max(hit.end, start), len(text))
-                if (rule.code, start, end) in seen:
+                start = min(max(hit.start, 0), n)
+                end = min(max(hit.end, start), n)
+                if (code, start, end) in seen:
                     continue
-                seen.add((rule.code, start, end))
-                line, col = doc.line_col(start)
-                findings.append(new_finding(
-                    rule.code, rule.name, self._severity[rule.code],  # type: ignore[arg-type]
-                    hit.message, start, end, line, col, hit.suggestion,
-                    hit.fix if hit.fix is not None else rule.fix))
-        findings.sort(key=lambda f: (f.start, f.end, f.code))
-        return findings
+                seen.add((code, start, end))
+                flags.append((start, end, code, rule.name, self._severity[code], hit.message,
+                              hit.suggestion, hit.fix if hit.fix is not None else rule.fix))
+        flags.sort(key=_position)
+        return flags
+
+
+# (start, end, code, name, severity, message, suggestion, fix): a finding before it is placed.
+Flag = tuple[int, int, str, str, Any, str, "str | None", "str | None"]
+_position = itemgetter(0, 1, 2)
 
 
 def _specificity(entry: str) -> int:

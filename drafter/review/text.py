@@ -84,7 +84,9 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 # Every URL has one of these in it (URL_RE's scheme, "www." or a dot before a top-level domain).
-_URL_HINT_RE = cached_regex(r"://|(?i:www\.)|\.(?i:" + _TLDS + r")\b")
+# The first character is matched by one class so that the engine skips to the candidates.
+_URL_HINT_RE = cached_regex(
+    r"[:wW.](?:(?<=:)//|(?<=[wW])(?i:ww\.)|(?<=\.)(?i:" + _TLDS + r")\b)")
 
 
 def _url_chunks(text: str) -> list[tuple[int, int]]:
