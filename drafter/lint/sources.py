@@ -10,13 +10,21 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from drafter.cache import regex as cached_regex
 from drafter.errors import InputError
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
-from drafter.lint.structured import Node, ParseError, parse_flat_yaml, parse_json, parse_yaml
+from drafter.lint.structured import (
+    Node,
+    ParseError,
+    flat_values,
+    parse_flat_yaml,
+    parse_json,
+    parse_yaml,
+)
 from drafter.lint.textmap import SourceText, constant, identity
 from drafter.review.context import ReviewContext
 
@@ -158,7 +166,8 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
     real = Resolver()
     for path in paths:
         if path.is_dir():
-            _walk(os.fspath(path), "", tuple(exclude), found)
+            top = os.fspath(path)
+            _walk(top, _slashed(os.path.realpath(top)), "", tuple(exclude), found)
         elif path.exists():
             if force_exclude and _excluded(display_path(path), path.name, exclude):
                 continue
@@ -179,13 +188,14 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
     return unique
 
 
-def _walk(folder: str, rel: str, exclude: tuple[str, ...],
+def _walk(folder: str, real: str, rel: str, exclude: tuple[str, ...],
           found: list[tuple[Path, str]]) -> None:
-    """Add the files to lint in `folder` (`rel` below the folder named, with a trailing slash),
-    sorted, then those of its subfolders in order, as `os.walk` visits them.
+    """Add the files to lint in `folder` (whose real path is `real`, and `rel` below the folder
+    named, both with a trailing slash), sorted, then those of its subfolders in order, as
+    `os.walk` visits them.
 
     One directory listing answers what os.walk and a Resolver would ask per entry (is it a
-    folder, a link): the folder's real path is looked up once for all its files.
+    folder, a link): below a folder's real path, only links need resolving.
     """
     try:
         with os.scandir(folder) as listing:
@@ -203,26 +213,28 @@ def _walk(folder: str, rel: str, exclude: tuple[str, ...],
         except OSError:
             is_dir = False
         if is_dir:
-            if not _excluded(rel + name, name, exclude):
+            if not (exclude and _excluded(rel + name, name, exclude)):
                 dirs.append(entry)
-        elif _name_format(name) is not None and not _excluded(rel + name, name, exclude):
+        elif _name_format(name) is not None and not (
+                exclude and _excluded(rel + name, name, exclude)):
             files.append(entry)
     if files:
         base = Path(folder)
-        real_dir = os.path.realpath(folder)
-        prefix = real_dir if real_dir.endswith("/") else real_dir + "/"
         files.sort(key=_entry_name)
         for entry in files:
             found.append((base / entry.name, os.path.realpath(entry.path) if _is_link(entry)
-                          else prefix + entry.name))
+                          else real + entry.name))
     dirs.sort(key=_entry_name)
     for entry in dirs:
         if not _is_link(entry):  # os.walk does not follow links to folders
-            _walk(entry.path, rel + entry.name + "/", exclude, found)
+            _walk(entry.path, real + entry.name + "/", rel + entry.name + "/", exclude, found)
 
 
-def _entry_name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_entry_name = attrgetter("name")
+
+
+def _slashed(folder: str) -> str:
+    return folder if folder.endswith("/") else folder + "/"
 
 
 def _is_link(entry: os.DirEntry[str]) -> bool:
@@ -248,8 +260,7 @@ class Resolver:
         head = s[:cut]
         real_dir = self._dirs.get(head)
         if real_dir is None:
-            real_dir = os.path.realpath(head or ".")
-            real_dir = self._dirs[head] = real_dir if real_dir.endswith("/") else real_dir + "/"
+            real_dir = self._dirs[head] = _slashed(os.path.realpath(head or "."))
         return real_dir + name
 
 
@@ -276,7 +287,7 @@ def display_path(path: Path, cwd: Path | None = None, resolve: Resolver | None =
 def read_source(path: Path, display: str | None = None,
                 options: SourceOptions = SourceOptions()) -> SourceFile:
     """Read `path` into units; problems (including an unreadable file) are recorded, not raised."""
-    sf = SourceFile(path=path, display=display if display is not None else path.as_posix())
+    sf = SourceFile(path, display if display is not None else path.as_posix())
     fmt = _name_format(path.name) or "text"
     try:
         raw = _read_bytes(os.fspath(path))
@@ -370,25 +381,28 @@ class _Reader:
     def document(self, fmt: str) -> None:
         """Read a Markdown, text or Jinja file: optional front matter, then one body."""
         text = self.text
-        meta: Node | None = None
-        body_start = 0
+        template = fmt in ("jinja", "html-jinja")
+        block, block_at, body_start = None, 0, 0
         if fmt != "text" and (opened := _FM_OPEN.match(text)):
-            fm_start = opened.end()
-            close = _FM_CLOSE.search(text, fm_start)
+            block_at = opened.end()
+            close = _FM_CLOSE.search(text, block_at)
             if close is None:
                 raise ParseError("front matter opened with `---` on line 1 is never closed",
                                  offset=0)
-            block = text[fm_start : close.start()]
-            meta = parse_flat_yaml(block, fm_start) or parse_yaml(block, base=fm_start)
+            block = text[block_at : close.start()]
             body_start = close.end()
-        elif fmt in ("jinja", "html-jinja") and (m := _JINJA_FM.match(text)):
-            meta = parse_flat_yaml(m.group(1), m.start(1)) or parse_yaml(m.group(1), m.start(1))
-            body_start = m.end()
-        if meta is not None and meta.kind != "map":
-            self.add("LNT003", "front matter must be a mapping of keys to values", meta)
-            meta = None
-        template = fmt in ("jinja", "html-jinja")
-        name, context = self.meta(meta, template=template)
+        elif template and (m := _JINJA_FM.match(text)):
+            block, block_at, body_start = m.group(1), m.start(1), m.end()
+        if block is None:
+            name, context = self.meta(None, template=template)
+        elif (quick := self.flat_meta(block, template)) is not None:
+            name, context = quick
+        else:
+            meta = parse_flat_yaml(block, block_at) or parse_yaml(block, base=block_at)
+            if meta is not None and meta.kind != "map":
+                self.add("LNT003", "front matter must be a mapping of keys to values", meta)
+                meta = None
+            name, context = self.meta(meta, template=template)
         content_start = body_start
         # Leading blank lines and trailing whitespace are layout, not reply text.
         while True:
@@ -412,58 +426,39 @@ class _Reader:
     def meta(self, node: Node | None, template: bool, skip: Sequence[str] = (),
              unit: str | None = None) -> tuple[str | None, ReviewContext]:
         """Check metadata keys and turn them into a unit name and a ReviewContext."""
-        name: str | None = unit
-        values: dict[str, Any] = {"body_only": self.options.body_only}
-        variables = set(self.options.variables)
-        if node is not None:
-            for key_node, value_node in node.pairs:
-                key = key_node.value
-                if key in skip:
-                    continue
-                if not isinstance(key, str) or (key not in _META_KEYS
-                                                and key not in self.options.extra_keys):
-                    import difflib
+        if node is None:  # the config's settings alone
+            return unit, _context(bool(template), frozenset(self.options.variables),
+                                  self.options.body_only, ())
+        found = _Metadata(unit, self.options)
+        for key_node, value_node in node.pairs:
+            key = key_node.value
+            if key in skip:
+                continue
+            if not found.known(key):
+                import difflib
 
-                    near = difflib.get_close_matches(str(key), META_KEYS, n=1)
-                    self.add("LNT002", f"unknown key `{key}`"
-                             + (f" (did you mean `{near[0]}`?)" if near else ""), key_node, name,
-                             fix=f"rename it to `{near[0]}`" if near else
-                             "remove it, or accept it with `lint.extra_keys` in the config")
-                    continue
-                value = value_node.to_python()
-                if key in NAME_KEYS:
-                    if isinstance(value, (str, int)) and not isinstance(value, bool):
-                        if name is None or key == "name":
-                            name = str(value)
-                    else:
-                        self.add("LNT003", f"`{key}` must be a string", value_node, name)
-                elif key == "channel":
-                    if value in CHANNELS:
-                        values["channel"] = value
-                    else:
-                        self.add("LNT003", f"`channel` must be one of {', '.join(CHANNELS)}, "
-                                 f"got {value!r}", value_node, name)
-                elif key in BOOL_KEYS:
-                    if isinstance(value, bool):
-                        values[key] = value
-                    else:
-                        self.add("LNT003", f"`{key}` must be true or false, got {value!r}",
-                                 value_node, name)
-                elif key == "variables":
-                    names = list(value) if isinstance(value, (list, dict)) else None
-                    if names is None or not all(isinstance(v, str) for v in names):
-                        self.add("LNT003", "`variables` must be a list of names", value_node,
-                                 name)
-                    else:
-                        variables.update(names)
-                        values.setdefault("template", True)
-                elif key == "tags" and not (isinstance(value, list)
-                                            and all(isinstance(v, str) for v in value)):
-                    self.add("LNT003", "`tags` must be a list of strings", value_node, name)
-        is_template = bool(values.pop("template", template))
-        body_only = values.pop("body_only")
-        return name, _context(is_template, frozenset(variables), body_only,
-                              tuple(values.items()))
+                near = difflib.get_close_matches(str(key), META_KEYS, n=1)
+                self.add("LNT002", f"unknown key `{key}`"
+                         + (f" (did you mean `{near[0]}`?)" if near else ""), key_node,
+                         found.name, fix=f"rename it to `{near[0]}`" if near else
+                         "remove it, or accept it with `lint.extra_keys` in the config")
+                continue
+            wrong = found.take(key, value_node.to_python())
+            if wrong is not None:
+                self.add("LNT003", wrong, value_node, found.name)
+        return found.name, found.context(template)
+
+    def flat_meta(self, block: str, template: bool) -> tuple[str | None, ReviewContext] | None:
+        """`meta` of flat front matter with nothing wrong in it, read without nodes (most
+        files); None for anything else, which `meta` reads from nodes to place its problems."""
+        pairs = flat_values(block)
+        if pairs is None:
+            return None
+        found = _Metadata(None, self.options)
+        for key, value in pairs:
+            if not found.known(key) or found.take(key, value) is not None:
+                return None
+        return found.name, found.context(template)
 
     # -- collections
 
@@ -576,6 +571,55 @@ class _Reader:
 
 
 _META_KEYS = frozenset(META_KEYS)
+
+
+class _Metadata:
+    """What metadata has said so far: the unit's name, context signals, declared variables."""
+
+    __slots__ = ("name", "options", "values", "variables")
+
+    def __init__(self, name: str | None, options: SourceOptions) -> None:
+        self.name = name
+        self.options = options
+        self.values: dict[str, Any] = {"body_only": options.body_only}
+        self.variables = frozenset(options.variables)
+
+    def known(self, key: Any) -> bool:
+        """Whether `key` is a metadata key (or one the config accepts)."""
+        return isinstance(key, str) and (key in _META_KEYS or key in self.options.extra_keys)
+
+    def take(self, key: str, value: Any) -> str | None:
+        """Take in a known key's value; return what is wrong with it (LNT003), if anything."""
+        if key in NAME_KEYS:
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                return f"`{key}` must be a string"
+            if self.name is None or key == "name":
+                self.name = str(value)
+        elif key == "channel":
+            if value not in CHANNELS:
+                return f"`channel` must be one of {', '.join(CHANNELS)}, got {value!r}"
+            self.values["channel"] = value
+        elif key in BOOL_KEYS:
+            if not isinstance(value, bool):
+                return f"`{key}` must be true or false, got {value!r}"
+            self.values[key] = value
+        elif key == "variables":
+            names = list(value) if isinstance(value, (list, dict)) else None
+            if names is None or not all(isinstance(v, str) for v in names):
+                return "`variables` must be a list of names"
+            self.variables = self.variables.union(names)
+            self.values.setdefault("template", True)
+        elif key == "tags" and not (isinstance(value, list)
+                                    and all(isinstance(v, str) for v in value)):
+            return "`tags` must be a list of strings"
+        return None
+
+    def context(self, template: bool) -> ReviewContext:
+        """The ReviewContext of what was taken in (`template`: unless metadata says)."""
+        values = dict(self.values)
+        is_template = bool(values.pop("template", template))
+        body_only = values.pop("body_only")
+        return _context(is_template, self.variables, body_only, tuple(values.items()))
 
 
 @lru_cache(maxsize=256, typed=True)

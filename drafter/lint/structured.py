@@ -180,6 +180,22 @@ def parse_flat_yaml(src: str, base: int = 0) -> Node | None:
     return Node("map", pairs[0][0].start, pairs[-1][1].end, None, None, pairs)
 
 
+def flat_values(src: str) -> list[tuple[str, Any]] | None:
+    """The keys and values of flat front matter (what parse_flat_yaml's nodes hold, without
+    the nodes); None when it is not flat."""
+    pairs: list[tuple[str, Any]] = []
+    for line in src.split("\n"):
+        entry = _flat_line(line)
+        if entry is None:
+            return None
+        if entry is _BLANK:
+            continue
+        key, kind, _, _, words, items = entry
+        pairs.append((key, words == "true" if kind == _BOOL
+                      else [item for _, _, item in items] if kind == _LIST else words))
+    return pairs or None
+
+
 _FlatLine = tuple[str, int, int, int, str, tuple[tuple[int, int, str], ...]]
 _BLANK: _FlatLine = ("", 0, 0, 0, "", ())
 
