@@ -491,3 +491,37 @@ def test_word_index_fast_path_matches_a_plain_scan(text: str) -> None:
         fast = [m.span() for m in checks.finditer(doc, regex)]
         plain = [m.span() for m in regex.finditer(doc.prose) if m.end() > m.start()]
         assert fast == plain, code
+
+
+# --- quick tests that rule a text out before the real work (SAF, HYG) --------------------------
+
+_GH_KEY = "ghp_" + "A1b2C3d4" * 5
+
+
+@pytest.mark.parametrize(("code", "text", "extra", "expected"), [
+    ("SAF003", "4111 1111 1111 1111 was charged.", None, ["4111 1111 1111 1111"]),
+    ("SAF003", "Ref x4111111111111111.", None, ["4111111111111111"]),
+    ("SAF003", "Ref v.4111111111111111 and 1/4111111111111111.", None, []),
+    ("SAF003", "Card 4222222222222 (13 digits).", None, ["4222222222222"]),
+    ("SAF003", "Order 12 34 56 78 90 12 34 shipped.", None, []),
+    ("SAF004", "PIN: 4821", None, ["4821"]),
+    ("SAF004", "Your new pin is 4821, the old pin was 1234.", None, ["4821", "1234"]),
+    ("SAF004", "Use my_pin 4821 or spin 4821 or shipping 4821.", None, []),
+    ("SAF004", "PASSWORD=Hunter22!", None, ["Hunter22"]),
+    ("SAF004", f"Token {_GH_KEY} leaked.", None, [_GH_KEY]),
+    ("SAF004", "Slack xoxb-1234567890abc here.", None, ["xoxb-1234567890abc"]),
+    ("SAF004", "No keys: ask-me, task_list, Asia, xoxo.", None, []),
+    ("SAF002", "See https://go.bit.ly/x and https://notbit.ly/y.", None, ["https://go.bit.ly/x"]),
+    ("SAF002", "See https://a.b.example.com/x and https://example.com.evil.net/y.",
+     {"allowed_domains": ["example.com"]}, ["https://example.com.evil.net/y"]),
+    ("HYG001", "{Order Number} is ready; x{Order Number} too; ${Order Number} not.", None,
+     ["{Order Number}", "{Order Number}"]),
+    ("HYG001", "Code xXx, date TBC, tbd, __NAME__ and %NAME% here.", None,
+     ["xXx", "TBC", "__NAME__", "%NAME%"]),
+    ("HYG002", "Hi }} there", None, ["}}"]),
+    ("HYG002", "{# a note", None, ["{#"]),
+    ("HYG002", "Just {braces} and # hashes.", None, []),
+])
+def test_safety_and_hygiene_quick_tests_keep_the_findings(
+        code: str, text: str, extra: dict[str, Any] | None, expected: list[str]) -> None:
+    assert fired(code, text, extra) == expected

@@ -3,19 +3,28 @@ into units of reply text that remember where each character came from."""
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from drafter.cache import regex as cached_regex
 from drafter.errors import InputError
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
-from drafter.lint.structured import Node, ParseError, parse_flat_yaml, parse_json, parse_yaml
+from drafter.lint.structured import (
+    Node,
+    ParseError,
+    flat_values,
+    parse_flat_yaml,
+    parse_json,
+    parse_yaml,
+)
 from drafter.lint.textmap import SourceText, constant, identity
 from drafter.review.context import ReviewContext
 
@@ -98,17 +107,28 @@ class SourceOptions:
     body_only: bool = False
 
 
+# Every suffix but the `.html.*` ones has one dot: a name's format is found by its last one.
+_BY_SUFFIX = {s: f for s, f in FORMATS.items() if s.count(".") == 1}
+_HTML_JINJA = {s: f for s, f in FORMATS.items() if s.count(".") == 2}
+
+
 def file_format(path: Path) -> str | None:
     """Return the format name for `path` by its suffix, or None if drafter does not read it."""
     return _name_format(path.name)
 
 
 def _name_format(name: str) -> str | None:
+    """The format of a file name: FORMATS' longest suffix that is shorter than the name."""
     name = name.lower()
-    for suffix, fmt in FORMATS.items():
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return fmt
-    return None
+    dot = name.rfind(".")
+    if dot <= 0:  # no suffix, or the name is all suffix
+        return None
+    fmt = _BY_SUFFIX.get(name[dot:])
+    if fmt == "jinja":
+        dot2 = name.rfind(".", 0, dot)
+        if dot2 > 0:
+            return _HTML_JINJA.get(name[dot2:], fmt)
+    return fmt
 
 
 # ------------------------------------------------------------------------------------ discovery
@@ -142,20 +162,12 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
     folder). A named file is always linted (unless `force_exclude` and it matches an `exclude`
     glob, as pre-commit needs), but an unknown suffix is an error.
     """
-    found: list[Path] = []
+    found: list[tuple[Path, str]] = []  # each file with its real path, to drop duplicates
+    real = Resolver()
     for path in paths:
         if path.is_dir():
-            for folder, dirs, files in os.walk(path):
-                base = Path(folder)
-                rel_dir = base.relative_to(path).as_posix()
-                rel_dir = "" if rel_dir == "." else rel_dir + "/"
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                                 and not _excluded(rel_dir + d, d, exclude))
-                for name in sorted(files):
-                    if name.startswith(".") or _name_format(name) is None:
-                        continue
-                    if not _excluded(rel_dir + name, name, exclude):
-                        found.append(base / name)
+            top = os.fspath(path)
+            _walk(top, _slashed(os.path.realpath(top)), "", tuple(exclude), found)
         elif path.exists():
             if force_exclude and _excluded(display_path(path), path.name, exclude):
                 continue
@@ -163,37 +175,93 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
                 known = ", ".join(sorted({s for s in FORMATS if s.count(".") == 1}))
                 raise InputError(f"{path}: drafter does not know how to read this kind of file",
                                  hint=f"lint files ending in {known}, or leave this one out")
-            found.append(path)
+            found.append((path, real(path)))
         else:
             raise InputError(f"{path}: no such file or folder",
                              hint="check the path; folders are searched recursively")
     seen: set[str] = set()
     unique = []
-    real = Resolver()
-    for p in found:
-        key = real(p)
+    for p, key in found:
         if key not in seen:
             seen.add(key)
             unique.append(p)
     return unique
 
 
+def _walk(folder: str, real: str, rel: str, exclude: tuple[str, ...],
+          found: list[tuple[Path, str]]) -> None:
+    """Add the files to lint in `folder` (whose real path is `real`, and `rel` below the folder
+    named, both with a trailing slash), sorted, then those of its subfolders in order, as
+    `os.walk` visits them.
+
+    One directory listing answers what os.walk and a Resolver would ask per entry (is it a
+    folder, a link): below a folder's real path, only links need resolving.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return  # an unreadable folder is skipped, as os.walk skips it
+    dirs: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not (exclude and _excluded(rel + name, name, exclude)):
+                dirs.append(entry)
+        elif _name_format(name) is not None and not (
+                exclude and _excluded(rel + name, name, exclude)):
+            files.append(entry)
+    if files:
+        base = Path(folder)
+        files.sort(key=_entry_name)
+        for entry in files:
+            found.append((base / entry.name, os.path.realpath(entry.path) if _is_link(entry)
+                          else real + entry.name))
+    dirs.sort(key=_entry_name)
+    for entry in dirs:
+        if not _is_link(entry):  # os.walk does not follow links to folders
+            _walk(entry.path, real + entry.name + "/", rel + entry.name + "/", exclude, found)
+
+
+_entry_name = attrgetter("name")
+
+
+def _slashed(folder: str) -> str:
+    return folder if folder.endswith("/") else folder + "/"
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:  # as os.path.islink answers
+        return False
+
+
 class Resolver:
     """`os.path.realpath` for many files, resolving each folder once (a file's own link too)."""
 
     def __init__(self) -> None:
-        self._dirs: dict[str, str] = {}
+        self._dirs: dict[str, str] = {}  # folder as written -> its real path, with a slash
 
     def __call__(self, path: Path | str) -> str:
         """Return the real absolute path of `path`, as `Path.resolve()` would (as a string)."""
         s = os.fspath(path)
-        head, name = os.path.split(s)
-        if not name or name in (".", "..") or os.path.islink(s):
+        cut = s.rfind("/") + 1
+        name = s[cut:]
+        if not name or name == "." or name == ".." or os.path.islink(s):
             return os.path.realpath(s)
+        head = s[:cut]
         real_dir = self._dirs.get(head)
         if real_dir is None:
-            real_dir = self._dirs[head] = os.path.realpath(head or ".")
-        return os.path.join(real_dir, name)
+            real_dir = self._dirs[head] = _slashed(os.path.realpath(head or "."))
+        return real_dir + name
 
 
 def display_path(path: Path, cwd: Path | None = None, resolve: Resolver | None = None,
@@ -219,10 +287,10 @@ def display_path(path: Path, cwd: Path | None = None, resolve: Resolver | None =
 def read_source(path: Path, display: str | None = None,
                 options: SourceOptions = SourceOptions()) -> SourceFile:
     """Read `path` into units; problems (including an unreadable file) are recorded, not raised."""
-    sf = SourceFile(path=path, display=display if display is not None else path.as_posix())
-    fmt = file_format(path) or "text"
+    sf = SourceFile(path, display if display is not None else path.as_posix())
+    fmt = _name_format(path.name) or "text"
     try:
-        raw = path.read_bytes()
+        raw = _read_bytes(os.fspath(path))
     except OSError as exc:
         sf.problems.append(Problem(PARSE_ERROR, f"cannot read the file: {exc.strerror}",
                                    1, 1, 1, 1, fix="check that the file exists and is readable"))
@@ -233,7 +301,9 @@ def read_source(path: Path, display: str | None = None,
                                    line, 1, line, 1, fix="lint text files only"))
         return sf
     try:
-        text = raw.decode("utf-8-sig")
+        # What decode("utf-8-sig") does, without its Python-level codec; the error offset is
+        # into the bytes after the BOM, as that codec reports it.
+        text = (raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw).decode()
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -246,7 +316,7 @@ def read_source(path: Path, display: str | None = None,
     reader = _Reader(sf, text, options)
     sf.source = reader.src
     try:
-        if fmt in ("markdown", "text", "jinja", "html-jinja"):
+        if fmt in _DOCUMENTS:
             reader.document(fmt)
         else:
             reader.collection(fmt)
@@ -258,6 +328,22 @@ def read_source(path: Path, display: str | None = None,
         sf.problems[:] = [p for p in sf.problems if p.code == PARSE_ERROR]
         sf.problems.append(reader.problem(PARSE_ERROR, exc.reason, exc.offset))
     return sf
+
+
+_DOCUMENTS = frozenset(["markdown", "text", "jinja", "html-jinja"])
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_bytes(path: str) -> bytes:
+    """The file's bytes, read without a buffered file object (four system calls, not nine)."""
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 _FM_OPEN = cached_regex(r"---[ \t]*\n")
@@ -295,25 +381,28 @@ class _Reader:
     def document(self, fmt: str) -> None:
         """Read a Markdown, text or Jinja file: optional front matter, then one body."""
         text = self.text
-        meta: Node | None = None
-        body_start = 0
-        if fmt != "text" and _FM_OPEN.match(text):
-            close = _FM_CLOSE.search(text, _FM_OPEN.match(text).end())  # type: ignore[union-attr]
+        template = fmt in ("jinja", "html-jinja")
+        block, block_at, body_start = None, 0, 0
+        if fmt != "text" and (opened := _FM_OPEN.match(text)):
+            block_at = opened.end()
+            close = _FM_CLOSE.search(text, block_at)
             if close is None:
                 raise ParseError("front matter opened with `---` on line 1 is never closed",
                                  offset=0)
-            fm_start = _FM_OPEN.match(text).end()  # type: ignore[union-attr]
-            block = text[fm_start : close.start()]
-            meta = parse_flat_yaml(block, fm_start) or parse_yaml(block, base=fm_start)
+            block = text[block_at : close.start()]
             body_start = close.end()
-        elif fmt in ("jinja", "html-jinja") and (m := _JINJA_FM.match(text)):
-            meta = parse_flat_yaml(m.group(1), m.start(1)) or parse_yaml(m.group(1), m.start(1))
-            body_start = m.end()
-        if meta is not None and meta.kind != "map":
-            self.add("LNT003", "front matter must be a mapping of keys to values", meta)
-            meta = None
-        template = fmt in ("jinja", "html-jinja")
-        name, context = self.meta(meta, template=template)
+        elif template and (m := _JINJA_FM.match(text)):
+            block, block_at, body_start = m.group(1), m.start(1), m.end()
+        if block is None:
+            name, context = self.meta(None, template=template)
+        elif (quick := self.flat_meta(block, template)) is not None:
+            name, context = quick
+        else:
+            meta = parse_flat_yaml(block, block_at) or parse_yaml(block, base=block_at)
+            if meta is not None and meta.kind != "map":
+                self.add("LNT003", "front matter must be a mapping of keys to values", meta)
+                meta = None
+            name, context = self.meta(meta, template=template)
         content_start = body_start
         # Leading blank lines and trailing whitespace are layout, not reply text.
         while True:
@@ -337,58 +426,39 @@ class _Reader:
     def meta(self, node: Node | None, template: bool, skip: Sequence[str] = (),
              unit: str | None = None) -> tuple[str | None, ReviewContext]:
         """Check metadata keys and turn them into a unit name and a ReviewContext."""
-        name: str | None = unit
-        values: dict[str, Any] = {"body_only": self.options.body_only}
-        variables = set(self.options.variables)
-        if node is not None:
-            for key_node, value_node in node.pairs:
-                key = key_node.value
-                if key in skip:
-                    continue
-                if not isinstance(key, str) or (key not in META_KEYS
-                                                and key not in self.options.extra_keys):
-                    import difflib
+        if node is None:  # the config's settings alone
+            return unit, _context(bool(template), frozenset(self.options.variables),
+                                  self.options.body_only, ())
+        found = _Metadata(unit, self.options)
+        for key_node, value_node in node.pairs:
+            key = key_node.value
+            if key in skip:
+                continue
+            if not found.known(key):
+                import difflib
 
-                    near = difflib.get_close_matches(str(key), META_KEYS, n=1)
-                    self.add("LNT002", f"unknown key `{key}`"
-                             + (f" (did you mean `{near[0]}`?)" if near else ""), key_node, name,
-                             fix=f"rename it to `{near[0]}`" if near else
-                             "remove it, or accept it with `lint.extra_keys` in the config")
-                    continue
-                value = value_node.to_python()
-                if key in NAME_KEYS:
-                    if isinstance(value, (str, int)) and not isinstance(value, bool):
-                        if name is None or key == "name":
-                            name = str(value)
-                    else:
-                        self.add("LNT003", f"`{key}` must be a string", value_node, name)
-                elif key == "channel":
-                    if value in CHANNELS:
-                        values["channel"] = value
-                    else:
-                        self.add("LNT003", f"`channel` must be one of {', '.join(CHANNELS)}, "
-                                 f"got {value!r}", value_node, name)
-                elif key in BOOL_KEYS:
-                    if isinstance(value, bool):
-                        values[key] = value
-                    else:
-                        self.add("LNT003", f"`{key}` must be true or false, got {value!r}",
-                                 value_node, name)
-                elif key == "variables":
-                    names = list(value) if isinstance(value, (list, dict)) else None
-                    if names is None or not all(isinstance(v, str) for v in names):
-                        self.add("LNT003", "`variables` must be a list of names", value_node,
-                                 name)
-                    else:
-                        variables.update(names)
-                        values.setdefault("template", True)
-                elif key == "tags" and not (isinstance(value, list)
-                                            and all(isinstance(v, str) for v in value)):
-                    self.add("LNT003", "`tags` must be a list of strings", value_node, name)
-        is_template = bool(values.pop("template", template))
-        context = ReviewContext(is_template=is_template, variables=frozenset(variables),
-                                **values)
-        return name, context
+                near = difflib.get_close_matches(str(key), META_KEYS, n=1)
+                self.add("LNT002", f"unknown key `{key}`"
+                         + (f" (did you mean `{near[0]}`?)" if near else ""), key_node,
+                         found.name, fix=f"rename it to `{near[0]}`" if near else
+                         "remove it, or accept it with `lint.extra_keys` in the config")
+                continue
+            wrong = found.take(key, value_node.to_python())
+            if wrong is not None:
+                self.add("LNT003", wrong, value_node, found.name)
+        return found.name, found.context(template)
+
+    def flat_meta(self, block: str, template: bool) -> tuple[str | None, ReviewContext] | None:
+        """`meta` of flat front matter with nothing wrong in it, read without nodes (most
+        files); None for anything else, which `meta` reads from nodes to place its problems."""
+        pairs = flat_values(block)
+        if pairs is None:
+            return None
+        found = _Metadata(None, self.options)
+        for key, value in pairs:
+            if not found.known(key) or found.take(key, value) is not None:
+                return None
+        return found.name, found.context(template)
 
     # -- collections
 
@@ -498,6 +568,66 @@ class _Reader:
             return
         first = html_node.offsets(self.text)[0]
         self.sf.units.append(Unit(text, constant(first, len(text)), label, context))
+
+
+_META_KEYS = frozenset(META_KEYS)
+
+
+class _Metadata:
+    """What metadata has said so far: the unit's name, context signals, declared variables."""
+
+    __slots__ = ("name", "options", "values", "variables")
+
+    def __init__(self, name: str | None, options: SourceOptions) -> None:
+        self.name = name
+        self.options = options
+        self.values: dict[str, Any] = {"body_only": options.body_only}
+        self.variables = frozenset(options.variables)
+
+    def known(self, key: Any) -> bool:
+        """Whether `key` is a metadata key (or one the config accepts)."""
+        return isinstance(key, str) and (key in _META_KEYS or key in self.options.extra_keys)
+
+    def take(self, key: str, value: Any) -> str | None:
+        """Take in a known key's value; return what is wrong with it (LNT003), if anything."""
+        if key in NAME_KEYS:
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                return f"`{key}` must be a string"
+            if self.name is None or key == "name":
+                self.name = str(value)
+        elif key == "channel":
+            if value not in CHANNELS:
+                return f"`channel` must be one of {', '.join(CHANNELS)}, got {value!r}"
+            self.values["channel"] = value
+        elif key in BOOL_KEYS:
+            if not isinstance(value, bool):
+                return f"`{key}` must be true or false, got {value!r}"
+            self.values[key] = value
+        elif key == "variables":
+            names = list(value) if isinstance(value, (list, dict)) else None
+            if names is None or not all(isinstance(v, str) for v in names):
+                return "`variables` must be a list of names"
+            self.variables = self.variables.union(names)
+            self.values.setdefault("template", True)
+        elif key == "tags" and not (isinstance(value, list)
+                                    and all(isinstance(v, str) for v in value)):
+            return "`tags` must be a list of strings"
+        return None
+
+    def context(self, template: bool) -> ReviewContext:
+        """The ReviewContext of what was taken in (`template`: unless metadata says)."""
+        values = dict(self.values)
+        is_template = bool(values.pop("template", template))
+        body_only = values.pop("body_only")
+        return _context(is_template, self.variables, body_only, tuple(values.items()))
+
+
+@lru_cache(maxsize=256, typed=True)
+def _context(is_template: bool, variables: frozenset[str], body_only: bool,
+             signals: tuple[tuple[str, Any], ...]) -> ReviewContext:
+    """The ReviewContext of some metadata (frozen: files that say the same share one)."""
+    return ReviewContext(is_template=is_template, variables=variables, body_only=body_only,
+                         **dict(signals))
 
 
 _BLOCK_TAG = cached_regex(r"<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]*>", re.I)

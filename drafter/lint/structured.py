@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from drafter.cache import regex as cached_regex
@@ -22,7 +22,6 @@ class ParseError(Exception):
         self.column = column
 
 
-@dataclass
 class Node:
     """A parsed value with its place in the source.
 
@@ -30,15 +29,27 @@ class Node:
     cover the characters that hold the value and `style` says how it is written.
     """
 
-    kind: str  # "map" | "seq" | "scalar"
-    start: int
-    end: int
-    value: Any = None  # python value for scalars
-    items: list[Node] = field(default_factory=list)  # seq items
-    pairs: list[tuple[Node, Node]] = field(default_factory=list)  # map entries
-    style: str = "plain"  # scalars: plain | block | single | double
-    content_start: int = 0
-    content_end: int = 0
+    # A plain slotted class: front matter makes a dozen nodes per file, and a dataclass
+    # __init__ with default factories costs about a fifth more.
+    __slots__ = ("content_end", "content_start", "end", "items", "kind", "pairs", "start", "style",
+                 "value")
+
+    def __init__(self, kind: str, start: int, end: int, value: Any = None,
+                 items: list[Node] | None = None, pairs: list[tuple[Node, Node]] | None = None,
+                 style: str = "plain", content_start: int = 0, content_end: int = 0) -> None:
+        self.kind = kind  # "map" | "seq" | "scalar"
+        self.start = start
+        self.end = end
+        self.value = value  # python value for scalars
+        self.items = [] if items is None else items  # seq items
+        self.pairs = [] if pairs is None else pairs  # map entries
+        self.style = style  # scalars: plain | block | single | double
+        self.content_start = content_start
+        self.content_end = content_end
+
+    def __repr__(self) -> str:
+        return (f"Node({self.kind!r}, {self.start}, {self.end}, value={self.value!r}, "
+                f"items={self.items!r}, pairs={self.pairs!r}, style={self.style!r})")
 
     def get(self, key: str) -> Node | None:
         """Return the value node for `key` in a map node, if any."""
@@ -124,9 +135,12 @@ def _from_yaml(loader: Any, node: Any, src: str, base: int) -> Node:
 # A fast path for the flat front matter most canned responses have (`key: plain words`,
 # `key: true`, `key: [a, b]`), so that linting them does not pay for importing PyYAML. Anything
 # else returns None and goes to PyYAML; what is accepted here parses as PyYAML parses it.
-_FLAT_LINE = cached_regex(r"([A-Za-z_][\w-]*):(?:[ \t]+([^\n]*?))?[ \t]*$")
-_FLAT_WORD = cached_regex(r"[A-Za-z][^#:{}\[\]\"\t\n`]*")
+# One match per line sorts the value too: group 2 a boolean, 3 a flow list, 4 plain words
+# (a letter, then characters that are not YAML syntax, ending in one that is not a space).
+_FLAT_LINE = cached_regex(r"([A-Za-z_][\w-]*):[ \t]+(?:(true|false)|(\[.*\])"
+                          r"|([A-Za-z](?:[^#:{}\[\]\"\t\n`]*[^#:{}\[\]\"\t\n` ])?))[ \t]*")
 _FLAT_ITEM = cached_regex(r"[ \t]*([A-Za-z_][\w.-]*(?: [\w.-]+)*)[ \t]*")
+_BOOL, _LIST, _WORDS = 2, 3, 4
 # Plain words that YAML 1.1 reads as booleans or null.
 _YAML_SPECIAL = frozenset([
     "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
@@ -137,45 +151,83 @@ _YAML_SPECIAL = frozenset([
 def parse_flat_yaml(src: str, base: int = 0) -> Node | None:
     """Parse flat front matter without PyYAML; None when it is not flat (ask PyYAML)."""
     pairs: list[tuple[Node, Node]] = []
-    pos = 0
+    pos = base
     for line in src.split("\n"):
-        start = base + pos
+        start = pos
         pos += len(line) + 1
-        if not line.strip() or line.startswith("#"):
+        entry = _flat_line(line)
+        if entry is None:
+            return None
+        if entry is _BLANK:
             continue
-        if "\t" in line:
-            return None  # PyYAML has its own rules for tabs ("x: a\t" is an error)
-        m = _FLAT_LINE.fullmatch(line)
-        if m is None or not m.group(2) or m.group(1) in _YAML_SPECIAL:
-            return None
-        key = Node("scalar", start, start + m.end(1), value=m.group(1),
-                   content_start=start, content_end=start + m.end(1))
-        raw = m.group(2)
-        v0, v1 = start + m.start(2), start + m.end(2)
+        key, kind, v0, v1, words, items = entry
+        v0 += start
+        v1 += start
+        k1 = start + len(key)
+        # Nodes are made with positional arguments here: keyword ones cost half as much again.
         value: Node
-        if raw in ("true", "false"):
-            value = Node("scalar", v0, v1, value=raw == "true")
-        elif raw.startswith("[") and raw.endswith("]"):
-            value = Node("seq", v0, v1)
-            inner = raw[1:-1]
-            if inner.strip():
-                at = v0 + 1
-                for part in inner.split(","):
-                    im = _FLAT_ITEM.fullmatch(part)
-                    if im is None or im.group(1) in _YAML_SPECIAL:
-                        return None
-                    i0, i1 = at + im.start(1), at + im.end(1)
-                    value.items.append(Node("scalar", i0, i1, value=im.group(1),
-                                            content_start=i0, content_end=i1))
-                    at += len(part) + 1
-        elif _FLAT_WORD.fullmatch(raw) and raw not in _YAML_SPECIAL and not raw.endswith(" "):
-            value = Node("scalar", v0, v1, value=raw, content_start=v0, content_end=v1)
+        if kind == _BOOL:
+            value = Node("scalar", v0, v1, words == "true")
+        elif kind == _LIST:
+            value = Node("seq", v0, v1, None, [
+                Node("scalar", start + i0, start + i1, item, None, None, "plain", start + i0,
+                     start + i1) for i0, i1, item in items])
         else:
-            return None
-        pairs.append((key, value))
+            value = Node("scalar", v0, v1, words, None, None, "plain", v0, v1)
+        pairs.append((Node("scalar", start, k1, key, None, None, "plain", start, k1), value))
     if not pairs:
         return None
-    return Node("map", pairs[0][0].start, pairs[-1][1].end, pairs=pairs)
+    return Node("map", pairs[0][0].start, pairs[-1][1].end, None, None, pairs)
+
+
+def flat_values(src: str) -> list[tuple[str, Any]] | None:
+    """The keys and values of flat front matter (what parse_flat_yaml's nodes hold, without
+    the nodes); None when it is not flat."""
+    pairs: list[tuple[str, Any]] = []
+    for line in src.split("\n"):
+        entry = _flat_line(line)
+        if entry is None:
+            return None
+        if entry is _BLANK:
+            continue
+        key, kind, _, _, words, items = entry
+        pairs.append((key, words == "true" if kind == _BOOL
+                      else [item for _, _, item in items] if kind == _LIST else words))
+    return pairs or None
+
+
+_FlatLine = tuple[str, int, int, int, str, tuple[tuple[int, int, str], ...]]
+_BLANK: _FlatLine = ("", 0, 0, 0, "", ())
+
+
+@lru_cache(maxsize=1024)  # front matter repeats its lines (`channel: email`) from file to file
+def _flat_line(line: str) -> _FlatLine | None:
+    """How a line of flat front matter reads: _BLANK (a blank line or a comment), None (not
+    flat), or its key, value kind, value span, value text and list items (with their spans)."""
+    if not line.strip() or line.startswith("#"):
+        return _BLANK
+    if "\t" in line:
+        return None  # PyYAML has its own rules for tabs ("x: a\t" is an error)
+    m = _FLAT_LINE.fullmatch(line)
+    if m is None or m.group(1) in _YAML_SPECIAL:
+        return None
+    kind = m.lastindex or 0
+    v0, v1 = m.span(kind)
+    words = m.group(kind)
+    items: list[tuple[int, int, str]] = []
+    if kind == _LIST:
+        inner = words[1:-1]
+        if inner.strip():
+            at = v0 + 1
+            for part in inner.split(","):
+                im = _FLAT_ITEM.fullmatch(part)
+                if im is None or im.group(1) in _YAML_SPECIAL:
+                    return None
+                items.append((at + im.start(1), at + im.end(1), im.group(1)))
+                at += len(part) + 1
+    elif kind == _WORDS and words in _YAML_SPECIAL:
+        return None
+    return m.group(1), kind, v0, v1, words, tuple(items)
 
 
 # ---------------------------------------------------------------------------------------- JSON

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from drafter.cache import regex as cached_regex
 from drafter.lint.sources import Unit
@@ -43,8 +43,8 @@ def _matches(code: str, name: str, selectors: set[str] | tuple[str, ...]) -> boo
 class Suppressions:
     """The directives of one unit, in unit-text coordinates."""
 
-    events: list[tuple[int, str, tuple[str, ...]]] = field(default_factory=list)
-    next_lines: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)
+    events: Sequence[tuple[int, str, tuple[str, ...]]] = ()
+    next_lines: Sequence[tuple[int, int, tuple[str, ...]]] = ()
 
     def suppressed(self, code: str, name: str, pos: int) -> bool:
         """Return whether rule `code` (named `name`) is switched off at unit-text offset `pos`."""
@@ -72,6 +72,9 @@ class Suppressions:
         return (all_off or _matches(code, name, off)) and not _matches(code, name, on)
 
 
+_NO_DIRECTIVES = Suppressions()
+
+
 @dataclass
 class Prepared:
     """A unit's text as given to the reviewer, with the directives found in it."""
@@ -89,8 +92,9 @@ def prepare(unit: Unit) -> Prepared:
             "{#" not in text or not (unit.hide_jinja_comments or "draft-" in text)) and (
             not unit.strip_tags or "<" not in text):
         # Nothing to take out: the unit's text as it is (most files).
-        return Prepared(text, unit.offsets, range(len(text) + 1), Suppressions())
-    sup = Suppressions()
+        return Prepared(text, unit.offsets, range(len(text) + 1), _NO_DIRECTIVES)
+    events: list[tuple[int, str, tuple[str, ...]]] = []
+    next_lines: list[tuple[int, int, tuple[str, ...]]] = []
     spans: list[tuple[int, int, str]] = []  # (start, end, replacement)
     for m in _DIRECTIVE.finditer(text):
         kind = m.group(1) or m.group(3)
@@ -99,10 +103,10 @@ def prepare(unit: Unit) -> Prepared:
             line_end = text.find("\n", m.end())
             if line_end >= 0:
                 nxt_end = text.find("\n", line_end + 1)
-                sup.next_lines.append(
+                next_lines.append(
                     (line_end + 1, len(text) if nxt_end < 0 else nxt_end, codes))
         else:
-            sup.events.append((m.start(), kind, codes))
+            events.append((m.start(), kind, codes))
         spans.append((m.start(), m.end(), ""))
     taken = [(s, e) for s, e, _ in spans]
     extra: list[tuple[int, int, str]] = []
@@ -145,4 +149,4 @@ def prepare(unit: Unit) -> Prepared:
     origin.extend(range(pos, len(text) + 1))
     cleaned = "".join(pieces)
     offsets = [unit.offsets[k] for k in origin]
-    return Prepared(cleaned, offsets, origin, sup)
+    return Prepared(cleaned, offsets, origin, Suppressions(events, next_lines))

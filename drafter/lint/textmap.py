@@ -12,15 +12,23 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        # Each line starts one past the end of the one before (lengths summed in C).
-        ends = list(accumulate(map((1).__add__, map(len, text.split("\n")))))
-        self.line_starts = [0, *ends[:-1]]
+        self._line_starts: list[int] | None = None  # found when first asked for
+
+    @property
+    def line_starts(self) -> list[int]:
+        """The offset where each line begins (a file without problems or findings never asks)."""
+        if self._line_starts is None:
+            # Each line starts one past the end of the one before (lengths summed in C).
+            ends = list(accumulate(map((1).__add__, map(len, self.text.split("\n")))))
+            self._line_starts = [0, *ends[:-1]]
+        return self._line_starts
 
     def position(self, offset: int) -> tuple[int, int]:
         """Return the 1-based (line, column) of character `offset`."""
+        starts = self.line_starts
         offset = max(0, min(offset, len(self.text)))
-        line = bisect_right(self.line_starts, offset)
-        return line, offset - self.line_starts[line - 1] + 1
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     def line_text(self, line: int) -> str:
         """Return the text of 1-based `line`, without its newline."""
