@@ -658,3 +658,20 @@ def test_phrase_regexes_find_in_every_view_what_a_plain_scan_finds(text: str,
         for regex in list(checks._FAST):
             plain = [m.span() for m in regex.finditer(source) if m.end() > m.start()]
             assert [m.span() for m in checks.finditer(doc, regex, view)] == plain, view
+
+
+# -- words found once for the sentences and the phrase tokens --------------------------------
+
+WORDY_TEXTS = st.text(alphabet="aB1 '’-_.!?\n:é", max_size=40)
+
+
+@given(text=WORDY_TEXTS)
+@example(text="I’m well-known, o''k? foo_bar. it's done.\n\nNext: e-mail")
+def test_sentence_words_and_tokens_are_what_their_own_scans_find(text: str) -> None:
+    doc = Doc(text, ReviewContext())
+    words = text_mod.word_re(doc.prose)
+    assert doc.sentence_words == [words.findall(doc.prose, s, e) for s, e in doc.sentences]
+    tokens = doc.tokens("prose")
+    src = doc.prose.replace("’", "'")
+    if tokens is not None:
+        assert tokens[:2] == text_mod._tokenized(src, 0, len(src))

@@ -60,6 +60,10 @@ WORD_ASCII_RE = cached_regex(r"[A-Za-z0-9](?:[A-Za-z0-9_'-]*[A-Za-z0-9])?")
 # Word tokens for the quick "could any phrase match?" test: hyphens split, apostrophes join.
 TOKEN_RE = cached_regex(r"[^\W_]+(?:'[^\W_]+)*")
 _TOKEN_SPLIT_RE = cached_regex(f"({TOKEN_RE.pattern})")
+_WORD_SPLIT_RE = cached_regex(f"({WORD_RE.pattern})")
+_WORD_SPLIT_ASCII_RE = cached_regex(f"({WORD_ASCII_RE.pattern})")
+# What splits an ASCII word into several tokens (a word's apostrophes are otherwise inside it).
+_SPLITS_WORD_RE = cached_regex(r"[-_]|''")
 _TOKEN_SPLIT_ASCII_RE = cached_regex(r"([A-Za-z0-9]+(?:'[A-Za-z0-9]+)*)")
 # Sentence ends: terminal punctuation (and closing quotes/brackets) then space; a blank line;
 # a line break before a list item or after a line that ends without running on. (The first
@@ -360,6 +364,14 @@ class Doc:
         return self.__dict__["sentence_words"]
 
     @cached_property
+    def prose_words(self) -> tuple[list[int], list[str]]:
+        """Every word of the prose view (as WORD_RE finds them) with its offset."""
+        prose = self.prose
+        # Separators and words alternate: [sep, word, sep, word, ..., sep].
+        parts = (_WORD_SPLIT_ASCII_RE if prose.isascii() else _WORD_SPLIT_RE).split(prose)
+        return list(accumulate(map(len, parts)))[0:-1:2], parts[1::2]
+
+    @cached_property
     def sentences(self) -> list[tuple[int, int]]:
         """Sentence spans of the body (over the prose view), trimmed of outer whitespace."""
         prose = self.prose
@@ -370,6 +382,7 @@ class Doc:
         self.__dict__["sentence_words"] = out_words
         start = b0
         words = word_re(prose)
+        w_starts, w_words = self.prose_words
         for m in _SENT_END_RE.finditer(prose, b0, b1):
             mark = m.group()
             if mark == ".":
@@ -384,9 +397,9 @@ class Doc:
                 if prose[at + 1:at + 2].isdigit():
                     continue
             end = m.end() if mark[0] in ".!?…" else m.start()
-            _append_sentence(out, out_words, prose, start, end, words)
+            _append_sentence(out, out_words, prose, start, end, words, w_starts, w_words)
             start = m.end()
-        _append_sentence(out, out_words, prose, start, b1, words)
+        _append_sentence(out, out_words, prose, start, b1, words, w_starts, w_words)
         return out
 
     @cached_property
@@ -425,10 +438,29 @@ class Doc:
                 # This view differs from the prose only in the regions the prose blanks:
                 # its words are the prose's, but around those regions.
                 result = _retokenized(src, prose, self.prose_regions)
+            elif view == "prose" and source.isascii():
+                result = (*self._prose_tokens(), "'" in src)
             else:
                 result = (*_tokenized(src, 0, len(src)), "'" in src)
         cache[view] = result
         return result
+
+    def _prose_tokens(self) -> tuple[list[int], list[str]]:
+        """The tokens of the ASCII prose, from its words: a word is one token, lower-cased,
+        unless a hyphen, an underscore or two apostrophes in a row split it."""
+        w_starts, w_words = self.prose_words
+        if not w_words:
+            return [], []
+        joined = "\0".join(w_words)
+        starts, words = list(w_starts), joined.lower().split("\0")
+        if "-" in joined or "_" in joined or "''" in joined:
+            split = sorted({joined.count("\0", 0, m.start())
+                            for m in _SPLITS_WORD_RE.finditer(joined)}, reverse=True)
+            for i in split:
+                at = w_starts[i]
+                starts[i:i + 1], words[i:i + 1] = _tokenized(self.prose, at,
+                                                             at + len(w_words[i]))
+        return starts, words
 
     def word_index(self, view: str = "prose") -> dict[str, list[int]]:
         """Lower-cased word token -> its start offsets, for a view (prose, nocode or text)."""
@@ -576,17 +608,22 @@ def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int,
 
 
 def _append_sentence(out: list[tuple[int, int]], out_words: list[list[str]], text: str,
-                     start: int, end: int, words: re.Pattern[str]) -> None:
-    """`_append_trimmed`, keeping the sentence's words as well."""
-    piece = text[start:end]
-    core = piece.strip()
-    if core:
+                     start: int, end: int, words: re.Pattern[str], w_starts: list[int],
+                     w_words: list[str]) -> None:
+    """`_append_trimmed`, keeping the sentence's words as well (`words.findall` over the span,
+    taken from the text's words at offsets `w_starts`)."""
+    lo = bisect_left(w_starts, start)
+    hi = bisect_left(w_starts, end, lo)
+    if (lo and w_starts[lo - 1] + len(w_words[lo - 1]) > start) or (
+            hi > lo and w_starts[hi - 1] + len(w_words[hi - 1]) > end):
+        found = words.findall(text, start, end)  # a word runs over an edge: cut as findall cuts
+    else:
+        found = w_words[lo:hi]
+    if found:
+        piece = text[start:end]
         start += len(piece) - len(piece.lstrip())
-        end = start + len(core)
-        found = words.findall(text, start, end)
-        if found:
-            out.append((start, end))
-            out_words.append(found)
+        out.append((start, start + len(piece.strip())))
+        out_words.append(found)
 
 
 def word_re(text: str) -> re.Pattern[str]:
