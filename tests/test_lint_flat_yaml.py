@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drafter.lint.structured import parse_flat_yaml
+from drafter.lint.structured import flat_values, parse_flat_yaml
 
 ACCEPTED = [
     "title: Refund sent\nchannel: email\n",
@@ -69,3 +69,15 @@ def test_never_disagrees_with_pyyaml(entries: list[tuple[str, str]]) -> None:
     node = parse_flat_yaml(src)
     if node is not None:
         assert node.to_python() == yaml.safe_load(src)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["title", "on", "tags", "x-y", "upset"]), _piece),
+                max_size=4))
+def test_flat_values_are_what_the_nodes_hold(entries: list[tuple[str, str]]) -> None:
+    src = "".join(f"{k}: {v}\n" for k, v in entries)
+    node = parse_flat_yaml(src)
+    values = flat_values(src)
+    if node is None:
+        assert values is None
+    else:
+        assert values == [(k.value, v.to_python()) for k, v in node.pairs]

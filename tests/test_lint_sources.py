@@ -84,6 +84,14 @@ def test_bad_front_matter_values_are_errors_and_the_body_is_still_reviewed(tmp_p
     assert unit.context.channel is None and unit.context.upset is None
 
 
+def test_one_bad_front_matter_value_keeps_the_good_ones(tmp_path: Path) -> None:
+    write(tmp_path, {"a.md": "---\ntitle: Late\nchannel: chat\nupset: maybe\n---\nHi there.\n"})
+    sf = read_source(tmp_path / "a.md")
+    assert [(p.code, p.line, p.column) for p in sf.problems] == [("LNT003", 4, 8)]
+    (unit,) = sf.units
+    assert unit.name == "Late" and unit.context.channel == "chat" and unit.context.upset is None
+
+
 def test_unterminated_front_matter_is_a_parse_error(tmp_path: Path) -> None:
     result = lint(tmp_path, {"a.md": "---\ntitle: x\n\nHello [Customer Name]\n"})
     assert where(result) == [("a.md", 1, 1, "LNT001")]

@@ -347,7 +347,9 @@ def _read_bytes(path: str) -> bytes:
 
 
 _FM_OPEN = cached_regex(r"---[ \t]*\n")
-_FM_CLOSE = cached_regex(r"^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.M)
+# The closing line, found by the line break before it (a literal start lets the regex engine
+# skip ahead, which `^` under re.M does not): search from the opening line's own break.
+_FM_CLOSE = cached_regex(r"\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 # Front matter inside a leading Jinja comment, so the template renders without it.
 _JINJA_FM = cached_regex(r"\{#-?[ \t]*---[ \t]*\n(.*?)^---[ \t]*-?#\}[ \t]*(?:\n|\Z)", re.S | re.M)
 
@@ -385,11 +387,11 @@ class _Reader:
         block, block_at, body_start = None, 0, 0
         if fmt != "text" and (opened := _FM_OPEN.match(text)):
             block_at = opened.end()
-            close = _FM_CLOSE.search(text, block_at)
+            close = _FM_CLOSE.search(text, block_at - 1)
             if close is None:
                 raise ParseError("front matter opened with `---` on line 1 is never closed",
                                  offset=0)
-            block = text[block_at : close.start()]
+            block = text[block_at : close.start() + 1]
             body_start = close.end()
         elif template and (m := _JINJA_FM.match(text)):
             block, block_at, body_start = m.group(1), m.start(1), m.end()

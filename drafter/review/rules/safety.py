@@ -195,7 +195,16 @@ def any_of(words: Iterable[str]) -> Callable[[str], bool]:
     for word in words:
         groups.setdefault(max(word, key=_rarity), []).append(word)
     by_char = tuple(groups.items())
-    return lambda text: any(ch in text and any(w in text for w in ws) for ch, ws in by_char)
+
+    def test(text: str) -> bool:
+        for ch, group in by_char:
+            if ch in text:
+                for word in group:
+                    if word in text:
+                        return True
+        return False
+
+    return test
 
 
 def _looks_secret(value: str, is_pin: bool) -> bool:
