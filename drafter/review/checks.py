@@ -560,7 +560,7 @@ def _walk(starts: list[int], words: list[str], apostrophes: bool, root: dict[str
     # The words a phrase starts with, picked out in C; about half of a text's words.
     todo: Iterable[int] = compress(range(n), map(root.__contains__, words))
     if apostrophes:
-        todo = sorted({*todo, *(i for i, w in enumerate(words) if "'" in w)})
+        todo = sorted({*todo, *_with_apostrophes(words)})
     for i in todo:
         word = words[i]
         if apostrophes and "'" in word:
@@ -589,6 +589,17 @@ def _walk(starts: list[int], words: list[str], apostrophes: bool, root: dict[str
                 break
             j += 1
     return out
+
+
+def _with_apostrophes(words: list[str]) -> set[int]:
+    """The indices of the words that have an apostrophe (found in one string: a few words)."""
+    joined = "\0".join(words)
+    found = set()
+    at = joined.find("'")
+    while at != -1:
+        found.add(joined.count("\0", 0, at))
+        at = joined.find("'", at + 1)
+    return found
 
 
 def _walk_apostrophes(i: int, starts: list[int], words: list[str],
