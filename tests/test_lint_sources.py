@@ -111,6 +111,14 @@ def test_crlf_and_bom_keep_lines_and_columns(tmp_path: Path) -> None:
     assert where(result) == [("a.md", 5, 6, "HYG001")]
 
 
+def test_bytes_that_are_not_utf8_are_placed_after_a_bom_too(tmp_path: Path) -> None:
+    for name, raw in (("a.txt", b"Hi \xff there\n"), ("b.txt", b"\xef\xbb\xbfHi \xff there\n"),
+                      ("c.txt", b"\xef\xbb\xbfHello\n\nHi \xfe\n")):
+        (f,) = lint(tmp_path / name, {name: raw}).findings
+        expected = (3, 4, "0xfe") if name == "c.txt" else (1, 4, "0xff")
+        assert (f.code, f.line, f.column, f.message[-5:-1]) == ("LNT001", *expected)
+
+
 def test_html_comments_are_not_reply_text_in_markdown(tmp_path: Path) -> None:
     text = "Hello,\n<!-- editor note: use [Customer Name] here -->\nThanks, [Customer Name]\n"
     result = lint(tmp_path, {"a.md": text})

@@ -300,14 +300,15 @@ def read_source(path: Path, display: str | None = None,
         sf.problems.append(Problem(PARSE_ERROR, "looks like a binary file (it has NUL bytes)",
                                    line, 1, line, 1, fix="lint text files only"))
         return sf
+    bom = 3 if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        # What decode("utf-8-sig") does, without its Python-level codec; the error offset is
-        # into the bytes after the BOM, as that codec reports it.
-        text = (raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw).decode()
+        # What decode("utf-8-sig") does, without its Python-level codec.
+        text = (raw[bom:] if bom else raw).decode()
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        bad = raw[exc.start : exc.start + 1].hex()
+        at = exc.start + bom  # the offset is into the bytes after the BOM
+        line = raw.count(b"\n", 0, at) + 1
+        column = at - max(raw.rfind(b"\n", 0, at) + 1, bom) + 1  # a BOM is no column
+        bad = raw[at : at + 1].hex()
         sf.problems.append(Problem(PARSE_ERROR, f"not valid UTF-8 (byte 0x{bad})", line, column,
                                    line, column + 1, fix="save the file as UTF-8"))
         return sf
