@@ -493,6 +493,56 @@ def test_word_index_fast_path_matches_a_plain_scan(text: str) -> None:
         assert fast == plain, code
 
 
+# --- quick tests that rule a text out before the real work (PLN, TON, OWN, DIR, CHO) ----------
+
+_W25 = ("The storm closed the roads last week and our warehouse could not send any parcels for "
+        "five days so your order left us on Monday.")
+
+
+@pytest.mark.parametrize(("code", "text", "expected"), [
+    ("TON002", "We CAN NOT ship it until payment clears.",
+     ["We CAN NOT ship it until payment clears"]),
+    ("TON002", "I won’t be able to refund it until the parcel is back.",
+     ["I won’t be able to refund it until the parcel is back"]),
+    ("TON002", "You cannot\nreset it until tomorrow.", ["You cannot\nreset it until tomorrow"]),
+    ("TON002", "WE CAN'T SHİP İT UNTİL MONDAY.", ["WE CAN'T SHİP İT UNTİL MONDAY"]),
+    ("TON002", "We can ship it until Friday.", []),
+    ("TON003", "Wait! ! Really.", ["! !"]),
+    ("TON003", "Really!? Fine.", ["!?"]),
+    ("TON003", "Wow! Great! Thanks.", []),
+    ("TON003", "PLEASE DON'T restart it.", ["PLEASE DON'T"]),
+    ("TON003", "I'M SURE it works.", ["I'M SURE"]),
+    ("TON003", "I'm sure it works.", []),
+    ("PLN002", "Fill in the R&D form.", ["R&D"]),
+    ("PLN002", "Use the KB9 form.", ["KB9"]),
+    ("PLN002", "Ask the ČSOB bank.", []),
+    ("DIR006", "Thanks. Thanks. Your new shade ships today by courier. YOUR NEW SHADE SHIPS "
+               "TODAY BY COURIER!", ["YOUR NEW SHADE SHIPS TODAY BY COURIER!"]),
+    ("OWN004", _W25, [_W25]),  # 25 words: long enough
+    ("OWN004", _W25.replace("five ", ""), []),  # 24 words
+    ("OWN004", _W25 + " Did it arrive?", []),
+    ("CHO001", "We will send you a replacement. We could also refund you instead.", []),
+    ("CHO001", "We will send you a replacement. It ships today.",
+     ["We will send you a replacement."]),
+])
+def test_quick_tests_keep_the_findings(code: str, text: str, expected: list[str]) -> None:
+    assert fired(code, text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="aeiouyAEIOUYbcdrstBCDRST0189_'-.,!?:; \n", max_size=120))
+def test_syllable_bound_is_never_below_the_syllables(text: str) -> None:
+    from drafter.review.rules.plain import syllables, syllables_at_most
+    from drafter.review.text import Doc
+
+    doc = Doc(text, ReviewContext())
+    if not doc.sentences:
+        return
+    words = [w for found in doc.sentence_words for w in found]
+    region = doc.prose[doc.sentences[0][0]:doc.sentences[-1][1]]
+    assert syllables_at_most(region, len(words)) >= sum(map(syllables, words))
+
+
 # --- quick tests that rule a text out before the real work (SAF, HYG) --------------------------
 
 _GH_KEY = "ghp_" + "A1b2C3d4" * 5

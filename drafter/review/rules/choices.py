@@ -54,14 +54,15 @@ def _cho001(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if proposals is None:
             return
+        # A choice offered anywhere settles it, whatever is proposed; most replies offer one.
+        if markers is not None and next(checks.finditer(doc, markers, region="body"),
+                                        None) is not None:
+            return
         found = [m for m in checks.finditer(doc, proposals, region="body")
                  if not negated(doc.prose, m.start())]
         kinds = {kind_of.get(_norm(m.group())) for m in found}
         if len(kinds) != 1:
             return  # nothing proposed, or several resolutions: options are on the table
-        if markers is not None and any(True for _ in checks.finditer(doc, markers,
-                                                                       region="body")):
-            return
         m = found[0]
         s, e = doc.sentence_at(m.start())
         kind = kinds.pop()

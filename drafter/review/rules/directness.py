@@ -203,11 +203,13 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
     least = int(get_num(settings, "min_words", 6))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        keys = list(map(str.lower, map(" ".join, doc.sentence_words)))
+        if len(set(keys)) == len(keys):
+            return  # no sentence said twice, long or short (most texts: settled in C)
         seen: dict[str, int] = {}
-        for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
+        for (s, e), words, key in zip(doc.sentences, doc.sentence_words, keys, strict=True):
             if len(words) < least:
                 continue
-            key = " ".join(words).lower()
             if key in seen:
                 line, _ = doc.line_col(seen[key])
                 yield Hit(s, e, f"Repeats the sentence of line {line}: {quote(doc.text[s:e], 40)}",

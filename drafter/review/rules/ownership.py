@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from itertools import islice
 from typing import Any
 
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.text import Doc, word_re
+from drafter.review.text import Doc
 
 P = "ownership"
 WHY = "The guide's principle “Own the problem and give a concrete time”."
@@ -106,15 +105,15 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         sents = doc.sentences
         if markers is None or not sents:
             return
-        b0, b1 = doc.body
-        words = word_re(doc.prose).finditer(doc.prose, b0, b1)
-        if min_words > 0 and next(islice(words, min_words - 1, None), None) is None:
-            return  # fewer than min_words words (counted only as far as min_words)
-        tail = sents[-n:]
-        if checks.search(doc, markers, tail[0][0], tail[-1][1]):
+        # Every word of the body is in one of its sentences (sentences end at punctuation,
+        # line breaks or colons, never inside a word), so this is the body's word count.
+        if sum(map(len, doc.sentence_words)) < min_words:
             return
+        tail = sents[-n:]
         if doc.prose[tail[-1][1] - 1] == "?":
             return  # ends by asking the customer something: the next step is theirs
+        if checks.search(doc, markers, tail[0][0], tail[-1][1]):
+            return
         s, e = sents[-1]
         yield Hit(s, e, f"No clear next step at the end: {quote(doc.text[s:e], 50)}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -38,6 +37,20 @@ def _pln001(settings: Mapping[str, Any]) -> Check:
 
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
 _ACRONYM_RE = cached_regex(r"[A-Z](?<![\w'’-][A-Z])[A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
+_BLANKS_RE = cached_regex(r"[ \t]+")
+# ASCII bytes with each capital letter as "A", each digit and "&" as "0", anything else "a".
+_ACRONYM_SHAPES = bytes(65 if 65 <= c <= 90 else 48 if 48 <= c <= 57 or c == 38 else 97
+                        for c in range(256))
+
+
+def _may_have_acronym(doc: Doc) -> bool:
+    """Whether `_ACRONYM_RE` can match: a capital before a capital, digit or "&" (a quick test
+    for plain ASCII text, where the regex, trying every capital, is slow)."""
+    if not doc.plain_ascii:
+        return True
+    shapes = doc.prose.encode("ascii").translate(_ACRONYM_SHAPES)
+    return b"AA" in shapes or b"A0" in shapes
+_OPENS_BRACKET_RE = cached_regex(r"\s*\(")
 
 
 @rule(
@@ -63,7 +76,7 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         prose = doc.prose
         seen: set[str] = set()
-        matches = list(_ACRONYM_RE.finditer(prose))
+        matches = list(_ACRONYM_RE.finditer(prose)) if _may_have_acronym(doc) else []
         for i, m in enumerate(matches):
             word = m.group()
             bare = word[:-1] if word.endswith("s") else word
@@ -72,9 +85,10 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
                 continue
             seen.add(bare)
             # Part of a run of capitals: shouting, TON003's business.
-            prev_gap = prose[matches[i - 1].end():m.start()] if i else "x"
-            next_gap = prose[m.end():matches[i + 1].start()] if i + 1 < len(matches) else "x"
-            if re.fullmatch(r"[ \t]+", prev_gap) or re.fullmatch(r"[ \t]+", next_gap):
+            if i and _BLANKS_RE.fullmatch(prose, matches[i - 1].end(), m.start()):
+                continue
+            if i + 1 < len(matches) and _BLANKS_RE.fullmatch(prose, m.end(),
+                                                              matches[i + 1].start()):
                 continue
             if _explained(prose, m.start(), m.end()):
                 continue
@@ -89,7 +103,7 @@ def _explained(prose: str, start: int, end: int) -> bool:
     opened = before.rfind("(")
     if opened != -1 and ")" not in before[opened:]:
         return True
-    return bool(re.match(r"\s*\(", prose[end:end + 3]))
+    return bool(_OPENS_BRACKET_RE.match(prose, end, end + 3))
 
 
 _VOWELS_RE = cached_regex(r"[aeiouy]+")
@@ -126,6 +140,31 @@ def fk_grade(words: int, sentences: int, syll: int) -> float:
     return 0.39 * words / max(sentences, 1) + 11.8 * syll / max(words, 1) - 15.59
 
 
+_VOWELS = b"aeiouyAEIOUY"
+# ASCII bytes -> 1 for a vowel, 0 for anything else.
+_VOWEL_BITS = bytes(c in _VOWELS for c in range(256))
+# ASCII bytes -> "a" for a vowel, " " for anything else; the rest of the characters a word
+# may hold (letters, digits, _ ' -) are deleted.
+_VOWEL_RUNS = bytes(97 if c in _VOWELS else 32 for c in range(256))
+_OTHER_WORD_CHARS = bytes(c for c in range(128)
+                          if (chr(c).isalnum() or chr(c) in "_'-") and c not in _VOWELS)
+
+
+def syllables_at_most(text: str, words: int) -> int:
+    """An upper bound of the syllables of the `words` words of plain ASCII `text`.
+
+    `syllables` gives a word one per vowel group at most, or one if it has no vowel. A run of
+    the characters a word may hold holds one word at most, so the words without a vowel are
+    `words` less the runs with one.
+    """
+    data = text.encode("ascii")
+    vowels = int.from_bytes(data.translate(_VOWEL_BITS), "little")
+    groups = (vowels & ~(vowels << 8)).bit_count()  # the vowels not right after a vowel
+    runs = data.translate(_VOWEL_RUNS, _OTHER_WORD_CHARS)  # a run with a vowel: "a", "aa", ...
+    with_vowel = runs.count(b" a") + runs.startswith(b"a")
+    return groups + words - with_vowel
+
+
 @rule(
     "PLN003", "reading-level", "info", P,
     "Reading level above the guide's ceiling (Flesch-Kincaid grade, for texts long enough).",
@@ -153,9 +192,19 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
     min_words = int(get_num(settings, "min_words", 40))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        sents, sent_words = doc.sentences, doc.sentence_words
+        n_words = sum(map(len, sent_words))
+        if n_words < min_words or n_words == 0:
+            return
+        if doc.plain_ascii:
+            # Most texts are well below the ceiling, as a bound of their syllables shows
+            # (every word of the sentences lies between the first's start and the last's end).
+            most = syllables_at_most(doc.prose[sents[0][0]:sents[-1][1]], n_words)
+            if fk_grade(n_words, len(sents) - sent_words.count([]), most) <= max_grade:
+                return
         total_w = total_s = total_syl = 0
         worst: tuple[float, int, int] | None = None
-        for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
+        for (s, e), words in zip(sents, sent_words, strict=True):
             if not words:
                 continue
             syl = sum(map(_SYLLABLES.__getitem__, words))

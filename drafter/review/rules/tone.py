@@ -43,6 +43,21 @@ _CANT_UNTIL = cached_regex(
     re.IGNORECASE,
 )
 _CANT_UNTIL_ASCII = ascii_twin(_CANT_UNTIL.pattern, _CANT_UNTIL.flags) or _CANT_UNTIL
+# The words (between spaces) that each negation of _CANT_UNTIL has one of.
+_CANT_WORDS = frozenset(["can't", "cant", "cannot", "can", "able", "unable"])
+
+
+def _may_cant_until(doc: Doc) -> bool:
+    """Whether `_CANT_UNTIL` can match in the prose: only with "until" in it, and then only
+    with the word "until" and one of `_CANT_WORDS` (both stand between spaces in a match,
+    so they are tokens of their own)."""
+    if not checks.could_match(_CANT_UNTIL, doc, "prose"):
+        return False
+    tokens = doc.tokens("prose")
+    if tokens is None:  # letters that fold to ASCII: the tokens do not show every match
+        return True
+    words = tokens[1]
+    return "until" in words and not _CANT_WORDS.isdisjoint(words)
 
 
 @rule(
@@ -62,8 +77,7 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         cant_until = _CANT_UNTIL_ASCII if doc.plain_ascii else _CANT_UNTIL
-        for m in cant_until.finditer(doc.prose) if checks.could_match(
-                _CANT_UNTIL, doc, "prose") else ():
+        for m in cant_until.finditer(doc.prose) if _may_cant_until(doc) else ():
             who = m.group("who")
             can = "can" if m.group("neg").strip().lower().startswith("can") else "will be able to"
             repl = f"{who} {can} {m.group('what')} as soon as {m.group('cond')}"
@@ -77,6 +91,22 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
 _CAPS_WORD = cached_regex(r"[A-Z](?<![\w'’-][A-Z])[A-Z'’]*[A-Z](?![\w'’-])")
 _BANGS = cached_regex(r"(?:!\s*){2,}|\?+!+[!?]*|!+\?+[!?]*")
+_CAPS_GAP = cached_regex(r"[ \t,]+")
+# ASCII bytes with each capital letter as "A" and anything else as "a".
+_CAPITALS = bytes(65 if 65 <= c <= 90 else 97 for c in range(256))
+
+
+def _may_shout(doc: Doc) -> bool:
+    """Whether `_CAPS_WORD` can match: two capitals in a row, apostrophes aside (a quick
+    test for plain ASCII text, where the regex, trying every capital, is slow)."""
+    if not doc.plain_ascii:
+        return True
+    return b"AA" in doc.prose.encode("ascii").translate(_CAPITALS, b"'")
+
+
+def _may_bang(prose: str) -> bool:
+    """Whether `_BANGS` can match: each form has two "!", or a "?!" or "!?"."""
+    return "!" in prose and (prose.count("!") > 1 or "?!" in prose or "!?" in prose)
 
 
 @rule(
@@ -111,14 +141,14 @@ def _ton003(settings: Mapping[str, Any]) -> Check:
                           suggestion=found.lower() if len(words) > 1 else None,
                           fix="Write it in normal case")
 
-        for m in _CAPS_WORD.finditer(prose):
-            if run and not re.fullmatch(r"[ \t,]+", prose[run[-1].end():m.start()]):
+        for m in _CAPS_WORD.finditer(prose) if _may_shout(doc) else ():
+            if run and not _CAPS_GAP.fullmatch(prose, run[-1].end(), m.start()):
                 yield from flush()
                 run = []
             run.append(m)
         if run:
             yield from flush()
-        for m in _BANGS.finditer(prose) if "!" in prose else ():  # each form has a "!"
+        for m in _BANGS.finditer(prose) if _may_bang(prose) else ():
             found = m.group().rstrip()
             yield Hit(m.start(), m.start() + len(found), f"Shouting: {quote(found)}",
                       suggestion="?" if "?" in found else ".", fix="Use one punctuation mark")
