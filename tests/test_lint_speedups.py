@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drafter.lint.engine import Linter, LintOptions
-from drafter.lint.sources import Resolver, discover, display_path
+from drafter.lint.sources import Resolver, discover, discover_real, display_path
 from drafter.lint.suppress import prepare
 from drafter.review import checks
 from drafter.review import text as text_mod
@@ -309,6 +309,28 @@ def test_resolver_and_display_path_agree_with_path_resolve(tmp_path: Path,
             expected = p.as_posix()
         assert display_path(p, resolve=resolve, real_cwd=str(Path.cwd().resolve())) == expected
         assert display_path(p) == expected
+
+
+def test_discover_finds_the_real_paths_a_resolver_finds(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tmp_path / "real"
+    (real / "sub" / "deeper").mkdir(parents=True)
+    for name in ("sub/a.md", "sub/deeper/b.txt", "c.md"):
+        (real / name).write_text("Hi")
+    outside = tmp_path / "outside.md"
+    outside.write_text("Hi")
+    os.symlink(outside, real / "sub" / "linkfile.md")
+    os.symlink(real / "sub" / "deeper", real / "linkdir")  # not followed by the walk
+    monkeypatch.chdir(real / "sub")
+    found = discover_real([Path(".."), Path("a.md"), outside])
+    assert [(p.as_posix(), r) for p, r in found] == [
+        (p.as_posix(), str(p.resolve())) for p, _ in found]
+    # Each file once: a.md and outside.md (the link's target) are named twice.
+    assert [p.as_posix() for p, _ in found] == [
+        "../c.md", "../sub/a.md", "../sub/linkfile.md", "../sub/deeper/b.txt"]
+    plain = Linter(FULL_REVIEWER).lint([p for p, _ in found])
+    known = Linter(FULL_REVIEWER).lint([p for p, _ in found], real_paths=[r for _, r in found])
+    assert known.files == plain.files and known.findings == plain.findings
 
 
 def test_prepare_keeps_a_text_without_comments_as_it_is() -> None:

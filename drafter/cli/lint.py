@@ -107,7 +107,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
 
     from drafter.lint.engine import Linter, LintOptions
     from drafter.lint.report import FORMATTERS, JsonItems, ReportContext, lint_rule_meta, summary
-    from drafter.lint.sources import SourceOptions, discover
+    from drafter.lint.sources import SourceOptions, discover_real
     from drafter.review.reviewer import Reviewer, catalogue
     from drafter.styleguide import load_styleguide
 
@@ -134,14 +134,16 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         review=not sel or bool(review_sel),
         keep_accepted=write_baseline is not None,
     )
-    files = discover(paths, [*settings["lint.exclude"], *_split(exclude)], force_exclude)
+    found = discover_real(paths, [*settings["lint.exclude"], *_split(exclude)], force_exclude)
+    files = [path for path, _ in found]
     if not files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))
     # The JSON report's items are written while workers are still linting.
     json_items = JsonItems() if fmt == "json" and write_baseline is None else None
     result = Linter(reviewer, options).lint(
-        files, jobs=jobs, on_findings=json_items.add if json_items is not None else None)
+        files, jobs=jobs, on_findings=json_items.add if json_items is not None else None,
+        real_paths=[real for _, real in found])
 
     if write_baseline is not None:
         Baseline.of(write_baseline, result.accepted).write(write_baseline)

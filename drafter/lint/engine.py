@@ -9,14 +9,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from drafter.lint.rules import PARSE_ERROR
 from drafter.lint.sources import (
     Resolver,
     SourceFile,
     SourceOptions,
-    display_path,
+    display_of,
     read_source,
 )
 from drafter.lint.suppress import prepare
@@ -26,6 +26,9 @@ from drafter.review.finding import SEVERITY_RANK
 if TYPE_CHECKING:
     from drafter.lint.baseline import Baseline
     from drafter.review.reviewer import Flag
+
+
+_Item = tuple[Path, "str | None"]  # a file to lint, with its real path when known
 
 
 class ReviewerLike(Protocol):
@@ -165,33 +168,37 @@ class Linter:
                        for pat, codes in o.per_path_ignores.items())
 
     def lint(self, files: Sequence[Path], jobs: int = 1,
-             on_findings: Callable[[list[LintFinding]], object] | None = None) -> LintResult:
+             on_findings: Callable[[list[LintFinding]], object] | None = None,
+             real_paths: Sequence[str] | None = None) -> LintResult:
         """Lint `files` (already discovered) and return the result.
 
         `jobs` > 1 lints in that many worker processes (0: one per CPU core, for runs large
         enough to gain from it); the result is the same as in one process. `on_findings`, if
         given, is called with the findings as workers send them back, while the others still
         run (so that a report can be written meanwhile); in one process it is not called.
+        `real_paths`, if given, are the files' real paths (as `discover_real` finds them):
+        then no file is resolved again.
         """
-        workers = _workers(jobs, len(files))
-        result = (self._lint_parallel(files, workers, on_findings) if workers > 1
-                  else self._lint_files(files))
+        items: list[_Item] = (list(zip(files, real_paths, strict=True)) if real_paths is not None
+                              else [(f, None) for f in files])
+        workers = _workers(jobs, len(items))
+        result = (self._lint_parallel(items, workers, on_findings) if workers > 1
+                  else self._lint_files(items))
         order = {p: i for i, p in enumerate(result.files)}
         result.findings.sort(key=lambda f: (order.get(f.path, 0), f.line, f.column, f.code))
         return result
 
-    def _lint_files(self, files: Sequence[Path]) -> LintResult:
+    def _lint_files(self, items: Sequence[_Item]) -> LintResult:
         result = LintResult()
         resolve = Resolver()
         real_cwd = os.path.realpath(self.options.cwd if self.options.cwd is not None
                                     else Path.cwd())
-        for path in files:
-            sf = read_source(path, display_path(path, resolve=resolve, real_cwd=real_cwd),
-                             self.options.sources)
-            self._file(sf, result)
+        for path, real in items:
+            display = display_of(path, resolve(path) if real is None else real, real_cwd)
+            self._file(read_source(path, display, self.options.sources), result)
         return result
 
-    def _lint_parallel(self, files: Sequence[Path], workers: int,
+    def _lint_parallel(self, files: Sequence[_Item], workers: int,
                        on_findings: Callable[[list[LintFinding]], object] | None = None,
                        ) -> LintResult:
         import multiprocessing
@@ -294,6 +301,7 @@ class Linter:
 
 
 _WORKER_LINTER: Linter | None = None
+_T = TypeVar("_T")
 _PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it saves
 
 
@@ -316,7 +324,7 @@ def _workers(jobs: int, n_files: int) -> int:
     return max(1, min(jobs, n_files))
 
 
-def _chunks(files: Sequence[Path], workers: int) -> list[list[Path]]:
+def _chunks(files: Sequence[_T], workers: int) -> list[list[_T]]:
     """The files in chunks for the workers: up to 64 files, smaller towards the end (a
     quarter of what is left per worker), so that the workers finish at about the same time."""
     out = []
@@ -335,7 +343,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _worker_lint(files: list[Path]) -> tuple[Any, ...]:
+def _worker_lint(files: list[_Item]) -> tuple[Any, ...]:
     assert _WORKER_LINTER is not None
     r = _WORKER_LINTER._lint_files(files)
     # Plain tuples and strings: pickled and unpickled far faster than dataclasses and Paths.

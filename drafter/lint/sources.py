@@ -155,7 +155,15 @@ def _exclude_regexes(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
 def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
              force_exclude: bool = False) -> list[Path]:
-    """Expand files and folders into the files to lint, in a stable order.
+    """Expand files and folders into the files to lint, in a stable order (see
+    `discover_real`)."""
+    return [p for p, _ in discover_real(paths, exclude, force_exclude)]
+
+
+def discover_real(paths: Iterable[Path], exclude: Sequence[str] = (),
+                  force_exclude: bool = False) -> list[tuple[Path, str]]:
+    """Expand files and folders into the files to lint, in a stable order, each with its real
+    path (which the walk knows: the linter need not resolve each file again).
 
     Folders are walked recursively for known suffixes, skipping hidden folders and files and
     anything matching an `exclude` glob (matched against the name and the path below the
@@ -184,7 +192,7 @@ def discover(paths: Iterable[Path], exclude: Sequence[str] = (),
     for p, key in found:
         if key not in seen:
             seen.add(key)
-            unique.append(p)
+            unique.append((p, key))
     return unique
 
 
@@ -272,7 +280,12 @@ def display_path(path: Path, cwd: Path | None = None, resolve: Resolver | None =
     """
     if real_cwd is None:
         real_cwd = os.path.realpath(Path.cwd() if cwd is None else cwd)
-    real = resolve(path) if resolve is not None else os.path.realpath(path)
+    return display_of(path, resolve(path) if resolve is not None else os.path.realpath(path),
+                      real_cwd)
+
+
+def display_of(path: Path, real: str, real_cwd: str) -> str:
+    """`display_path` of `path`, whose real path is `real`, below the real path `real_cwd`."""
     if real == real_cwd:
         return "."
     prefix = real_cwd if real_cwd.endswith("/") else real_cwd + "/"
