@@ -48,8 +48,10 @@ def _emp001(settings: Mapping[str, Any]) -> Check:
         if opening is None:
             return
         s, e = opening
-        stock = [m.span() for m in canned.finditer(doc.prose, s, e)] if canned else []
-        for m in acks.finditer(doc.prose, s, e):
+        # (The phrase lists are looked up by the text's words, not scanned for.)
+        stock = [m.span() for m in checks.finditer_span(doc, canned, "prose", s, e)] \
+            if canned else []
+        for m in checks.finditer_span(doc, acks, "prose", s, e):
             if not any(cs <= m.start() < ce for cs, ce in stock):
                 return
         first = doc.sentences[0]
