@@ -778,6 +778,7 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
                 yield m
         return
     lit, first, rest, by_word = fast
+    scan_rest = rest is not None and could_match(rest, doc, view)
     found: list[tuple[int, int, re.Match[str]]] = []
     best: re.Match[str] | None
     last = -1
@@ -801,7 +802,7 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
                 cands = cands[bisect_left(cands, (b0,)):bisect_left(cands, (b1,))]
         else:
             cands = _indexed_places(doc.word_index(view), first, b0, b1)
-        only_literal = rest is None or not could_match(rest, doc, view)
+        only_literal = not scan_rest
         best = None
         cur = -1
         for p, w in cands:
@@ -830,7 +831,8 @@ def finditer_span(doc: Doc, regex: re.Pattern[str], view: str, b0: int,
                 found.append((cur, 1, best))
         if only_literal:
             return
-    if rest is not None and could_match(rest, doc, view):
+    if scan_rest:
+        assert rest is not None
         scan = rest.twin if plain else rest.regex
         found += [(m.start(), 0, m) for m in scan.finditer(text, b0, b1) if m.end() > m.start()]
         found.sort(key=lambda t: (t[0], t[1]))
