@@ -119,6 +119,16 @@ def test_bytes_that_are_not_utf8_are_placed_after_a_bom_too(tmp_path: Path) -> N
         assert (f.code, f.line, f.column, f.message[-5:-1]) == ("LNT001", *expected)
 
 
+def test_a_control_character_yaml_refuses_is_a_parse_error_of_that_file(tmp_path: Path) -> None:
+    files = {"a.md": "---\ntitle: x\n\x0b\n---\nHi\n", "b.yaml": "- body: \"Hi\x01\"\n",
+             "c.md": "Dear [Customer Name]\n"}
+    result = lint(tmp_path, files)
+    assert where(result) == [("a.md", 3, 1, "LNT001"), ("b.yaml", 1, 12, "LNT001"),
+                             ("c.md", 1, 6, "HYG001")]
+    assert "U+000B is not allowed" in result.findings[0].message
+    assert result.unreadable == ["a.md", "b.yaml"]
+
+
 def test_html_comments_are_not_reply_text_in_markdown(tmp_path: Path) -> None:
     text = "Hello,\n<!-- editor note: use [Customer Name] here -->\nThanks, [Customer Name]\n"
     result = lint(tmp_path, {"a.md": text})

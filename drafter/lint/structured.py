@@ -87,7 +87,14 @@ def parse_yaml(src: str, base: int = 0) -> Node | None:
     """Parse one YAML document of `src` into a Node tree; offsets are shifted by `base`."""
     import yaml  # only when a YAML file or front matter is present
 
-    loader = yaml.SafeLoader(src)
+    try:
+        loader = yaml.SafeLoader(src)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, a control one
+        where = getattr(exc, "position", None)
+        char = getattr(exc, "character", None)
+        what = f"U+{char:04X}" if isinstance(char, int) else "a character"
+        raise ParseError(f"invalid YAML: {what} is not allowed in YAML",
+                         offset=base + where if isinstance(where, int) else None) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -204,10 +211,12 @@ _BLANK: _FlatLine = ("", 0, 0, 0, "", ())
 def _flat_line(line: str) -> _FlatLine | None:
     """How a line of flat front matter reads: _BLANK (a blank line or a comment), None (not
     flat), or its key, value kind, value span, value text and list items (with their spans)."""
+    if not line.isprintable():
+        # PyYAML has its own rules for tabs ("x: a\t" is an error) and refuses control
+        # characters.
+        return None
     if not line.strip() or line.startswith("#"):
         return _BLANK
-    if "\t" in line:
-        return None  # PyYAML has its own rules for tabs ("x: a\t" is an error)
     m = _FLAT_LINE.fullmatch(line)
     if m is None or m.group(1) in _YAML_SPECIAL:
         return None
