@@ -15,6 +15,7 @@ from drafter.lint.report import (
     FORMATTERS,
     ReportContext,
     RuleMeta,
+    TextItems,
     format_github,
     format_json,
     format_junit,
@@ -51,6 +52,19 @@ def test_text_format_exact() -> None:
         'canned/e.md:2:1: EMP003 Apology <b>"sorry"</b> & more \ufffd[31m\n'  # no raw ESC
     )
     assert format_text([], CTX) == ""
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_text_lines_written_beforehand_are_the_lines_written_at_the_end(color: bool) -> None:
+    ctx = ReportContext(files=FILES, color=color)
+    items = TextItems(color)
+    items.add(FINDINGS[1:3])  # some written while workers run, the rest at the end
+    ahead = format_text(FINDINGS, ReportContext(files=FILES, color=color, text_items=items))
+    assert ahead == format_text(FINDINGS, ctx)
+    assert ahead.count("\n") == 7
+    # Lines written for the other color setting are not used.
+    other = format_text(FINDINGS, ReportContext(color=not color, text_items=items))
+    assert other == format_text(FINDINGS, ReportContext(color=not color))
 
 
 def test_text_format_colors_only_when_asked() -> None:

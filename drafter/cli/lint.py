@@ -106,7 +106,14 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     settings = settings_from(ctx, **flags)
 
     from drafter.lint.engine import Linter, LintOptions
-    from drafter.lint.report import FORMATTERS, JsonItems, ReportContext, lint_rule_meta, summary
+    from drafter.lint.report import (
+        FORMATTERS,
+        JsonItems,
+        ReportContext,
+        TextItems,
+        lint_rule_meta,
+        summary,
+    )
     from drafter.lint.sources import SourceOptions, discover_real
     from drafter.review.reviewer import Reviewer, catalogue
     from drafter.styleguide import load_styleguide
@@ -139,10 +146,13 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     if not files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))
-    # The JSON report's items are written while workers are still linting.
+    # The report's items are written while workers are still linting.
+    color = fmt == "text" and output is None and use_color(sys.stdout)
     json_items = JsonItems() if fmt == "json" and write_baseline is None else None
+    text_items = TextItems(color) if fmt == "text" and write_baseline is None else None
+    items = json_items if json_items is not None else text_items
     result = Linter(reviewer, options).lint(
-        files, jobs=jobs, on_findings=json_items.add if json_items is not None else None,
+        files, jobs=jobs, on_findings=items.add if items is not None else None,
         real_paths=[real for _, real in found])
 
     if write_baseline is not None:
@@ -162,9 +172,9 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
                                      r.severity)
     report_ctx = ReportContext(
         files=result.files, rules=rules,
-        color=fmt == "text" and output is None and use_color(sys.stdout),
-        suppressed=result.suppressed, baselined=result.baselined,
-        json_items=json_items if json_items is not None else {})
+        color=color, suppressed=result.suppressed, baselined=result.baselined,
+        json_items=json_items if json_items is not None else {},
+        text_items=text_items if text_items is not None else {})
     rendered = FORMATTERS[fmt](result.findings, report_ctx)
     if output is not None:
         try:

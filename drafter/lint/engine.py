@@ -182,11 +182,10 @@ class Linter:
         items: list[_Item] = (list(zip(files, real_paths, strict=True)) if real_paths is not None
                               else [(f, None) for f in files])
         workers = _workers(jobs, len(items))
-        result = (self._lint_parallel(items, workers, on_findings) if workers > 1
-                  else self._lint_files(items))
-        order = {p: i for i, p in enumerate(result.files)}
-        result.findings.sort(key=lambda f: (order.get(f.path, 0), f.line, f.column, f.code))
-        return result
+        if workers > 1:
+            # Each part comes back sorted, and the parts in the order of the files.
+            return self._lint_parallel(items, workers, on_findings)
+        return _sorted(self._lint_files(items))
 
     def _lint_files(self, items: Sequence[_Item]) -> LintResult:
         result = LintResult()
@@ -217,7 +216,7 @@ class Linter:
         else:
             # The first chunk is linted here: that compiles the phrase regexes the library
             # needs once, before the workers are forked, instead of once in every worker.
-            result = self._lint_files(chunks[0])
+            result = _sorted(self._lint_files(chunks[0]))
             chunks = chunks[1:]
             if on_findings is not None:
                 on_findings(result.findings)
@@ -300,6 +299,13 @@ class Linter:
                     suggestion, fix, unit.name)))
 
 
+def _sorted(result: LintResult) -> LintResult:
+    """`result` with its findings in the order of its files, then by place and code."""
+    order = {p: i for i, p in enumerate(result.files)}
+    result.findings.sort(key=lambda f: (order.get(f.path, 0), f.line, f.column, f.code))
+    return result
+
+
 _WORKER_LINTER: Linter | None = None
 _T = TypeVar("_T")
 _PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it saves
@@ -345,7 +351,7 @@ def _worker_init() -> None:
 
 def _worker_lint(files: list[_Item]) -> tuple[Any, ...]:
     assert _WORKER_LINTER is not None
-    r = _WORKER_LINTER._lint_files(files)
+    r = _sorted(_WORKER_LINTER._lint_files(files))
     # Plain tuples and strings: pickled and unpickled far faster than dataclasses and Paths.
     return ([_values(f) for f in r.findings], r.files, r.unreadable, r.suppressed, r.baselined,
             [(str(p), c, t) for p, c, t in r.accepted])

@@ -46,6 +46,8 @@ class ReportContext:
     baselined: int = 0
     # Findings already written as JSON report items (JsonItems), by id(finding).
     json_items: Mapping[int, str] = field(default_factory=dict)
+    # Findings already written as text report lines (TextItems), by id(finding).
+    text_items: Mapping[int, str] = field(default_factory=dict)
 
 
 Formatter = Callable[[Sequence[LintFinding], ReportContext], str]
@@ -97,15 +99,39 @@ def _c(text: str, code: str, on: bool) -> str:
 
 def format_text(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
     """`path:line:col: CODE message`, then an indented fix hint where there is one."""
-    lines = []
-    for f in findings:
-        where = _c(f"{f.path}:{f.line}:{f.column}:", "1", ctx.color)
-        code = _c(f.code, "1;" + _COLORS[f.severity], ctx.color)
-        lines.append(f"{where} {code} {_one_line(f.message)}")
-        hint = _hint(f)
-        if hint:
-            lines.append(_c(f"  {hint}", "2", ctx.color))
-    return "".join(line + "\n" for line in lines)
+    done = ctx.text_items
+    if isinstance(done, TextItems) and done.color != ctx.color:
+        done = {}
+    if done:
+        return "".join([done.get(id(f)) or _text_item(f, ctx.color) for f in findings])
+    return "".join([_text_item(f, ctx.color) for f in findings])
+
+
+def _text_item(f: LintFinding, color: bool) -> str:
+    """The text report's line for `f` (and its hint line), each ending in a line break."""
+    hint = _hint(f)
+    if not color:
+        line = f"{f.path}:{f.line}:{f.column}: {f.code} {_one_line(f.message)}\n"
+        return f"{line}  {hint}\n" if hint else line
+    where = _c(f"{f.path}:{f.line}:{f.column}:", "1", True)
+    code = _c(f.code, "1;" + _COLORS[f.severity], True)
+    line = f"{where} {code} {_one_line(f.message)}\n"
+    return line + _c(f"  {hint}", "2", True) + "\n" if hint else line
+
+
+class TextItems(dict[int, str]):
+    """Text report lines written while a parallel lint is still running, as JsonItems are:
+    pass `add` as `Linter.lint(on_findings=...)`, and this as `ReportContext.text_items`."""
+
+    def __init__(self, color: bool = False) -> None:
+        super().__init__()
+        self.color = color
+
+    def add(self, findings: Iterable[LintFinding]) -> None:
+        """Write the lines of `findings` now."""
+        color = self.color
+        for f in findings:
+            self[id(f)] = _text_item(f, color)
 
 
 def _one_line(text: str) -> str:
