@@ -878,14 +878,14 @@ def existence(
     message = get_str(settings, "message", message)
     skip_negated = bool(settings.get("skip_negated", skip_negated))
 
-    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+    # Checks return lists, not generators: most texts have nothing, and a list costs less.
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
         if regex is None or (when is not None and not when(doc, ctx)):
-            return
-        for m in finditer(doc, regex, view, region):
-            if skip_negated and negated(doc.prose, m.start()):
-                continue
-            yield Hit(m.start(), m.end(), message.format(match=quote(m.group())),
-                      suggestion=suggestion, fix=fix)
+            return []
+        return [Hit(m.start(), m.end(), message.format(match=quote(m.group())),
+                    suggestion=suggestion, fix=fix)
+                for m in finditer(doc, regex, view, region)
+                if not (skip_negated and negated(doc.prose, m.start()))]
 
     return check
 
@@ -907,7 +907,8 @@ def substitution(
     regex = compile_phrases(table)
     message = get_str(settings, "message", message)
 
-    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        hits: list[Hit] = []
         seen: set[str] = set()
         for m in finditer(doc, regex, view):
             found = m.group()
@@ -921,9 +922,10 @@ def substitution(
             if plain is None:
                 continue
             repl = match_case(plain, found)
-            yield Hit(m.start(), m.end(),
-                      message.format(match=quote(found), suggestion=quote(repl)),
-                      suggestion=repl, fix=fix.format(suggestion=quote(repl)))
+            hits.append(Hit(m.start(), m.end(),
+                            message.format(match=quote(found), suggestion=quote(repl)),
+                            suggestion=repl, fix=fix.format(suggestion=quote(repl))))
+        return hits
 
     return check
 
@@ -942,14 +944,14 @@ def occurrence(
     most = int(get_num(settings, "max", default_max))
     message = get_str(settings, "message", message)
 
-    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
         matches = [m for m in finditer(doc, regex, view)
                    if not (skip_negated and negated(doc.prose, m.start()))]
         if len(matches) <= most:
-            return
-        for m in matches[most:]:
-            yield Hit(m.start(), m.end(), message.format(
-                match=quote(m.group()), count=len(matches), max=most), fix=fix)
+            return []
+        return [Hit(m.start(), m.end(), message.format(
+            match=quote(m.group()), count=len(matches), max=most), fix=fix)
+            for m in matches[most:]]
 
     return check
 
