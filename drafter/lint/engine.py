@@ -197,7 +197,7 @@ class Linter:
             self._file(read_source(path, display, self.options.sources), result)
         return result
 
-    def _lint_parallel(self, files: Sequence[_Item], workers: int,
+    def _lint_parallel(self, items: Sequence[_Item], workers: int,
                        on_findings: Callable[[list[LintFinding]], object] | None = None,
                        ) -> LintResult:
         import multiprocessing
@@ -207,7 +207,7 @@ class Linter:
         global _WORKER_LINTER
         # Forked workers inherit this linter (its compiled rules) instead of rebuilding it.
         _WORKER_LINTER = self
-        chunks = _chunks(files, workers)
+        chunks = _chunks(items, workers)
         warm = checks.regexes_cached()
         if warm:
             # The workers get the phrase regexes they need from the cache, cheaply: they can

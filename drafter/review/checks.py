@@ -133,18 +133,15 @@ def _trie_source(phrases: list[str], case_sensitive: bool) -> str:
 def literal_source(phrases: Iterable[str], case_sensitive: bool = False) -> str:
     """The regex source matching any of the literal `phrases` (empty string for none)."""
     lits = sorted({p.strip() for p in phrases if p.strip()})
-    key = (_SOURCE_VERSION, tuple(lits), case_sensitive)
-    found = cache.lookup("literal-source", key) if _SOURCE_VERSION is not None else None
+    version = _code_version()
+    key = (version, tuple(lits), case_sensitive)
+    found = cache.lookup("literal-source", key) if version is not None else None
     if type(found) is str:
         return found
     source = _literal_source(lits, case_sensitive)
-    if _SOURCE_VERSION is not None:
+    if version is not None:
         cache.store("literal-source", key, source)
     return source
-
-
-# Keys the regex sources this module writes, so that changed code writes them anew.
-_SOURCE_VERSION = cache.source_version(__file__)
 
 
 def _literal_source(lits: list[str], case_sensitive: bool) -> str:
@@ -273,7 +270,7 @@ def regexes_cached() -> bool:
 def _phrases_key() -> tuple[Any, ...]:
     """What every phrase regex made so far is made of, and by which code: a cache key."""
     lists = marshal.dumps(sorted(_PHRASES), 2)
-    return (_SOURCE_VERSION, cache.CODE_VERSION, zlib.crc32(lists), len(lists))
+    return (_code_version(), cache.CODE_VERSION, zlib.crc32(lists), len(lists))
 
 
 def compile_all_for_cache() -> None:
@@ -420,12 +417,10 @@ def _required(items: Any) -> frozenset[str] | None:
 
 def required_words(regex: re.Pattern[str] | LazyPattern) -> frozenset[str] | None:
     """Lower-case ASCII words one of which appears in every match of `regex` (None: unknown)."""
-    global _CODE_VERSION
-    if _CODE_VERSION == -1:
-        _CODE_VERSION = cache.source_version(__file__)
+    version = _code_version()
     # Cached on disk by the pattern and this file's code: parsing a regex is slow.
-    key = (_CODE_VERSION, regex.pattern, int(regex.flags))
-    cached = cache.lookup("required-words", key) if _CODE_VERSION is not None else None
+    key = (version, regex.pattern, int(regex.flags))
+    cached = cache.lookup("required-words", key) if version is not None else None
     if type(cached) is tuple:
         return frozenset(cached) if cached else None
     try:
@@ -435,12 +430,21 @@ def required_words(regex: re.Pattern[str] | LazyPattern) -> frozenset[str] | Non
     except Exception:  # a pre-filter only: without one, the regex just runs
         found = None
     result = found if found and min(map(len, found)) >= 2 else None
-    if _CODE_VERSION is not None:
+    if version is not None:
         cache.store("required-words", key, tuple(sorted(result)) if result else ())
     return result
 
 
 _CODE_VERSION: int | None = -1  # this file's fingerprint, read on first use
+
+
+def _code_version() -> int | None:
+    """This file's fingerprint: it keys what its code works out and the cache keeps (regex
+    sources, required words), so that changed code works them out anew."""
+    global _CODE_VERSION
+    if _CODE_VERSION == -1:
+        _CODE_VERSION = cache.source_version(__file__)
+    return _CODE_VERSION
 
 
 _REQUIRED: dict[Any, frozenset[str] | None] = {}
