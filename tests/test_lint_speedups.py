@@ -21,7 +21,7 @@ from drafter.lint.suppress import prepare
 from drafter.review import checks
 from drafter.review import text as text_mod
 from drafter.review.context import ReviewContext
-from drafter.review.reviewer import Reviewer
+from drafter.review.reviewer import Flag, Reviewer
 from drafter.review.rules import plain, tone
 from drafter.review.text import Doc
 from drafter.styleguide import load_styleguide
@@ -392,6 +392,71 @@ def test_workers_start_at_once_or_after_a_first_chunk_with_the_same_result(
     assert all(type(f) is type(one.findings[0]) for f in two.findings)
 
 
+class _FaultyReviewer:
+    """The real reviewer, but a text holding `marker` ends the process that reviews it (as the
+    kernel's OOM killer may end a worker) or raises: faults a test cannot cause otherwise."""
+
+    def __init__(self, marker: str, fault: str, main_pid: int, log: Path | None = None) -> None:
+        self.inner = Reviewer(GUIDE)
+        self.marker, self.fault, self.main_pid, self.log = marker, fault, main_pid, log
+
+    def flags(self, text: str, context: ReviewContext | None = None) -> list[Flag]:
+        if self.marker in text:
+            if self.fault == "die" and os.getpid() != self.main_pid:
+                if self.log is not None:
+                    self.log.write_text("a worker died")
+                os._exit(9)
+            if self.fault == "raise":
+                raise RuntimeError(f"rule crashed on {self.marker}")
+            if self.fault == "interrupt" and os.getpid() == self.main_pid:
+                raise KeyboardInterrupt
+        return self.inner.flags(text, context)
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_a_worker_that_dies_loses_no_file(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    _library(lib, 200)
+    # One file in ten (one in every chunk) ends the worker that lints it: the chunk it had
+    # taken is linted by the main process instead, as are all the others.
+    for i in range(0, 200, 10):
+        (lib / f"f{i % 3}" / f"r{i:03d}.md").write_text("Your order DIE-NOW shipped.\n")
+    files = discover([lib])
+    one = Linter(Reviewer(GUIDE), LintOptions(cwd=lib)).lint(files, jobs=1)
+    log = tmp_path / "died"
+    two = Linter(_FaultyReviewer("DIE-NOW", "die", os.getpid(), log), LintOptions(cwd=lib)
+                 ).lint(files, jobs=2)
+    assert log.exists()
+    for field in ("findings", "files", "unreadable", "suppressed", "baselined", "accepted"):
+        assert getattr(two, field) == getattr(one, field), field
+    assert len(two.files) == len(files) and _no_children_left()
+
+
+@pytest.mark.parametrize(("fault", "error"), [("raise", RuntimeError),
+                                              ("interrupt", KeyboardInterrupt)])
+def test_an_error_in_a_parallel_run_is_raised_as_in_one_process_and_ends_the_workers(
+        tmp_path: Path, fault: str, error: type[BaseException]) -> None:
+    _library(tmp_path, 200)
+    # In every file: whichever process lints it first meets it (the main process, for
+    # Ctrl-C, which reaches the workers but is ignored there).
+    for path in tmp_path.rglob("r*"):
+        path.write_text("Your order BREAK-HERE shipped.\n")
+    files = discover([tmp_path])
+    linter = Linter(_FaultyReviewer("BREAK-HERE", fault, os.getpid()), LintOptions(cwd=tmp_path))
+    with pytest.raises(error):
+        linter.lint(files, jobs=1)
+    with pytest.raises(error):
+        linter.lint(files, jobs=2)
+    assert _no_children_left()
+
+
 def test_accepted_findings_are_kept_only_when_asked(tmp_path: Path) -> None:
     _library(tmp_path, 20)
     files = discover([tmp_path])
@@ -621,12 +686,12 @@ def test_json_items_written_while_workers_run_make_the_same_report(tmp_path: Pat
     files = discover([tmp_path])
     linter = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path))
     items = JsonItems()
-    result = linter.lint(files, jobs=2, on_findings=items.add)
+    result = linter.lint(files, jobs=2, report=items)
     assert len(items) == len(result.findings) > 0
     plain = format_json(result.findings, ReportContext(files=result.files))
     assert format_json(result.findings, ReportContext(files=result.files,
                                                       json_items=items)) == plain
-    one = linter.lint(files, jobs=1, on_findings=items.add)
+    one = linter.lint(files, jobs=1, report=items)
     assert format_json(one.findings, ReportContext(files=one.files)) == plain
 
 

@@ -152,7 +152,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     text_items = TextItems(color) if fmt == "text" and write_baseline is None else None
     items = json_items if json_items is not None else text_items
     result = Linter(reviewer, options).lint(
-        files, jobs=jobs, on_findings=items.add if items is not None else None,
+        files, jobs=jobs, report=items,
         real_paths=[real for _, real in found])
 
     if write_baseline is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import gc
 import os
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
 
 
 _Item = tuple[Path, "str | None"]  # a file to lint, with its real path when known
+
+
+class ReportItems(Protocol):
+    """Report items written during a parallel lint, by the process that lints the finding
+    (drafter.lint.report's JsonItems and TextItems), kept by id(finding)."""
+
+    def render(self, finding: LintFinding) -> str | None: ...
+
+    def __setitem__(self, key: int, value: str, /) -> None: ...
 
 
 class ReviewerLike(Protocol):
@@ -168,14 +178,14 @@ class Linter:
                        for pat, codes in o.per_path_ignores.items())
 
     def lint(self, files: Sequence[Path], jobs: int = 1,
-             on_findings: Callable[[list[LintFinding]], object] | None = None,
+             report: ReportItems | None = None,
              real_paths: Sequence[str] | None = None) -> LintResult:
         """Lint `files` (already discovered) and return the result.
 
-        `jobs` > 1 lints in that many worker processes (0: one per CPU core, for runs large
-        enough to gain from it); the result is the same as in one process. `on_findings`, if
-        given, is called with the findings as workers send them back, while the others still
-        run (so that a report can be written meanwhile); in one process it is not called.
+        `jobs` > 1 lints in that many processes (0: one per CPU core, for runs large enough to
+        gain from it); the result is the same as in one process. `report`, if given, gets each
+        finding's report item written by the process that linted it (so that the report's
+        writing is shared out too); in one process it is not used.
         `real_paths`, if given, are the files' real paths (as `discover_real` finds them):
         then no file is resolved again.
         """
@@ -183,8 +193,8 @@ class Linter:
                               else [(f, None) for f in files])
         workers = _workers(jobs, len(items))
         if workers > 1:
-            # Each part comes back sorted, and the parts in the order of the files.
-            return self._lint_parallel(items, workers, on_findings)
+            # Each chunk is sorted, and the chunks are joined in the order of the files.
+            return self._lint_parallel(items, workers, report)
         return _sorted(self._lint_files(items))
 
     def _lint_files(self, items: Sequence[_Item]) -> LintResult:
@@ -198,51 +208,69 @@ class Linter:
         return result
 
     def _lint_parallel(self, items: Sequence[_Item], workers: int,
-                       on_findings: Callable[[list[LintFinding]], object] | None = None,
-                       ) -> LintResult:
-        import multiprocessing
-
+                       report: ReportItems | None = None) -> LintResult:
+        """Lint in this process and `workers` - 1 forked ones, which take chunks of the files
+        in turn from a shared pipe of tickets until none is left: the work balances itself,
+        and no process sits idle while the others lint (on 2 cores, 2 processes, not 3)."""
         from drafter.review import checks
 
-        global _WORKER_LINTER
-        # Forked workers inherit this linter (its compiled rules) instead of rebuilding it.
-        _WORKER_LINTER = self
         chunks = _chunks(items, workers)
+        parts: dict[int, LintResult] = {}
         warm = checks.regexes_cached()
-        if warm:
-            # The workers get the phrase regexes they need from the cache, cheaply: they can
-            # start at once.
-            result = LintResult()
-        else:
+        if not warm:
             # The first chunk is linted here: that compiles the phrase regexes the library
             # needs once, before the workers are forked, instead of once in every worker.
-            result = _sorted(self._lint_files(chunks[0]))
-            chunks = chunks[1:]
-            if on_findings is not None:
-                on_findings(result.findings)
+            parts[0] = self._chunk(chunks[0], report)
+        tickets, feed = os.pipe()
+        try:
+            # Written at once, before any process reads: small enough for the pipe's buffer.
+            os.write(feed, b"".join(i.to_bytes(2, "little")
+                                    for i in range(len(parts), len(chunks))))
+        finally:
+            os.close(feed)
+        children: list[_Worker] = []
         # Objects that exist now stay out of the workers' garbage collections, which would
         # otherwise walk (and so copy) every page inherited from this process.
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(workers, _worker_init) as pool:
-                for part in pool.imap(_worker_lint, chunks):
-                    findings, files_done, unreadable, suppressed, baselined, accepted = part
-                    found = list(map(LintFinding.from_values, findings))
-                    if on_findings is not None:
-                        on_findings(found)
-                    result.findings += found
-                    result.files += files_done
-                    result.unreadable += unreadable
-                    result.suppressed += suppressed
-                    result.baselined += baselined
-                    result.accepted += [(Path(p), c, t) for p, c, t in accepted]
+            for _ in range(workers - 1):
+                children.append(_Worker.fork(self, chunks, tickets,
+                                             report.render if report is not None else None))
+            while (idx := _ticket(tickets)) is not None:
+                parts[idx] = self._chunk(chunks[idx], report)
+                for child in children:
+                    child.receive(parts, report, block=False)
+            for child in children:
+                child.receive(parts, report, block=True)
         finally:
+            os.close(tickets)
+            for child in children:
+                child.stop()
             gc.unfreeze()
-            _WORKER_LINTER = None
+        result = LintResult()
+        for idx, chunk in enumerate(chunks):
+            # A chunk whose worker died before sending it back is linted here.
+            part = parts.get(idx) or self._chunk(chunk, report)
+            result.findings += part.findings
+            result.files += part.files
+            result.unreadable += part.unreadable
+            result.suppressed += part.suppressed
+            result.baselined += part.baselined
+            result.accepted += part.accepted
         if not warm:
             # So that the next run finds them all in the cache (the workers' is not kept).
             checks.compile_all_for_cache()
         return result
+
+    def _chunk(self, items: Sequence[_Item], report: ReportItems | None) -> LintResult:
+        part = _sorted(self._lint_files(items))
+        if report is not None:
+            render = report.render
+            for f in part.findings:
+                text = render(f)
+                if text is not None:
+                    report[id(f)] = text
+        return part
 
     def _file(self, sf: SourceFile, result: LintResult) -> None:
         result.files.append(sf.display)
@@ -306,7 +334,6 @@ def _sorted(result: LintResult) -> LintResult:
     return result
 
 
-_WORKER_LINTER: Linter | None = None
 _T = TypeVar("_T")
 _PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it saves
 
@@ -330,28 +357,135 @@ def _workers(jobs: int, n_files: int) -> int:
     return max(1, min(jobs, n_files))
 
 
+_MAX_CHUNKS = 4000  # their tickets (2 bytes each) must fit a pipe's buffer: 16 KiB or more
+
+
 def _chunks(files: Sequence[_T], workers: int) -> list[list[_T]]:
-    """The files in chunks for the workers: up to 64 files, smaller towards the end (a
-    quarter of what is left per worker), so that the workers finish at about the same time."""
+    """The files in chunks for the workers: up to 64 files (more in a huge run), smaller
+    towards the end (a quarter of what is left per worker), so that the workers finish at
+    about the same time."""
     out = []
     i = 0
+    most = max(64, -(-len(files) // (_MAX_CHUNKS - 100)))
     while i < len(files):
-        size = max(4, min(64, (len(files) - i) // (workers * 4)))
+        size = max(4, min(most, (len(files) - i) // (workers * 4)))
         out.append(list(files[i:i + size]))
         i += size
     return out
 
 
-def _worker_init() -> None:
-    import signal
+def _ticket(fd: int) -> int | None:
+    """The next chunk to lint from the pipe of tickets (None: all are taken)."""
+    got = os.read(fd, 2)
+    if len(got) == 1:  # not seen: a pipe hands out the 2 bytes of a ticket together
+        got += os.read(fd, 1)
+    return int.from_bytes(got, "little") if got else None
 
-    # Ctrl-C reaches the whole process group: the parent handles it (exit 130).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+class _Worker:
+    """A forked process that lints chunks and sends each back through a pipe as it is done."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self.fd = fd
+        self.buffer = bytearray()
+        self.running = True
+
+    @classmethod
+    def fork(cls, linter: Linter, chunks: Sequence[Sequence[_Item]], tickets: int,
+             render: Callable[[LintFinding], str | None] | None) -> _Worker:
+        """Start a worker that takes tickets from `tickets` until none is left."""
+        import pickle
+        import signal
+
+        fd, out = os.pipe()
+        if hasattr(fcntl := _fcntl(), "F_SETPIPE_SZ"):
+            # A worker writes a chunk's findings (100 KB and more) at once, and the main
+            # process reads only between its own chunks: with Linux's default of 64 KiB the
+            # worker would wait for it.
+            # Over the limit a user may set (/proc/sys/fs/pipe-max-size): the default stays.
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(out, fcntl.F_SETPIPE_SZ, 1 << 20)
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns, and leaves no trace on stderr
+            status = 1
+            try:
+                os.close(fd)
+                # Ctrl-C reaches the whole process group: the main process handles it.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                while (idx := _ticket(tickets)) is not None:
+                    part = _sorted(linter._lint_files(chunks[idx]))
+                    data = pickle.dumps((
+                        # Plain tuples and strings: pickled and unpickled far faster than
+                        # dataclasses and Paths.
+                        idx, [_values(f) for f in part.findings],
+                        [render(f) for f in part.findings] if render is not None else None,
+                        part.files, part.unreadable, part.suppressed, part.baselined,
+                        [(str(p), c, t) for p, c, t in part.accepted]), pickle.HIGHEST_PROTOCOL)
+                    _write_all(out, len(data).to_bytes(4, "little") + data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(out)
+        os.set_blocking(fd, False)
+        return cls(pid, fd)
+
+    def receive(self, parts: dict[int, LintResult], report: ReportItems | None,
+                block: bool) -> None:
+        """Take the chunks this worker has sent back into `parts` (`block`: wait for all)."""
+        import pickle
+
+        if not self.running:
+            return
+        if block:
+            os.set_blocking(self.fd, True)
+        while True:
+            try:
+                got = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                break
+            if not got:
+                self.stop()
+                break
+            self.buffer += got
+        buf = self.buffer
+        at = 0
+        while len(buf) - at >= 4:
+            size = int.from_bytes(buf[at:at + 4], "little")
+            if len(buf) - at - 4 < size:
+                break
+            (idx, values, texts, files, unreadable, suppressed, baselined, accepted
+             ) = pickle.loads(buf[at + 4:at + 4 + size])
+            at += 4 + size
+            found = list(map(LintFinding.from_values, values))
+            if report is not None and texts is not None:
+                for f, text in zip(found, texts, strict=True):
+                    if text is not None:
+                        report[id(f)] = text
+            parts[idx] = LintResult(found, files, unreadable, suppressed, baselined,
+                                    [(Path(p), c, t) for p, c, t in accepted])
+        del buf[:at]
+
+    def stop(self) -> None:
+        """Wait for the worker to end (ending it first if it still runs)."""
+        if self.running:
+            self.running = False
+            os.close(self.fd)
+            # At its end already (EOF seen), unless stopped early; not reaped yet, so its pid is
+            # still its own.
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
 
 
-def _worker_lint(files: list[_Item]) -> tuple[Any, ...]:
-    assert _WORKER_LINTER is not None
-    r = _sorted(_WORKER_LINTER._lint_files(files))
-    # Plain tuples and strings: pickled and unpickled far faster than dataclasses and Paths.
-    return ([_values(f) for f in r.findings], r.files, r.unreadable, r.suppressed, r.baselined,
-            [(str(p), c, t) for p, c, t in r.accepted])
+def _fcntl() -> Any:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    return fcntl
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]

@@ -120,8 +120,9 @@ def _text_item(f: LintFinding, color: bool) -> str:
 
 
 class TextItems(dict[int, str]):
-    """Text report lines written while a parallel lint is still running, as JsonItems are:
-    pass `add` as `Linter.lint(on_findings=...)`, and this as `ReportContext.text_items`."""
+    """Text report lines written during a parallel lint, each by the process that linted its
+    finding, as JsonItems are: pass this as `Linter.lint(report=...)` and as
+    `ReportContext.text_items`."""
 
     def __init__(self, color: bool = False) -> None:
         super().__init__()
@@ -132,6 +133,10 @@ class TextItems(dict[int, str]):
         color = self.color
         for f in findings:
             self[id(f)] = _text_item(f, color)
+
+    def render(self, finding: LintFinding) -> str:
+        """The line of `finding` (for Linter.lint's `report`)."""
+        return _text_item(finding, self.color)
 
 
 def _one_line(text: str) -> str:
@@ -268,9 +273,9 @@ def _finding_item(f: LintFinding) -> str:
 
 
 class JsonItems(dict[int, str]):
-    """JSON report items written while a parallel lint is still running (its main process
-    waits for the workers meanwhile): pass `add` as `Linter.lint(on_findings=...)`, and this
-    as `ReportContext.json_items`."""
+    """JSON report items written during a parallel lint, each by the process that linted its
+    finding (so that writing the report is shared out as the linting is): pass this as
+    `Linter.lint(report=...)` and as `ReportContext.json_items`."""
 
     def add(self, findings: Iterable[LintFinding]) -> None:
         """Write the items of `findings` now."""
@@ -279,6 +284,13 @@ class JsonItems(dict[int, str]):
                 self[id(f)] = _finding_item(f)
         except _Unsupported:  # written by the general encoder at the end
             pass
+
+    def render(self, finding: LintFinding) -> str | None:
+        """The item of `finding` (for Linter.lint's `report`; None: left to the end)."""
+        try:
+            return _finding_item(finding)
+        except _Unsupported:
+            return None
 
 
 # ---------------------------------------------------------------------------------------- github
