@@ -305,6 +305,24 @@ def test_python_m_drafter_runs_lint(tmp_path: Path) -> None:
     assert r.returncode == 1 and r.stdout.startswith("a.md:1:4: HYG001"), r
 
 
+def test_a_lint_process_ends_with_its_whole_report_exit_code_and_cache(tmp_path: Path) -> None:
+    # The process ends without freeing its objects (drafter.cli.skip_teardown): what it
+    # writes, its exit code and the cache written at exit must all be there.
+    write(tmp_path, {f"r{i:03d}.md": PROBLEMS for i in range(300)})
+    env = {**os.environ, "DRAFTER_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("DRAFTER_NO_CACHE", None)
+    r = subprocess.run([sys.executable, "-m", "drafter", "lint", ".", "--format", "json"],
+                       cwd=tmp_path, capture_output=True, text=True, env=env)
+    data = json.loads(r.stdout)  # far more than a pipe holds: every byte got through
+    assert r.returncode == 1 and len(r.stdout) > 200_000
+    assert data["summary"]["files"] == 300 and len(data["findings"]) == data["summary"]["findings"]
+    assert r.stderr.endswith("300 files checked\n"), r.stderr
+    assert any((tmp_path / "cache").iterdir())
+    clean = subprocess.run([sys.executable, "-m", "drafter", "lint", "r000.md", "--select",
+                            "LNT"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert clean.returncode == 0 and clean.stdout == "", clean
+
+
 def test_force_exclude_applies_excludes_to_named_files(draft, repo: Path) -> None:
     write(repo, {"README.md": PROBLEMS, "canned/a.md": CLEAN})
     assert draft(["lint", "README.md", "canned/a.md"]).code == 1  # named: linted

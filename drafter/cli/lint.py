@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from drafter.cli import skip_teardown
 from drafter.cli.common import diag, settings_from, use_color
 from drafter.config import SEVERITIES, Settings
 from drafter.errors import ConfigError, InputError
@@ -185,4 +186,5 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         click.echo(rendered, nl=False)
     if not quiet:
         diag(summary(result.findings, report_ctx))
+    skip_teardown()
     return result.exit_code(settings["review.fail_on"])
