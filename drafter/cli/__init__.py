@@ -67,12 +67,16 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
 # Set by a command that leaves nothing to clean up but memory (lint): the process then ends
 # without freeing its objects one by one, which after a large run takes 20-30 ms.
 _skip_teardown = False
+_kept: list[object] = []
 
 
-def skip_teardown() -> None:
-    """Let the process end without freeing its objects once the command is done."""
+def skip_teardown(*keep: object) -> None:
+    """Let the process end without freeing its objects once the command is done; `keep`
+    (the command's big results) is kept alive until then, so that it is not freed either
+    when the command returns."""
     global _skip_teardown
     _skip_teardown = True
+    _kept.extend(keep)
 
 
 def _exit_without_teardown(code: int) -> None:

@@ -183,8 +183,10 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         except OSError as exc:
             raise InputError(f"cannot write the report to {output}: {exc.strerror}") from None
     elif rendered:
-        click.echo(rendered, nl=False)
+        # JSON escapes every control character: nothing for click to strip of terminal codes
+        # (a scan of the whole report, megabytes long) when stdout is not a terminal.
+        click.echo(rendered, nl=False, color=True if fmt in ("json", "sarif") else None)
     if not quiet:
         diag(summary(result.findings, report_ctx))
-    skip_teardown()
+    skip_teardown(result, report_ctx, rendered)
     return result.exit_code(settings["review.fail_on"])
