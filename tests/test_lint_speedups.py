@@ -554,6 +554,27 @@ def test_json_report_is_what_json_dumps_writes(rows: list[tuple[str, int, str, s
                                                     ensure_ascii=False) + "\n"
 
 
+@settings(max_examples=200, deadline=None)
+@given(values=st.tuples(
+    st.integers(0, 99) | st.booleans() | st.floats(0, 9), st.text(max_size=5) | st.integers(),
+    st.none() | st.text(max_size=5) | st.integers() | st.booleans()))
+def test_json_report_with_unusual_field_types_is_what_json_dumps_writes(
+        values: tuple[object, object, object]) -> None:
+    # Not what drafter makes, but what a caller of format_json may pass: the fast path for
+    # strings and whole numbers must hand anything else to the general encoder.
+    import json
+
+    from drafter.lint.engine import LintFinding
+    from drafter.lint.report import ReportContext, format_json, json_data
+
+    line, message, unit = values
+    findings = [LintFinding("a.md", line, 1, 1, 2, "EMP002", "canned-apology",  # type: ignore[arg-type]
+                            "warning", message, None, "fix", unit)]  # type: ignore[arg-type]
+    ctx = ReportContext(files=["a.md"])
+    assert format_json(findings, ctx) == json.dumps(json_data(findings, ctx), indent=2,
+                                                    ensure_ascii=False) + "\n"
+
+
 @settings(max_examples=500, deadline=None)
 @given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=40), data=st.data())
 def test_ascii_word_regexes_find_what_the_unicode_ones_find(text: str,

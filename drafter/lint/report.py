@@ -270,7 +270,22 @@ def _findings_json(findings: Sequence[LintFinding], done: Mapping[int, str] | No
 
 
 def _finding_item(f: LintFinding) -> str:
-    return _FINDING_ITEM % tuple(map(_scalar, _finding_values(f)))
+    values = _finding_values(f)
+    path, line, column, end_line, end_column, code, name, severity, message, sug, fix, unit \
+        = values
+    if type(line) is int and type(column) is int and type(end_line) is int \
+            and type(end_column) is int:
+        # The usual types, written without a call per value (thousands of findings).
+        try:
+            return _FINDING_ITEM % (
+                _encode_str(path), line, column, end_line, end_column, _encode_str(code),
+                _encode_str(name), _encode_str(severity), _encode_str(message),
+                "null" if sug is None else _encode_str(sug),
+                "null" if fix is None else _encode_str(fix),
+                "null" if unit is None else _encode_str(unit))
+        except TypeError:  # a value that is not a string
+            pass
+    return _FINDING_ITEM % tuple(map(_scalar, values))
 
 
 class JsonItems(dict[int, str]):
