@@ -466,6 +466,19 @@ def test_an_error_in_a_parallel_run_is_raised_as_in_one_process_and_ends_the_wor
     assert _children() == before
 
 
+@pytest.mark.parametrize(("n", "workers"), [(0, 2), (10, 2), (2000, 2), (130_000, 2),
+                                            (1_000_000, 64), (300_000, 256), (7, 300)])
+def test_chunks_cover_the_files_in_order_and_their_tickets_fit_a_pipe(n: int,
+                                                                      workers: int) -> None:
+    from drafter.lint.engine import _MAX_CHUNKS, _chunks
+
+    chunks = _chunks(range(n), workers)
+    assert [i for c in chunks for i in c] == list(range(n)) and all(chunks)
+    assert len(chunks) <= _MAX_CHUNKS and _MAX_CHUNKS * 2 <= 4096  # one page of a pipe
+    if n == 2000:  # a run of the usual size: chunks of 64, smaller towards the end
+        assert len(chunks[0]) == 64 and len(chunks[-1]) <= 4
+
+
 def test_accepted_findings_are_kept_only_when_asked(tmp_path: Path) -> None:
     _library(tmp_path, 20)
     files = discover([tmp_path])

@@ -357,21 +357,25 @@ def _workers(jobs: int, n_files: int) -> int:
     return max(1, min(jobs, n_files))
 
 
-_MAX_CHUNKS = 4000  # their tickets (2 bytes each) must fit a pipe's buffer: 16 KiB or more
+# Their tickets, 2 bytes each, are written to a pipe at once before anyone reads: 4,000 bytes
+# fit even a pipe of one page, which Linux gives a user over its pipe-user-pages-soft limit.
+_MAX_CHUNKS = 2000
 
 
 def _chunks(files: Sequence[_T], workers: int) -> list[list[_T]]:
-    """The files in chunks for the workers: up to 64 files (more in a huge run), smaller
-    towards the end (a quarter of what is left per worker), so that the workers finish at
-    about the same time."""
+    """The files in chunks for the workers: up to 64 files, smaller towards the end (a quarter
+    of what is left per worker), so that the workers finish at about the same time; in a run
+    too large for that many chunks (_MAX_CHUNKS), chunks of one size."""
     out = []
     i = 0
-    most = max(64, -(-len(files) // (_MAX_CHUNKS - 100)))
     while i < len(files):
-        size = max(4, min(most, (len(files) - i) // (workers * 4)))
+        size = max(4, min(64, (len(files) - i) // (workers * 4)))
         out.append(list(files[i:i + size]))
         i += size
-    return out
+    if len(out) <= _MAX_CHUNKS:
+        return out
+    size = -(-len(files) // _MAX_CHUNKS)
+    return [list(files[i:i + size]) for i in range(0, len(files), size)]
 
 
 def _ticket(fd: int) -> int | None:
