@@ -356,18 +356,26 @@ def store(kind: str, key: Any, value: Any) -> None:
     _derived.put((kind, key), value)
 
 
+class TOMLError(ValueError):
+    """A file that is not valid TOML (or not UTF-8): tomllib's message."""
+
+
 def toml(path: str, raw: bytes) -> dict[str, Any]:
-    """The TOML document `raw` (the bytes of the file `path`) parsed, as `tomllib` parses it
-    (and raising as it does); cached by the path and the bytes."""
+    """The TOML document `raw` (the bytes of the file `path`) parsed, as `tomllib` parses it;
+    cached by the path and the bytes. Raises TOMLError where tomllib (or decoding) fails."""
     key = (path, raw)
     data = lookup("toml", key)
     if type(data) is dict:
         return data
+    # Imported only when a file is parsed: with the cache, most runs never need it.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
-    data = tomllib.loads(raw.decode())
+    try:
+        data = tomllib.loads(raw.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TOMLError(str(exc)) from None
     store("toml", key, data)
     return data
 

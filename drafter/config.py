@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from drafter.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -247,7 +240,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
     try:
         return cache.toml(str(path), path.read_bytes())
-    except tomllib.TOMLDecodeError as exc:
+    except cache.TOMLError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
@@ -263,7 +256,7 @@ def _flatten_file(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
             flat[section] = table
             continue
         if section not in SECTIONS or not isinstance(table, dict):
-            near = difflib.get_close_matches(section, SECTIONS, n=1)
+            near = _close_matches(section, SECTIONS)
             raise ConfigError(
                 f"{path}: unknown section {prefix}[{section}]"
                 if isinstance(table, dict) else f"{path}: unknown key `{section}` at top level",
@@ -274,7 +267,7 @@ def _flatten_file(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
             dotted = f"{section}.{key}"
             if dotted not in FIELD_BY_KEY:
                 known = [k.split(".", 1)[1] for k in FIELD_BY_KEY if k.startswith(section + ".")]
-                near = difflib.get_close_matches(key, known, n=1)
+                near = _close_matches(key, known)
                 raise ConfigError(
                     f"{path}: unknown key `{key}` in [{section}]",
                     hint=(f"did you mean `{near[0]}`? " if near else "")
@@ -338,3 +331,9 @@ def default_store_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     base = Path(env["XDG_DATA_HOME"]) if env.get("XDG_DATA_HOME") else Path.home() / ".local" / "share"
     return base / "drafter" / "drafter.db"
+
+
+def _close_matches(word: str, known: Any) -> list[str]:
+    import difflib  # only for a mistake's hint
+
+    return difflib.get_close_matches(word, known, n=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,11 +10,6 @@ from typing import Any
 from drafter import cache
 from drafter.errors import ConfigError
 from drafter.resources import shipped_dir
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 _REQUIRED = {"id": str, "title": str, "guidance": str}
 _OPTIONAL = {"order": int, "good": list, "bad": list, "glossary": dict, "rules": dict}
@@ -101,7 +95,7 @@ def load_file(path: Path) -> Principle:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
         data = cache.toml(str(path), raw)  # parsed anew whenever the bytes change
-    except tomllib.TOMLDecodeError as exc:
+    except cache.TOMLError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
     return _check(path, data)
 

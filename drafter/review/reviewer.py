@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any
@@ -46,6 +45,8 @@ def _check_entries(kind: str, entries: Iterable[str], rules: list[Rule]) -> None
     codes = [r.code for r in rules] + sorted({r.family for r in rules}) + [r.name for r in rules]
     for entry in entries:
         if not any(_matches(entry, r) for r in rules):
+            import difflib  # only for a mistake's hint
+
             near = difflib.get_close_matches(entry.upper(), codes, n=3)
             raise ConfigError(
                 f"{kind}: `{entry}` matches no rule",
