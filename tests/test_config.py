@@ -80,7 +80,7 @@ def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: list
 
 def test_config_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "drafter.toml").write_bytes(b'[team]\nname = "Caf\xe9"\n')  # Latin-1
-    with pytest.raises(ConfigError, match="not valid TOML.*utf-8"):
+    with pytest.raises(ConfigError, match=r"not valid TOML.*utf-8"):
         load_settings(cwd=tmp_path, env={})
 
 
