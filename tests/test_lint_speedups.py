@@ -447,6 +447,27 @@ def test_a_worker_that_dies_loses_no_file(tmp_path: Path) -> None:
     assert len(two.files) == len(files) and _children() == before
 
 
+def test_no_process_to_be_had_means_linting_in_this_one(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # fork failing (EAGAIN: the user's process limit) is a fault a test cannot cause safely.
+    from drafter.lint import engine
+
+    _library(tmp_path, 90)
+    files = discover([tmp_path])
+    linter = Linter(Reviewer(GUIDE), LintOptions(cwd=tmp_path))
+    one = linter.lint(files, jobs=1)
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(engine.os, "fork", no_fork)
+    fds = len(os.listdir("/proc/self/fd"))
+    two = linter.lint(files, jobs=2)
+    assert len(os.listdir("/proc/self/fd")) == fds  # no pipe left open
+    for field in ("findings", "files", "unreadable", "suppressed", "baselined", "accepted"):
+        assert getattr(two, field) == getattr(one, field), field
+
+
 @pytest.mark.parametrize(("fault", "error"), [("raise", RuntimeError),
                                               ("interrupt", KeyboardInterrupt)])
 def test_an_error_in_a_parallel_run_is_raised_as_in_one_process_and_ends_the_workers(

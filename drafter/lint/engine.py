@@ -234,8 +234,11 @@ class Linter:
         gc.freeze()
         try:
             for _ in range(workers - 1):
-                children.append(_Worker.fork(self, chunks, tickets,
-                                             report.render if report is not None else None))
+                try:
+                    children.append(_Worker.fork(self, chunks, tickets,
+                                                 report.render if report is not None else None))
+                except OSError:  # no process or pipe to be had: lint with those there are
+                    break
             while (idx := _ticket(tickets)) is not None:
                 parts[idx] = self._chunk(chunks[idx], report)
                 for child in children:
@@ -410,7 +413,12 @@ class _Worker:
             # Over the limit a user may set (/proc/sys/fs/pipe-max-size): the default stays.
             with contextlib.suppress(OSError):
                 fcntl.fcntl(out, fcntl.F_SETPIPE_SZ, 1 << 20)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(fd)
+            os.close(out)
+            raise
         if pid == 0:  # the worker: it never returns, and leaves no trace on stderr
             status = 1
             try:
@@ -473,11 +481,13 @@ class _Worker:
     def stop(self) -> None:
         """Wait for the worker to end (ending it first if it still runs)."""
         if self.running:
+            import signal
+
             self.running = False
             os.close(self.fd)
             # At its end already (EOF seen), unless stopped early; not reaped yet, so its pid is
             # still its own.
-            os.kill(self.pid, 9)
+            os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
 
 
