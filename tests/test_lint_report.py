@@ -58,7 +58,8 @@ def test_text_format_exact() -> None:
 def test_text_lines_written_beforehand_are_the_lines_written_at_the_end(color: bool) -> None:
     ctx = ReportContext(files=FILES, color=color)
     items = TextItems(color)
-    items.add(FINDINGS[1:3])  # some written while workers run, the rest at the end
+    for f in FINDINGS[1:3]:  # some written by the processes that linted them, the rest at the end
+        items[id(f)] = items.render(f)
     ahead = format_text(FINDINGS, ReportContext(files=FILES, color=color, text_items=items))
     assert ahead == format_text(FINDINGS, ctx)
     assert ahead.count("\n") == 7

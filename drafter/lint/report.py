@@ -128,12 +128,6 @@ class TextItems(dict[int, str]):
         super().__init__()
         self.color = color
 
-    def add(self, findings: Iterable[LintFinding]) -> None:
-        """Write the lines of `findings` now."""
-        color = self.color
-        for f in findings:
-            self[id(f)] = _text_item(f, color)
-
     def render(self, finding: LintFinding) -> str:
         """The line of `finding` (for Linter.lint's `report`)."""
         return _text_item(finding, self.color)
@@ -292,14 +286,6 @@ class JsonItems(dict[int, str]):
     """JSON report items written during a parallel lint, each by the process that linted its
     finding (so that writing the report is shared out as the linting is): pass this as
     `Linter.lint(report=...)` and as `ReportContext.json_items`."""
-
-    def add(self, findings: Iterable[LintFinding]) -> None:
-        """Write the items of `findings` now."""
-        try:
-            for f in findings:
-                self[id(f)] = _finding_item(f)
-        except _Unsupported:  # written by the general encoder at the end
-            pass
 
     def render(self, finding: LintFinding) -> str | None:
         """The item of `finding` (for Linter.lint's `report`; None: left to the end)."""
