@@ -1,0 +1,199 @@
+"""drafter's Python API: one `App`, built from settings, that owns the wiring every command uses.
+
+    from drafter import App
+
+    app = App.from_config()                  # drafter.toml, environment, defaults
+    findings = app.review("Hi Jane, ...")    # review a reply against the team's guide
+    result = app.lint(["canned/"])           # lint canned responses, as `draft lint` does
+    with app.store() as store:               # the SQLite store: tickets, drafts, batch jobs
+        ticket = store.get(1)
+    draft = app.reply(ticket)                # draft, review and revise with the configured model
+
+The CLI is a thin layer over this module: each command parses its flags, calls one method
+here and renders what comes back. Heavy parts (the model client, Jinja, the store) are
+imported only when a method needs them, so `draft lint` never pays for the model client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drafter.config import Settings, default_store_path, load_settings
+
+if TYPE_CHECKING:
+    from drafter.pipeline import Result, Round
+    from drafter.prompting import Prompts
+    from drafter.review.context import ReviewContext
+    from drafter.review.finding import Finding
+    from drafter.review.reviewer import Reviewer
+    from drafter.styleguide import StyleGuide
+    from drafter.tickets.model import Ticket
+
+
+class App:
+    """drafter for one team: its settings, style guide, prompts, reviewer and store."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else load_settings()
+
+    @classmethod
+    def from_config(cls, config_path: str | Path | None = None, **flags: Any) -> App:
+        """Load settings as the CLI does (defaults < config file < environment < `flags`).
+
+        `flags` are dotted keys, e.g. `App.from_config(**{"llm.model": "gpt-4o-mini"})`.
+        """
+        path = Path(config_path) if config_path is not None else None
+        return cls(load_settings(flags=flags, config_path=path))
+
+    # --- the team's guide, prompts and voice ---------------------------------------------
+
+    @cached_property
+    def guide(self) -> StyleGuide:
+        """The team's style guide (the shipped one overlaid with `team.styleguide`)."""
+        from drafter.styleguide import load_styleguide
+
+        return load_styleguide([self.settings["team.styleguide"]])
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        """The prompt templates (the shipped ones overlaid with `team.prompts`)."""
+        from drafter.prompting import Prompts
+
+        return Prompts(self.settings["team.prompts"])
+
+    @property
+    def team(self) -> dict[str, str]:
+        """The team's settings (name, greeting, sign-off, ...) as a plain mapping."""
+        return {k.split(".", 1)[1]: v for k, v in self.settings.values.items()
+                if k.startswith("team.") and isinstance(v, str)}
+
+    # --- reviewing -------------------------------------------------------------------------
+
+    def reviewer(self, select: Iterable[str] | None = None, ignore: Iterable[str] = (),
+                 severity: Mapping[str, str] | None = None) -> Reviewer:
+        """The reviewer configured by `review.select`, `review.ignore` and `review.severity`.
+
+        `select` replaces the configured selection; `ignore` and `severity` add to theirs.
+        """
+        from drafter.review.reviewer import Reviewer
+
+        s = self.settings
+        return Reviewer(
+            self.guide,
+            select=list(select) if select is not None else s["review.select"],
+            ignore=[*s["review.ignore"], *ignore],
+            severity={**s["review.severity"], **(severity or {})},
+        )
+
+    @cached_property
+    def _default_reviewer(self) -> Reviewer:
+        return self.reviewer()
+
+    def context(self, ticket: Ticket | None = None, *, channel: str | None = None,
+                customer_name: str | None = None, body_only: bool = False) -> ReviewContext:
+        """The review context: taken from `ticket` when there is one, else from the arguments."""
+        from dataclasses import replace
+
+        from drafter.review.context import ReviewContext
+
+        if ticket is None:
+            return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only)
+        from drafter.review.signals import context_from_ticket
+
+        context = context_from_ticket(ticket, self.guide, channel=channel, body_only=body_only)
+        return replace(context, customer_name=customer_name) if customer_name else context
+
+    def review(self, text: str, ticket: Ticket | None = None, *,
+               context: ReviewContext | None = None, reviewer: Reviewer | None = None,
+               **context_args: Any) -> list[Finding]:
+        """Review one reply; the context comes from `context`, else `ticket` and `context_args`."""
+        if context is None:
+            context = self.context(ticket, **context_args)
+        return (reviewer or self._default_reviewer).review(text, context)
+
+    # --- tickets and the store ---------------------------------------------------------------
+
+    @property
+    def store_path(self) -> Path:
+        """Where the SQLite store lives (`store.path`, DRAFTER_STORE, or the user's data folder)."""
+        configured = self.settings["store.path"]
+        return Path(configured) if configured else default_store_path()
+
+    def store(self) -> Any:
+        """Open the store (a context manager that closes it)."""
+        from drafter.tickets.store import TicketStore
+
+        return TicketStore(self.store_path)
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        """Return ticket `ticket_id` from the store."""
+        with self.store() as store:
+            ticket: Ticket = store.get(ticket_id)
+            return ticket
+
+    # --- drafting ----------------------------------------------------------------------------
+
+    def channel_for(self, ticket: Ticket, channel: str | None = None) -> str:
+        """The channel to answer `ticket` on: `channel`, else the ticket's, else `draft.channel`."""
+        chan: str = channel or (ticket.channel if ticket.channel in ("email", "chat") else None) \
+            or self.settings["draft.channel"]
+        return chan
+
+    def reply_messages(self, ticket: Ticket, channel: str | None = None) -> list[dict[str, str]]:
+        """The prompt messages a reply to `ticket` would send (no model call)."""
+        messages: list[dict[str, str]] = self.prompts.reply_messages(
+            self.guide, self.team, ticket, self.channel_for(ticket, channel))
+        return messages
+
+    def reply(
+        self,
+        ticket: Ticket,
+        *,
+        channel: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+        on_round: Callable[[Round, bool], None] | None = None,
+        on_retry: Callable[[int, str, float], None] | None = None,
+        on_status: Callable[[str], None] | None = None,
+    ) -> Result:
+        """Draft a reply to `ticket` with the configured model, review it and revise it."""
+        from drafter import pipeline
+        from drafter.llm.endpoint import open_client
+
+        chan = self.channel_for(ticket, channel)
+        context = self.context(ticket, channel=chan, body_only=True)
+        with open_client(self.settings, on_retry=on_retry, on_status=on_status) as client:
+            if on_status is not None:
+                on_status(f"drafting with {client.model} at {client.base_url}")
+            return pipeline.run(
+                ticket, prompts=self.prompts, guide=self.guide, client=client,
+                reviewer=self._default_reviewer, context=context, team=self.team, channel=chan,
+                max_revisions=self.settings["draft.max_revisions"],
+                revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
+            )
+
+    def batch_spec(self, fail_on: str | None = None) -> Any:
+        """What a batch run needs: prompts, guide, reviewer, team, limits and prices."""
+        from drafter.batch.costs import PriceTable, prompt_version
+        from drafter.batch.runner import BatchSpec
+
+        s = self.settings
+        origin = str(s.config_file) if s.config_file else "[prices]"
+        return BatchSpec(
+            prompts=self.prompts, guide=self.guide, reviewer=self._default_reviewer,
+            team=self.team, default_channel=s["draft.channel"],
+            max_revisions=s["draft.max_revisions"], revise_on=s["draft.revise_on"],
+            fail_on=None if fail_on in (None, "never") else fail_on,
+            concurrency=s["batch.concurrency"] or 1,
+            prices=PriceTable(s["prices"], s["batch.api_discount"], origin=origin),
+            max_cost=s["batch.max_cost"], max_tokens=s["llm.max_tokens"],
+            prompt_version=prompt_version(self.prompts, self.guide, self.team),
+        )
+
+    # --- linting -----------------------------------------------------------------------------
+
+    def lint(self, paths: Sequence[str | Path], **options: Any) -> Any:
+        """Lint canned responses under `paths`, as `draft lint` does; return the result."""
+        raise NotImplementedError("App.lint is wired in the lint rework")
