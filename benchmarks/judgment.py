@@ -38,7 +38,8 @@ VIOLATIONS = DATA / "violations.jsonl"
 SAMPLE = DATA / "sample.txt"
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
 
-SAMPLE_SEED = 11  # the 100 replies read for violations (sample.txt)
+SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
+SAMPLE_SIZE = 100
 LABEL_SEED = 11  # which findings of each rule were labelled
 LABELS_PER_RULE = 15
 NEAR = 200  # a label follows its span's text this many characters after an edit
@@ -52,6 +53,14 @@ GOAL_OVERALL_PRECISION = 0.85
 GOAL_RECALL = 0.75
 GOAL_PRINCIPLE_RECALL = 0.60  # for every principle with at least MIN_VIOLATIONS violations
 MIN_VIOLATIONS = 5
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the report needs of a rule: its principle and the severity it reports at."""
+
+    principle: str
+    severity: str
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def reply_text(file: str) -> str:
     return (CORPUS / file).read_text(encoding="utf-8")
 
 
-def draw_sample(files: Iterable[str], n: int = 100, seed: int = SAMPLE_SEED) -> list[str]:
+def draw_sample(files: Iterable[str], n: int = SAMPLE_SIZE, seed: int = SAMPLE_SEED) -> list[str]:
     """The seeded sample of replies read for violations: each folder in proportion to its size."""
     by_folder: dict[str, list[str]] = defaultdict(list)
     for f in sorted(files):
@@ -105,14 +114,13 @@ def draw_sample(files: Iterable[str], n: int = 100, seed: int = SAMPLE_SEED) -> 
     return picked
 
 
-def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, str]]:
-    """Review every reply without and with its customer message; also return rule -> principle."""
+def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
+    """Review every reply without and with its customer message; also return the rules."""
     from drafter import App
     from drafter.tickets.model import Message, Ticket
 
     app = App.from_config()
     reviewer = app.reviewer()
-    principle = {r.code: r.principle for r in reviewer.rules}
     hits: dict[str, list[Hit]] = {m: [] for m in MODES}
     for file, row in sorted(rows.items()):
         text = reply_text(file)
@@ -128,17 +136,16 @@ def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hi
             for f in app.review(text, context=ctx, reviewer=reviewer):
                 hits[mode].append(Hit(file, f.code, f.severity, f.start, f.end,
                                       span_digest(text[f.start:f.end])))
-    return hits, principle
+    # The severity a finding carries is the configured one; a rule that never fired shows its own.
+    reported = {h.code: h.severity for m in MODES for h in hits[m]}
+    rules = {r.code: RuleInfo(r.principle, reported.get(r.code, r.severity)) for r in reviewer.rules}
+    return hits, rules
 
 
 def label_for(hit: Hit, labels: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[str, Any] | None:
-    """The label of `hit`: same file and code, and the same span, or else the same span text
-    (hash) starting at most NEAR characters away, the nearest first."""
-    candidates = labels.get((hit.file, hit.code), [])
-    for lab in candidates:
-        if lab["start"] == hit.start and lab["end"] == hit.end:
-            return lab
-    near = [lab for lab in candidates
+    """The label of `hit`: same file and code, and the same span text (its hash), starting at
+    most NEAR characters away; the nearest wins, so an unchanged span finds its own label."""
+    near = [lab for lab in labels.get((hit.file, hit.code), [])
             if lab["span_sha1"] == hit.digest and abs(lab["start"] - hit.start) <= NEAR]
     return min(near, key=lambda lab: abs(lab["start"] - hit.start), default=None)
 
@@ -164,105 +171,138 @@ def overlaps(hit: Hit, v: dict[str, Any]) -> bool:
     return hit.start < v["end"] and v["start"] < hit.end
 
 
-def pct(num: int | float, den: int | float) -> str:
+def pct(num: float, den: float) -> str:
     """A percentage, or a dash when there is nothing to divide."""
     return f"{100 * num / den:5.1f}%" if den else "    - "
 
 
-def mark(value: float | None, goal: float) -> str:
+def verdict(value: float | None, goal: float) -> str:
     """'ok' or 'BELOW' against a goal (blank without a figure)."""
     if value is None:
         return ""
     return "ok" if value >= goal else "BELOW"
 
 
-def report(hits: dict[str, list[Hit]], principle: dict[str, str], n_replies: int,
-           labels: list[dict[str, Any]], violations: list[dict[str, Any]]) -> list[Hit]:
-    """Print the judgment; return the findings that have no label."""
-    keyed: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for lab in labels:
-        keyed[(lab["file"], lab["code"])].append(lab)
-    severity = {h.code: h.severity for m in MODES for h in hits[m]}
-    codes = sorted(severity)
-    judged = {m: [(h, label_for(h, keyed)) for h in hits[m]] for m in MODES}
+class Judged:
+    """One review mode's findings, each with its label (or None)."""
 
-    print(f"Workbench: {n_replies} replies; {len(labels)} labels; {len(violations)} violations "
-          f"in {len(set(v['file'] for v in violations))} of the 100 sampled replies.\n")
+    def __init__(self, hits: list[Hit], labels: list[dict[str, Any]]) -> None:
+        keyed: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for lab in labels:
+            keyed[(lab["file"], lab["code"])].append(lab)
+        self.pairs = [(h, label_for(h, keyed)) for h in hits]
+
+    def of(self, code: str) -> tuple[int, list[dict[str, Any]]]:
+        """How often `code` fired, and the labels of its labelled findings."""
+        mine = [lab for h, lab in self.pairs if h.code == code]
+        return len(mine), [lab for lab in mine if lab is not None]
+
+
+def n_true(labels: list[dict[str, Any]]) -> int:
+    """How many labels say the finding is right."""
+    return sum(lab["label"] == "true" for lab in labels)
+
+
+def print_rules(judged: dict[str, Judged], rules: dict[str, RuleInfo], n_replies: int) -> None:
+    """Per rule: fires per 100 replies and labelled precision, in each mode."""
     print("Per rule (fires per 100 replies; labelled precision = true / labelled):")
     print(f"{'rule':7} {'principle':16} {'severity':8} | {'fires/100':>9} {'precision':>17} | "
           f"{'fires/100':>9} {'precision':>17} | goal")
     print(f"{'':34}| {'-- no context --':^28} | {'-- with context --':^28} |")
-    for code in codes:
+    for code, rule in sorted(rules.items()):
         cells = []
         for m in MODES:
-            mine = [(h, lab) for h, lab in judged[m] if h.code == code]
-            lab_ = [lab for _, lab in mine if lab is not None]
-            true = sum(lab["label"] == "true" for lab in lab_)
-            cells.append(f"{100 * len(mine) / n_replies:9.1f} {pct(true, len(lab_))} "
-                         f"({true:>3}/{len(lab_):<3})")
-        sev = severity[code]
-        print(f"{code:7} {principle.get(code, '?'):16} {sev:8} | {cells[0]} | {cells[1]} | "
-              f"{GOAL_PRECISION[sev]:.0%}")
+            fired, labs = judged[m].of(code)
+            cells.append(f"{100 * fired / n_replies:9.1f} {pct(n_true(labs), len(labs))} "
+                         f"({n_true(labs):>3}/{len(labs):<3})")
+        print(f"{code:7} {rule.principle:16} {rule.severity:8} | {cells[0]} | {cells[1]} | "
+              f"{GOAL_PRECISION[rule.severity]:.0%}")
 
+
+def print_severities(judged: dict[str, Judged], rules: dict[str, RuleInfo]) -> None:
+    """Precision by severity and overall: pooled over labels, and weighted by fires."""
     print("\nPrecision by severity: labelled findings pooled (true/labelled), and weighted by how"
           "\noften each rule fires (each rule's precision times its findings, summed):")
     for m in MODES:
         print(f"  {m}:")
-        rows: dict[str, list[int | float]] = {}
         for sev in ("error", "warning", "info", "overall"):
-            pool = [(h, lab) for h, lab in judged[m] if lab is not None
-                    and (sev == "overall" or h.severity == sev)]
-            true = sum(lab["label"] == "true" for _, lab in pool)
+            true = labelled = 0
             est = fired = 0.0
-            for code in codes:
-                if sev != "overall" and severity[code] != sev:
+            for code, rule in rules.items():
+                if sev not in ("overall", rule.severity):
                     continue
-                mine = [(h, lab) for h, lab in judged[m] if h.code == code]
-                lab_ = [lab for _, lab in mine if lab is not None]
-                if lab_:
-                    est += len(mine) * sum(lab["label"] == "true" for lab in lab_) / len(lab_)
-                    fired += len(mine)
-            rows[sev] = [true, len(pool), est, fired]
+                n, labs = judged[m].of(code)
+                true, labelled = true + n_true(labs), labelled + len(labs)
+                if labs:
+                    est += n * n_true(labs) / len(labs)
+                    fired += n
             goal = GOAL_OVERALL_PRECISION if sev == "overall" else GOAL_PRECISION[sev]
-            print(f"    {sev:8} pooled {pct(true, len(pool))} ({true}/{len(pool)})   "
-                  f"weighted {pct(est, fired)} of {int(fired)} findings   goal {goal:.0%} "
-                  f"{mark(est / fired if fired else None, goal)}")
+            print(f"    {sev:8} pooled {pct(true, labelled)} ({true}/{labelled})   weighted "
+                  f"{pct(est, fired)} of {int(fired)} findings   goal {goal:.0%} "
+                  f"{verdict(est / fired if fired else None, goal)}")
 
+
+def print_false_alarms(judged: Judged, rules: dict[str, RuleInfo]) -> None:
+    """The patterns behind the false alarms: labelled, and estimated over all findings."""
+    labelled: Counter[str] = Counter()
+    estimated: defaultdict[str, float] = defaultdict(float)
+    for code in rules:
+        n, labs = judged.of(code)
+        for lab in labs:
+            if lab["label"] == "false":
+                labelled[lab.get("pattern") or "?"] += 1
+                estimated[lab.get("pattern") or "?"] += n / len(labs)
+    print("\nFalse alarms by pattern, with context (labelled; estimated over all findings):")
+    for pattern, est in sorted(estimated.items(), key=lambda kv: -kv[1])[:10]:
+        print(f"  {pattern:32} {labelled[pattern]:>3} labelled   ~{est:4.0f} findings")
+
+
+def print_recall(hits: dict[str, list[Hit]], rules: dict[str, RuleInfo],
+                 violations: list[dict[str, Any]]) -> None:
+    """Recall by principle and overall, in each mode, and the kinds of violation missed."""
     print("\nRecall by principle (a violation is caught when a finding of a rule of its principle"
-          "\noverlaps its span):")
+          "\noverlaps its span; 'elsewhere' = such a finding is in the reply but not on the span):")
     by_principle = Counter(v["principle"] for v in violations)
-    caught_kinds: dict[str, Counter[str]] = {m: Counter() for m in MODES}
-    print(f"  {'principle':16} {'violations':>10} | {'no context':>16} | {'with context':>16} | goal")
-    totals = {m: 0 for m in MODES}
-    for p in sorted(by_principle, key=lambda p: -by_principle[p]):
+    print(f"  {'principle':16} {'violations':>10} | {'no context':>16} | {'with context':>16} "
+          f"| elsewhere | goal")
+    caught: dict[str, set[int]] = {m: set() for m in MODES}
+    elsewhere: set[int] = set()
+    for p in sorted(by_principle, key=lambda p: (-by_principle[p], p)):
         cells = []
-        vs = [v for v in violations if v["principle"] == p]
+        mine = [i for i, v in enumerate(violations) if v["principle"] == p]
         for m in MODES:
-            found = [h for h in hits[m] if principle.get(h.code) == p]
-            caught = [v for v in vs if any(h.file == v["file"] and overlaps(h, v) for h in found)]
-            totals[m] += len(caught)
-            caught_kinds[m].update(v.get("kind", "?") for v in caught)
-            cells.append(f"{pct(len(caught), len(vs))} ({len(caught):>2}/{len(vs):<2})")
-        goal = f"{GOAL_PRINCIPLE_RECALL:.0%}" if len(vs) >= MIN_VIOLATIONS else "-"
-        print(f"  {p:16} {len(vs):>10} | {cells[0]:>16} | {cells[1]:>16} | {goal}")
+            found = [h for h in hits[m] if rules[h.code].principle == p]
+            for i in mine:
+                v = violations[i]
+                same = [h for h in found if h.file == v["file"]]
+                if any(overlaps(h, v) for h in same):
+                    caught[m].add(i)
+                elif same and m == MODES[1]:
+                    elsewhere.add(i)
+            got = len(caught[m].intersection(mine))
+            cells.append(f"{pct(got, len(mine))} ({got:>2}/{len(mine):<2})")
+        share = len(caught[MODES[1]].intersection(mine)) / len(mine)
+        goal = (f"{GOAL_PRINCIPLE_RECALL:.0%} {verdict(share, GOAL_PRINCIPLE_RECALL)}"
+                if len(mine) >= MIN_VIOLATIONS else "-")
+        print(f"  {p:16} {len(mine):>10} | {cells[0]:>16} | {cells[1]:>16} | "
+              f"{len(elsewhere.intersection(mine)):>9} | {goal}")
     n = len(violations)
-    print(f"  {'overall':16} {n:>10} | {pct(totals[MODES[0]], n)} ({totals[MODES[0]]:>2}/{n:<2})"
-          f" | {pct(totals[MODES[1]], n)} ({totals[MODES[1]]:>2}/{n:<2}) | {GOAL_RECALL:.0%}")
+    cells = [f"{pct(len(caught[m]), n)} ({len(caught[m]):>2}/{n:<2})" for m in MODES]
+    print(f"  {'overall':16} {n:>10} | {cells[0]:>16} | {cells[1]:>16} | {len(elsewhere):>9} | "
+          f"{GOAL_RECALL:.0%} {verdict(len(caught[MODES[1]]) / n if n else None, GOAL_RECALL)}")
+    kinds = Counter(v.get("kind") or "?" for v in violations)
+    missed = Counter(v.get("kind") or "?" for i, v in enumerate(violations)
+                     if i not in caught[MODES[1]])
+    print("\nKinds of violation missed, with context (missed/all): " + ", ".join(
+        f"{k} {c}/{kinds[k]}" for k, c in missed.most_common(10)))
 
-    kinds = Counter(v.get("kind", "?") for v in violations)
-    missed = {k: kinds[k] - caught_kinds["with context"][k] for k in kinds}
-    print("\nMost missed kinds of violation (with context): " + ", ".join(
-        f"{k} {missed[k]}/{kinds[k]}" for k in sorted(missed, key=lambda k: -missed[k])[:8]
-        if missed[k]))
 
-    falses = Counter(lab.get("pattern", "?") for lab in labels if lab["label"] == "false")
-    print("False alarms by pattern (all labels): " + ", ".join(
-        f"{p} {c}" for p, c in falses.most_common(8)))
-
+def print_unlabelled(judged: dict[str, Judged]) -> list[Hit]:
+    """Count the findings that have no label yet, by rule; return them."""
     seen: set[tuple[str, str, int, int]] = set()
     unlabelled = []
     for m in MODES:
-        for h, lab in judged[m]:
+        for h, lab in judged[m].pairs:
             if lab is None and (h.file, h.code, h.start, h.end) not in seen:
                 seen.add((h.file, h.code, h.start, h.end))
                 unlabelled.append(h)
@@ -271,6 +311,20 @@ def report(hits: dict[str, list[Hit]], principle: dict[str, str], n_replies: int
           f"({', '.join(f'{c} {n}' for c, n in sorted(todo.items()))}).")
     print("  `--unlabelled` prints them as label skeletons; `--show FILE` shows a reply to judge.")
     return unlabelled
+
+
+def report(hits: dict[str, list[Hit]], rules: dict[str, RuleInfo], n_replies: int,
+           labels: list[dict[str, Any]], violations: list[dict[str, Any]]) -> list[Hit]:
+    """Print the judgment; return the findings that have no label."""
+    judged = {m: Judged(hits[m], labels) for m in MODES}
+    sampled = len({v["file"] for v in violations})
+    print(f"Workbench: {n_replies} replies; {len(labels)} labelled findings; {len(violations)} "
+          f"violations read in {sampled} of the {SAMPLE_SIZE} sampled replies.\n")
+    print_rules(judged, rules, n_replies)
+    print_severities(judged, rules)
+    print_recall(hits, rules, violations)
+    print_false_alarms(judged[MODES[1]], rules)
+    return print_unlabelled(judged)
 
 
 def show(file: str, rows: dict[str, dict[str, Any]], hits: dict[str, list[Hit]]) -> None:
@@ -295,13 +349,13 @@ def main(argv: list[str] | None = None) -> int:
               "(it is the shared support_replies corpus, kept beside the checkout)")
         return 0
     rows = manifest()
-    hits, principle = review_workbench(rows)
+    hits, rules = review_workbench(rows)
     if args.show:
         show(args.show, rows, hits)
         return 0
     labels = read_jsonl(LABELS) if LABELS.exists() else []
     violations = read_jsonl(VIOLATIONS)
-    unlabelled = report(hits, principle, len(rows), labels, violations)
+    unlabelled = report(hits, rules, len(rows), labels, violations)
     if args.unlabelled:
         for h in unlabelled:
             print(json.dumps({"file": h.file, "code": h.code, "start": h.start, "end": h.end,
