@@ -75,7 +75,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.section(f"real-server tests {how}", yellow=True)
     verbose = config.get_verbosity() > 0
     for server, tests in skipped.items():
-        write(f"{len(tests)} need {SERVERS[server]}:")
+        write(f"{len(tests)} {'test needs' if len(tests) == 1 else 'tests need'} {SERVERS[server]}:")
         for test in tests if verbose else tests[:1]:
             write(f"  {test}")
         if not verbose and len(tests) > 1:

@@ -59,21 +59,21 @@ def test_skips_are_named_with_the_command_that_enables_them(
     assert result.ret == 0
     result.stdout.fnmatch_lines([
         "*real-server tests skipped*",
-        "2 need the Dovecot IMAP server*",
+        "2 tests need the Dovecot IMAP server*",
         "  test_sample.py::test_imap_without_server (dovecot is not installed)",
         "  and 1 more (-v lists them)",
-        "1 need the SpamAssassin public corpus*",
+        "1 test needs the SpamAssassin public corpus*",
         "  test_sample.py::test_corpus (corpus not fetched)",
         f"`{ENABLE}` installs what they need*",
     ])
-    assert "test_plain_skip" not in result.stdout.str().split("real-server tests skipped")[1] \
-        .split("short test summary")[0]
+    section = result.stdout.str().split("real-server tests skipped")[1].split("short test summary")[0]
+    assert "test_plain_skip" not in section
 
 
 def test_verbose_lists_every_skipped_real_server_test(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run(pytester, monkeypatch, False, "-v")
-    result.stdout.fnmatch_lines(["2 need the Dovecot IMAP server*",
+    result.stdout.fnmatch_lines(["2 tests need the Dovecot IMAP server*",
                                  "  test_sample.py::test_imap_without_server (*",
                                  "  test_sample.py::test_imap_through_the_fixture (*"])
 
