@@ -547,6 +547,49 @@ def test_url_hint_is_the_plain_regex(text: str) -> None:
     assert fast == ("." in text and OLD_TLD_HINT.search(text) is not None)
 
 
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.text(max_size=12), st.integers(0, 10**6),
+                               st.text(max_size=30), st.one_of(st.none(), st.text(max_size=8))),
+                     max_size=6))
+def test_json_report_is_what_json_dumps_writes(rows: list[tuple[str, int, str, str | None]]) -> None:
+    import json
+
+    from lint_fixtures import placed
+
+    from drafter.lint.report import JsonFormatter, ReportContext, json_data, render
+
+    findings = [placed(path, line, 1, line, 2, "EMP002", "canned-apology", "warning",
+                       message, suggestion, suggestion, None)
+                for path, line, message, suggestion in rows]
+    ctx = ReportContext(files=sorted({f.path for f in findings}), suppressed=1)
+    assert render(JsonFormatter, findings, ctx) == json.dumps(json_data(findings, ctx), indent=2,
+                                                              ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.tuples(
+    st.integers(0, 99) | st.booleans() | st.floats(0, 9), st.text(max_size=5) | st.integers(),
+    st.none() | st.text(max_size=5) | st.integers() | st.booleans()
+    | st.lists(st.integers() | st.text(max_size=3), max_size=3)
+    | st.dictionaries(st.text(max_size=3), st.lists(st.none(), max_size=2), max_size=2)))
+def test_json_report_with_unusual_field_types_is_what_json_dumps_writes(
+        values: tuple[object, object, object]) -> None:
+    # Not what drafter makes, but what a caller of the formatter may pass: the fast path for
+    # strings and whole numbers must hand anything else to the general encoder.
+    import json
+
+    from lint_fixtures import placed
+
+    from drafter.lint.report import JsonFormatter, ReportContext, json_data, render
+
+    line, message, unit = values
+    findings = [placed("a.md", line, 1, 1, 2, "EMP002", "canned-apology",  # type: ignore[arg-type]
+                       "warning", message, None, "fix", unit)]  # type: ignore[arg-type]
+    ctx = ReportContext(files=["a.md"])
+    assert render(JsonFormatter, findings, ctx) == json.dumps(json_data(findings, ctx), indent=2,
+                                                              ensure_ascii=False) + "\n"
+
+
 @settings(max_examples=500, deadline=None)
 @given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=40), data=st.data())
 def test_ascii_word_regexes_find_what_the_unicode_ones_find(text: str,

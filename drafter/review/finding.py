@@ -42,14 +42,14 @@ class Finding:
         """The finding as JSON-ready data: the 10 keys of `draft review --format json`, or for
         a finding in a file the 12 of `draft lint --format json` (docs/lint.md)."""
         if self.path is None:
-            return {k: getattr(self, k) for k in _REVIEW_KEYS}
-        return {k: getattr(self, k) for k in _LINT_KEYS}
-
-
-_REVIEW_KEYS = ("code", "name", "severity", "message", "start", "end", "line", "column",
-                "suggestion", "fix")
-_LINT_KEYS = ("path", "line", "column", "end_line", "end_column", "code", "name", "severity",
-              "message", "suggestion", "fix", "unit")
+            return {"code": self.code, "name": self.name, "severity": self.severity,
+                    "message": self.message, "start": self.start, "end": self.end,
+                    "line": self.line, "column": self.column, "suggestion": self.suggestion,
+                    "fix": self.fix}
+        return {"path": self.path, "line": self.line, "column": self.column,
+                "end_line": self.end_line, "end_column": self.end_column, "code": self.code,
+                "name": self.name, "severity": self.severity, "message": self.message,
+                "suggestion": self.suggestion, "fix": self.fix, "unit": self.unit}
 
 
 def new_finding(code: str, name: str, severity: Severity, message: str, start: int, end: int,
