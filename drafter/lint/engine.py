@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -126,20 +127,22 @@ class Linter:
         # is built once, before the workers are forked, instead of once in each.
         parts: list[LintResult | None] = [self.lint_chunk(chunks[0])]
         parts += [None] * (len(chunks) - 1)
+        # What exists now stays out of the workers' garbage collections, which would otherwise
+        # walk (and so copy) every page they share with this process (see gc.freeze).
+        gc.freeze()
         try:
             pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"),
                                        initializer=_start_worker, initargs=(self,))
-        except OSError:  # no process to be had: lint in this one
-            pool = None
-        if pool is not None:
             try:
                 futures = [pool.submit(_lint_in_worker, chunk) for chunk in chunks[1:]]
                 for i, future in enumerate(futures, 1):
                     parts[i] = future.result()
-            except (BrokenProcessPool, OSError):
-                pass
             finally:
                 pool.shutdown(cancel_futures=True)
+        except (BrokenProcessPool, OSError):
+            pass  # a worker died, or none could start: what is left is linted here
+        finally:
+            gc.unfreeze()
         result = LintResult()
         for chunk, part in zip(chunks, parts, strict=True):
             result.add(part if part is not None else self.lint_chunk(chunk))

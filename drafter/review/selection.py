@@ -78,9 +78,9 @@ class RuleSelection:
                 continue
             import difflib  # only for a mistake's hint
 
-            names = ([r.code for r in rules] + sorted({r.code.rstrip("0123456789") for r in rules})
-                     + [r.name for r in rules])
-            near = difflib.get_close_matches(entry.upper(), names, n=3)
+            codes = [r.code for r in rules] + sorted({r.code.rstrip("0123456789") for r in rules})
+            near = (difflib.get_close_matches(entry.upper(), codes, n=3)
+                    or difflib.get_close_matches(entry.lower(), [r.name for r in rules], n=3))
             raise ConfigError(f"{kind}: `{entry}` matches no rule",
                               hint=(f"did you mean {', '.join(near)}? " if near else "")
                               + "`draft rules` lists the codes")
