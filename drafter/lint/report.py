@@ -113,7 +113,8 @@ class Formatter:
 class _DocumentFormatter(Formatter):
     """A format written as one document at `stop`, once every finding is known."""
 
-    def start(self) -> None:
+    def __init__(self, out: TextIO, ctx: ReportContext = ReportContext()) -> None:
+        super().__init__(out, ctx)
         self.findings: list[Finding] = []
 
     def handle(self, finding: Finding) -> None:
@@ -206,8 +207,8 @@ class JsonFormatter(_DocumentFormatter):
     """The JSON report (schema in docs/lint.md), as `json.dumps(json_data(...), indent=2)`
     writes it: each finding is written as it comes, the summary above them at the end."""
 
-    def start(self) -> None:
-        super().start()
+    def __init__(self, out: TextIO, ctx: ReportContext = ReportContext()) -> None:
+        super().__init__(out, ctx)
         self.items: list[str] = []
 
     def handle(self, finding: Finding) -> None:
