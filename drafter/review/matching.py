@@ -12,7 +12,6 @@ phrase, and a longer phrase over a shorter one.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -102,8 +101,9 @@ class Runs:
 
     def bounded(self, stop: int) -> Runs:
         """These runs for matches that end by `stop` (which must not cut a word)."""
-        self.index  # noqa: B018 - computed once, for both
-        other = copy.copy(self)
+        self.index  # noqa: B018 - made once, for both
+        other = object.__new__(Runs)
+        other.__dict__.update(self.__dict__)
         other.stop = stop
         return other
 
@@ -124,13 +124,12 @@ class Runs:
 class _Phrase:
     """One literal phrase that starts with a word character, as word runs and separators."""
 
-    __slots__ = ("keys", "rest", "seps", "tail", "words")
+    __slots__ = ("keys", "seps", "tail", "words")
 
     def __init__(self, phrase: str, case_sensitive: bool) -> None:
         parts = _RUN_SPLIT.split(phrase)
         self.words = parts[1::2]
         self.keys = [fold(w) for w in self.words]
-        self.rest = self.keys[1:]
         # Separators as compared: whitespace runs as one space, ’ as '; None for whitespace.
         seps = [_SPACES.sub(" ", s.replace("’", "'")) for s in parts[2::2]]
         if not case_sensitive:
@@ -188,15 +187,19 @@ class Phrases:
                  case_sensitive: bool) -> None:
         self.case_sensitive = case_sensitive
         self.patterns = list(patterns)
-        by_first: dict[str, list[_Phrase]] = {}
+        # The phrases as a trie of their words; the key "" holds the phrases ending there.
+        trie: dict[str, Any] = {}
         for p in sorted({p.strip() for p in phrases if p.strip()}):
             if is_word_char(p[0]):
                 ph = _Phrase(p, case_sensitive)
-                by_first.setdefault(ph.keys[0], []).append(ph)
+                node = trie
+                for key in ph.keys:
+                    node = node.setdefault(key, {})
+                node.setdefault("", []).append(ph)
             else:  # starts with punctuation: not a word run's place, so through re
                 self.patterns.append(phrase_pattern(p, case_sensitive))
-        self.by_first = by_first
-        self.firsts = frozenset(by_first)
+        self.trie = trie
+        self.firsts = frozenset(trie)
         self.source = "|".join(f"(?:{p})" for p in self.patterns)
         self.needs = needed_strings(self.source) if self.patterns else None
 
@@ -232,36 +235,49 @@ class Phrases:
             places = index[word]
         else:
             places = sorted(i for w in found for i in index[w])
-        text, stop, starts, ends, keys = runs.text, runs.stop, runs.starts, runs.ends, runs.keys
+        keys, starts, trie = runs.keys, runs.starts, self.trie
         n = len(keys)
-        exact = self.case_sensitive
         hits = []
         for i in places:
             at = starts[i]
             if at < pos:
                 continue
-            best = -1
-            for ph in self.by_first[keys[i]]:
-                k = len(ph.keys)
-                if i + k > n or (k > 1 and keys[i + 1:i + k] != ph.rest):
-                    continue
-                if exact and any(text[starts[i + t]:ends[i + t]] != w
-                                 for t, w in enumerate(ph.words)):
-                    continue
-                for t, sep in enumerate(ph.seps):
-                    a, b = ends[i + t], starts[i + t + 1]
-                    if not (text[a:b].isspace() if sep is None
-                            else _match_sep(sep, text, a, b, exact) == b):
-                        break
-                else:
-                    end = ends[i + k - 1]
-                    if ph.tail:
-                        end = _match_sep(ph.tail, text, end, stop, exact)
-                    if best < end <= stop:
-                        best = end
+            # Follow the trie along the words from here: every phrase ending on the way is a
+            # candidate, checked for what lies between its words; the longest one wins.
+            node = trie[keys[i]]
+            best, j = -1, i
+            while True:
+                ending = node.get("")
+                if ending is not None:
+                    for ph in ending:
+                        end = self._end(ph, runs, i)
+                        if end > best:
+                            best = end
+                j += 1
+                if j >= n:
+                    break
+                node = node.get(keys[j])
+                if node is None:
+                    break
             if best > 0:
                 hits.append((at, best))
         return hits
+
+    def _end(self, ph: _Phrase, runs: Runs, i: int) -> int:
+        """Where phrase `ph` ends if it matches at run `i` (its words do); -1 if not."""
+        text, starts, ends = runs.text, runs.starts, runs.ends
+        exact = self.case_sensitive
+        if exact and any(text[starts[i + t]:ends[i + t]] != w for t, w in enumerate(ph.words)):
+            return -1
+        for t, sep in enumerate(ph.seps, i):
+            a, b = ends[t], starts[t + 1]
+            if not (text[a:b].isspace() if sep is None
+                    else _match_sep(sep, text, a, b, exact) == b):
+                return -1
+        end = ends[i + len(ph.keys) - 1]
+        if ph.tail:
+            end = _match_sep(ph.tail, text, end, runs.stop, exact)
+        return end if end <= runs.stop else -1
 
     def scan(self, runs: Runs, pos: int | None = None) -> Iterator[AnyMatch]:
         """The non-empty matches in the text of `runs` from `pos` (its start by default)."""
