@@ -70,42 +70,47 @@ AnyMatch = Match | re.Match[str]
 
 
 class Runs:
-    """The word runs of `text[pos:endpos]`: their offsets and folded forms (`fold`)."""
+    """The word runs of `text[pos:endpos]`: their offsets and folded forms (`fold`), found
+    when first asked for."""
 
     def __init__(self, text: str, pos: int = 0, endpos: int | None = None) -> None:
-        stop = len(text) if endpos is None else max(pos, min(endpos, len(text)))
+        self.text = text
+        self.pos = pos
+        self.stop = len(text) if endpos is None else max(pos, min(endpos, len(text)))
+
+    def _split(self) -> None:
+        text, pos, stop = self.text, self.pos, self.stop
         piece = text[pos:stop] if pos or stop < len(text) else text
         plain = piece.isascii()
         # Runs and separators alternate: [sep, run, sep, run, ..., sep]; lower-casing ASCII
         # keeps every offset.
         parts = _RUN_SPLIT.split(piece.lower() if plain else piece)
         bounds = list(accumulate(map(len, parts), initial=pos))
-        self.text = text
-        self.pos = pos
-        self.stop = stop
-        self.starts: list[int] = bounds[1:-1:2]
-        self.ends: list[int] = bounds[2:-1:2]
+        starts = bounds[1:-1:2]
         words = parts[1::2]
-        self.keys: list[str] = words if plain or not words else fold("\0".join(words)).split("\0")
-        if pos and self.starts and self.starts[0] == pos and is_word_char(text[pos - 1]):
-            self.starts[0] = -1  # cut by `pos`: a phrase cannot start inside a word
+        if pos and starts and starts[0] == pos and is_word_char(text[pos - 1]):
+            starts[0] = -1  # cut by `pos`: a phrase cannot start inside a word
+        self.__dict__.update(
+            starts=starts, ends=bounds[2:-1:2],
+            keys=words if plain or not words else fold("\0".join(words)).split("\0"))
 
     @cached_property
-    def low(self) -> str | None:
-        """The text lower-cased, for the patterns' pre-filter (None: it has a letter that
-        re.IGNORECASE matches with an ASCII letter but str.lower() does not turn into one)."""
-        text = self.text
-        if not text.isascii() and not _FOLDING.isdisjoint(text):
-            return None
-        return text.lower()
+    def starts(self) -> list[int]:
+        """Where each run starts (-1 for one cut by `pos`)."""
+        self._split()
+        return self.__dict__["starts"]  # type: ignore[no-any-return]
 
-    def bounded(self, stop: int) -> Runs:
-        """These runs for matches that end by `stop` (which must not cut a word)."""
-        self.index  # noqa: B018 - made once, for both
-        other = object.__new__(Runs)
-        other.__dict__.update(self.__dict__)
-        other.stop = stop
-        return other
+    @cached_property
+    def ends(self) -> list[int]:
+        """Where each run ends."""
+        self._split()
+        return self.__dict__["ends"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """Each run folded (`fold`)."""
+        self._split()
+        return self.__dict__["keys"]  # type: ignore[no-any-return]
 
     @cached_property
     def index(self) -> dict[str, list[int]]:
@@ -119,6 +124,28 @@ class Runs:
             else:
                 at.append(i)
         return index
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The folded words of the text."""
+        return frozenset(self.index)
+
+    @cached_property
+    def low(self) -> str | None:
+        """The text lower-cased, for the patterns' pre-filter (None: it has a letter that
+        re.IGNORECASE matches with an ASCII letter but str.lower() does not turn into one)."""
+        text = self.text
+        if not text.isascii() and not _FOLDING.isdisjoint(text):
+            return None
+        return text.lower()
+
+    def bounded(self, stop: int) -> Runs:
+        """These runs for matches that end by `stop` (which must not cut a word)."""
+        self.words  # noqa: B018 - made once, for both
+        other = object.__new__(Runs)
+        other.__dict__.update(self.__dict__)
+        other.stop = stop
+        return other
 
 
 class _Phrase:
@@ -225,15 +252,14 @@ class Phrases:
         """(start, end) of the longest literal phrase at each place it matches from `pos`."""
         if not self.firsts:
             return []
-        index = runs.index
-        found = index.keys() & self.firsts if len(index) > len(self.firsts) else \
-            self.firsts.intersection(index)
+        found = self.firsts.intersection(runs.words)
         if not found:
             return []
         if len(found) == 1:
             (word,) = found
-            places = index[word]
+            places = runs.index[word]
         else:
+            index = runs.index
             places = sorted(i for w in found for i in index[w])
         keys, starts, trie = runs.keys, runs.starts, self.trie
         n = len(keys)

@@ -174,7 +174,7 @@ def _has_secret_word(doc: Doc) -> bool:
     letter or digit right before or after it (so wherever _PASSWORD_RE can match)."""
     low = checks.lowered(doc, "text")
     if low is None:  # letters that fold to ASCII: the word runs know them
-        return not _SECRET_WORDS.isdisjoint(doc.runs("text").index)
+        return not _SECRET_WORDS.isdisjoint(doc.runs("text").words)
     return _SECRET_WORD_RE.search(low) is not None
 
 

@@ -51,7 +51,7 @@ _CANT_WORDS = frozenset(["cant", "cannot", "can", "able", "unable"])
 def _may_cant_until(doc: Doc) -> bool:
     """Whether `_CANT_UNTIL` can match in the prose: only with the word "until" and one of
     `_CANT_WORDS` in it (each is a whole word run in a match)."""
-    words = doc.runs("prose").index
+    words = doc.runs("prose").words
     return "until" in words and not _CANT_WORDS.isdisjoint(words)
 
 
