@@ -3,10 +3,10 @@ process, and parsed TOML files (style guide, config) kept on disk across runs, a
 is the slowest part of a short run (see docs/lint.md, "Cache").
 
 The folder is `$DRAFTER_CACHE_DIR`, else `$XDG_CACHE_HOME/drafter`, else `~/.cache/drafter`;
-`DRAFTER_NO_CACHE=1` turns it off. An entry is a JSON file holding the TOML text it was parsed
-from, used only for that very text, so a changed file is never served stale. An entry that
-cannot be read or decoded is parsed anew and replaced; entries are written under a temporary
-name and renamed into place. Losing the cache only costs time.
+`DRAFTER_NO_CACHE=1` turns it off. An entry (`toml-*.cached`) is JSON holding the TOML text it
+was parsed from, used only for that very text, so a changed file is never served stale. An
+entry that cannot be read or decoded is parsed anew and replaced; entries are written under a
+temporary name and renamed into place. Losing the cache only costs time.
 """
 
 from __future__ import annotations
@@ -54,13 +54,13 @@ def toml(path: str, raw: bytes) -> dict[str, Any]:
         raise TOMLError(str(exc)) from None
     folder = cache_dir()
     entry = None if folder is None else os.path.join(
-        folder, f"toml-{zlib.crc32(raw):08x}-{len(raw)}.json")
+        folder, f"toml-{zlib.crc32(raw):08x}-{len(raw)}.cached")
     if entry is not None:
         try:
             with open(entry, encoding="utf-8") as fh:
                 found = json.load(fh)
             if found["source"] == text:
-                return found["data"]  # type: ignore[no-any-return]
+                return found["data"]
         except (OSError, ValueError, KeyError, TypeError):
             pass  # missing or damaged: parsed anew
     # Imported only when a file is parsed: with the cache, most runs never need it.
@@ -72,9 +72,10 @@ def toml(path: str, raw: bytes) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TOMLError(str(exc)) from None
-    if entry is not None and _plain(data):  # JSON gives back dates as strings: not kept
-        if write_atomic(entry, json.dumps({"source": text, "data": data}).encode()):
-            _prune(os.path.dirname(entry))
+    # JSON would give back dates as strings: a file with one is not kept.
+    if entry is not None and _plain(data) and write_atomic(
+            entry, json.dumps({"source": text, "data": data}).encode()):
+        _prune(os.path.dirname(entry))
     return data
 
 
@@ -91,7 +92,7 @@ def _prune(folder: str) -> None:
     """Remove the oldest TOML entries past _MAX_ENTRIES."""
     try:
         entries = [e for e in os.scandir(folder)
-                   if e.name.startswith("toml-") and e.name.endswith(".json")]
+                   if e.name.startswith("toml-") and e.name.endswith(".cached")]
         if len(entries) > _MAX_ENTRIES:
             entries.sort(key=lambda e: e.stat().st_mtime)
             for old in entries[:len(entries) - _MAX_ENTRIES]:

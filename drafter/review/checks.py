@@ -13,7 +13,6 @@ from typing import Any
 from drafter.review import matching
 from drafter.review.context import ReviewContext
 from drafter.review.matching import AnyMatch, Phrases, Runs, is_word_char
-from drafter.review.matching import phrase_pattern as phrase_source
 from drafter.review.registry import Check, Hit
 from drafter.review.text import WORD_RE, Doc
 
@@ -163,7 +162,7 @@ def runs_of(doc: Doc, view: str, end: int) -> Runs:
     text = runs.text
     if end >= len(text):
         return runs
-    if 0 < end and is_word_char(text[end - 1]) and is_word_char(text[end]):
+    if end > 0 and is_word_char(text[end - 1]) and is_word_char(text[end]):
         return Runs(text, 0, end)  # the span ends inside a word: it reads a shorter one
     return runs.bounded(end)
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 from functools import cached_property, lru_cache
 from itertools import accumulate
+from typing import Any
 
 _RUN_SPLIT = re.compile(r"(\w+)")
 _SPACES = re.compile(r"\s+")
@@ -98,19 +98,19 @@ class Runs:
     def starts(self) -> list[int]:
         """Where each run starts (-1 for one cut by `pos`)."""
         self._split()
-        return self.__dict__["starts"]  # type: ignore[no-any-return]
+        return self.__dict__["starts"]
 
     @cached_property
     def ends(self) -> list[int]:
         """Where each run ends."""
         self._split()
-        return self.__dict__["ends"]  # type: ignore[no-any-return]
+        return self.__dict__["ends"]
 
     @cached_property
     def keys(self) -> list[str]:
         """Each run folded (`fold`)."""
         self._split()
-        return self.__dict__["keys"]  # type: ignore[no-any-return]
+        return self.__dict__["keys"]
 
     @cached_property
     def index(self) -> dict[str, list[int]]:
@@ -216,8 +216,10 @@ class Phrases:
         self.patterns = list(patterns)
         # The phrases as a trie of their words; the key "" holds the phrases ending there.
         trie: dict[str, Any] = {}
+        self.literals: list[str] = []  # the phrases matched over word runs
         for p in sorted({p.strip() for p in phrases if p.strip()}):
             if is_word_char(p[0]):
+                self.literals.append(p)
                 ph = _Phrase(p, case_sensitive)
                 node = trie
                 for key in ph.keys:

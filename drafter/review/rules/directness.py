@@ -8,7 +8,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext

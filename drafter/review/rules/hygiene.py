@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-
 from drafter.review import checks
 from drafter.review.checks import SettingError, get_list, quote
 from drafter.review.context import ReviewContext
+from drafter.review.matching import phrase_pattern
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.text import Doc, first_name
 from drafter.styleguide import StyleGuide
@@ -124,14 +124,14 @@ def greeting_regex(phrases: list[str]) -> re.Pattern[str] | None:
     """A regex matching a line that opens with one of the greeting `phrases`."""
     if not phrases:
         return None
-    return re.compile(r"(?:" + "|".join(map(checks.phrase_source, phrases)) + r")", re.I)
+    return re.compile(r"(?:" + "|".join(map(phrase_pattern, phrases)) + r")", re.I)
 
 
 def sign_off_regex(phrases: list[str]) -> re.Pattern[str] | None:
     """A regex matching a whole sign-off line ("Best regards," / "Thanks, Sam")."""
     if not phrases:
         return None
-    alts = "|".join(map(checks.phrase_source, sorted(phrases, key=len, reverse=True)))
+    alts = "|".join(map(phrase_pattern, sorted(phrases, key=len, reverse=True)))
     return re.compile(r"(?:" + alts + r")(?:\s*[,.!\-–—]+\s*[\w .'’-]{0,30}|\s*)", re.I)
 
 

@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-
 from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
