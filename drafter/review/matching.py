@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any
 
 _RUN_SPLIT = re.compile(r"(\w+)")
@@ -151,7 +151,7 @@ class Runs:
 class _Phrase:
     """One literal phrase that starts with a word character, as word runs and separators."""
 
-    __slots__ = ("keys", "seps", "tail", "words")
+    __slots__ = ("keys", "one_word", "seps", "tail", "words")
 
     def __init__(self, phrase: str, case_sensitive: bool) -> None:
         parts = _RUN_SPLIT.split(phrase)
@@ -163,6 +163,7 @@ class _Phrase:
             seps = [s.lower() for s in seps]
         self.tail = seps.pop()  # after the last word: empty unless the phrase ends with one
         self.seps = [None if s == " " else s for s in seps]
+        self.one_word = not self.seps and not self.tail  # matches wherever its word is
 
 
 def _match_sep(sep: str, text: str, at: int, stop: int, case_sensitive: bool) -> int:
@@ -261,15 +262,17 @@ class Phrases:
             (word,) = found
             places = runs.index[word]
         else:
-            index = runs.index
-            places = sorted(i for w in found for i in index[w])
-        keys, starts, trie = runs.keys, runs.starts, self.trie
+            places = sorted(chain.from_iterable(map(runs.index.__getitem__, found)))
+        keys, starts, ends, stop, trie = runs.keys, runs.starts, runs.ends, runs.stop, self.trie
+        exact = self.case_sensitive
         n = len(keys)
         hits = []
         for i in places:
             at = starts[i]
             if at < pos:
                 continue
+            if at >= stop:
+                break
             # Follow the trie along the words from here: every phrase ending on the way is a
             # candidate, checked for what lies between its words; the longest one wins.
             node = trie[keys[i]]
@@ -278,8 +281,8 @@ class Phrases:
                 ending = node.get("")
                 if ending is not None:
                     for ph in ending:
-                        end = self._end(ph, runs, i)
-                        if end > best:
+                        end = ends[i] if ph.one_word and not exact else self._end(ph, runs, i)
+                        if best < end <= stop:
                             best = end
                 j += 1
                 if j >= n:

@@ -12,6 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
 from typing import Any, Generic, TypeVar, overload
 
@@ -37,12 +38,20 @@ def _by_first_letter(words: Iterable[str]) -> str:
 # Every TLD is followed by a word edge wherever this is used: the order of the alternatives
 # cannot change a match, so they are grouped for the engine (each letter tried once, not 36).
 _TLDS = _by_first_letter(TOP_LEVEL_DOMAINS)
-URL_RE = re.compile(
-    r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+"
-    # Bare domains with a common top-level domain: "visit help.example.com/reset".
-    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS
-    + r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
-)
+
+
+@cache
+def url_re() -> re.Pattern[str]:
+    """The regex of URLs, compiled when a text first has a hint of one (it is the costliest
+    to compile, and most texts have no URL)."""
+    return re.compile(
+        r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+"
+        # Bare domains with a common top-level domain: "visit help.example.com/reset".
+        r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS
+        + r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
+    )
+
+
 # A dot before a top-level domain; the regex engine skips to each "." (no case flag outside).
 _DOT_TLD_RE = re.compile(r"\.(?i:" + _TLDS + r")\b")
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -94,7 +103,7 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-# Every URL has one of these in it (URL_RE's scheme, "www." or a dot before a top-level domain).
+# Every URL has one of these in it (url_re's scheme, "www." or a dot before a top-level domain).
 # The first character is matched by one class so that the engine skips to the candidates.
 _URL_HINT_RE = re.compile(
     r"[:wW.](?:(?<=:)//|(?<=[wW])(?i:ww\.)|(?<=\.)(?i:" + _TLDS + r")\b)")
@@ -102,7 +111,7 @@ _URL_HINT_RE = re.compile(
 
 def _url_chunks(text: str) -> list[tuple[int, int]]:
     """The runs of non-space characters that hold a URL hint: no URL has a space in it, so
-    URL_RE finds in these runs what it finds in the whole text, having far less to scan."""
+    url_re finds in these runs what it finds in the whole text, having far less to scan."""
     chunks: list[tuple[int, int]] = []
     for h in _URL_HINT_RE.finditer(text):
         at = h.start()
@@ -130,7 +139,7 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
 
 def _url_spans_in(text: str, c0: int, c1: int) -> list[tuple[int, int]]:
     spans = []
-    for m in URL_RE.finditer(text, c0, c1):
+    for m in url_re().finditer(text, c0, c1):
         end = m.end()
         while end > m.start() and text[end - 1] in _TRAILING_PUNCT:
             # A closing bracket that belongs to the URL (wiki links) stays.
