@@ -1,13 +1,15 @@
 """The reviewer's one matching engine: the guide's phrase lists found in a text.
 
 A phrase list has literal phrases and regular-expression patterns. Literal phrases that start
-with a letter or digit are matched over the text's word runs (maximal runs of `\\w`, as `re`
-reads them): a phrase matches where its words are the text's words in a row, ignoring case,
-with whitespace (any amount) or its own punctuation between them, apostrophes ' and ’ alike.
-Patterns (and the rare phrase that starts with punctuation) go through `re`. The whole list
-finds what one regex alternation of the patterns and then the phrases (longest first) would
-find: matches leftmost first and never overlapping; at one place a pattern wins over a
-phrase, and a longer phrase over a shorter one.
+with a word character are matched over the text's word runs (maximal runs of `\\w`, as `re`
+reads them), through a trie of their words: a phrase matches where its words are the text's
+words in a row, ignoring case, with whitespace (any amount) or its own punctuation between
+them, apostrophes ' and ’ alike. Patterns (and the rare phrase that starts with punctuation)
+go through `re`, skipped on a text with none of the strings one of which every match holds. The
+whole list finds what one regex alternation of the patterns and then the phrases (longest first)
+would find: matches leftmost first and never overlapping; at one place a pattern wins over a
+phrase, and a longer phrase over a shorter one. (Case is compared as re.IGNORECASE compares
+it, except for the few letters with two lower-case forms, such as σ and ς.)
 """
 
 from __future__ import annotations
