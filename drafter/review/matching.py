@@ -15,7 +15,7 @@ it, except for the few letters with two lower-case forms, such as σ and ς.)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
 from itertools import accumulate, chain
 from typing import Any
@@ -118,13 +118,9 @@ class Runs:
     def index(self) -> dict[str, list[int]]:
         """Folded word -> the indices of its runs, ascending."""
         index: dict[str, list[int]] = {}
-        get = index.get
+        add = index.setdefault
         for i, key in enumerate(self.keys):
-            at = get(key)
-            if at is None:
-                index[key] = [i]
-            else:
-                at.append(i)
+            add(key, []).append(i)
         return index
 
     @cached_property
@@ -233,7 +229,8 @@ class Phrases:
         self.trie = trie
         self.firsts = frozenset(trie)
         self.source = "|".join(f"(?:{p})" for p in self.patterns)
-        self.needs = needed_strings(self.source) if self.patterns else None
+        needs = needed_strings(self.source) if self.patterns else None
+        self.needs = None if needs is None else _any_of(needs)
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
@@ -247,7 +244,7 @@ class Phrases:
         needs = self.needs
         if needs is not None:
             low = runs.low
-            if low is not None and not any(w in low for w in needs):
+            if low is not None and not needs(low):
                 return None
         return self.regex
 
@@ -621,6 +618,30 @@ def _needed(items: list[_Item]) -> frozenset[str] | None:
                      else _needed([inner]))
     consider(frozenset(run))
     return best
+
+
+# Characters from the most to the least common in English text (any other is rarer still).
+_COMMON_CHARS = " etaoinsrhldcumfpgwybvkxjqz"
+
+
+def _rarity(ch: str) -> int:
+    found = _COMMON_CHARS.find(ch)
+    return len(_COMMON_CHARS) if found < 0 else found
+
+
+def _any_of(strings: Iterable[str]) -> Callable[[str], bool]:
+    """A test whether a text has one of `strings` in it, like `any(s in text for s in
+    strings)` but faster: a string is looked for only when its least common character is in
+    the text (finding one character takes a fraction of the time of finding a string)."""
+    groups: dict[str, list[str]] = {}
+    for string in strings:
+        groups.setdefault(max(string, key=_rarity), []).append(string)
+    by_char = tuple(groups.items())
+
+    def test(text: str) -> bool:
+        return any(ch in text and any(s in text for s in group) for ch, group in by_char)
+
+    return test
 
 
 def needed_strings(pattern: str) -> frozenset[str] | None:
