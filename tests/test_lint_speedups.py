@@ -1,24 +1,28 @@
 """The speed-ups of the reviewer and `draft lint` change nothing that they find.
 
-Each fast path is checked against the plain way it replaces: lazily compiled phrase regexes,
-the literal pre-filter, the rewritten capitals regexes, per-folder path resolution, the
-unchanged-text shortcut of `prepare`, and linting in worker processes.
+Each fast path is checked against the plain way it replaces: the matching engine's phrases
+over word runs (against a plain regex scan, tests/matching_oracle.py), its literal pre-filter
+for patterns, the rewritten capitals regexes, per-folder path resolution, the unchanged-text
+shortcut of `prepare`, and linting in worker processes.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from matching_oracle import plain_scan
 
 from drafter.lint.engine import Linter, LintOptions
 from drafter.lint.sources import Resolver, discover, discover_real, display_path
 from drafter.lint.suppress import prepare
-from drafter.review import checks
+from drafter.review import checks, matching
 from drafter.review import text as text_mod
 from drafter.review.context import ReviewContext
 from drafter.review.finding import Finding
@@ -30,16 +34,31 @@ from drafter.styleguide import load_styleguide
 GUIDE = load_styleguide()
 FULL_REVIEWER = Reviewer(GUIDE)
 
-# -- lazily compiled phrase regexes ----------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def all_phrases() -> list[matching.Phrases]:
+    """Every phrase list compiled by the time of the first call (the guide's, by
+    FULL_REVIEWER, and this module's) whose patterns compile."""
+    found = []
+    for o in gc.get_objects():
+        if isinstance(o, matching.Phrases):
+            try:
+                o.regex  # noqa: B018
+            except re.error:  # a test's broken pattern
+                continue
+            found.append(o)
+    return found
+
+# -- phrase lists -------------------------------------------------------------------------------
 
 
-def test_phrase_regex_compiles_only_when_first_used() -> None:
-    regex = checks.compile_phrases(["lazy phrase one", "lazy phrase two"])
-    assert isinstance(regex, checks.LazyPattern)
-    assert regex._regex is None
-    m = regex.search("It was Lazy  phrase two, then.")
+def test_literal_phrases_need_no_regex() -> None:
+    found = checks.compile_phrases(["lazy phrase one", "lazy phrase two"])
+    assert isinstance(found, matching.Phrases)
+    assert found.regex is None  # matched over word runs, not compiled into a regex
+    m = found.search("It was Lazy  phrase two, then.")
     assert m is not None and m.group() == "Lazy  phrase two"
-    assert regex._regex is not None
+    assert checks.compile_phrases(["lazy phrase two", "lazy phrase one"]) is found  # once
 
 
 def test_broken_pattern_is_still_reported_when_the_rule_is_built() -> None:
@@ -88,39 +107,48 @@ def test_style_guide_is_parsed_once_and_every_change_is_seen(tmp_path: Path) -> 
 # -- the literal pre-filter -------------------------------------------------------------------
 
 
-def test_required_words_of_a_pattern() -> None:
-    def words(pattern: str, flags: int = re.I) -> frozenset[str] | None:
-        return checks.required_words(re.compile(pattern, flags))
+def test_needed_strings_of_a_pattern() -> None:
+    def words(pattern: str) -> frozenset[str] | None:
+        return matching.needed_strings(pattern)
 
     assert words(r"\bfoo\s+barbaz") == {"barbaz"}
     assert words(r"\b(?:sorry|apologies)\s+for") == {"sorry", "apologies"}
     assert words(r"(?:x|)abc") == {"abc", "xabc"}
-    assert words(r"\b[rs]k_(?:live|test)_\w+", 0) == {"rk_live_", "rk_test_", "sk_live_",
+    assert words(r"\b[rs]k_(?:live|test)_\w+") == {"rk_live_", "rk_test_", "sk_live_",
                                                        "sk_test_"}
     assert words(r"\d+\s*(?:am|pm)") == {"am", "pm"}
     assert words(r"(?:abc)?\d+") is None  # nothing required
     assert words(r"a|bcd") is None  # one alternative requires too little
+    assert words(r"(?<!\bas )\bsoon\b(?!\s+as\b)") == {"soon"}  # look-arounds need nothing
+    assert words(r"(?-i:\bTODO\b)|note(?i:s)?") == {"todo", "note"}
+    assert words(r"(?x) foo") is None  # verbose syntax is not read
+    assert words(r"(a)\1") is None  # nor back-references
 
 
 SAF004 = checks.compile_phrases(patterns=GUIDE.rule_settings("SAF004")[0]["patterns"],  # type: ignore[index]
                                 case_sensitive=True)
+# Syntax the pre-filter reads, or must give up on, in patterns of the kind a team writes.
+TRICKY = checks.compile_phrases(patterns=[
+    r"\bre-?(?:send|ship)(?:ed|ing)?\b", r"[Tt]o[-_ ]?do\s*[:=]", r"(?<=\bno\s)refunds?",
+    r"\bd[o0]n['’]?t\b", r"x{2,}y?z", r"(?i:K)it", r"\d{3,}\s*(?:am|pm)", r"[^a]bc[.]d",
+    r"(?P<w>wo)(?P=w)", r"a\u017fb", r"qu(?!x)ick|sl(?=o)ow",
+])
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.lists(st.one_of(st.sampled_from([
     "we apologize for any inconvenience", "INCONVENIENCE", "TODO:", "todo ", "soon", "'ll",
     "by 5 pm", "the customer", "refund", "sk-abcdefghijklmnopqrstuvwxyz", "AKIA", "ſ", "K",
-    "İ", "ı", " ", "\n", "ll", "by", "reply",
+    "İ", "ı", " ", "\n", "ll", "by", "reply", "resend", "re-shipped", "todo:", "To_do =",
+    "no refunds", "d0n't", "xxz", "\u212ait", "123 pm", "xbc.d", "wowo", "aſb", "quick", "slow",
 ]), st.text(max_size=6)), max_size=12).map("".join))
 def test_pre_filter_never_hides_a_match(text: str) -> None:
-    Reviewer(GUIDE)  # registers the guide's phrase regexes
-    rest = [fast[2] for fast in checks._FAST.values() if fast[2] is not None]
-    assert len(rest) >= 5
-    doc = Doc(text, ReviewContext())
-    for regex in [*rest, SAF004]:
-        assert regex is not None
-        if not checks.could_match(regex, doc, "text"):
-            assert regex.search(text) is None, regex.pattern
+    with_patterns = [p for p in all_phrases() if p.regex is not None]
+    assert len(with_patterns) >= 5 and SAF004 in with_patterns and TRICKY in with_patterns
+    runs = matching.Runs(text)
+    for phrases in with_patterns:
+        if phrases.regex_for(runs) is None:
+            assert phrases.regex.search(text) is None, phrases.source
 
 
 def test_only_the_known_letters_fold_to_ascii() -> None:
@@ -129,20 +157,19 @@ def test_only_the_known_letters_fold_to_ascii() -> None:
     ascii_any = re.compile("[\x00-\x7f]", re.IGNORECASE)
     found = {chr(i) for i in range(128, 0x110000)
              if ascii_any.fullmatch(chr(i)) or any(ord(c) < 128 for c in chr(i).lower())}
-    assert found == set(checks._FOLDS_TO_ASCII)
+    assert found == set(matching._FOLDING)
 
 
 def test_pre_filter_skips_texts_without_the_words_and_not_texts_with_folding_letters() -> None:
-    regex = checks.compile_phrases(patterns=[r"\bincon\w+\b"])
-    assert regex is not None
-    assert not checks.could_match(regex, Doc("Your parcel ships today.", ReviewContext()), "text")
-    assert checks.could_match(regex, Doc("An INCONvenience.", ReviewContext()), "text")
+    found = checks.compile_phrases(patterns=[r"\bincon\w+\b"])
+    assert found is not None
+    assert found.regex_for(matching.Runs("Your parcel ships today.")) is None
+    assert found.regex_for(matching.Runs("An INCONvenience.")) is not None
     # "K" (Kelvin sign) matches "k" under IGNORECASE: no shortcut for such a text.
     kelvin = checks.compile_phrases(patterns=[r"\bkit\b"])
     assert kelvin is not None
-    doc = Doc("the \u212ait", ReviewContext())
-    assert checks.could_match(kelvin, doc, "text")
-    assert kelvin.search(doc.text) is not None
+    assert kelvin.regex_for(matching.Runs("the \u212ait")) is not None
+    assert kelvin.search("the \u212ait") is not None
 
 
 # -- rewritten regexes and the word index ---------------------------------------------------
@@ -162,11 +189,11 @@ def test_capitals_regexes_match_their_plain_forms(text: str, data: st.DataObject
             m.span() for m in new.finditer(text, start, end)]
 
 
-def test_word_index_offsets_after_a_letter_that_lower_cases_longer() -> None:
-    regex = checks.compile_phrases(["sorry"])
-    doc = Doc("İ'sorry ", ReviewContext())
-    assert [m.span() for m in checks.finditer(doc, regex)] == [(2, 7)]
-    assert doc.word_index()["sorry"] == [2]
+def test_word_runs_offsets_after_a_letter_that_lower_cases_longer() -> None:
+    regex = checks.compile_phrases(["sorry", "it"])
+    doc = Doc("İ'sorry İt", ReviewContext())
+    assert [m.span() for m in checks.finditer(doc, regex)] == [(2, 7), (8, 10)]
+    assert doc.runs().keys == ["i", "sorry", "it"]
 
 
 FAST_TEXTS = st.lists(st.one_of(st.sampled_from([
@@ -178,31 +205,29 @@ FAST_TEXTS = st.lists(st.one_of(st.sampled_from([
 
 @settings(max_examples=300, deadline=None)
 @given(text=FAST_TEXTS)
-def test_every_guide_phrase_regex_finds_what_a_plain_scan_finds(text: str) -> None:
-    Reviewer(GUIDE)  # registers every rule's phrase regexes
+def test_every_guide_phrase_list_finds_what_a_plain_scan_finds(text: str) -> None:
     doc = Doc(text, ReviewContext())
-    for view in ("prose", "nocode", "text"):
-        for offsets in doc.word_index(view).values():
-            assert offsets == sorted(offsets)  # the fast path bisects them
-    for regex in list(checks._FAST):
-        fast = [m.span() for m in checks.finditer(doc, regex)]
-        plain = [m.span() for m in regex.finditer(doc.prose) if m.end() > m.start()]
-        assert fast == plain, (regex.pattern[:80], text)
+    for phrases in all_phrases():
+        fast = [m.span() for m in checks.finditer(doc, phrases)]
+        assert fast == plain_scan(phrases, doc.prose), (phrases.literals[:5], text)
 
 
 @settings(max_examples=200, deadline=None)
 @given(text=FAST_TEXTS, data=st.data())
-def test_search_and_spans_by_the_word_index_agree_with_the_regex(text: str,
-                                                                 data: st.DataObject) -> None:
-    Reviewer(GUIDE)
+def test_search_and_spans_over_word_runs_agree_with_a_plain_scan(text: str,
+                                                                  data: st.DataObject) -> None:
     doc = Doc(text, ReviewContext())
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
-    for regex in list(checks._FAST):
-        plain = [m.span() for m in regex.finditer(doc.prose, start, end) if m.end() > m.start()]
-        assert [m.span() for m in checks.finditer_span(doc, regex, "prose", start, end)] == plain
-        assert checks.search(doc, regex, start, end) == (
-            regex.search(doc.prose, start, end) is not None)
+    for phrases in all_phrases():
+        plain = plain_scan(phrases, doc.prose, start, end)
+        assert [m.span() for m in checks.finditer_span(doc, phrases, "prose", start, end)] == plain
+        assert checks.search(doc, phrases, start, end) == bool(plain)
+        found = phrases.search(doc.prose, start, end)
+        assert (found.span() if found else None) == (plain[0] if plain else None)
+        at = phrases.match(doc.prose, start, end)
+        assert (at.span() if at else None) == (plain[0] if plain and plain[0][0] == start
+                                               else None)
 
 
 # Phrases whose words meet apostrophes: the word trie must start a phrase after an apostrophe
@@ -229,20 +254,19 @@ APOSTROPHE_TEXTS = st.lists(st.sampled_from([
 @example(text="x'we're sorry", data=None)
 @example(text="i'm'm sorry for the", data=None)
 @example(text="customers' orders rock 'n' roll", data=None)
-def test_word_trie_finds_phrases_around_apostrophes_as_the_regex_does(
+def test_word_runs_find_phrases_around_apostrophes_as_a_plain_scan_does(
         text: str, data: st.DataObject) -> None:
-    regex = APOSTROPHE_PHRASES
-    assert regex is not None
+    phrases = APOSTROPHE_PHRASES
+    assert phrases is not None
     doc = Doc(text, ReviewContext())
-    plain = [m.span() for m in regex.finditer(doc.prose) if m.end() > m.start()]
-    assert [m.span() for m in checks.finditer(doc, regex)] == plain
+    assert [m.span() for m in checks.finditer(doc, phrases)] == plain_scan(phrases, doc.prose)
     if data is None:
         return
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
-    plain = [m.span() for m in regex.finditer(doc.prose, start, end) if m.end() > m.start()]
-    assert [m.span() for m in checks.finditer_span(doc, regex, "prose", start, end)] == plain
-    assert checks.search(doc, regex, start, end) == bool(plain)
+    plain = plain_scan(phrases, doc.prose, start, end)
+    assert [m.span() for m in checks.finditer_span(doc, phrases, "prose", start, end)] == plain
+    assert checks.search(doc, phrases, start, end) == bool(plain)
 
 
 PARAGRAPH_TEXTS = st.lists(st.one_of(st.sampled_from([
@@ -278,11 +302,9 @@ def test_a_span_that_ends_inside_a_word_is_searched_as_the_regex_would() -> None
 
 @pytest.mark.parametrize("text", ["İe.g. x", "ſorry, it is late", "ıt might be", "I\u212aNOW"])
 def test_letters_that_fold_to_ascii_are_found_like_a_plain_scan(text: str) -> None:
-    Reviewer(GUIDE)
     doc = Doc(text, ReviewContext())
-    for regex in list(checks._FAST):
-        plain = [m.span() for m in regex.finditer(doc.prose) if m.end() > m.start()]
-        assert [m.span() for m in checks.finditer(doc, regex)] == plain
+    for phrases in all_phrases():
+        assert [m.span() for m in checks.finditer(doc, phrases)] == plain_scan(phrases, doc.prose)
 
 
 # -- paths, prepare, workers -----------------------------------------------------------------
@@ -599,7 +621,6 @@ def test_ascii_word_regexes_find_what_the_unicode_ones_find(text: str,
     assert text_mod.word_re(text) is text_mod.WORD_ASCII_RE
     assert [m.span() for m in text_mod.WORD_ASCII_RE.finditer(text, start, end)] == [
         m.span() for m in text_mod.WORD_RE.finditer(text, start, end)]
-    assert text_mod._TOKEN_SPLIT_ASCII_RE.split(text) == text_mod._TOKEN_SPLIT_RE.split(text)
 
 
 PLAIN_ASCII = st.lists(st.one_of(st.sampled_from([
@@ -613,27 +634,18 @@ PLAIN_ASCII = st.lists(st.one_of(st.sampled_from([
 @settings(max_examples=300, deadline=None)
 @given(text=PLAIN_ASCII)
 def test_ascii_twins_find_what_their_regexes_find_on_plain_ascii_text(text: str) -> None:
+    from drafter.review.rules import safety as safety_rules
     from drafter.review.rules import tone as tone_rules
 
-    Reviewer(GUIDE)  # registers every rule's phrase regexes
     assert Doc(text, ReviewContext()).plain_ascii
-    lazies = list(checks._lazy_patterns())
-    assert any(lazy.twin is not lazy.regex for lazy in lazies)
-    for lazy in lazies:
-        assert [m.span() for m in lazy.twin.finditer(text)] == [
-            m.span() for m in lazy.regex.finditer(text)], lazy.pattern[:60]
     assert [m.groupdict() for m in tone_rules._CANT_UNTIL_ASCII.finditer(text)] == [
         m.groupdict() for m in tone_rules._CANT_UNTIL.finditer(text)]
+    assert bool(safety_rules._13_DIGITS_ASCII.match(text)) == bool(
+        safety_rules._13_DIGITS.match(text))
 
 
-def test_no_ascii_twin_for_patterns_that_fold_non_ascii_letters_to_ascii() -> None:
-    from drafter import cache
-
-    for pattern in ["\u017ftop", "[\u0100-\u0200]x", "a\u212a", "[^\u0131]", "\u0130t"]:
-        assert cache.ascii_twin(pattern, re.IGNORECASE) is None, pattern
-    twin = cache.ascii_twin(r"\bsorry['’]s\b", re.IGNORECASE)
-    assert twin is not None and twin.flags & re.ASCII
-    assert cache.ascii_twin(r"(?u)\bx", 0) is None  # (?u) and re.ASCII do not mix
+def test_plain_ascii_is_ascii_without_the_separators_only_unicode_reads_as_space() -> None:
+    assert Doc("Hello, world.\n", ReviewContext()).plain_ascii
     assert not Doc("a\x1cb", ReviewContext()).plain_ascii
     assert not Doc("café", ReviewContext()).plain_ascii
 
@@ -747,13 +759,16 @@ def test_findings_made_fast_are_the_findings_dataclasses_make() -> None:
     "https://example.com/a ", "a@b.com ", "{{ name }}", "[NAME]", "note to self ", "TODO: ",
     "don't ", " ", "\n", "İ", "ſ", "é", "’", "'", "-", "_", "internal only", "x",
 ]), max_size=14).map("".join), name=st.sampled_from([None, "Jane Doe", "O'Neil"]))
-def test_tokens_of_a_view_made_from_the_prose_are_its_own(text: str, name: str | None) -> None:
-    for view in ("nocode", "text"):
-        doc = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name))
-        doc.tokens("prose")  # the other views are then made from the prose's tokens
-        derived = doc.tokens(view)
-        fresh = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name)).tokens(view)
-        assert derived == fresh, (view, text)
+def test_word_runs_of_a_view_are_its_words(text: str, name: str | None) -> None:
+    doc = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name))
+    for view in ("prose", "nocode", "text"):
+        runs = doc.runs(view)
+        assert runs.text is text_mod.view_of(doc, view)
+        words = list(re.finditer(r"\w+", runs.text))
+        assert [(m.start(), m.end()) for m in words] == list(zip(runs.starts, runs.ends,
+                                                                 strict=True))
+        assert runs.keys == [matching.fold(m.group()) for m in words]
+        assert set(runs.index) == runs.words == set(runs.keys)
 
 
 @settings(max_examples=200, deadline=None)
@@ -764,27 +779,22 @@ def test_tokens_of_a_view_made_from_the_prose_are_its_own(text: str, name: str |
 ]), st.text(max_size=4)), max_size=12).map("".join), name=st.sampled_from([None, "Jane Doe"]))
 def test_phrase_regexes_find_in_every_view_what_a_plain_scan_finds(text: str,
                                                                  name: str | None) -> None:
-    Reviewer(GUIDE)
     doc = FULL_REVIEWER.doc(text, ReviewContext(customer_name=name))
     for view in ("nocode", "text", "prose"):
-        source = checks.view_of(doc, view)
-        for regex in list(checks._FAST):
-            plain = [m.span() for m in regex.finditer(source) if m.end() > m.start()]
-            assert [m.span() for m in checks.finditer(doc, regex, view)] == plain, view
+        source = text_mod.view_of(doc, view)
+        for phrases in all_phrases():
+            assert [m.span() for m in checks.finditer(doc, phrases, view)] == plain_scan(
+                phrases, source), view
 
 
-# -- words found once for the sentences and the phrase tokens --------------------------------
+# -- words found once for the sentences --------------------------------
 
 WORDY_TEXTS = st.text(alphabet="aB1 '’-_.!?\n:é", max_size=40)
 
 
 @given(text=WORDY_TEXTS)
 @example(text="I’m well-known, o''k? foo_bar. it's done.\n\nNext: e-mail")
-def test_sentence_words_and_tokens_are_what_their_own_scans_find(text: str) -> None:
+def test_sentence_words_are_what_their_own_scan_finds(text: str) -> None:
     doc = Doc(text, ReviewContext())
     words = text_mod.word_re(doc.prose)
     assert doc.sentence_words == [words.findall(doc.prose, s, e) for s, e in doc.sentences]
-    tokens = doc.tokens("prose")
-    src = doc.prose.replace("’", "'")
-    if tokens is not None:
-        assert tokens[:2] == text_mod._tokenized(src, 0, len(src))

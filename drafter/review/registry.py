@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from drafter.cache import regex as cached_regex
 from drafter.review.context import ReviewContext
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ _FAMILY_MODULES = (
     "hygiene", "tone", "empathy", "directness", "plain", "choices", "ownership",
     "personal", "safety",
 )
-CODE_RE = cached_regex(r"^[A-Z]{2,4}[0-9]{3}$")
+CODE_RE = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 
 
 class Hit(NamedTuple):

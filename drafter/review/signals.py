@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from drafter.review.checks import compile_phrases, get_list, negated
 from drafter.review.context import ReviewContext
+from drafter.review.matching import Phrases, Runs
 from drafter.review.text import Doc
 
 if TYPE_CHECKING:
@@ -28,10 +29,8 @@ class Signals:
         self.upset = compile_phrases(get_list(emp, "upset_words"), get_list(emp, "upset_patterns"))
         self.problem = compile_phrases(get_list(emp, "problem_words"),
                                        get_list(emp, "problem_patterns"))
-        starts = compile_phrases(get_list(direct, "question_starts"))
         # A sentence that opens with "how", "can you", ... asks even without a question mark.
-        self.question = (re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:" + starts.pattern + ")",
-                                    re.I | re.M) if starts is not None else None)
+        self.question = compile_phrases(get_list(direct, "question_starts"))
 
     def detect(self, text: str) -> dict[str, bool]:
         """Return upset / reports_problem / asks_question for the customer's words `text`."""
@@ -40,7 +39,7 @@ class Signals:
         return {
             "upset": _found(self.upset, prose),
             "reports_problem": _found(self.problem, prose),
-            "asks_question": "?" in prose or bool(self.question and self.question.search(prose)),
+            "asks_question": "?" in prose or _opens_a_sentence(self.question, prose),
         }
 
 
@@ -49,10 +48,25 @@ def _settings(guide: StyleGuide, code: str) -> Mapping[str, Any]:
     return found[0] if found else {}
 
 
-def _found(regex: re.Pattern[str] | None, prose: str) -> bool:
-    if regex is None:
+def _found(phrases: Phrases | None, prose: str) -> bool:
+    if phrases is None:
         return False
-    return any(not negated(prose, m.start()) for m in regex.finditer(prose))
+    return any(not negated(prose, m.start()) for m in phrases.finditer(prose))
+
+
+# Where a sentence's first word may stand: after the start, a line break or an end mark, and
+# any space.
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?\n]))\s*", re.M)
+
+
+def _opens_a_sentence(phrases: Phrases | None, prose: str) -> bool:
+    """Whether one of `phrases` starts a sentence of `prose`."""
+    if phrases is None:
+        return False
+    starts = {s for s, _ in phrases.literal_hits(Runs(prose))}
+    regex = phrases.regex
+    return any(m.end() in starts or (regex is not None and regex.match(prose, m.end()))
+               for m in _SENTENCE_START.finditer(prose))
 
 
 # Keyed by id; the guide is kept alive beside its signals, so an id is never reused.

@@ -12,11 +12,12 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
 from typing import Any, Generic, TypeVar, overload
 
-from drafter.cache import regex as cached_regex
 from drafter.review.context import ReviewContext
+from drafter.review.matching import Runs
 
 # Regions that no prose rule looks into.
 TOP_LEVEL_DOMAINS = (
@@ -37,38 +38,40 @@ def _by_first_letter(words: Iterable[str]) -> str:
 # Every TLD is followed by a word edge wherever this is used: the order of the alternatives
 # cannot change a match, so they are grouped for the engine (each letter tried once, not 36).
 _TLDS = _by_first_letter(TOP_LEVEL_DOMAINS)
-URL_RE = cached_regex(
-    r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+"
-    # Bare domains with a common top-level domain: "visit help.example.com/reset".
-    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS
-    + r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
-)
+
+
+@cache
+def url_re() -> re.Pattern[str]:
+    """The regex of URLs, compiled when a text first has a hint of one (it is the costliest
+    to compile, and most texts have no URL)."""
+    return re.compile(
+        r"(?i)\b(?:https?://|www\.)[^\s<>\"'`\]]+"
+        # Bare domains with a common top-level domain: "visit help.example.com/reset".
+        r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS
+        + r"\b(?![\w@-])(?:/[^\s<>\"'`\]]*)?"
+    )
+
+
 # A dot before a top-level domain; the regex engine skips to each "." (no case flag outside).
-_DOT_TLD_RE = cached_regex(r"\.(?i:" + _TLDS + r")\b")
-EMAIL_RE = cached_regex(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-FENCE_RE = cached_regex(r"```.*?(?:```|\Z)", re.S)
-CODE_RE = cached_regex(r"`[^`\n]+`")
-QUOTED_LINE_RE = cached_regex(r"(?m)^[ \t]*>.*$")
+_DOT_TLD_RE = re.compile(r"\.(?i:" + _TLDS + r")\b")
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.S)
+CODE_RE = re.compile(r"`[^`\n]+`")
+QUOTED_LINE_RE = re.compile(r"(?m)^[ \t]*>.*$")
 # Text in double quotation marks: the customer's words, a UI label, a quoted message.
-DQUOTE_RE = cached_regex(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»|„[^“”\n]{1,300}[“”]")
+DQUOTE_RE = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»|„[^“”\n]{1,300}[“”]")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
 
-WORD_RE = cached_regex(r"[^\W_](?:[\w'’-]*[^\W_])?")
+WORD_RE = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
 # The same on ASCII text (the common case), where the engine tests a table instead of asking
 # Unicode about each letter.
-WORD_ASCII_RE = cached_regex(r"[A-Za-z0-9](?:[A-Za-z0-9_'-]*[A-Za-z0-9])?")
-# Word tokens for the quick "could any phrase match?" test: hyphens split, apostrophes join.
-TOKEN_RE = cached_regex(r"[^\W_]+(?:'[^\W_]+)*")
-_TOKEN_SPLIT_RE = cached_regex(f"({TOKEN_RE.pattern})")
-_WORD_SPLIT_RE = cached_regex(f"({WORD_RE.pattern})")
-_WORD_SPLIT_ASCII_RE = cached_regex(f"({WORD_ASCII_RE.pattern})")
-# What splits an ASCII word into several tokens (a word's apostrophes are otherwise inside it).
-_SPLITS_WORD_RE = cached_regex(r"[-_]|''")
-_TOKEN_SPLIT_ASCII_RE = cached_regex(r"([A-Za-z0-9]+(?:'[A-Za-z0-9]+)*)")
+WORD_ASCII_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_'-]*[A-Za-z0-9])?")
+_WORD_SPLIT_RE = re.compile(f"({WORD_RE.pattern})")
+_WORD_SPLIT_ASCII_RE = re.compile(f"({WORD_ASCII_RE.pattern})")
 # Sentence ends: terminal punctuation (and closing quotes/brackets) then space; a blank line;
 # a line break before a list item or after a line that ends without running on. (The first
 # character is matched by one class so that the engine skips ahead to the next candidate.)
-_SENT_END_RE = cached_regex(
+_SENT_END_RE = re.compile(
     r"[.!?…\n:](?:(?<=[.!?…])[.!?…]*[\"'”’)\]]*(?=\s|$)|(?<=\n)[ \t]*\n"
     r"|(?<=\n)(?=[ \t]*(?:[-*•]|\d+[.)])[ \t])|(?<=:)(?=[ \t]*\n))"
 )
@@ -78,14 +81,11 @@ _ABBREV = frozenset(
 )
 # The last three letters of the abbreviations that have three or more.
 _ABBREV_ENDS = frozenset(a[-3:] for a in _ABBREV if len(a) >= 3 and a[-3:].isalpha())
-_PARA_RE = cached_regex(r"\n[ \t]*\n")
+_PARA_RE = re.compile(r"\n[ \t]*\n")
 
 
-_NOT_NL_RE = cached_regex(r"[^\n]")
-_SPACE_RE = cached_regex(r"\s")
-# Letters that re.IGNORECASE matches with an ASCII letter although lower() does not give it.
-_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"})
-_FOLDING = frozenset("\u0130\u0131\u017f\u212a")
+_NOT_NL_RE = re.compile(r"[^\n]")
+_SPACE_RE = re.compile(r"\s")
 
 
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -103,15 +103,15 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-# Every URL has one of these in it (URL_RE's scheme, "www." or a dot before a top-level domain).
+# Every URL has one of these in it (url_re's scheme, "www." or a dot before a top-level domain).
 # The first character is matched by one class so that the engine skips to the candidates.
-_URL_HINT_RE = cached_regex(
+_URL_HINT_RE = re.compile(
     r"[:wW.](?:(?<=:)//|(?<=[wW])(?i:ww\.)|(?<=\.)(?i:" + _TLDS + r")\b)")
 
 
 def _url_chunks(text: str) -> list[tuple[int, int]]:
     """The runs of non-space characters that hold a URL hint: no URL has a space in it, so
-    URL_RE finds in these runs what it finds in the whole text, having far less to scan."""
+    url_re finds in these runs what it finds in the whole text, having far less to scan."""
     chunks: list[tuple[int, int]] = []
     for h in _URL_HINT_RE.finditer(text):
         at = h.start()
@@ -139,7 +139,7 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
 
 def _url_spans_in(text: str, c0: int, c1: int) -> list[tuple[int, int]]:
     spans = []
-    for m in URL_RE.finditer(text, c0, c1):
+    for m in url_re().finditer(text, c0, c1):
         end = m.end()
         while end > m.start() and text[end - 1] in _TRAILING_PUNCT:
             # A closing bracket that belongs to the URL (wiki links) stays.
@@ -204,8 +204,9 @@ class Doc:
 
     @cached_property
     def plain_ascii(self) -> bool:
-        r"""Whether the text is ASCII without the separators \x1c-\x1f, so that regexes may
-        be swapped for their ASCII twins (`cache.ascii_twin`); all its views are then too."""
+        r"""Whether the text is ASCII without the separators \x1c-\x1f (all its views are
+        then too): there a regex compiled with re.ASCII finds what it finds without, faster,
+        if the pattern names no letter that re.IGNORECASE matches with an ASCII one."""
         t = self.text
         return t.isascii() and not ("\x1c" in t or "\x1d" in t or "\x1e" in t or "\x1f" in t)
 
@@ -414,116 +415,16 @@ class Doc:
         _append_trimmed(out, self.prose, start, b1)
         return out
 
-    def tokens(self, view: str = "prose") -> tuple[list[int], list[str], bool] | None:
-        """The word tokens of a view: their offsets, lower-cased forms (’ read as '), and
-        whether any has an apostrophe.
-
-        None when the view has a letter that folds to ASCII (İ, ı, ſ, Kelvin sign).
-        """
-        cache: dict[str, Any] = self.__dict__.setdefault("_tokens", {})
-        if view in cache:
-            return cache[view]
-        source = self.prose if view == "prose" else self.nocode if view == "nocode" \
-            else self.text
-        for other, found in cache.items():
-            if source is (self.prose if other == "prose" else self.nocode if other == "nocode"
-                          else self.text):
-                cache[view] = found  # the same string: nothing blanked between the views
-                return found
-        src = source.replace("’", "'")
-        result: tuple[list[int], list[str], bool] | None = None
-        if src.isascii() or _FOLDING.isdisjoint(src):
-            prose = cache.get("prose") if view != "prose" else None
-            if prose is not None:
-                # This view differs from the prose only in the regions the prose blanks:
-                # its words are the prose's, but around those regions.
-                result = _retokenized(src, prose, self.prose_regions)
-            elif view == "prose" and source.isascii():
-                result = (*self._prose_tokens(), "'" in src)
-            else:
-                result = (*_tokenized(src, 0, len(src)), "'" in src)
-        cache[view] = result
-        return result
-
-    def _prose_tokens(self) -> tuple[list[int], list[str]]:
-        """The tokens of the ASCII prose, from its words: a word is one token, lower-cased,
-        unless a hyphen, an underscore or two apostrophes in a row split it."""
-        w_starts, w_words = self.prose_words
-        if not w_words:
-            return [], []
-        joined = "\0".join(w_words)
-        starts, words = list(w_starts), joined.lower().split("\0")
-        if "-" in joined or "_" in joined or "''" in joined:
-            split = sorted({joined.count("\0", 0, m.start())
-                            for m in _SPLITS_WORD_RE.finditer(joined)}, reverse=True)
-            for i in split:
-                at = w_starts[i]
-                starts[i:i + 1], words[i:i + 1] = _tokenized(self.prose, at,
-                                                             at + len(w_words[i]))
-        return starts, words
-
-    def word_index(self, view: str = "prose") -> dict[str, list[int]]:
-        """Lower-cased word token -> its start offsets, for a view (prose, nocode or text)."""
-        cache: dict[str, dict[str, list[int]]] = self.__dict__.setdefault("_word_index", {})
-        index = cache.get(view)
-        if index is None:
-            source = self.prose if view == "prose" else self.nocode if view == "nocode" \
-                else self.text
-            for other in ("prose", "nocode", "text"):
-                # Views with nothing blanked are the text itself: one index serves them all.
-                if other in cache and other != view and source is (
-                        self.prose if other == "prose" else self.nocode if other == "nocode"
-                        else self.text):
-                    index = cache[view] = cache[other]
-                    return index
-            index = cache[view] = {}
-            get = index.get
-            src = source.replace("’", "'")
-            if src.isascii() and "'" not in src:
-                # Most texts: no apostrophes to split at, no letters that fold to ASCII.
-                for m in TOKEN_RE.finditer(src):
-                    word = m.group().lower()
-                    at = get(word)
-                    if at is None:
-                        index[word] = [m.start()]
-                    else:
-                        at.append(m.start())
-                return index
-            fold = not src.isascii()
-            for m in TOKEN_RE.finditer(src):
-                raw = m.group()
-                word = raw.lower()
-                at = get(word)
-                if at is None:
-                    index[word] = [m.start()]
-                else:
-                    at.append(m.start())
-                if "'" not in word and not fold:
-                    continue
-                folded = word
-                if fold and not raw.isascii():
-                    # What the phrase regexes (IGNORECASE) read as ASCII: "İt" holds "it".
-                    folded = raw.translate(_FOLD).lower()
-                    if folded != word:
-                        index.setdefault(folded, []).append(m.start())
-                if "'" in word:
-                    # An apostrophe is not a word character to the phrase regexes: "o'sorry"
-                    # holds "sorry", "o" and "o'sorry"; index every run of its parts.
-                    starts = [0]
-                    # Offsets from the text as written: lower-casing can change a length ("İ").
-                    for part in raw.split("'")[:-1]:
-                        starts.append(starts[-1] + len(part) + 1)
-                    parts = word.split("'")
-                    fparts = folded.split("'")
-                    for i in range(len(parts)):
-                        for j in range(i + 1, len(parts) + 1):
-                            if (i, j) != (0, len(parts)):
-                                key = "'".join(parts[i:j])
-                                index.setdefault(key, []).append(m.start() + starts[i])
-                                fkey = "'".join(fparts[i:j])
-                                if fkey != key:
-                                    index.setdefault(fkey, []).append(m.start() + starts[i])
-        return index
+    def runs(self, view: str = "prose") -> Runs:
+        """The word runs of a view (prose, nocode or text), for the phrase lists."""
+        cache: dict[str, Runs] = self.__dict__.setdefault("_runs", {})
+        found = cache.get(view)
+        if found is None:
+            text = view_of(self, view)
+            # Views with nothing blanked between them are one string: one set of runs.
+            found = next((r for r in cache.values() if r.text is text), None) or Runs(text)
+            cache[view] = found
+        return found
 
     def words(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
         """The words of the prose view within [start, end)."""
@@ -546,54 +447,6 @@ class Doc:
         ls = self.text.rfind("\n", 0, offset) + 1
         le = self.text.find("\n", offset)
         return ls, len(self.text) if le == -1 else le
-
-
-def _tokenized(src: str, start: int, end: int) -> tuple[list[int], list[str]]:
-    """The word tokens of src[start:end] (offsets into src, lower-cased forms)."""
-    piece = src[start:end]
-    if piece.isascii():
-        # Lower-casing ASCII keeps every offset: split the lower-cased text at once.
-        # Separators and words alternate: [sep, word, sep, word, ..., sep].
-        parts = _TOKEN_SPLIT_ASCII_RE.split(piece.lower())
-        return list(accumulate(map(len, parts), initial=start))[1:-1:2], parts[1::2]
-    parts = _TOKEN_SPLIT_RE.split(piece)
-    words = parts[1::2]
-    starts = list(accumulate(map(len, parts), initial=start))[1:-1:2]
-    return starts, "\0".join(words).lower().split("\0") if words else []
-
-
-def _retokenized(src: str, prose: tuple[list[int], list[str], bool],
-                 regions: Iterable[tuple[int, int]]) -> tuple[list[int], list[str], bool]:
-    """The tokens of `src`, a view that differs from the prose only inside `regions` (which
-    the prose blanks): the prose's tokens, except in the runs of non-space characters that
-    hold a region, which are split anew (no token has a space in it)."""
-    p_starts, p_words, _ = prose
-    starts: list[int] = []
-    words: list[str] = []
-    taken = 0  # prose tokens before this index are placed
-    runs: list[tuple[int, int]] = []
-    for s, e in sorted(regions):
-        a, b = s, max(s, e)
-        while a > 0 and not src[a - 1].isspace():
-            a -= 1
-        while b < len(src) and not src[b].isspace():
-            b += 1
-        if runs and a <= runs[-1][1]:
-            runs[-1] = (runs[-1][0], max(runs[-1][1], b))
-        else:
-            runs.append((a, b))
-    for a, b in runs:
-        lo = bisect_left(p_starts, a, taken)
-        hi = bisect_left(p_starts, b, lo)
-        starts += p_starts[taken:lo]
-        words += p_words[taken:lo]
-        run_starts, run_words = _tokenized(src, a, b)
-        starts += run_starts
-        words += run_words
-        taken = hi
-    starts += p_starts[taken:]
-    words += p_words[taken:]
-    return starts, words, "'" in src
 
 
 def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int,
@@ -624,6 +477,11 @@ def _append_sentence(out: list[tuple[int, int]], out_words: list[list[str]], tex
         start += len(piece) - len(piece.lstrip())
         out.append((start, start + len(piece.strip())))
         out_words.append(found)
+
+
+def view_of(doc: Doc, view: str) -> str:
+    """Return the text view a check reads: prose (default), nocode or text."""
+    return doc.prose if view == "prose" else doc.nocode if view == "nocode" else doc.text
 
 
 def word_re(text: str) -> re.Pattern[str]:

@@ -8,7 +8,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
@@ -127,7 +126,7 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
     return check
 
 
-_STEM_RE = cached_regex(r"(?:ing|ed|es|s)$")
+_STEM_RE = re.compile(r"(?:ing|ed|es|s)$")
 
 
 def content_words(text: str, stop: frozenset[str]) -> set[str]:

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import SettingError, get_list, quote
 from drafter.review.context import ReviewContext
+from drafter.review.matching import phrase_pattern
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.text import Doc, first_name
 from drafter.styleguide import StyleGuide
@@ -21,16 +21,16 @@ P = "hygiene"
 WHY = "The guide's principle “Send a finished message”: the customer sees exactly what is sent."
 
 # Placeholder styles. Each has one group: the placeholder's name (or expression).
-_JINJA = cached_regex(r"\{\{-?\s*([^{}\n]{0,120}?)\s*-?\}\}")
+_JINJA = re.compile(r"\{\{-?\s*([^{}\n]{0,120}?)\s*-?\}\}")
 # The brace comes first, so that the regex engine skips from one "{" to the next; the
 # lookbehind after it checks the character before it.
-_BRACE = cached_regex(r"\{(?<![{$%\\]\{)(?![{%#])\s*([A-Za-z_][\w .-]{0,40}?)\s*\}(?!\})")
-_BRACKET = cached_regex(r"\[\s*([^\[\]\n]{1,40}?)\s*\](?![(\[:])")
-_ANGLE = cached_regex(r"<\s*([A-Za-z_][\w .-]{0,40}?)\s*>")
-_XXX = cached_regex(r"(?<![\w-])[Xx]{3,}(?![\w-])")
-_PERCENT = cached_regex(r"(?<!\w)%([A-Z][A-Z0-9_]{1,40})%(?!\w)")
-_DUNDER = cached_regex(r"(?<!\w)__([A-Z][A-Z0-9_]{1,40})__(?!\w)")
-_TBD = cached_regex(r"(?<!\w)(TBD|TBC)(?!\w)")
+_BRACE = re.compile(r"\{(?<![{$%\\]\{)(?![{%#])\s*([A-Za-z_][\w .-]{0,40}?)\s*\}(?!\})")
+_BRACKET = re.compile(r"\[\s*([^\[\]\n]{1,40}?)\s*\](?![(\[:])")
+_ANGLE = re.compile(r"<\s*([A-Za-z_][\w .-]{0,40}?)\s*>")
+_XXX = re.compile(r"(?<![\w-])[Xx]{3,}(?![\w-])")
+_PERCENT = re.compile(r"(?<!\w)%([A-Z][A-Z0-9_]{1,40})%(?!\w)")
+_DUNDER = re.compile(r"(?<!\w)__([A-Z][A-Z0-9_]{1,40})__(?!\w)")
+_TBD = re.compile(r"(?<!\w)(TBD|TBC)(?!\w)")
 _HTML_TAGS = frozenset(
     ["a", "b", "i", "u", "p", "br", "hr", "em", "li", "ol", "ul", "tr", "td", "th", "div",
      "span", "table", "strong", "small", "big", "code", "pre", "img", "html", "head", "body",
@@ -124,15 +124,15 @@ def greeting_regex(phrases: list[str]) -> re.Pattern[str] | None:
     """A regex matching a line that opens with one of the greeting `phrases`."""
     if not phrases:
         return None
-    return cached_regex(r"(?:" + "|".join(map(checks.phrase_source, phrases)) + r")", re.I)
+    return re.compile(r"(?:" + "|".join(map(phrase_pattern, phrases)) + r")", re.I)
 
 
 def sign_off_regex(phrases: list[str]) -> re.Pattern[str] | None:
     """A regex matching a whole sign-off line ("Best regards," / "Thanks, Sam")."""
     if not phrases:
         return None
-    alts = "|".join(map(checks.phrase_source, sorted(phrases, key=len, reverse=True)))
-    return cached_regex(r"(?:" + alts + r")(?:\s*[,.!\-–—]+\s*[\w .'’-]{0,30}|\s*)", re.I)
+    alts = "|".join(map(phrase_pattern, sorted(phrases, key=len, reverse=True)))
+    return re.compile(r"(?:" + alts + r")(?:\s*[,.!\-–—]+\s*[\w .'’-]{0,30}|\s*)", re.I)
 
 
 def prepass(guide: StyleGuide) -> Prepass:
@@ -212,7 +212,7 @@ def _hyg001(settings: Mapping[str, Any]) -> Check:
     return check
 
 
-_TAG_RE = cached_regex(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+_TAG_RE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 _BLOCK_TAGS = frozenset(
     ["if", "for", "block", "macro", "call", "filter", "with", "raw", "autoescape", "trans", "set"]
 )

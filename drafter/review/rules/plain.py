@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
@@ -36,8 +36,8 @@ def _pln001(settings: Mapping[str, Any]) -> Check:
 
 
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
-_ACRONYM_RE = cached_regex(r"[A-Z](?<![\w'’-][A-Z])[A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
-_BLANKS_RE = cached_regex(r"[ \t]+")
+_ACRONYM_RE = re.compile(r"[A-Z](?<![\w'’-][A-Z])[A-Z0-9&]*[A-Z0-9](?:s)?(?![\w'’-])")
+_BLANKS_RE = re.compile(r"[ \t]+")
 # ASCII bytes with each capital letter as "A", each digit and "&" as "0", anything else "a".
 _ACRONYM_SHAPES = bytes(65 if 65 <= c <= 90 else 48 if 48 <= c <= 57 or c == 38 else 97
                         for c in range(256))
@@ -50,7 +50,7 @@ def _may_have_acronym(doc: Doc) -> bool:
         return True
     shapes = doc.prose.encode("ascii").translate(_ACRONYM_SHAPES)
     return b"AA" in shapes or b"A0" in shapes
-_OPENS_BRACKET_RE = cached_regex(r"\s*\(")
+_OPENS_BRACKET_RE = re.compile(r"\s*\(")
 
 
 @rule(
@@ -106,7 +106,7 @@ def _explained(prose: str, start: int, end: int) -> bool:
     return bool(_OPENS_BRACKET_RE.match(prose, end, end + 3))
 
 
-_VOWELS_RE = cached_regex(r"[aeiouy]+")
+_VOWELS_RE = re.compile(r"[aeiouy]+")
 
 
 @lru_cache(maxsize=20000)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, quote
 from drafter.review.context import ReviewContext
@@ -90,10 +89,10 @@ def _saf002(settings: Mapping[str, Any]) -> Check:
 # 13 to 19 digits, a space or dash allowed between two, not part of a longer number. It starts
 # with a digit (the lookbehind after it checks the character before it), so that the regex
 # engine skips from one digit to the next instead of trying every place.
-_CARD_RE = cached_regex(r"\d(?<![\d.,/-]\d)[ -]?(?:\d[ -]?){11,17}\d(?![\d/]|[.,]\d|-\d)")
+_CARD_RE = re.compile(r"\d(?<![\d.,/-]\d)[ -]?(?:\d[ -]?){11,17}\d(?![\d/]|[.,]\d|-\d)")
 # Whether a text has 13 digits (possessive: no backtracking when it has fewer).
-_13_DIGITS = cached_regex(r"(?:\D*+\d){13}")
-_13_DIGITS_ASCII = cached_regex(_13_DIGITS.pattern, re.ASCII)
+_13_DIGITS = re.compile(r"(?:\D*+\d){13}")
+_13_DIGITS_ASCII = re.compile(_13_DIGITS.pattern, re.ASCII)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -156,7 +155,7 @@ def _saf003(settings: Mapping[str, Any]) -> Check:
 
 
 _SECRET_WORDS = frozenset({"password", "passcode", "passwd", "pwd", "pin"})
-_PASSWORD_RE = cached_regex(
+_PASSWORD_RE = re.compile(
     r"\b(?:password|passcode|passwd|pwd|pin|pin\s+code)\b(?:\s+(?:is|was|will\s+be|has\s+been"
     r"\s+(?:set|reset|changed)\s+to|set\s+to))?\s*[:=]?\s*[\"'`“‘]?(?P<secret>[^\s\"'`”’]{4,})",
     re.IGNORECASE,
@@ -166,45 +165,16 @@ _PASSWORD_RE = cached_regex(
 # One of _SECRET_WORDS in lower-cased text, with no letter or digit right before or after it.
 # It starts with the "p" (the lookbehind checks the character before it), so that the regex
 # engine skips from one "p" to the next instead of trying every place.
-_SECRET_WORD_RE = cached_regex(r"p(?<![^\W_]p)(?:ass(?:word|code|wd)|wd|in)(?![^\W_])")
+_SECRET_WORD_RE = re.compile(r"p(?<![^\W_]p)(?:ass(?:word|code|wd)|wd|in)(?![^\W_])")
 
 
 def _has_secret_word(doc: Doc) -> bool:
     """Whether the text has one of the words a password or PIN is introduced by, with no
     letter or digit right before or after it (so wherever _PASSWORD_RE can match)."""
     low = checks.lowered(doc, "text")
-    if low is None:  # letters that fold to ASCII: the word index knows them
-        return not _SECRET_WORDS.isdisjoint(doc.word_index("text"))
+    if low is None:  # letters that fold to ASCII: the word runs know them
+        return not _SECRET_WORDS.isdisjoint(doc.runs("text").words)
     return _SECRET_WORD_RE.search(low) is not None
-
-
-# Characters from the most to the least common in English text (any other is rarer still).
-_COMMON_CHARS = " etaoinsrhldcumfpgwybvkxjqz"
-
-
-def _rarity(ch: str) -> int:
-    found = _COMMON_CHARS.find(ch)
-    return len(_COMMON_CHARS) if found < 0 else found
-
-
-def any_of(words: Iterable[str]) -> Callable[[str], bool]:
-    """A test whether a text has one of `words` in it, like `any(w in text for w in words)`
-    but faster: a word is looked for only when its least common character is in the text
-    (finding one character takes a fraction of the time of finding a word)."""
-    groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(max(word, key=_rarity), []).append(word)
-    by_char = tuple(groups.items())
-
-    def test(text: str) -> bool:
-        for ch, group in by_char:
-            if ch in text:
-                for word in group:
-                    if word in text:
-                        return True
-        return False
-
-    return test
 
 
 def _looks_secret(value: str, is_pin: bool) -> bool:
@@ -234,10 +204,6 @@ def _looks_secret(value: str, is_pin: bool) -> bool:
 )
 def _saf004(settings: Mapping[str, Any]) -> Check:
     keys = compile_phrases(patterns=get_list(settings, "patterns"), case_sensitive=True)
-    # Lower-case words one of which every key has in it (None: unknown), as `checks.could_match`
-    # tests them, by their rarest character first: few texts get past it.
-    key_words = checks.required_words(keys) if keys is not None else None
-    has_key_word = any_of(key_words) if key_words else None
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         text = doc.text
@@ -252,10 +218,9 @@ def _saf004(settings: Mapping[str, Any]) -> Check:
                               fix="Remove it; send a reset link instead")
         if keys is None:
             return
-        low = checks.lowered(doc, "text")
-        if low is None or has_key_word is None or has_key_word(low):
-            for m in keys.finditer(text):
-                yield Hit(m.start(), m.end(), f"Secret key in the text: {quote(m.group()[:8])}…",
+        regex = keys.regex_for(doc.runs("text"))  # None: the text lacks what every key needs
+        for m in regex.finditer(text) if regex is not None else ():
+            yield Hit(m.start(), m.end(), f"Secret key in the text: {quote(m.group()[:8])}…",
                           fix="Remove it and revoke the key")
 
     return check

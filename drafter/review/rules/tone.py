@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from drafter.cache import ascii_twin
-from drafter.cache import regex as cached_regex
 from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
@@ -36,27 +34,23 @@ def _ton001(settings: Mapping[str, Any]) -> Check:
 
 
 # "we can't X until Y" -> "we can X as soon as Y"
-_CANT_UNTIL = cached_regex(
+_CANT_UNTIL = re.compile(
     r"\b(?P<who>we|I|you)(?P<neg>\s+(?:can['’]?t|cannot|can\s+not|won['’]t\s+be\s+able\s+to|"
     r"are\s+unable\s+to|am\s+unable\s+to|are\s+not\s+able\s+to|am\s+not\s+able\s+to))\s+"
     r"(?P<what>[^.!?\n]{1,80}?)\s+until\s+(?P<cond>[^.!?\n]{1,80})",
     re.IGNORECASE,
 )
-_CANT_UNTIL_ASCII = ascii_twin(_CANT_UNTIL.pattern, _CANT_UNTIL.flags) or _CANT_UNTIL
-# The words (between spaces) that each negation of _CANT_UNTIL has one of.
-_CANT_WORDS = frozenset(["can't", "cant", "cannot", "can", "able", "unable"])
+# The same on plain ASCII text (`Doc.plain_ascii`), where it finds the same, faster: the
+# pattern names no letter that re.IGNORECASE matches with an ASCII one.
+_CANT_UNTIL_ASCII = re.compile(_CANT_UNTIL.pattern, re.IGNORECASE | re.ASCII)
+# The words (word runs) that each negation of _CANT_UNTIL has one of.
+_CANT_WORDS = frozenset(["cant", "cannot", "can", "able", "unable"])
 
 
 def _may_cant_until(doc: Doc) -> bool:
-    """Whether `_CANT_UNTIL` can match in the prose: only with "until" in it, and then only
-    with the word "until" and one of `_CANT_WORDS` (both stand between spaces in a match,
-    so they are tokens of their own)."""
-    if not checks.could_match(_CANT_UNTIL, doc, "prose"):
-        return False
-    tokens = doc.tokens("prose")
-    if tokens is None:  # letters that fold to ASCII: the tokens do not show every match
-        return True
-    words = tokens[1]
+    """Whether `_CANT_UNTIL` can match in the prose: only with the word "until" and one of
+    `_CANT_WORDS` in it (each is a whole word run in a match)."""
+    words = doc.runs("prose").words
     return "until" in words and not _CANT_WORDS.isdisjoint(words)
 
 
@@ -89,9 +83,9 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
 
 
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
-_CAPS_WORD = cached_regex(r"[A-Z](?<![\w'’-][A-Z])[A-Z'’]*[A-Z](?![\w'’-])")
-_BANGS = cached_regex(r"(?:!\s*){2,}|\?+!+[!?]*|!+\?+[!?]*")
-_CAPS_GAP = cached_regex(r"[ \t,]+")
+_CAPS_WORD = re.compile(r"[A-Z](?<![\w'’-][A-Z])[A-Z'’]*[A-Z](?![\w'’-])")
+_BANGS = re.compile(r"(?:!\s*){2,}|\?+!+[!?]*|!+\?+[!?]*")
+_CAPS_GAP = re.compile(r"[ \t,]+")
 # ASCII bytes with each capital letter as "A" and anything else as "a".
 _CAPITALS = bytes(65 if 65 <= c <= 90 else 97 for c in range(256))
 

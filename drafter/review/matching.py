@@ -1,0 +1,662 @@
+"""The reviewer's one matching engine: the guide's phrase lists found in a text.
+
+A phrase list has literal phrases and regular-expression patterns. Literal phrases that start
+with a word character are matched over the text's word runs (maximal runs of `\\w`, as `re`
+reads them), through a trie of their words: a phrase matches where its words are the text's
+words in a row, ignoring case, with whitespace (any amount) or its own punctuation between
+them, apostrophes ' and ’ alike. Patterns (and the rare phrase that starts with punctuation)
+go through `re`, skipped on a text with none of the strings one of which every match holds. The
+whole list finds what one regex alternation of the patterns and then the phrases (longest first)
+would find: matches leftmost first and never overlapping; at one place a pattern wins over a
+phrase, and a longer phrase over a shorter one. (Case is compared as re.IGNORECASE compares
+it, except for the few letters with two lower-case forms, such as σ and ς.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property, lru_cache
+from itertools import accumulate, chain
+from typing import Any
+
+_RUN_SPLIT = re.compile(r"(\w+)")
+_RUN_SPLIT_ASCII = re.compile(r"(\w+)", re.ASCII)  # the same on ASCII text, faster
+_SPACES = re.compile(r"\s+")
+# The letters that re.IGNORECASE matches with an ASCII letter although str.lower() does not
+# give that letter (İ, ı, ſ, Kelvin sign): folded first, so that word keys compare as re does.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_FOLDING = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def fold(words: str) -> str:
+    """`words` lower-cased as re.IGNORECASE compares letters."""
+    return words.lower() if words.isascii() else words.translate(_FOLD).lower()
+
+
+def is_word_char(ch: str) -> bool:
+    """Whether `ch` is a word character to `re` (`\\w`)."""
+    return ch.isalnum() or ch == "_"
+
+
+class Match:
+    """A match found by `Phrases`: the `re.Match` methods the rules use."""
+
+    __slots__ = ("_end", "_start", "string")
+
+    def __init__(self, string: str, start: int, end: int) -> None:
+        self.string = string
+        self._start = start
+        self._end = end
+
+    def start(self) -> int:
+        """Where the match starts."""
+        return self._start
+
+    def end(self) -> int:
+        """Where the match ends."""
+        return self._end
+
+    def span(self) -> tuple[int, int]:
+        """(start, end)."""
+        return self._start, self._end
+
+    def group(self) -> str:
+        """The matched text."""
+        return self.string[self._start:self._end]
+
+    def __repr__(self) -> str:
+        return f"<Match span={self.span()} {self.group()!r}>"
+
+
+AnyMatch = Match | re.Match[str]
+
+
+class Runs:
+    """The word runs of `text[pos:endpos]`: their offsets and folded forms (`fold`), found
+    when first asked for."""
+
+    def __init__(self, text: str, pos: int = 0, endpos: int | None = None) -> None:
+        self.text = text
+        self.pos = pos
+        self.stop = len(text) if endpos is None else max(pos, min(endpos, len(text)))
+
+    def _split(self) -> None:
+        text, pos, stop = self.text, self.pos, self.stop
+        piece = text[pos:stop] if pos or stop < len(text) else text
+        plain = piece.isascii()
+        # Runs and separators alternate: [sep, run, sep, run, ..., sep]; lower-casing ASCII
+        # keeps every offset.
+        parts = _RUN_SPLIT_ASCII.split(piece.lower()) if plain else _RUN_SPLIT.split(piece)
+        bounds = list(accumulate(map(len, parts), initial=pos))
+        starts = bounds[1:-1:2]
+        words = parts[1::2]
+        if pos and starts and starts[0] == pos and is_word_char(text[pos - 1]):
+            starts[0] = -1  # cut by `pos`: a phrase cannot start inside a word
+        self.__dict__.update(
+            starts=starts, ends=bounds[2:-1:2],
+            keys=words if plain or not words else fold("\0".join(words)).split("\0"))
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each run starts (-1 for one cut by `pos`)."""
+        self._split()
+        return self.__dict__["starts"]
+
+    @cached_property
+    def ends(self) -> list[int]:
+        """Where each run ends."""
+        self._split()
+        return self.__dict__["ends"]
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """Each run folded (`fold`)."""
+        self._split()
+        return self.__dict__["keys"]
+
+    @cached_property
+    def index(self) -> dict[str, list[int]]:
+        """Folded word -> the indices of its runs, ascending."""
+        index: dict[str, list[int]] = {}
+        add = index.setdefault
+        for i, key in enumerate(self.keys):
+            add(key, []).append(i)
+        return index
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The folded words of the text."""
+        return frozenset(self.index)
+
+    @cached_property
+    def low(self) -> str | None:
+        """The text lower-cased, for the patterns' pre-filter (None: it has a letter that
+        re.IGNORECASE matches with an ASCII letter but str.lower() does not turn into one)."""
+        text = self.text
+        if not text.isascii() and not _FOLDING.isdisjoint(text):
+            return None
+        return text.lower()
+
+    def bounded(self, stop: int) -> Runs:
+        """These runs for matches that end by `stop` (which must not cut a word)."""
+        self.words  # noqa: B018 - made once, for both
+        other = object.__new__(Runs)
+        other.__dict__.update(self.__dict__)
+        other.stop = stop
+        return other
+
+
+class _Phrase:
+    """One literal phrase that starts with a word character, as word runs and separators."""
+
+    __slots__ = ("keys", "one_word", "seps", "tail", "words")
+
+    def __init__(self, phrase: str, case_sensitive: bool) -> None:
+        parts = _RUN_SPLIT.split(phrase)
+        self.words = parts[1::2]
+        self.keys = [fold(w) for w in self.words]
+        # Separators as compared: whitespace runs as one space, ’ as '; None for whitespace.
+        seps = [_SPACES.sub(" ", s.replace("’", "'")) for s in parts[2::2]]
+        if not case_sensitive:
+            seps = [s.lower() for s in seps]
+        self.tail = seps.pop()  # after the last word: empty unless the phrase ends with one
+        self.seps = [None if s == " " else s for s in seps]
+        self.one_word = not self.seps and not self.tail  # matches wherever its word is
+
+
+def _match_sep(sep: str, text: str, at: int, stop: int, case_sensitive: bool) -> int:
+    """Where separator `sep` (as `_Phrase` keeps it) ends when matched at `at`; -1 if not."""
+    for ch in sep:
+        if at >= stop:
+            return -1
+        got = text[at]
+        if ch == " ":
+            if not got.isspace():
+                return -1
+            at += 1
+            while at < stop and text[at].isspace():
+                at += 1
+            continue
+        if ch == "'":
+            if got != "'" and got != "’":
+                return -1
+        elif got != ch and (case_sensitive or got.lower() != ch):
+            return -1
+        at += 1
+    return at
+
+
+def phrase_pattern(phrase: str, case_sensitive: bool = False) -> str:
+    """The regex source that matches a literal `phrase` as `Phrases` does: whitespace runs and
+    both apostrophes alike, and whole words at its ends."""
+    core = phrase.strip()
+    out = []
+    for piece in re.split(r"(\s+|['’])", core):
+        if not piece:
+            continue
+        if piece.isspace():
+            out.append(r"\s+")
+        elif piece in ("'", "’"):
+            out.append("['’]")
+        else:
+            out.append(re.escape(piece if case_sensitive else piece.lower()))
+    left = r"(?<!\w)" if is_word_char(core[:1]) else ""
+    right = r"(?!\w)" if is_word_char(core[-1:]) else ""
+    return left + "".join(out) + right
+
+
+class Phrases:
+    """A compiled phrase list: literal phrases and patterns found as one alternation would
+    (see the module's doc). Build with `compile_phrases`."""
+
+    def __init__(self, phrases: Iterable[str], patterns: Iterable[str],
+                 case_sensitive: bool) -> None:
+        self.case_sensitive = case_sensitive
+        self.patterns = list(patterns)
+        # The phrases as a trie of their words; the key "" holds the phrases ending there.
+        trie: dict[str, Any] = {}
+        self.literals: list[str] = []  # the phrases matched over word runs
+        for p in sorted({p.strip() for p in phrases if p.strip()}):
+            if is_word_char(p[0]):
+                self.literals.append(p)
+                ph = _Phrase(p, case_sensitive)
+                node = trie
+                for key in ph.keys:
+                    node = node.setdefault(key, {})
+                node.setdefault("", []).append(ph)
+            else:  # starts with punctuation: not a word run's place, so through re
+                self.patterns.append(phrase_pattern(p, case_sensitive))
+        self.trie = trie
+        self.firsts = frozenset(trie)
+        self.source = "|".join(f"(?:{p})" for p in self.patterns)
+        needs = needed_strings(self.source) if self.patterns else None
+        self.needs = None if needs is None else _any_of(needs)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        """The patterns as one regex (None without patterns)."""
+        if not self.patterns:
+            return None
+        return _regex(self.source, 0 if self.case_sensitive else re.IGNORECASE)
+
+    def regex_for(self, runs: Runs) -> re.Pattern[str] | None:
+        """The patterns' regex, or None when it cannot match in the text of `runs`."""
+        needs = self.needs
+        if needs is not None:
+            low = runs.low
+            if low is not None and not needs(low):
+                return None
+        return self.regex
+
+    # -- over word runs --------------------------------------------------------------------
+
+    def literal_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
+        """(start, end) of the longest literal phrase at each place it matches from `pos`."""
+        if not self.firsts:
+            return []
+        found = self.firsts.intersection(runs.words)
+        if not found:
+            return []
+        if len(found) == 1:
+            (word,) = found
+            places = runs.index[word]
+        else:
+            places = sorted(chain.from_iterable(map(runs.index.__getitem__, found)))
+        keys, starts, ends, stop, trie = runs.keys, runs.starts, runs.ends, runs.stop, self.trie
+        exact = self.case_sensitive
+        n = len(keys)
+        hits = []
+        for i in places:
+            at = starts[i]
+            if at < pos:
+                continue
+            if at >= stop:
+                break
+            # Follow the trie along the words from here: every phrase ending on the way is a
+            # candidate, checked for what lies between its words; the longest one wins.
+            node = trie[keys[i]]
+            best, j = -1, i
+            while True:
+                ending = node.get("")
+                if ending is not None:
+                    for ph in ending:
+                        end = ends[i] if ph.one_word and not exact else self._end(ph, runs, i)
+                        if best < end <= stop:
+                            best = end
+                j += 1
+                if j >= n:
+                    break
+                node = node.get(keys[j])
+                if node is None:
+                    break
+            if best > 0:
+                hits.append((at, best))
+        return hits
+
+    def _end(self, ph: _Phrase, runs: Runs, i: int) -> int:
+        """Where phrase `ph` ends if it matches at run `i` (its words do); -1 if not."""
+        text, starts, ends = runs.text, runs.starts, runs.ends
+        exact = self.case_sensitive
+        if exact and any(text[starts[i + t]:ends[i + t]] != w for t, w in enumerate(ph.words)):
+            return -1
+        for t, sep in enumerate(ph.seps, i):
+            a, b = ends[t], starts[t + 1]
+            if not (text[a:b].isspace() if sep is None
+                    else _match_sep(sep, text, a, b, exact) == b):
+                return -1
+        end = ends[i + len(ph.keys) - 1]
+        if ph.tail:
+            end = _match_sep(ph.tail, text, end, runs.stop, exact)
+        return end if end <= runs.stop else -1
+
+    def scan(self, runs: Runs, pos: int | None = None) -> Iterator[AnyMatch]:
+        """The non-empty matches in the text of `runs` from `pos` (its start by default)."""
+        text, stop = runs.text, runs.stop
+        pos = runs.pos if pos is None else pos
+        hits = self.literal_hits(runs, pos)
+        regex = self.regex_for(runs)
+        if regex is None:
+            last = -1
+            for start, end in hits:
+                if start >= last:
+                    yield Match(text, start, end)
+                    last = end
+            return
+        if not hits:
+            for m in regex.finditer(text, pos, stop):
+                if m.end() > m.start():
+                    yield m
+            return
+        # Both: at each place the first pattern match wins over a phrase.
+        found = _nonempty(regex.finditer(text, pos, stop))
+        pm = next(found, None)
+        k, q = 0, pos
+        while True:
+            while k < len(hits) and hits[k][0] < q:
+                k += 1
+            if pm is not None and pm.start() < q:  # overlaps a phrase taken: search anew
+                found = _nonempty(regex.finditer(text, q, stop))
+                pm = next(found, None)
+            if pm is not None and (k == len(hits) or pm.start() <= hits[k][0]):
+                yield pm
+                q = pm.end()
+                pm = next(found, None)
+            elif k < len(hits):
+                start, q = hits[k]
+                yield Match(text, start, q)
+            else:
+                return
+
+    def found(self, runs: Runs, pos: int | None = None) -> bool:
+        """Whether the regex alternation would find anything (an empty pattern match too)."""
+        pos = runs.pos if pos is None else pos
+        if self.literal_hits(runs, pos):
+            return True
+        regex = self.regex_for(runs)
+        return regex is not None and regex.search(runs.text, pos, runs.stop) is not None
+
+    # -- over strings, as re.Pattern ----------------------------------------------------------
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[AnyMatch]:
+        """The non-empty matches in `text[pos:endpos]`, as `re.Pattern.finditer` gives them."""
+        return self.scan(Runs(text, pos, endpos))
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> AnyMatch | None:
+        """The first match in `text[pos:endpos]`, as `re.Pattern.search` finds it, or None."""
+        runs = Runs(text, pos, endpos)
+        hits = self.literal_hits(runs, pos)
+        regex = self.regex_for(runs)
+        m = regex.search(text, pos, runs.stop) if regex is not None else None
+        if m is not None and (not hits or m.start() <= hits[0][0]):
+            return m
+        return Match(text, *hits[0]) if hits else None
+
+    def match(self, text: str, pos: int = 0, endpos: int | None = None) -> AnyMatch | None:
+        """The match that starts at `pos`, as `re.Pattern.match` finds it, or None."""
+        stop = len(text) if endpos is None else max(pos, min(endpos, len(text)))
+        regex = self.regex
+        if regex is not None:
+            m = regex.match(text, pos, stop)
+            if m is not None:
+                return m
+        if pos >= stop or not is_word_char(text[pos]) or (pos and is_word_char(text[pos - 1])):
+            return None
+        hits = self.literal_hits(Runs(text, pos, stop), pos)
+        return Match(text, *hits[0]) if hits and hits[0][0] == pos else None
+
+
+def _nonempty(matches: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    return (m for m in matches if m.end() > m.start())
+
+
+@lru_cache(maxsize=1024)
+def _regex(source: str, flags: int) -> re.Pattern[str]:
+    return re.compile(source, flags)
+
+
+@lru_cache(maxsize=512)
+def compile_phrases(phrases: tuple[str, ...], patterns: tuple[str, ...],
+                    case_sensitive: bool) -> Phrases:
+    """The `Phrases` of a list, built once per process for the same list."""
+    return Phrases(phrases, patterns, case_sensitive)
+
+
+# -- a literal pre-filter for patterns -----------------------------------------------------------
+#
+# Scanning a text with a pattern costs far more than looking for a few strings in it, and most
+# texts have none of the words a pattern needs. `needed_strings` reads a pattern (the common
+# part of the syntax only: anything else and it answers "unknown") for the strings one of
+# which every match contains.
+
+_MAX_ALTS = 32  # strings per set: more and the pre-filter is not worth it
+_OPAQUE: frozenset[str] = frozenset()  # an atom that matches unknown text
+_ESCAPED_SETS = frozenset("dDwWsS")
+_ZERO_WIDTH = frozenset("bBAZ")
+# An item of a parsed sequence: ("lit", strings) one of which it matches, ("opaque", None),
+# ("group", [sequences]) alternatives, ("repeat", (item, least)).
+_Item = tuple[str, Any]
+
+
+class _Unknown(Exception):
+    """A part of the pattern syntax the pre-filter does not read."""
+
+
+class _Reader:
+    """Reads a pattern into sequences of `_Item`s."""
+
+    def __init__(self, source: str) -> None:
+        self.s = source
+        self.i = 0
+
+    def alternatives(self) -> list[list[_Item]]:
+        alts = [self.sequence()]
+        while self.i < len(self.s) and self.s[self.i] == "|":
+            self.i += 1
+            alts.append(self.sequence())
+        return alts
+
+    def sequence(self) -> list[_Item]:
+        items: list[_Item] = []
+        s = self.s
+        while self.i < len(s) and s[self.i] not in "|)":
+            item = self.atom()
+            least = self.quantifier()
+            if item is None:
+                continue  # zero-width: an anchor or a look-around
+            items.append(item if least is None else ("repeat", (item, least)))
+        return items
+
+    def atom(self) -> _Item | None:
+        s = self.s
+        ch = s[self.i]
+        self.i += 1
+        if ch == "(":
+            return self.group()
+        if ch == "[":
+            return self.charset()
+        if ch == "\\":
+            return self.escape()
+        if ch in "^$":
+            return None
+        if ch == ".":
+            return ("opaque", None)
+        if ch in "*+?{":
+            raise _Unknown
+        return self.literal(ch)
+
+    def literal(self, ch: str) -> _Item:
+        if not ch.isascii():
+            return ("opaque", None)
+        return ("lit", [ch.lower()])
+
+    def group(self) -> _Item | None:
+        s = self.s
+        look = False
+        if s.startswith("?", self.i):
+            rest = s[self.i + 1:self.i + 4]
+            if rest[:1] == ":":
+                self.i += 2
+            elif rest[:1] in ("=", "!") or rest[:2] in ("<=", "<!"):
+                self.i += 2 if rest[:1] in ("=", "!") else 3
+                look = True
+            elif rest[:2] == "P<":
+                end = s.find(">", self.i)
+                if end < 0:
+                    raise _Unknown
+                self.i = end + 1
+            else:  # scoped flags, "(?i:", "(?-i:"; anything else is not read
+                j = self.i + 1
+                while j < len(s) and s[j] in "aiLmsux-":
+                    j += 1
+                if j >= len(s) or s[j] != ":" or "x" in s[self.i:j]:
+                    raise _Unknown
+                self.i = j + 1
+        alts = self.alternatives()
+        if self.i >= len(s) or s[self.i] != ")":
+            raise _Unknown
+        self.i += 1
+        return None if look else ("group", alts)
+
+    def charset(self) -> _Item:
+        s = self.s
+        chars: list[str] = []
+        plain = not s.startswith("^", self.i)
+        j = self.i if plain else self.i + 1
+        first = True
+        while j < len(s) and (s[j] != "]" or first):
+            first = False
+            ch = s[j]
+            if ch == "\\":
+                j += 1
+                if j >= len(s):
+                    raise _Unknown
+                ch = s[j]
+                if ch.isalnum():
+                    plain = False  # \d, \w, \n, ...
+            elif ch == "-" and chars and j + 1 < len(s) and s[j + 1] != "]":
+                plain = False  # a range
+            chars.append(ch)
+            j += 1
+        if j >= len(s):
+            raise _Unknown
+        self.i = j + 1
+        if not plain or len(chars) > 8 or not all(c.isascii() for c in chars):
+            return ("opaque", None)
+        return ("lit", sorted({c.lower() for c in chars}))
+
+    def escape(self) -> _Item | None:
+        s = self.s
+        if self.i >= len(s):
+            raise _Unknown
+        ch = s[self.i]
+        self.i += 1
+        if ch in _ZERO_WIDTH:
+            return None
+        if ch in _ESCAPED_SETS:
+            return ("opaque", None)
+        if ch.isalnum():
+            raise _Unknown  # \n, \x41, \1, ...: not read
+        return self.literal(ch)
+
+    def quantifier(self) -> int | None:
+        """The least count of a quantifier after an atom (None: no quantifier)."""
+        s = self.s
+        if self.i >= len(s):
+            return None
+        ch = s[self.i]
+        if ch in "?*+":
+            least = 1 if ch == "+" else 0
+            self.i += 1
+        elif ch == "{":
+            end = s.find("}", self.i)
+            body = s[self.i + 1:end] if end > 0 else ""
+            low = body.split(",")[0]
+            if not body or body.count(",") > 1 or not (low.isdigit() or low == "") or not all(
+                    p.isdigit() or p == "" for p in body.split(",")):
+                raise _Unknown  # a literal "{" is not read
+            least = int(low or 0)
+            self.i = end + 1
+        else:
+            return None
+        if self.i < len(s) and s[self.i] in "?+":
+            self.i += 1  # lazy or possessive
+        return least
+
+
+def _strings(item: _Item) -> list[str] | None:
+    """The strings an item matches, when it is a small set of literals."""
+    kind, value = item
+    if kind == "lit":
+        return list(value)
+    if kind == "group":
+        out: list[str] = []
+        for alt in value:
+            found = _sequence_strings(alt)
+            if found is None or len(out) + len(found) > _MAX_ALTS:
+                return None
+            out += found
+        return out
+    return None
+
+
+def _sequence_strings(items: list[_Item]) -> list[str] | None:
+    out = [""]
+    for item in items:
+        found = _strings(item)
+        if found is None or len(out) * len(found) > _MAX_ALTS:
+            return None
+        out = [a + b for a in out for b in found]
+    return out
+
+
+def _needed(items: list[_Item]) -> frozenset[str] | None:
+    """Strings one of which every match of a sequence contains: the best of its runs of
+    literals and of its required parts (the longest shortest string wins)."""
+    best: frozenset[str] | None = None
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found and all(found) and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run = [""]
+    for item in items:
+        found = _strings(item)
+        if found is not None and len(run) * len(found) <= _MAX_ALTS:
+            run = [a + b for a in run for b in found]
+            continue
+        consider(frozenset(run))
+        run = [""]
+        kind, value = item
+        if kind == "group":
+            alts = [_needed(alt) for alt in value]
+            if all(alts):
+                consider(frozenset().union(*alts))  # type: ignore[arg-type]
+        elif kind == "repeat" and value[1] >= 1:
+            inner = value[0]
+            consider(frozenset(_strings(inner) or ()) if inner[0] != "group"
+                     else _needed([inner]))
+    consider(frozenset(run))
+    return best
+
+
+# Characters from the most to the least common in English text (any other is rarer still).
+_COMMON_CHARS = " etaoinsrhldcumfpgwybvkxjqz"
+
+
+def _rarity(ch: str) -> int:
+    found = _COMMON_CHARS.find(ch)
+    return len(_COMMON_CHARS) if found < 0 else found
+
+
+def _any_of(strings: Iterable[str]) -> Callable[[str], bool]:
+    """A test whether a text has one of `strings` in it, like `any(s in text for s in
+    strings)` but faster: a string is looked for only when its least common character is in
+    the text (finding one character takes a fraction of the time of finding a string)."""
+    groups: dict[str, list[str]] = {}
+    for string in strings:
+        groups.setdefault(max(string, key=_rarity), []).append(string)
+    by_char = tuple(groups.items())
+
+    def test(text: str) -> bool:
+        return any(ch in text and any(s in text for s in group) for ch, group in by_char)
+
+    return test
+
+
+def needed_strings(pattern: str) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of `pattern` contains, matched with or
+    without re.IGNORECASE (None: unknown, or too short to be worth testing)."""
+    try:
+        reader = _Reader(pattern)
+        alts = reader.alternatives()
+        if reader.i != len(pattern):
+            raise _Unknown
+    except _Unknown:
+        return None
+    found = [_needed(alt) for alt in alts]
+    if not all(found):
+        return None
+    result: frozenset[str] = frozenset().union(*found)  # type: ignore[arg-type]
+    return result if min(map(len, result)) >= 2 else None
