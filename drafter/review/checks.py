@@ -116,17 +116,6 @@ def lowered(doc: Doc, view: str) -> str | None:
     return doc.runs(view).low
 
 
-def regexes_cached() -> bool:
-    """Whether a parallel lint can fork its workers at once: always, as every pattern is
-    compiled when its rule is built (kept for `drafter.lint.engine`)."""
-    return True
-
-
-def compile_all_for_cache() -> None:
-    """Nothing to do: compiled patterns are no longer kept across runs (kept for
-    `drafter.lint.engine`)."""
-
-
 def region_bounds(doc: Doc, region: str) -> tuple[int, int] | None:
     """Return the span a check looks at: all, body, opening (first sentences) or closing."""
     if region == "all":
