@@ -424,7 +424,7 @@ def test_messages_quote_the_text() -> None:
 FULL = Reviewer(GUIDE)
 CONTEXTS = st.builds(
     ReviewContext,
-    channel=st.sampled_from([None, "email", "chat"]),
+    channel=st.sampled_from([None, "email", "chat", "social"]),
     customer_name=st.one_of(st.none(), st.text(max_size=20)),
     customer_text=st.one_of(st.none(), st.text(max_size=80)),
     upset=st.sampled_from([None, True, False]),

@@ -13,11 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drafter.review.context import ReviewContext
+    from drafter.review.registry import Check, Hit
+    from drafter.review.text import Doc
 
 HANDLE, COUNTER, GREETING = "handle", "counter", "greeting"
 PARAGRAPH, NUMBERED, BULLETED = "paragraph", "numbered_list", "bulleted_list"
 QUOTE, CODE, LINK = "quote", "code", "link"
 CLOSING, SIGN_OFF, SIGNATURE = "closing", "sign_off", "signature"
+ATTACHMENT = "attachment"  # a link after the signature: a picture or file the post carries
 BLOCKS = frozenset({PARAGRAPH, NUMBERED, BULLETED, QUOTE, CODE, LINK})
 LISTS = frozenset({NUMBERED, BULLETED})
 # Parts that are not the writer's prose: tone and acronym rules never read them.
@@ -113,6 +120,20 @@ class Structure:
         return [{"kind": p.kind, "start": p.start, "end": p.end} for p in self.parts]
 
 
+def prose_only(check: Check) -> Check:
+    """`check` without the findings that lie in a signature, a sign-off or the channel's
+    furniture (a rule that reads the writer's prose only)."""
+
+    def only_prose(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        hits = list(check(doc, ctx))
+        if not hits:
+            return hits
+        structure = doc.structure
+        return [h for h in hits if not structure.inside(h.start, h.end)]
+
+    return only_prose
+
+
 def parse(text: str, greeting_re: re.Pattern[str] | None = None,
           sign_off_re: re.Pattern[str] | None = None) -> Structure:
     """Split `text` into its parts. `greeting_re` and `sign_off_re` (the guide's) add to the
@@ -173,7 +194,7 @@ def _trailing(text: str, pos: int, sign_off_re: re.Pattern[str] | None) -> tuple
         before = _trim(text, pos, link.start())[1]
         found = _inline_signature(text, pos, before)
         if found:
-            parts.insert(0, Part(LINK, link.start(), end))
+            parts.insert(0, Part(ATTACHMENT, link.start(), end))
     if found:
         parts[:0] = found
         end = _trim(text, pos, found[0].start)[1]
@@ -248,13 +269,10 @@ def _signature_ok(text: str, line: int, m: re.Match[str]) -> bool:
     """Whether an end-of-line match is a signature rather than the sentence's own words."""
     start = m.start()
     before = text[start - 1] if start > line else "\n"
-    mark = m.group("mark")
-    name = m.group("name")
-    if name.islower() and not (mark and mark in "^*~" and m.group("sig")[1:2] != " "):
+    mark, name = m.group("mark"), m.group("name")
+    trailing = text[m.end("sig"):m.end()].strip()  # "", ".", "..." or "…"
+    if name.islower() and not (mark in ("^", "*", "~") and m.group("sig")[1:2] != " "):
         return False  # lower-case initials only right after ^, * or ~ ("^kl")
-    if m.group("sig").endswith(".") and (mark or m.group("so")) or m.group(0).rstrip().endswith(
-            "..") and not m.group(0).rstrip().endswith("..."):
-        return False
     run_start = text.rfind(" ", line, start) + 1
     if "://" in text[run_start:m.end()] or "www." in text[run_start:m.end()]:
         return False  # the end of a link
@@ -262,9 +280,8 @@ def _signature_ok(text: str, line: int, m: re.Match[str]) -> bool:
         return bool(m.group("comma") or mark) and not (before.isalnum() or before in "'’")
     if mark:
         if before.isspace() or start == line:
-            if mark in "-*" and start == line and _previous_line_is_item(text, line):
-                return False  # the last item of a bulleted list
-            return True
+            # The last item of a bulleted list is no signature.
+            return not (mark in "-*" and start == line and _previous_line_is_item(text, line))
         if mark == "/":
             return False  # "and/or", a path
         if before.isalnum():
@@ -272,12 +289,13 @@ def _signature_ok(text: str, line: int, m: re.Match[str]) -> bool:
             return mark == "-" and (m.group("sig")[1:2] == " " or (name.isupper() and
                                                                     len(name) <= 4))
         return True
-    # A bare name: one word right after a sentence's end or an emoticon, on the same line.
-    if " " in name or name in _BARE_NOT_NAMES or not before.isspace():
+    # A bare name: one word, no full stop, right after a sentence's end or an emoticon.
+    if " " in name or name in _BARE_NOT_NAMES or trailing or not before.isspace():
         return False
-    prev = text[:start].rstrip()
-    return bool(prev) and len(text) - len(text[:start]) > 0 and (
-        prev[-1] in ".!?)" or not (prev[-1].isalnum() or prev[-1] in ",;:'’\"-"))
+    at = start - 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return at >= 0 and (text[at] in ".!?)" or not (text[at].isalnum() or text[at] in ",;:'’\"-"))
 
 
 def _previous_line_is_item(text: str, line: int) -> bool:
