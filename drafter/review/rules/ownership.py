@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -9,7 +10,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.structure import LINK, LISTS
+from drafter.review.structure import COUNTER, LINK, LISTS, Structure
 from drafter.review.text import Doc
 
 P = "ownership"
@@ -91,8 +92,8 @@ def _own003(settings: Mapping[str, Any]) -> Check:
          "number”, “send us…”, “let us know which…”), a link, or a commitment "
          "(`next_step_markers`: “I'll”, “we will”, “click”, “by Friday”, ...). When there is "
          "none — typically the reply ends on “let us know if you have any other questions” — "
-         "the last sentence is flagged. A reply made only of courtesies (a thank-you for "
-         "praise) needs no next step.",
+         "the last sentence is flagged. A reply made only of courtesies, and a part of a split "
+         "message other than the last (“1/2”), need no next step.",
     why="The guide's principle “End with a clear next step”: nobody should be left wondering "
         "what happens now.",
     example="Your order was delayed at our warehouse because of the storm that closed the roads "
@@ -117,8 +118,9 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         return courtesy is not None and checks.search(doc, courtesy, *span)
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        blocks = doc.structure.blocks
-        if markers is None or not blocks:
+        structure = doc.structure
+        blocks = structure.blocks
+        if markers is None or not blocks or _continues(doc.text, structure):
             return
         if any(b.kind in LISTS for b in blocks[-2:]) or blocks[-1].kind == LINK:
             return  # steps to follow, or the page to go to: that is the next step
@@ -150,3 +152,13 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         yield Hit(s, e, f"No clear next step at the end: {quote(doc.text[s:e], 50)}")
 
     return check
+
+
+def _continues(text: str, structure: Structure) -> bool:
+    """Whether the text is one part of a split message that is not the last ("1/2"): its
+    next step may be in the next part."""
+    for part in structure.of(COUNTER):
+        nums = [int(x) for x in re.findall(r"\d+", text[part.start:part.end])]
+        if len(nums) == 2 and nums[0] < nums[1]:
+            return True
+    return False

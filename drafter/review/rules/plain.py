@@ -12,6 +12,7 @@ from drafter.review.channels import per_channel
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
+from drafter.review.structure import GREETING, NOT_PROSE
 from drafter.review.text import Doc
 
 P = "plain_words"
@@ -54,6 +55,7 @@ def _may_have_acronym(doc: Doc) -> bool:
 _OPENS_BRACKET_RE = cached_regex(r"\s*\(")
 # Marks that put an agent's initials into a post ("^KJ", "*ACJ", "~RD"), wherever it stands.
 _INITIALS_MARKS = frozenset("^*~")
+_NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothing
 
 
 @rule(
@@ -63,9 +65,8 @@ _INITIALS_MARKS = frozenset("^*~")
          "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
          "Well-known ones in `known` (PDF, FAQ, ...), the channel's own words in `channel_words` "
          "(“DM” on social), glossary terms (see PLN001), and runs of capitals (see TON003) are "
-         "left alone. Reads the writer's prose only: never the signature (an agent's initials "
-         "such as “^KJ”, “-JN”, “*ACJ”), the sign-off or the @handles. Only the first use of "
-         "each is flagged.",
+         "left alone. Reads the writer's prose only: never the greeting, the signature (an agent's initials such as “^KJ”, “-JN”, "
+         "“*ACJ”), the sign-off or the @handles. Only the first use of each is flagged.",
     why=WHY + " The guide says spell out acronyms the first time: the customer does not share "
         "the team's vocabulary.",
     example="The payment failed because of an AVS mismatch.",
@@ -93,8 +94,8 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
                     or len(bare) > max_letters or sum(c.isalpha() for c in bare) < 2):
                 continue
             if prose[m.start() - 1:m.start()] in _INITIALS_MARKS or doc.structure.inside(
-                    m.start(), m.end()):
-                continue  # an agent's initials ("^KJ" anywhere) or the signature
+                    m.start(), m.end(), _NOT_READ):
+                continue  # an agent's initials ("^KJ" anywhere), the signature, a greeting
             seen.add(bare)
             # Part of a run of capitals: shouting, TON003's business.
             if i and _BLANKS_RE.fullmatch(prose, matches[i - 1].end(), m.start()):
