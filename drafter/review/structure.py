@@ -50,9 +50,10 @@ _INLINE_SIG_RE = re.compile(
     r"(?:(?P<so>" + _SIGN_OFF_WORDS + r")[!.]?[ \t]*(?P<comma>,[ \t]*)?)?"
     r"(?P<sig>(?P<mark>--?|[–—~^*/])?[ \t]?(?P<name>" + _NAME + r"|[a-z]{2,3}))"
     r"(?:\.{3}|…|\.)?[ \t]*$")
-_BARE_NOT_NAMES = frozenset(
-    "Enjoy Congrats Congratulations Welcome Sure Yes No Ok Okay Please Sorry Done Absolutely "
-    "Definitely Soon Again Today Tomorrow Now Here There Bye Goodbye Hello Hi Hey".split())
+_BARE_NOT_NAMES = frozenset([
+    "Enjoy", "Congrats", "Congratulations", "Welcome", "Sure", "Yes", "No", "Ok", "Okay",
+    "Please", "Sorry", "Done", "Absolutely", "Definitely", "Soon", "Again", "Today", "Tomorrow",
+    "Now", "Here", "There", "Bye", "Goodbye", "Hello", "Hi", "Hey"])
 _GREETING_WORDS = (r"(?i:hi|hello|hey|hiya|howdy|dear|greetings|good (?:morning|afternoon|evening)|"
                    r"morning|afternoon|evening)(?![\w'’-])")
 _GREETING_WORD_RE = re.compile(_GREETING_WORDS)

@@ -65,8 +65,9 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
          "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
          "Well-known ones in `known` (PDF, FAQ, ...), the channel's own words in `channel_words` "
          "(“DM” on social), glossary terms (see PLN001), and runs of capitals (see TON003) are "
-         "left alone. Reads the writer's prose only: never the greeting, the signature (an agent's initials such as “^KJ”, “-JN”, "
-         "“*ACJ”), the sign-off or the @handles. Only the first use of each is flagged.",
+         "left alone. Reads the writer's prose only: never the greeting, the signature (an "
+         "agent's initials such as “^KJ”, “-JN”, “*ACJ”), the sign-off or the "
+         "@handles. Only the first use of each is flagged.",
     why=WHY + " The guide says spell out acronyms the first time: the customer does not share "
         "the team's vocabulary.",
     example="The payment failed because of an AVS mismatch.",
