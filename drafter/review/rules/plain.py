@@ -64,10 +64,10 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
     what="Finds words in capitals (2 to `max_letters` letters) that are not spelled out where "
          "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
          "Well-known ones in `known` (PDF, FAQ, ...), the channel's own words in `channel_words` "
-         "(“DM” on social), glossary terms (see PLN001), and runs of capitals (see TON003) are "
-         "left alone. Reads the writer's prose only: never the greeting, the signature (an "
-         "agent's initials such as “^KJ”, “-JN”, “*ACJ”), the sign-off or the "
-         "@handles. Only the first use of each is flagged.",
+         "(“DM” on social), those the customer wrote in their own message, glossary terms (see "
+         "PLN001), and runs of capitals (see TON003) are left alone. Reads the writer's prose "
+         "only: never the greeting, the signature (an agent's initials such as “^KJ”, “-JN”, "
+         "“*ACJ”), the sign-off or the @handles. Only the first use of each is flagged.",
     why=WHY + " The guide says spell out acronyms the first time: the customer does not share "
         "the team's vocabulary.",
     example="The payment failed because of an AVS mismatch.",
@@ -88,6 +88,9 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
         seen: set[str] = set()
         matches = list(_ACRONYM_RE.finditer(prose)) if _may_have_acronym(doc) else []
         own = channel_words.get(ctx.channel or "", frozenset())
+        if ctx.customer_text:
+            # What the customer wrote themselves is shared vocabulary ("is PSN down?").
+            own = own | {w.removesuffix("s") for w in _ACRONYM_RE.findall(ctx.customer_text)}
         for i, m in enumerate(matches):
             word = m.group()
             bare = word[:-1] if word.endswith("s") else word
