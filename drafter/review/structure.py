@@ -68,12 +68,18 @@ _CLOSING_RE = re.compile(
     r"there's) any (?:other |more |further )?questions|(?:please )?(?:feel free|(?:don't|do "
     r"not) hesitate) to [^\n]{0,80}|thanks?(?: you)? (?:again|for [^\n]{0,60})|"
     r"(?:we're|we are|i'm|i am) (?:always )?(?:here|happy|glad) to help[^\n]{0,40})[.!]*[ \t]*")
-_NUMBERED_RE = re.compile(r"[ \t]*(?:\d{1,2}[.)]|\(\d{1,2}\)|(?i:step)[ \t]*\d{1,2}[:.)])[ \t]+\S")
 _BULLET_RE = re.compile(r"[ \t]*[-*•·–+][ \t]+\S")
-_QUOTE_RE = re.compile(r"[ \t]*>")
-_CODE_LINE_RE = re.compile(r"(?: {4}|\t)[ \t]*\S|[ \t]*\$ \S")
+# What a body line is, by how it starts (a paragraph's line matches none).
+_LINE_KIND_RE = re.compile(
+    r"(?P<numbered_list>[ \t]*(?:\d{1,2}[.)]|\(\d{1,2}\)|(?i:step)[ \t]*\d{1,2}[:.)])[ \t]+\S)"
+    r"|(?P<bulleted_list>" + _BULLET_RE.pattern + r")"
+    r"|(?P<quote>[ \t]*>)"
+    r"|(?P<link>[ \t]*<?(?:https?://|www\.)\S+?>?[ \t]*$)"
+    r"|(?P<code>(?: {4}|\t)[ \t]*\S|[ \t]*\$ \S)")
+# A line that may be anything but a paragraph's: what _LINE_KIND_RE or a fence starts with.
+_SPECIAL_START_RE = re.compile(r"(?m)^(?: {4}|\t|[ \t]*(?:[\d(>$`<*•·–+-]|[sS]tep|https?:|www\.))")
+_BLANK_LINE_RE = re.compile(r"\n[ \t\r]*\n")
 _LINK_AT_END_RE = re.compile(r"(?<=\s)(?:https?://|www\.)\S+$")
-_LINK_LINE_RE = re.compile(r"[ \t]*<?(?:https?://|www\.)\S+?>?[ \t]*")
 
 
 @dataclass(frozen=True)
@@ -149,11 +155,12 @@ def parse(text: str, greeting_re: re.Pattern[str] | None = None,
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) without surrounding whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    piece = text[start:end]
+    core = piece.strip()
+    if not core:
+        return start, start
+    start += piece.find(core[0])
+    return start, start + len(core)
 
 
 def _is_counter(a: str, b: str) -> bool:
@@ -238,8 +245,8 @@ def _sign_off_block(text: str, pos: int, end: int,
     for i, (s, e) in enumerate(lines):
         if i and lines[i - 1][1] - lines[i - 1][0] > 60:
             return None  # a long line is body text, not a signature
-        if _trim(text, pos, s)[1] <= pos:
-            return None  # nothing before it: it is the body itself
+        if s <= pos:
+            return None  # nothing before it: it is the body itself (pos is its first character)
         if _SENT_FROM_RE.fullmatch(text, s, e) or _SIG_DELIMITER_RE.fullmatch(text, s, e):
             return [Part(SIGNATURE, s, end)]
         if e - s <= 40 and (_SIGN_OFF_LINE_RE.fullmatch(text, s, e) or (
@@ -337,41 +344,45 @@ def _closing(text: str, pos: int, end: int) -> tuple[list[Part], int]:
     return [Part(CLOSING, s, e)], _trim(text, pos, s)[1]
 
 
-def _line_kind(text: str, s: int, e: int) -> str:
-    if _NUMBERED_RE.match(text, s, e):
-        return NUMBERED
-    if _BULLET_RE.match(text, s, e):
-        return BULLETED
-    if _QUOTE_RE.match(text, s, e):
-        return QUOTE
-    if _LINK_LINE_RE.fullmatch(text, s, e):
-        return LINK
-    if _CODE_LINE_RE.match(text, s, e):
-        return CODE
-    return PARAGRAPH
+def _add_trimmed(out: list[Part], text: str, start: int, end: int) -> None:
+    s, e = _trim(text, start, end)
+    if e > s:
+        out.append(Part(PARAGRAPH, s, e))
 
 
 def _blocks(text: str, pos: int, end: int) -> list[Part]:
     """The body blocks of [pos, end): runs of lines of one kind, split at blank lines."""
+    if _SPECIAL_START_RE.search(text, pos, end) is None:
+        # Only paragraphs (most replies): split at blank lines, without reading each line.
+        paragraphs: list[Part] = []
+        at = pos
+        for m in _BLANK_LINE_RE.finditer(text, pos, end):
+            _add_trimmed(paragraphs, text, at, m.start())
+            at = m.end()
+        _add_trimmed(paragraphs, text, at, end)
+        return paragraphs
     blocks: list[Part] = []
     kind: str | None = None
     b_start = b_end = pos
     fence = False
     at = pos
-    while at < end:
-        nl = text.find("\n", at, end)
-        le = end if nl == -1 else nl
-        s, e = _trim(text, at, le)
-        if fence or text.startswith("```", s):
+    match = _LINE_KIND_RE.match
+    for line in text[pos:end].split("\n"):
+        le = at + len(line)
+        core = line.strip()
+        s = at + line.find(core[0]) if core else le
+        e = s + len(core)
+        if fence or core.startswith("```"):
             this = CODE
-            one_line = e - s > 3 and text.endswith("```", s, e) and text.startswith("```", s)
-            if not one_line and (text.startswith("```", s) or text.endswith("```", s, e)):
+            if not (len(core) > 3 and core.startswith("```") and core.endswith("```")) and (
+                    core.startswith("```") or core.endswith("```")):
                 fence = not fence
-        elif e == s:
+        elif not core:
             this = ""
         else:
-            this = _line_kind(text, at, le)
-            if kind in LISTS and this in (PARAGRAPH, CODE) and text[at:at + 1] in " \t":
+            m = match(text, at, le)
+            this = m.lastgroup or PARAGRAPH if m else PARAGRAPH
+            if kind in LISTS and this in (PARAGRAPH, CODE) and line[:1] in " \t":
                 this = kind  # an indented line continues a list item
         if kind is not None and this != kind:
             blocks.append(Part(kind, b_start, b_end))
