@@ -356,9 +356,9 @@ def _blocks(text: str, pos: int, end: int) -> list[Part]:
         # Only paragraphs (most replies): split at blank lines, without reading each line.
         paragraphs: list[Part] = []
         at = pos
-        for m in _BLANK_LINE_RE.finditer(text, pos, end):
-            _add_trimmed(paragraphs, text, at, m.start())
-            at = m.end()
+        for blank in _BLANK_LINE_RE.finditer(text, pos, end):
+            _add_trimmed(paragraphs, text, at, blank.start())
+            at = blank.end()
         _add_trimmed(paragraphs, text, at, end)
         return paragraphs
     blocks: list[Part] = []
@@ -380,8 +380,8 @@ def _blocks(text: str, pos: int, end: int) -> list[Part]:
         elif not core:
             this = ""
         else:
-            m = match(text, at, le)
-            this = m.lastgroup or PARAGRAPH if m else PARAGRAPH
+            found = match(text, at, le)
+            this = found.lastgroup or PARAGRAPH if found else PARAGRAPH
             if kind in LISTS and this in (PARAGRAPH, CODE) and line[:1] in " \t":
                 this = kind  # an indented line continues a list item
         if kind is not None and this != kind:
