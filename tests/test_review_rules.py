@@ -263,6 +263,11 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN004", "The storm closed the roads last week, and our warehouse could not send any "
      "parcels for five days, so your order left late. We're sorry for the wait. -Becky",
      SOCIAL, ["We're sorry for the wait."]),
+    ("OWN004", "Hi Jane,\n\nThe storm closed the roads last week, and our warehouse could not "
+     "send any parcels for five days, so your order left us late.\n\nLet us know if you have "
+     "any other questions.\n\nBest regards,\nAnna", EMAIL,
+     ["The storm closed the roads last week, and our warehouse could not send any parcels for "
+      "five days, so your order left us late."]),
     # PER001
     ("PER001", "Dear customer,\nYour order shipped.", NAME, ["Dear customer"]),
     ("PER001", "Hi there! Your order shipped.", NAME, ["Hi there"]),

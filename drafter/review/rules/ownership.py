@@ -10,7 +10,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.structure import COUNTER, LINK, LISTS, Structure
+from drafter.review.structure import CLOSING, COUNTER, LINK, LISTS, Structure
 from drafter.review.text import Doc
 
 P = "ownership"
@@ -125,14 +125,16 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         if any(b.kind in LISTS for b in blocks[-2:]) or blocks[-1].kind == LINK:
             return  # steps to follow, or the page to go to: that is the next step
         b0, b1 = blocks[0].start, blocks[-1].end
+        closing = structure.of(CLOSING)
+        c1 = closing[-1].end if closing else b1  # a closing line counts among the words
         body = [(span, words) for span, words in zip(doc.sentences, doc.sentence_words,
                                                     strict=True)
-                if b0 <= span[1] and span[0] < b1]
+                if b0 <= span[1] and span[0] < c1]
         # Every word of the body is in one of its sentences (sentences end at punctuation,
         # line breaks or colons, never inside a word), so this is the body's word count.
         if not body or sum(len(words) for _, words in body) < min_words:
             return
-        sents = [(max(s, b0), min(e, b1)) for (s, e), _ in body]
+        sents = [(max(s, b0), min(e, b1)) for (s, e), _ in body if s < b1]
         last = len(sents)
         while last > 1 and len(sents) - last < 2 and polite(doc, sents[last - 1]):
             last -= 1
