@@ -92,6 +92,12 @@ MUST_PARSE: list[tuple[str, list[tuple[str, str]]]] = [
     ("The sale ends on 12/3", [("paragraph", "The sale ends on 12/3")]),
     ("and/or Settings", [("paragraph", "and/or Settings")]),
     ("Thanks!", [("paragraph", "Thanks!")]),
+    ("Evening flights are full.\nMorning ones have seats.",
+     [("paragraph", "Evening flights are full.\nMorning ones have seats.")]),
+    ("Your parcel is on its way.\nSent from our Leeds depot",
+     [("paragraph", "Your parcel is on its way.\nSent from our Leeds depot")]),
+    ("Hey Daniel\nGreat idea, we'll pass it on.",
+     [("greeting", "Hey Daniel"), ("paragraph", "Great idea, we'll pass it on.")]),
     ("", []),
 ]
 

@@ -34,7 +34,9 @@ _LEAD_RE = re.compile(
     r"[ \t\r\n]*(?:(?P<handle>\.?@\w{1,30})|(?P<counter>[(\[]?(?P<a>\d{1,2})/(?P<b>\d{1,2})[)\]]?))"
     r"(?=[\s:,]|$)")
 _COUNTER_RE = re.compile(r"[ \t]*[(\[]?(\d{1,2})/(\d{1,2})[)\]]?[ \t]*$")
-_SENT_FROM_RE = re.compile(r"(?i)(?:sent from (?:my )?|get outlook for )[\w .-]{1,40}")
+_SENT_FROM_RE = re.compile(
+    r"(?i)(?:sent from my |sent from (?:mail|outlook|yahoo mail|gmail) for |get outlook for )"
+    r"[\w .-]{1,40}")
 _SIG_DELIMITER_RE = re.compile(r"--[ \t]*")
 _SIGN_OFF_WORDS = (
     r"(?i:kind(?:est)? regards|best regards|warm(?:est)? regards|regards|rgds|best wishes|"
@@ -321,8 +323,10 @@ def _greeting(text: str, pos: int, end: int,
     m = _GREETING_RE.match(text, pos, line_end)
     if m is not None:
         g_end = _trim(text, pos, m.end())[1]
-    elif nl != -1 and line_end - pos <= 60 and _starts_greeting(text, pos, line_end, greeting_re):
-        g_end = line_end  # a short line of its own: "Dear Sir or Madam,"
+    elif nl != -1 and line_end - pos <= 60 and (
+            text[line_end - 1] in ",!:" or len(text[pos:line_end].split()) <= 4) and (
+            text[line_end - 1] not in ".?") and _starts_greeting(text, pos, line_end, greeting_re):
+        g_end = line_end  # a short line of its own: "Dear Sir or Madam,", "Hey Daniel"
     else:
         return [], pos
     return [Part(GREETING, pos, g_end)], _trim(text, g_end, end)[0]
