@@ -125,11 +125,13 @@ def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hi
     for file, row in sorted(rows.items()):
         text = reply_text(file)
         said = row.get("customer_message")
-        contexts = {"no context": app.context()}
+        # The channel is the reply's own (a tweet is `social`), so both runs know it; the
+        # assistant answers come from no named channel.
+        channel = "social" if file.startswith("social/") else None
+        contexts = {"no context": app.context(channel=channel)}
         if said:
             ticket = Ticket(messages=[Message(body=said, latest=said)])
-            # The reviewer knows email and chat only; a tweet is neither, so no channel.
-            contexts["with context"] = replace(app.context(ticket), channel=None)
+            contexts["with context"] = replace(app.context(ticket), channel=channel)
         else:
             contexts["with context"] = contexts["no context"]
         for mode, ctx in contexts.items():

@@ -97,6 +97,7 @@ UPSET = {"upset": True, "reports_problem": True}
 Q = {"asks_question": True, "customer_text": "How long does a refund take?"}
 NAME = {"customer_name": "Jane Doe"}
 EMAIL = {"channel": "email"}
+SOCIAL = {"channel": "social"}
 
 # (code, text, context, expected matched texts; [] means must not flag)
 CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
@@ -155,6 +156,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     # DIR004
     ("DIR004", "One. Two. Three. Four. Five. Six.", {}, ["One. Two. Three. Four. Five. Six."]),
     ("DIR004", "One. Two. Three.\n\nFour. Five. Six.", {}, []),
+    # Real false alarms: a list of steps is a list, not a long paragraph; its intro line is
+    # a paragraph of its own.
+    ("DIR004", "To pair the speaker:\n1. Switch it off.\n2. Hold the round button.\n3. Wait for "
+     "the blue light.\n4. Open the app.\n5. Tap Add.\n6. Pick the speaker.\n7. Tap Done.", {}, []),
+    ("DIR004", "Before you send it back:\n\n- Wipe it clean.\n- Pack the cable too.\n- Print the "
+     "label.\n- Tape the box.\n- Keep the receipt.\n- Book the pick-up.", {}, []),
     # DIR005
     ("DIR005", "We value your loyalty. Our team is great.", Q, ["We value your loyalty."]),
     ("DIR005", "Refunds take five working days to reach your card.", Q, []),
@@ -178,6 +185,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("PLN002", "Our SLA is 24 hours.", {}, []),
     ("PLN002", "Please DO NOT restart it.", {}, []),
     ("PLN002", "Run `AWS configure` first.", {}, []),
+    # Real false alarms: an agent's initials or signature, the channel's own words, a greeting
+    # in capitals, and an acronym the customer used themselves.
+    ("PLN002", "Please send us a DM with the booking reference so we can look. ^KJ", SOCIAL, []),
+    ("PLN002", "We have passed this on to the depot and will reply here today. -JN", {}, []),
+    ("PLN002", "Thanks for bearing with us, the new part is on its way to you. *ACJ", {}, []),
+    ("PLN002", "The courier will call before noon. ~RD 2/2", {}, []),
+    ("PLN002", "DM us the order number and we'll chase it.", SOCIAL, []),
+    ("PLN002", "DM us the order number and we'll chase it.", {"channel": "email"}, ["DM"]),
+    ("PLN002", "HI! Is the app still closing when you open it?", {}, []),
+    ("PLN002", "Is the VPN still dropping?", {"customer_text": "my VPN keeps dropping"}, []),
+    ("PLN002", "Is the VPN still dropping? ^KJ", {}, ["VPN"]),
     # PLN003
     ("PLN003", BY_CODE["PLN003"].example, {}, None),
     ("PLN003", "Utilization notwithstanding, infrastructure reconfiguration necessitated.", {}, []),
@@ -225,6 +243,31 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN004", "The storm closed the roads last week, and our warehouse could not send any "
      "parcels for three days. Would a refund or a new delivery date suit you better?", {}, []),
     ("OWN004", "Thanks, all sorted.", {}, []),
+    # Real false alarms: the next step is a list of steps (then a contact or courtesy line), a
+    # request to the customer, or sits before the agent's signature; part 1 of a split reply
+    # continues in part 2.
+    ("OWN004", "Here is how to change the delivery address on an order that has not shipped "
+     "yet:\n\n1. Sign in and open Orders.\n2. Pick the order.\n3. Choose Edit address and "
+     "save.\n\nOur team is available around the clock if anything goes wrong on the way.", {}, []),
+    ("OWN004", "I'm sorry the charger stopped working after only two weeks, that is not what it "
+     "should do at all and we want to put it right. Please DM us the order number and the "
+     "email address on the account.", SOCIAL, []),
+    ("OWN004", "We checked with the warehouse and your parcel is still waiting for a courier slot "
+     "there, which is why the tracking has not moved since Monday. Could you confirm your "
+     "postcode for us? TY - Struan 4/4", SOCIAL, []),
+    ("OWN004", "We checked with the warehouse and your parcel is still waiting for a courier slot "
+     "there, so the tracking has not moved since Monday. I'd recommend holding on until "
+     "Friday before reordering. Thanks for your patience with us!", {}, []),
+    ("OWN004", "We're sorry about the delay on your refund and we can see why that is frustrating "
+     "after three weeks of waiting for the money to arrive back on your card 1/2", SOCIAL, []),
+    ("OWN004", "The storm closed the roads last week, and our warehouse could not send any "
+     "parcels for five days, so your order left late. We're sorry for the wait. -Becky",
+     SOCIAL, ["We're sorry for the wait."]),
+    ("OWN004", "Hi Jane,\n\nThe storm closed the roads last week, and our warehouse could not "
+     "send any parcels for five days, so your order left us late.\n\nLet us know if you have "
+     "any other questions.\n\nBest regards,\nAnna", EMAIL,
+     ["The storm closed the roads last week, and our warehouse could not send any parcels for "
+      "five days, so your order left us late."]),
     # PER001
     ("PER001", "Dear customer,\nYour order shipped.", NAME, ["Dear customer"]),
     ("PER001", "Hi there! Your order shipped.", NAME, ["Hi there"]),
@@ -310,6 +353,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("SAF002", "See https://bit.ly/abc for it.", {}, ["https://bit.ly/abc"]),
     ("SAF002", "See https://evil.example.net/x.", {}, []),
     ("SAF002", "See https://help.example.com/x and www.example.com.", {}, []),
+    # Twitter wraps every link in t.co: the platform's wrapper, not a shortener the writer chose.
+    ("SAF002", "The steps are here: https://t.co/Ab12Cd34Ef", SOCIAL, []),
+    ("SAF002", "The steps are here: https://t.co/Ab12Cd34Ef", EMAIL, ["https://t.co/Ab12Cd34Ef"]),
     # SAF003
     ("SAF003", "Card 4111 1111 1111 1111 was charged.", {}, ["4111 1111 1111 1111"]),
     ("SAF003", "Card 5500-0000-0000-0004.", {}, ["5500-0000-0000-0004"]),
@@ -363,6 +409,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("TON005", "Thx for waiting.", {}, ["Thx"]),
     ("TON005", "We're going to fix it; please wait.", {}, []),
     ("TON005", "Tyre pressure and Nope Street.", {}, ["Nope"]),
+    ("TON005", "Your refund went out this morning. TY - Sam", {}, []),  # a sign-off
 ]
 
 
@@ -424,7 +471,7 @@ def test_messages_quote_the_text() -> None:
 FULL = Reviewer(GUIDE)
 CONTEXTS = st.builds(
     ReviewContext,
-    channel=st.sampled_from([None, "email", "chat"]),
+    channel=st.sampled_from([None, "email", "chat", "social"]),
     customer_name=st.one_of(st.none(), st.text(max_size=20)),
     customer_text=st.one_of(st.none(), st.text(max_size=80)),
     upset=st.sampled_from([None, True, False]),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The channels the reviewer knows: email, live chat, and social media (public posts and direct
+# messages), where no greeting or sign-off is expected and the platform's words and link
+# wrappers are its own.
+CHANNELS = ("email", "chat", "social")
+
 
 @dataclass(frozen=True)
 class ReviewContext:
     """Situation signals; None means unknown, and rules that need an unknown signal stay silent."""
 
-    channel: str | None = None  # "email" | "chat"
+    channel: str | None = None  # one of CHANNELS
     customer_name: str | None = None
     customer_text: str | None = None  # the customer's latest words, for quoting checks
     upset: bool | None = None

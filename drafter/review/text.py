@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from drafter.review.context import ReviewContext
 from drafter.review.matching import Runs
+from drafter.review.structure import Structure, parse
 
 # Regions that no prose rule looks into.
 TOP_LEVEL_DOMAINS = (
@@ -350,6 +351,11 @@ class Doc:
             if len(line) <= 40 and self._sign_off_re.fullmatch(line):
                 return s + (len(self.text[s:e]) - len(self.text[s:e].lstrip())), len(self.text)
         return None
+
+    @cached_property
+    def structure(self) -> Structure:
+        """The reply's parts (greeting, body blocks, sign-off, signature, channel furniture)."""
+        return parse(self.text, self._greeting_re, self._sign_off_re)
 
     @cached_property
     def body(self) -> tuple[int, int]:

@@ -30,7 +30,7 @@ _MESSAGE_KEYS = ("id", "author", "name", "email", "date", "subject", "text", "in
                  "attachments")
 _ATTACHMENT_KEYS = ("filename", "content_type", "size")
 _AUTHORS = ("customer", "agent")
-_CHANNELS = ("email", "chat")
+_CHANNELS = ("email", "chat", "social")
 _STATUSES = ("open", "pending", "closed")
 
 

@@ -12,6 +12,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
+from drafter.review.structure import PARAGRAPH
 from drafter.review.text import WORD_RE, Doc, word_re
 
 P = "answer_directly"
@@ -86,7 +87,9 @@ def _dir003(settings: Mapping[str, Any]) -> Check:
     "DIR004", "long-paragraph", "info", P,
     "Paragraphs longer than the guide's limit (`max_sentences` or `max_words`).",
     what="Flags body paragraphs with more than `max_sentences` sentences (default 5) or more than "
-         "`max_words` words (default 100).",
+         "`max_words` words (default 100). Reads the paragraphs of the reply's structure: a "
+         "numbered or bulleted list is a list, not a paragraph, and the line that introduces it "
+         "is a paragraph of its own; quoted text and code are not the writer's paragraphs.",
     why=WHY + " The guide asks for paragraphs of a few lines; a wall of text gets skimmed.",
     example="Your order shipped. It left on Monday. The courier has it. It is in transit. It "
             "should arrive soon. You can track it online. Tracking updates daily.",
@@ -105,7 +108,7 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
         starts = [s for s, _ in sents]
         ends = [e for _, e in sents]
         words = doc.sentence_words
-        for ps, pe in doc.paragraphs:
+        for ps, pe in doc.structure.spans((PARAGRAPH,)):
             lo = bisect_left(starts, ps)
             hi = bisect_right(ends, pe, lo)
             n_sent = hi - lo

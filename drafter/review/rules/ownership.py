@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
+from drafter.review.structure import CLOSING, COUNTER, LINK, LISTS, Structure
 from drafter.review.text import Doc
 
 P = "ownership"
@@ -80,11 +82,18 @@ def _own003(settings: Mapping[str, Any]) -> Check:
 @rule(
     "OWN004", "no-next-step", "info", "next_step",
     "The reply ends without a clear next step.",
-    what="Looks in the last `closing_sentences` sentences of a body of at least `min_words` words "
-         "for a next step (`next_step_markers`: “I'll”, “we will”, “reply with”, “click”, “by "
-         "Friday”, ...). When there is none — typically the reply ends on “let us know if you have "
-         "any other questions” — the last sentence is flagged. A reply that ends on a question "
-         "to the customer has a next step.",
+    what="Reads the last body block of a reply whose body has at least `min_words` words (the "
+         "signature, sign-off, closing courtesy line and the channel's furniture are not the "
+         "body). A list of steps among the last two blocks, or a last block that is a link, is "
+         "a next step. Otherwise the last `closing_sentences` sentences, after any courtesy "
+         "sentences at the very end (`courtesy` / `courtesy_patterns`: “thank you for your "
+         "patience”, “we value your feedback”), must hold a next step: a question to the "
+         "customer, a request to them (`requests` / `request_patterns`: “please DM us the order "
+         "number”, “send us…”, “let us know which…”), a link, or a commitment "
+         "(`next_step_markers`: “I'll”, “we will”, “click”, “by Friday”, ...). When there is "
+         "none — typically the reply ends on “let us know if you have any other questions” — "
+         "the last sentence is flagged. A reply made only of courtesies, and a part of a split "
+         "message other than the last (“1/2”), need no next step.",
     why="The guide's principle “End with a clear next step”: nobody should be left wondering "
         "what happens now.",
     example="Your order was delayed at our warehouse because of the storm that closed the roads "
@@ -98,23 +107,60 @@ def _own003(settings: Mapping[str, Any]) -> Check:
 def _own004(settings: Mapping[str, Any]) -> Check:
     markers = compile_phrases(get_list(settings, "next_step_markers"),
                               get_list(settings, "next_step_patterns"), key="next_step_patterns")
+    requests = compile_phrases(get_list(settings, "requests"),
+                               get_list(settings, "request_patterns"), key="request_patterns")
+    courtesy = compile_phrases(get_list(settings, "courtesy"),
+                               get_list(settings, "courtesy_patterns"), key="courtesy_patterns")
     min_words = int(get_num(settings, "min_words", 15))
     n = int(get_num(settings, "closing_sentences", 2))
 
+    def polite(doc: Doc, span: tuple[int, int]) -> bool:
+        return courtesy is not None and checks.search(doc, courtesy, *span)
+
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        sents = doc.sentences
-        if markers is None or not sents:
+        structure = doc.structure
+        blocks = structure.blocks
+        if markers is None or not blocks or _continues(doc.text, structure):
             return
+        if any(b.kind in LISTS for b in blocks[-2:]) or blocks[-1].kind == LINK:
+            return  # steps to follow, or the page to go to: that is the next step
+        b0, b1 = blocks[0].start, blocks[-1].end
+        closing = structure.of(CLOSING)
+        c1 = closing[-1].end if closing else b1  # a closing line counts among the words
+        body = [(span, words) for span, words in zip(doc.sentences, doc.sentence_words,
+                                                    strict=True)
+                if b0 <= span[1] and span[0] < c1]
         # Every word of the body is in one of its sentences (sentences end at punctuation,
         # line breaks or colons, never inside a word), so this is the body's word count.
-        if sum(map(len, doc.sentence_words)) < min_words:
+        if not body or sum(len(words) for _, words in body) < min_words:
             return
-        tail = sents[-n:]
-        if doc.prose[tail[-1][1] - 1] == "?":
-            return  # ends by asking the customer something: the next step is theirs
-        if checks.search(doc, markers, tail[0][0], tail[-1][1]):
+        sents = [(max(s, b0), min(e, b1)) for (s, e), _ in body if s < b1]
+        last = len(sents)
+        while last > 1 and len(sents) - last < 2 and polite(doc, sents[last - 1]):
+            last -= 1
+        if last == 1 and polite(doc, sents[0]):
+            return  # nothing but courtesies: a thank-you needs no next step
+        tail = sents[max(0, last - n):]
+        prose = doc.prose
+        if any(prose[e - 1] == "?" for _, e in tail):
+            return  # asks the customer something: the next step is theirs
+        t0, t1 = tail[0][0], tail[-1][1]
+        if any(t0 <= s < t1 for s, _ in doc.urls):
+            return  # points to where the customer goes next
+        if checks.search(doc, markers, t0, t1) or (
+                requests is not None and checks.search(doc, requests, t0, t1)):
             return
         s, e = sents[-1]
         yield Hit(s, e, f"No clear next step at the end: {quote(doc.text[s:e], 50)}")
 
     return check
+
+
+def _continues(text: str, structure: Structure) -> bool:
+    """Whether the text is one part of a split message that is not the last ("1/2"): its
+    next step may be in the next part."""
+    for part in structure.of(COUNTER):
+        nums = [int(x) for x in re.findall(r"\d+", text[part.start:part.end])]
+        if len(nums) == 2 and nums[0] < nums[1]:
+            return True
+    return False

@@ -8,9 +8,11 @@ from functools import lru_cache
 from typing import Any
 
 from drafter.review import checks
+from drafter.review.channels import per_channel
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
+from drafter.review.structure import GREETING, NOT_PROSE
 from drafter.review.text import Doc
 
 P = "plain_words"
@@ -51,6 +53,9 @@ def _may_have_acronym(doc: Doc) -> bool:
     shapes = doc.prose.encode("ascii").translate(_ACRONYM_SHAPES)
     return b"AA" in shapes or b"A0" in shapes
 _OPENS_BRACKET_RE = re.compile(r"\s*\(")
+# Marks that put an agent's initials into a post ("^KJ", "*ACJ", "~RD"), wherever it stands.
+_INITIALS_MARKS = frozenset("^*~")
+_NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothing
 
 
 @rule(
@@ -58,18 +63,23 @@ _OPENS_BRACKET_RE = re.compile(r"\s*\(")
     "Acronyms used without being spelled out.",
     what="Finds words in capitals (2 to `max_letters` letters) that are not spelled out where "
          "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
-         "Well-known ones in `known` (PDF, FAQ, ...), glossary terms (see PLN001), and runs of "
-         "capitals (see TON003) are left alone. Only the first use of each is flagged.",
+         "Well-known ones in `known` (PDF, FAQ, ...), the channel's own words in `channel_words` "
+         "(“DM” on social), those the customer wrote in their own message, glossary terms (see "
+         "PLN001), and runs of capitals (see TON003) are left alone. Reads the writer's prose "
+         "only: never the greeting, the signature (an agent's initials such as “^KJ”, “-JN”, "
+         "“*ACJ”), the sign-off or the @handles. Only the first use of each is flagged.",
     why=WHY + " The guide says spell out acronyms the first time: the customer does not share "
         "the team's vocabulary.",
     example="The payment failed because of an AVS mismatch.",
     instead="The payment failed because the address you entered does not match the one your "
             "bank has (an AVS mismatch).",
     fix="Spell it out the first time",
-    defaults={"max_letters": 5, "glossary": {}},
+    defaults={"max_letters": 5, "glossary": {}, "channel_words": {}},
 )
 def _pln002(settings: Mapping[str, Any]) -> Check:
     known = {w.upper() for w in get_list(settings, "known")}
+    channel_words = {c: frozenset(w.upper() for w in words)
+                     for c, words in per_channel(settings, "channel_words").items()}
     glossary = {k for k in get_map(settings, "glossary") if k.isupper()}
     max_letters = int(get_num(settings, "max_letters", 5))
 
@@ -77,12 +87,19 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
         prose = doc.prose
         seen: set[str] = set()
         matches = list(_ACRONYM_RE.finditer(prose)) if _may_have_acronym(doc) else []
+        own = channel_words.get(ctx.channel or "", frozenset())
+        if ctx.customer_text:
+            # What the customer wrote themselves is shared vocabulary ("is PSN down?").
+            own = own | {w.removesuffix("s") for w in _ACRONYM_RE.findall(ctx.customer_text)}
         for i, m in enumerate(matches):
             word = m.group()
             bare = word[:-1] if word.endswith("s") else word
-            if (bare in seen or bare in known or bare in glossary or len(bare) > max_letters
-                    or sum(c.isalpha() for c in bare) < 2):
+            if (bare in seen or bare in known or bare in own or bare in glossary
+                    or len(bare) > max_letters or sum(c.isalpha() for c in bare) < 2):
                 continue
+            if prose[m.start() - 1:m.start()] in _INITIALS_MARKS or doc.structure.inside(
+                    m.start(), m.end(), _NOT_READ):
+                continue  # an agent's initials ("^KJ" anywhere), the signature, a greeting
             seen.add(bare)
             # Part of a run of capitals: shouting, TON003's business.
             if i and _BLANKS_RE.fullmatch(prose, matches[i - 1].end(), m.start()):

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from drafter.review import checks
+from drafter.review.channels import per_channel
 from drafter.review.checks import compile_phrases, get_list, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
@@ -53,20 +54,25 @@ def _host_allowed(host: str, allowed: frozenset[str]) -> bool:
     what="Checks the host of every link. A host in `blocked_domains` (link shorteners such as "
          "bit.ly, which hide where a link goes) is always flagged. When `allowed_domains` is set, "
          "any other host that is not one of them or their subdomains is flagged too; when it is "
-         "empty (the shipped default), only blocked hosts are — set it to your own sites.",
+         "empty (the shipped default), only blocked hosts are — set it to your own sites. The "
+         "platform's own link wrappers in `platform_domains` (Twitter's t.co on `social`) are "
+         "never a finding on their channel: the platform wraps every link, the writer chose none.",
     why=WHY + " The guide says only link to the team's own sites: a customer trusts a link from "
         "support, so a wrong one is a phishing risk.",
     example="Download the fix from https://bit.ly/3xYzAb today.",
     instead="Download the fix from https://help.example.com/fix today.",
     fix="Link to one of the team's own sites",
     example_settings={"allowed_domains": ["example.com"]},
+    defaults={"platform_domains": {}},
 )
 def _saf002(settings: Mapping[str, Any]) -> Check:
+    platform = per_channel(settings, "platform_domains")
     allowed = [d.lower().lstrip(".") for d in get_list(settings, "allowed_domains")]
     blocked = frozenset(d.lower().lstrip(".") for d in get_list(settings, "blocked_domains"))
     allowed_set = frozenset(allowed)
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        wrappers = platform.get(ctx.channel or "", frozenset())
         for s, e in doc.urls:
             url = doc.text[s:e]
             try:
@@ -74,7 +80,7 @@ def _saf002(settings: Mapping[str, Any]) -> Check:
                 host = (parts.hostname or "").lower().rstrip(".")
             except ValueError:
                 host = ""
-            if not host:
+            if not host or (wrappers and _host_allowed(host, wrappers)):
                 continue
             if _host_allowed(host, blocked):
                 yield Hit(s, e, f"Link shortener {quote(host)} hides where the link goes",

@@ -11,6 +11,7 @@ from drafter.review import checks
 from drafter.review.checks import get_list, get_map, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
+from drafter.review.structure import prose_only
 from drafter.review.text import Doc
 
 P = "tone"
@@ -29,8 +30,9 @@ WHY = "The guide's principle “Stay positive and professional”."
     fix="Remove the phrase and state the information plainly",
 )
 def _ton001(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Condescending: {match}",
-                            fix="Remove it and state the information plainly", skip_negated=True)
+    return prose_only(checks.existence(settings, "Condescending: {match}",
+                                       fix="Remove it and state the information plainly",
+                                       skip_negated=True))
 
 
 # "we can't X until Y" -> "we can X as soon as Y"
@@ -79,7 +81,7 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
                       suggestion=repl, fix="Say what can happen: “… as soon as …”")
         yield from subs(doc, ctx)
 
-    return check
+    return prose_only(check)
 
 
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
@@ -108,7 +110,9 @@ def _may_bang(prose: str) -> bool:
     "Shouting: words in capital letters, or “!!!” / “?!”.",
     what="Finds runs of words in capital letters (two or more words with `min_letters` letters "
          "in all), single emphasis words in capitals from `emphasis_words` (NOT, NEVER, ...), "
-         "and repeated exclamation or question marks. Acronyms in `acronyms` are not shouting.",
+         "and repeated exclamation or question marks. Acronyms in `acronyms` are not shouting. "
+         "Like every tone rule, it reads the writer's prose only, never the signature, the "
+         "sign-off or the @handles.",
     why=WHY + " Capitals and stacked exclamation marks read as shouting or panic.",
     example="Please DO NOT RESTART the router!!!",
     instead="Please leave the router on while the update runs.",
@@ -147,7 +151,7 @@ def _ton003(settings: Mapping[str, Any]) -> Check:
             yield Hit(m.start(), m.start() + len(found), f"Shouting: {quote(found)}",
                       suggestion="?" if "?" in found else ".", fix="Use one punctuation mark")
 
-    return check
+    return prose_only(check)
 
 
 @rule(
@@ -161,7 +165,7 @@ def _ton003(settings: Mapping[str, Any]) -> Check:
     fix="Remove the word",
 )
 def _ton004(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Profanity: {match}", fix="Remove the word")
+    return prose_only(checks.existence(settings, "Profanity: {match}", fix="Remove the word"))
 
 
 @rule(
@@ -176,4 +180,4 @@ def _ton004(settings: Mapping[str, Any]) -> Check:
 )
 def _ton005(settings: Mapping[str, Any]) -> Check:
     get_map(settings, "substitutions")
-    return checks.substitution(settings, "Slang: {match}; write {suggestion}")
+    return prose_only(checks.substitution(settings, "Slang: {match}; write {suggestion}"))
