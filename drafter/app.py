@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from drafter.review.finding import Finding
     from drafter.review.registry import Rule
     from drafter.review.reviewer import Reviewer
+    from drafter.review.structure import Structure
     from drafter.styleguide import StyleGuide
     from drafter.tickets.model import Ticket
 
@@ -122,6 +123,14 @@ class App:
             context = self.context(ticket, **context_args)
         return (reviewer or self._default_reviewer).review(text, context)
 
+    def structure(self, text: str, ticket: Ticket | None = None, *,
+                  context: ReviewContext | None = None, **context_args: Any) -> Structure:
+        """How the reviewer reads `text`: greeting, body blocks, sign-off, signature, furniture."""
+        if context is None:
+            context = self.context(ticket, **context_args)
+        structure: Structure = self._default_reviewer.doc(text, context).structure
+        return structure
+
     # --- tickets and the store ---------------------------------------------------------------
 
     @property
@@ -210,12 +219,13 @@ class App:
     # --- linting -----------------------------------------------------------------------------
 
     def lint(self, paths: Sequence[str | Path], *, exclude: Sequence[str] = (),
-             force_exclude: bool = False, jobs: int = 0,
+             force_exclude: bool = False, jobs: int = 0, channel: str | None = None,
              write_baseline: str | Path | None = None) -> LintResult:
         """Lint the canned responses in `paths` (files and folders), as `draft lint` does.
 
         Rules, severities, per-path ignores, the baseline and the `lint.*` settings come from
-        the settings; `exclude` adds to `lint.exclude`; `jobs` as `draft lint --jobs`. With
+        the settings; `exclude` adds to `lint.exclude`; `jobs` as `draft lint --jobs`;
+        `channel` replaces `lint.channel` (files matched by `lint.channels` keep theirs). With
         `write_baseline`, every finding is recorded in that file and no baseline hides any.
         """
         from drafter.lint.engine import Linter, LintOptions
@@ -237,7 +247,9 @@ class App:
             selection=selection,
             sources=SourceOptions(variables=frozenset(s["lint.variables"]),
                                   extra_keys=frozenset(s["lint.extra_keys"]),
-                                  body_only=s["lint.body_only"]),
+                                  body_only=s["lint.body_only"],
+                                  channel=channel or s["lint.channel"],
+                                  channels=_channel_globs(s["lint.channels"])),
             baseline=Baseline.load(base_file) if base_file is not None else None,
             review=bool(reviewer.rules),
             keep_accepted=write_baseline is not None,
@@ -249,6 +261,20 @@ class App:
         if write_baseline is not None:
             Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))
         return result
+
+
+def _channel_globs(table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """`lint.channels`, checked: glob -> channel."""
+    from drafter.review.context import CHANNELS
+
+    for pattern, channel in table.items():
+        if channel not in CHANNELS:
+            from drafter.errors import ConfigError
+
+            raise ConfigError(f"`lint.channels` entry {pattern!r} must be one of "
+                              f"{', '.join(CHANNELS)}, got {channel!r}",
+                              hint='for example "social/**" = "social"')
+    return tuple((str(k), str(v)) for k, v in table.items())
 
 
 def _per_path_ignores(table: Mapping[str, Any]) -> dict[str, list[str]]:

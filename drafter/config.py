@@ -81,6 +81,11 @@ FIELDS: tuple[Field, ...] = (
     Field("lint.variables", "list", [], "Template variables declared for every canned response."),
     Field("lint.extra_keys", "list", [], "Front-matter / collection keys accepted besides the "
           "known ones (LNT002)."),
+    Field("lint.channel", "choice", None, "The channel canned responses are written for, unless "
+          "front matter or lint.channels says (email, chat or social).",
+          choices=("email", "chat", "social")),
+    Field("lint.channels", "table", {}, "Glob = channel: the channel of matching files, e.g. "
+          '"social/**" = "social" (front matter `channel` overrides).'),
     Field("lint.body_only", "bool", False, "Canned responses are bodies without greeting and "
           "sign-off (front matter `body_only` overrides)."),
     # The shared inbox over IMAP (`draft tickets sync`, `draft reply --save-draft`).

@@ -338,3 +338,26 @@ def test_suppression_by_rule_name_and_reason_with_dashes(draft, repo: Path) -> N
     r = draft(["lint", "a.txt", "--select", "EMP002,HYG001"])
     assert codes(r.stdout) == ["a.txt:4:6: HYG001"], r
     assert "2 suppressed inline" in r.stderr
+
+
+def test_the_channel_comes_from_the_flag_config_globs_or_front_matter(draft, repo: Path) -> None:
+    """On social, "DM" is a channel word and t.co the platform's link wrapper; elsewhere not."""
+    post = "Hi! Please DM us your order number: https://t.co/abc123 ^KJ\n"
+    tmp_path = repo
+    (tmp_path / "social").mkdir()
+    (tmp_path / "social" / "a.txt").write_text(post, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(post, encoding="utf-8")
+    (tmp_path / "c.md").write_text("---\nchannel: social\n---\n" + post, encoding="utf-8")
+
+    def flagged(*args: str) -> set[str]:
+        result = draft(["lint", ".", "--format", "json", "-j1", *args])
+        return {(f["path"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(result.stdout)["findings"]}
+
+    assert flagged() == {("a.txt", "PLN002"), ("a.txt", "SAF002"),
+                         ("b.txt", "PLN002"), ("b.txt", "SAF002")}
+    assert flagged("--channel", "social") == set()
+    (tmp_path / "drafter.toml").write_text('[lint.channels]\n"social/**" = "social"\n',
+                                           encoding="utf-8")
+    result = draft(["lint", ".", "--format", "json", "-j1"])
+    assert {(f["path"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(result.stdout)["findings"]} == {
+        ("b.txt", "PLN002"), ("b.txt", "SAF002")}

@@ -199,3 +199,21 @@ def test_review_does_not_import_heavy_modules(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], input=DIRTY, capture_output=True,
                           text=True, cwd=tmp_path, timeout=60)
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_explain_shows_how_the_reply_was_read(draft, tmp_path: Path) -> None:
+    post = "@acme_help Hi! Please DM us your order number: https://t.co/abc123 ^KJ 1/2\n"
+    (tmp_path / "post.txt").write_text(post, encoding="utf-8")
+    text = draft(["review", str(tmp_path / "post.txt"), "--channel", "social", "--explain"])
+    assert text.code == 0, text
+    kinds = [line.split()[1] for line in text.stdout.splitlines()[1:] if line.strip()]
+    assert kinds[:2] == ["handle", "greeting"] and kinds[-2:] == ["signature", "counter"]
+    as_json = json.loads(draft(["review", str(tmp_path / "post.txt"), "--channel", "social",
+                                "--explain", "--format", "json"]).stdout)
+    assert as_json["findings"] == []
+    parts = {p["kind"]: post[p["start"]:p["end"]] for p in as_json["parse"]}
+    assert parts["handle"] == "@acme_help" and parts["signature"] == "^KJ"
+    # Without --explain the JSON output stays a list of findings; on email the same post is
+    # judged by email's norms ("DM" is an acronym there).
+    plain = json.loads(draft(["review", str(tmp_path / "post.txt"), "--format", "json"]).stdout)
+    assert isinstance(plain, list) and "PLN002" in {f["code"] for f in plain}

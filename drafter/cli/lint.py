@@ -48,11 +48,14 @@ def _split(values: Sequence[str]) -> list[str]:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=False,
               help="Lint in this many processes [default: 0, one per CPU core when there "
               "are enough files to gain from it; 1 for a single process].")
+@click.option("--channel", type=click.Choice(["email", "chat", "social"]), default=None,
+              help="The channel the responses are written for, unless front matter or "
+              "lint.channels says [default: lint.channel].")
 @click.pass_context
 def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str | None,
             select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
             write_baseline: Path | None, exclude: tuple[str, ...], force_exclude: bool,
-            output: Path | None, quiet: bool, jobs: int) -> int:
+            output: Path | None, quiet: bool, jobs: int, channel: str | None) -> int:
     """Lint canned responses: Markdown (with YAML front matter), text, Jinja templates,
     YAML/JSON collections and Zendesk macro exports.
 
@@ -79,7 +82,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
 
     app = App(settings_from(ctx, **flags))
     result = app.lint(paths, exclude=_split(exclude), force_exclude=force_exclude, jobs=jobs,
-                      write_baseline=write_baseline)
+                      channel=channel, write_baseline=write_baseline)
     if not result.files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))

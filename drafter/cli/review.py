@@ -68,6 +68,19 @@ def render_text(path: str, findings: list[Any], color: bool) -> list[str]:
     return lines
 
 
+def render_parse(text: str, parse: list[dict[str, Any]]) -> list[str]:
+    """One line a part: `line:col kind  "its first words"`."""
+    lines = ["how the reply was read:"]
+    for part in parse:
+        start, end = int(part["start"]), int(part["end"])
+        line = text.count("\n", 0, start) + 1
+        col = start - text.rfind("\n", 0, start)
+        words = " ".join(text[start:end].split())
+        shown = words if len(words) <= 60 else words[:57] + "..."
+        lines.append(f"  {line}:{col} {part['kind']:<14} {shown!r}")
+    return [*lines, ""]
+
+
 def summary(findings: list[Any]) -> str:
     """One line: how many findings of each severity."""
     if not findings:
@@ -82,7 +95,7 @@ def summary(findings: list[Any]) -> str:
 @click.argument("source", required=False, default="-", metavar="[FILE|-]")
 @click.option("--ticket", "ticket_id", type=int,
               help="Take the context (channel, customer, mood, question) from this ticket.")
-@click.option("--channel", type=click.Choice(["email", "chat"]),
+@click.option("--channel", type=click.Choice(["email", "chat", "social"]),
               help="The channel the reply goes to (greeting, sign-off and length rules).")
 @click.option("--customer-name", help="The customer's name, when there is no --ticket.")
 @click.option("--body-only", is_flag=True,
@@ -96,10 +109,13 @@ def summary(findings: list[Any]) -> str:
               "(replaces review.select).")
 @click.option("--ignore", multiple=True, metavar="CODES",
               help="Skip these rules: codes or prefixes (added to review.ignore).")
+@click.option("--explain", is_flag=True,
+              help="Also show how the reply was read: greeting, body blocks, sign-off, signature "
+              "(with --format json: an object with `findings` and `parse`).")
 @click.pass_context
 def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str | None,
             customer_name: str | None, body_only: bool, fmt: str, fail_on: str | None,
-            select: tuple[str, ...], ignore: tuple[str, ...]) -> int:
+            select: tuple[str, ...], ignore: tuple[str, ...], explain: bool) -> int:
     """Review one reply (FILE, or stdin by default) against the style guide.
 
     \b
@@ -116,11 +132,17 @@ def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str
     reviewer = app.reviewer(select=split_codes(select) or None, ignore=split_codes(ignore))
     path, text = read_text(source)
     ticket = app.ticket(ticket_id) if ticket_id is not None else None
-    findings = app.review(text, ticket, reviewer=reviewer, channel=channel,
-                          customer_name=customer_name, body_only=body_only)
+    context = app.context(ticket, channel=channel, customer_name=customer_name,
+                          body_only=body_only)
+    findings = app.review(text, context=context, reviewer=reviewer)
+    parse = app.structure(text, context=context).to_list() if explain else None
     if fmt == "json":
-        emit_json([f.to_dict() for f in findings])
+        found = [f.to_dict() for f in findings]
+        emit_json({"findings": found, "parse": parse} if parse is not None else found)
     else:
+        if parse is not None:
+            for line in render_parse(text, parse):
+                click.echo(line)
         for line in render_text(path, findings, use_color()):
             click.echo(line)
         diag(summary(findings))

@@ -8,7 +8,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
@@ -26,8 +26,9 @@ from drafter.lint.structured import (
     parse_yaml,
 )
 from drafter.lint.textmap import SourceText, constant, identity
-from drafter.review.context import ReviewContext
+from drafter.review.context import CHANNELS, ReviewContext
 from drafter.review.finding import Finding
+from drafter.review.selection import path_matches
 
 # Longest suffixes first, so `.html.j2` wins over `.j2`.
 FORMATS: dict[str, str] = {
@@ -37,7 +38,6 @@ FORMATS: dict[str, str] = {
     ".j2": "jinja", ".jinja": "jinja", ".jinja2": "jinja",
     ".yaml": "yaml", ".yml": "yaml", ".json": "json",
 }
-CHANNELS = ("email", "chat")
 NAME_KEYS = ("name", "title", "id")
 BODY_KEYS = ("body", "text", "content")
 BOOL_KEYS = ("upset", "reports_problem", "asks_question", "body_only", "template")
@@ -92,6 +92,15 @@ class SourceOptions:
     variables: frozenset[str] = frozenset()
     extra_keys: frozenset[str] = frozenset()
     body_only: bool = False
+    channel: str | None = None  # the file's channel unless its metadata says
+    channels: tuple[tuple[str, str], ...] = ()  # (glob, channel): the first match wins
+
+    def for_file(self, display: str) -> SourceOptions:
+        """These options with the channel that `channels` gives the file `display`."""
+        for pattern, channel in self.channels:
+            if path_matches(display, pattern):
+                return replace(self, channel=channel)
+        return self
 
 
 # Every suffix but the `.html.*` ones has one dot: a name's format is found by its last one.
@@ -288,6 +297,7 @@ def read_source(path: Path, display: str | None = None,
                 options: SourceOptions = SourceOptions()) -> SourceFile:
     """Read `path` into units; problems (including an unreadable file) are recorded, not raised."""
     sf = SourceFile(path, display if display is not None else path.as_posix())
+    options = options.for_file(sf.display) if options.channels else options
     fmt = _name_format(path.name) or "text"
     try:
         raw = _read_bytes(os.fspath(path))
@@ -432,7 +442,7 @@ class _Reader:
         """Check metadata keys and turn them into a unit name and a ReviewContext."""
         if node is None:  # the config's settings alone
             return unit, _context(bool(template), frozenset(self.options.variables),
-                                  self.options.body_only, ())
+                                  self.options.body_only, _channel_signal(self.options))
         found = _Metadata(unit, self.options)
         for key_node, value_node in node.pairs:
             key = key_node.value
@@ -561,7 +571,8 @@ class _Reader:
             return  # a macro that only sets fields has no reply text
         # Zendesk fills {{ticket.requester.first_name}} and the like: its objects are declared.
         context = ReviewContext(is_template=True, body_only=self.options.body_only,
-                                variables=frozenset(ZENDESK_NAMESPACES) | self.options.variables)
+                                variables=frozenset(ZENDESK_NAMESPACES) | self.options.variables,
+                                channel=self.options.channel)
         if text_node is not None:
             self.body(text_node, label, label, context)
             return
@@ -585,7 +596,8 @@ class _Metadata:
     def __init__(self, name: str | None, options: SourceOptions) -> None:
         self.name = name
         self.options = options
-        self.values: dict[str, Any] = {"body_only": options.body_only}
+        self.values: dict[str, Any] = {"body_only": options.body_only,
+                                       **dict(_channel_signal(options))}
         self.variables = frozenset(options.variables)
 
     def known(self, key: Any) -> bool:
@@ -624,6 +636,11 @@ class _Metadata:
         is_template = bool(values.pop("template", template))
         body_only = values.pop("body_only")
         return _context(is_template, self.variables, body_only, tuple(values.items()))
+
+
+def _channel_signal(options: SourceOptions) -> tuple[tuple[str, Any], ...]:
+    """The configured channel as a context signal (none when not configured)."""
+    return (("channel", options.channel),) if options.channel else ()
 
 
 @lru_cache(maxsize=256, typed=True)
