@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from drafter.review.context import ReviewContext
     from drafter.review.finding import Finding
     from drafter.review.reviewer import Reviewer
+    from drafter.store import Store
     from drafter.styleguide import StyleGuide
     from drafter.tickets.model import Ticket
 
@@ -79,6 +80,7 @@ class App:
         `select` replaces the configured selection; `ignore` and `severity` add to theirs.
         """
         from drafter.review.reviewer import Reviewer
+    from drafter.store import Store
 
         s = self.settings
         return Reviewer(
@@ -122,11 +124,11 @@ class App:
         configured = self.settings["store.path"]
         return Path(configured) if configured else default_store_path()
 
-    def store(self) -> Any:
-        """Open the store (a context manager that closes it)."""
-        from drafter.tickets.store import TicketStore
+    def store(self) -> Store:
+        """Open the store: tickets, drafts, batch jobs, sync state (a context manager)."""
+        from drafter.store import Store
 
-        return TicketStore(self.store_path)
+        return Store(self.store_path)
 
     def ticket(self, ticket_id: int) -> Ticket:
         """Return ticket `ticket_id` from the store."""

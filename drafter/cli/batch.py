@@ -75,9 +75,9 @@ def _settings(ctx: click.Context, store_path: str | None, **flags: Any) -> Setti
 
 
 def _open_store(settings: Settings) -> Any:
-    from drafter.tickets.store import TicketStore
+    from drafter.store import Store
 
-    return TicketStore(settings["store.path"] or default_store_path())
+    return Store(settings["store.path"] or default_store_path())
 
 
 @command.command("run")

@@ -22,9 +22,9 @@ def team_of(settings: Settings) -> dict[str, str]:
 def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -> Any:
     """Return the ticket to answer: from the store by id, or parsed from a file or stdin."""
     if ticket_id is not None:
-        from drafter.tickets.store import TicketStore
+        from drafter.store import Store
 
-        store = TicketStore(settings["store.path"] or default_store_path())
+        store = Store(settings["store.path"] or default_store_path())
         try:
             return store.get(ticket_id)
         finally:
@@ -128,12 +128,12 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
 
     message = None
     if fmt == "eml" or save_draft:
-        from drafter.tickets.outgoing import build_reply
+        from drafter.outbound.reply_email import build_reply
 
         message = build_reply(ticket, result.text, from_address=team["from_address"],
                               from_name=team["name"], quote=quote)
     if save_draft and message is not None:
-        from drafter.tickets.imap import save_draft as append_draft
+        from drafter.outbound.imap_drafts import save_draft as append_draft
 
         diag(f"saved as a draft: {append_draft(settings, message)}")
     if fmt == "json":

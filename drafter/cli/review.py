@@ -53,9 +53,9 @@ def read_text(source: str) -> tuple[str, str]:
 
 def load_ticket(settings: Settings, ticket_id: int) -> Any:
     """Return ticket `ticket_id` from the configured store."""
-    from drafter.tickets.store import TicketStore
+    from drafter.store import Store
 
-    store = TicketStore(settings["store.path"] or default_store_path())
+    store = Store(settings["store.path"] or default_store_path())
     try:
         return store.get(ticket_id)
     finally:
