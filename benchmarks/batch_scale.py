@@ -104,8 +104,8 @@ def run_batch(store_path: Path, base_url: str, concurrency: int) -> tuple[float,
     from drafter.llm.aclient import AsyncChatClient
     from drafter.prompting import Prompts
     from drafter.review.reviewer import Reviewer
-    from drafter.styleguide import load_styleguide
     from drafter.store import Store
+    from drafter.styleguide import load_styleguide
 
     guide = load_styleguide()
     prompts = Prompts()
@@ -134,8 +134,8 @@ def first_messages(store_path: Path) -> list[dict[str, str]]:
     from drafter.cli.reply import team_of
     from drafter.config import load_settings
     from drafter.prompting import Prompts
-    from drafter.styleguide import load_styleguide
     from drafter.store import Store
+    from drafter.styleguide import load_styleguide
 
     with Store(store_path) as store:
         ticket = store.get(store.select_ids()[0])

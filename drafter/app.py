@@ -80,7 +80,6 @@ class App:
         `select` replaces the configured selection; `ignore` and `severity` add to theirs.
         """
         from drafter.review.reviewer import Reviewer
-    from drafter.store import Store
 
         s = self.settings
         return Reviewer(

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from drafter.tickets.model import Message, Ticket
 from drafter.store import Store
+from drafter.tickets.model import Message, Ticket
 
 ASKS = [
     "My order {n} arrived with a cracked screen. What can I do?",

@@ -15,8 +15,8 @@ from drafter.store import (
     SCHEMA_VERSION,
     BatchItem,
     BatchJob,
-    StoredDraft,
     Store,
+    StoredDraft,
 )
 
 FINDING = {"code": "EMP001", "name": "no-empathy", "severity": "warning",

@@ -10,8 +10,8 @@ import pytest
 from tickets_fixtures import eml
 
 from drafter.errors import InputError
-from drafter.tickets.importers import read_paths, ticket_from_input, tickets_from_json
 from drafter.store import Store
+from drafter.tickets.importers import read_paths, ticket_from_input, tickets_from_json
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "tickets"
 

@@ -9,8 +9,8 @@ import pytest
 from tickets_fixtures import eml
 
 from drafter.errors import ConfigError, InputError
-from drafter.tickets.email import parse_email
 from drafter.store import SCHEMA_VERSION, Store
+from drafter.tickets.email import parse_email
 from drafter.tickets.model import message_key
 
 

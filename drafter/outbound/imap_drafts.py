@@ -6,8 +6,9 @@ import re
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from imapclient import DRAFT, DRAFTS, SEEN
+from imapclient import DRAFT, SEEN
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+from imapclient.imapclient import DRAFTS
 
 from drafter.config import Settings
 from drafter.tickets.imap import MailboxError, Session, account_from, server_text

@@ -13,7 +13,7 @@ Sources (`drafter.tickets`) only read; what they find is written here.
 
 from __future__ import annotations
 
-from drafter.store.batches import BatchItem, BatchJob, Batches
+from drafter.store.batches import Batches, BatchItem, BatchJob
 from drafter.store.drafts import StoredDraft
 from drafter.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from drafter.store.sync_state import SyncState, SyncStates

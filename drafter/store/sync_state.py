@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from drafter.store.database import now
 from drafter.store.tickets import ImportReport, Tickets
@@ -19,10 +18,6 @@ class SyncState:
     uidvalidity: int
     last_uid: int
     updated_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the state as JSON-ready data."""
-        return dict(self.__dict__)
 
 
 class SyncStates(Tickets):
