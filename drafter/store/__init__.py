@@ -1,6 +1,6 @@
 """The store: tickets, drafts, Batch API jobs and IMAP sync state in one SQLite database.
 
-    from drafter.store import Store
+    from drafter.store import Store, StoredDraft
 
     with Store("tickets.db") as store:       # created and migrated to the latest schema
         ticket = store.get(1)
