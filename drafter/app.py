@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from drafter.prompting import Prompts
     from drafter.review.context import ReviewContext
     from drafter.review.finding import Finding
+    from drafter.review.registry import Rule
     from drafter.review.reviewer import Reviewer
     from drafter.store import Store
     from drafter.styleguide import StyleGuide
@@ -72,6 +73,12 @@ class App:
                 if k.startswith("team.") and isinstance(v, str)}
 
     # --- reviewing -------------------------------------------------------------------------
+
+    def rules(self) -> list[Rule]:
+        """Every rule of the catalogue (shipped and the guide's own), sorted by code."""
+        from drafter.review.reviewer import catalogue
+
+        return catalogue(self.guide)
 
     def reviewer(self, select: Iterable[str] | None = None, ignore: Iterable[str] = (),
                  severity: Mapping[str, str] | None = None) -> Reviewer:
@@ -128,6 +135,13 @@ class App:
         from drafter.store import Store
 
         return Store(self.store_path)
+
+    def import_tickets(self, paths: Iterable[str | Path]) -> Any:
+        """Import mail, mbox and JSON ticket files (folders: the files inside) into the store."""
+        from drafter.tickets.importers import read_paths
+
+        with self.store() as store:
+            return store.import_found(read_paths(Path(p) for p in paths))
 
     def ticket(self, ticket_id: int) -> Ticket:
         """Return ticket `ticket_id` from the store."""

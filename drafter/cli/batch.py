@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from drafter.cli.common import diag, emit_json, settings_from, use_color
-from drafter.config import Settings, default_store_path
+from drafter.config import Settings
 from drafter.errors import EXIT_FINDINGS, EXIT_LLM, InputError
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -75,9 +75,9 @@ def _settings(ctx: click.Context, store_path: str | None, **flags: Any) -> Setti
 
 
 def _open_store(settings: Settings) -> Any:
-    from drafter.store import Store
+    from drafter.app import App
 
-    return Store(settings["store.path"] or default_store_path())
+    return App(settings).store()
 
 
 @command.command("run")
@@ -157,28 +157,9 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
 
 
 def _spec(settings: Settings, fail_on: str) -> Any:
-    from drafter.batch.costs import PriceTable, prompt_version
-    from drafter.batch.runner import BatchSpec
-    from drafter.cli.reply import team_of
-    from drafter.prompting import Prompts
-    from drafter.review.reviewer import Reviewer
-    from drafter.styleguide import load_styleguide
+    from drafter.app import App
 
-    guide = load_styleguide([settings["team.styleguide"]])
-    prompts = Prompts(settings["team.prompts"])
-    team = team_of(settings)
-    reviewer = Reviewer(guide, select=settings["review.select"], ignore=settings["review.ignore"],
-                        severity=settings["review.severity"])
-    origin = str(settings.config_file) if settings.config_file else "[prices]"
-    return BatchSpec(
-        prompts=prompts, guide=guide, reviewer=reviewer, team=team,
-        default_channel=settings["draft.channel"], max_revisions=settings["draft.max_revisions"],
-        revise_on=settings["draft.revise_on"], fail_on=None if fail_on == "never" else fail_on,
-        concurrency=settings["batch.concurrency"] or 1,
-        prices=PriceTable(settings["prices"], settings["batch.api_discount"], origin=origin),
-        max_cost=settings["batch.max_cost"], max_tokens=settings["llm.max_tokens"],
-        prompt_version=prompt_version(prompts, guide, team),
-    )
+    return App(settings).batch_spec(fail_on)
 
 
 def _run_concurrent(store: Any, todo: list[int], skipped: int, settings: Settings, spec: Any,

@@ -5,17 +5,27 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drafter.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from drafter.app import App
 
 
 def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     """Load the effective settings for this run, `flags` being dotted keys set on the command line."""
     obj = ctx.find_root().obj or {}
     return load_settings(flags=flags, config_path=obj.get("config_path"))
+
+
+def app_from(ctx: click.Context, **flags: Any) -> App:
+    """The `App` for this run, built from the settings with `flags` (dotted keys) applied."""
+    from drafter.app import App
+
+    return App(settings_from(ctx, **flags))
 
 
 def use_color(stream: Any = None) -> bool:

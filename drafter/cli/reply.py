@@ -4,31 +4,30 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import diag, emit_json, settings_from, use_color
-from drafter.config import Settings, default_store_path
+from drafter.cli.common import app_from, diag, emit_json, use_color
+from drafter.config import Settings
 from drafter.errors import InputError
+
+if TYPE_CHECKING:
+    from drafter.app import App
+    from drafter.tickets.model import Ticket
 
 
 def team_of(settings: Settings) -> dict[str, str]:
     """Return the team's settings (name, greeting, sign-off, ...) as a plain mapping."""
-    return {k.split(".", 1)[1]: v for k, v in settings.values.items()
-            if k.startswith("team.") and isinstance(v, str)}
+    from drafter.app import App
+
+    return App(settings).team
 
 
-def load_ticket(settings: Settings, ticket_id: int | None, source: str | None) -> Any:
+def read_ticket(app: App, ticket_id: int | None, source: str | None) -> Ticket:
     """Return the ticket to answer: from the store by id, or parsed from a file or stdin."""
     if ticket_id is not None:
-        from drafter.store import Store
-
-        store = Store(settings["store.path"] or default_store_path())
-        try:
-            return store.get(ticket_id)
-        finally:
-            store.close()
+        return app.ticket(ticket_id)
     from drafter.tickets.email import read_file, read_limited
     from drafter.tickets.importers import ticket_from_input
 
@@ -69,22 +68,13 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
 
     The draft goes to stdout; the reviewer's findings and progress go to stderr.
     """
-    settings = settings_from(ctx, **{"llm.model": model, "draft.max_revisions": max_revisions,
-                                     "draft.channel": channel})
+    app = app_from(ctx, **{"llm.model": model, "draft.max_revisions": max_revisions,
+                           "draft.channel": channel})
     if ticket_id is not None and source not in (None, "-"):
         raise click.UsageError("give either --ticket or a FILE, not both")
-    ticket = load_ticket(settings, ticket_id, source)
-
-    from drafter.prompting import Prompts
-    from drafter.styleguide import load_styleguide
-
-    chan = channel or (ticket.channel if ticket.channel in ("email", "chat") else None) \
-        or settings["draft.channel"]
-    guide = load_styleguide([settings["team.styleguide"]])
-    prompts = Prompts(settings["team.prompts"])
-    team = team_of(settings)
+    ticket = read_ticket(app, ticket_id, source)
     if dry_run:
-        messages = prompts.reply_messages(guide, team, ticket, chan)
+        messages = app.reply_messages(ticket, channel)
         if fmt == "json":
             emit_json({"messages": messages})
         else:
@@ -93,13 +83,8 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
         return
 
     from drafter import pipeline
-    from drafter.llm.endpoint import open_client
-    from drafter.review.reviewer import Reviewer
-    from drafter.review.signals import context_from_ticket
 
-    reviewer = Reviewer(guide, select=settings["review.select"], ignore=settings["review.ignore"],
-                        severity=settings["review.severity"])
-    context = context_from_ticket(ticket, channel=chan, body_only=True)
+    chan = app.channel_for(ticket, channel)
     live = sys.stdout.isatty() if stream is None else stream
     live = live and fmt == "text"
 
@@ -117,14 +102,9 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
             note += " (the model reached llm.max_tokens; its unfinished last sentence was dropped)"
         diag(note + ("; revising" if more else ""))
 
-    with open_client(settings, on_retry=on_retry, on_status=diag) as client:
-        diag(f"drafting with {client.model} at {client.base_url}")
-        result = pipeline.run(
-            ticket, prompts=prompts, guide=guide, client=client, reviewer=reviewer,
-            context=context, team=team, channel=chan,
-            max_revisions=settings["draft.max_revisions"], revise_on=settings["draft.revise_on"],
-            on_token=on_token if live else None, on_round=on_round,
-        )
+    result = app.reply(ticket, channel=chan, on_token=on_token if live else None,
+                       on_round=on_round, on_retry=on_retry, on_status=diag)
+    team = app.team
 
     message = None
     if fmt == "eml" or save_draft:
@@ -135,7 +115,7 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
     if save_draft and message is not None:
         from drafter.outbound.imap_drafts import save_draft as append_draft
 
-        diag(f"saved as a draft: {append_draft(settings, message)}")
+        diag(f"saved as a draft: {append_draft(app.settings, message)}")
     if fmt == "json":
         emit_json({"ticket": ticket.id, "channel": chan, **result.to_dict()})
     elif fmt == "eml" and message is not None:

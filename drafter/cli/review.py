@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from drafter.cli.common import diag, emit_json, settings_from, use_color
-from drafter.config import SEVERITIES, Settings, default_store_path
+from drafter.cli.common import app_from, diag, emit_json, use_color
+from drafter.config import SEVERITIES
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, InputError
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -49,17 +49,6 @@ def read_text(source: str) -> tuple[str, str]:
         raise InputError(f"{name}: not UTF-8 text (byte {exc.start})",
                          hint="convert it first, e.g. iconv -t UTF-8") from None
     return name, text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def load_ticket(settings: Settings, ticket_id: int) -> Any:
-    """Return ticket `ticket_id` from the configured store."""
-    from drafter.store import Store
-
-    store = Store(settings["store.path"] or default_store_path())
-    try:
-        return store.get(ticket_id)
-    finally:
-        store.close()
 
 
 def render_text(path: str, findings: list[Any], color: bool) -> list[str]:
@@ -121,39 +110,20 @@ def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str
     Prints `path:line:col: CODE message` for each finding. Exit status: 0 clean,
     1 findings at or above --fail-on, 2 usage or input errors.
     """
-    settings = settings_from(ctx, **{"review.fail_on": fail_on})
-    from drafter.review.context import ReviewContext
+    app = app_from(ctx, **{"review.fail_on": fail_on})
     from drafter.review.finding import at_or_above
-    from drafter.review.reviewer import Reviewer
-    from drafter.styleguide import load_styleguide
 
-    guide = load_styleguide([settings["team.styleguide"]])
-    reviewer = Reviewer(
-        guide,
-        select=split_codes(select) if select else settings["review.select"],
-        ignore=[*settings["review.ignore"], *split_codes(ignore)],
-        severity=settings["review.severity"],
-    )
+    reviewer = app.reviewer(select=split_codes(select) or None, ignore=split_codes(ignore))
     path, text = read_text(source)
-    if ticket_id is not None:
-        from dataclasses import replace
-
-        from drafter.review.signals import context_from_ticket
-
-        context = context_from_ticket(load_ticket(settings, ticket_id), guide, channel=channel,
-                                      body_only=body_only)
-        if customer_name:
-            context = replace(context, customer_name=customer_name)
-    else:
-        context = ReviewContext(channel=channel, customer_name=customer_name,
-                                body_only=body_only)
-    findings = reviewer.review(text, context)
+    ticket = app.ticket(ticket_id) if ticket_id is not None else None
+    findings = app.review(text, ticket, reviewer=reviewer, channel=channel,
+                          customer_name=customer_name, body_only=body_only)
     if fmt == "json":
         emit_json([f.to_dict() for f in findings])
     else:
         for line in render_text(path, findings, use_color()):
             click.echo(line)
         diag(summary(findings))
-    threshold = settings["review.fail_on"]
+    threshold = app.settings["review.fail_on"]
     failing = any(at_or_above(f.severity, threshold) for f in findings)
     return EXIT_FINDINGS if failing else EXIT_OK

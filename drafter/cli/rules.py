@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from drafter.cli.common import emit_json, settings_from, use_color
+from drafter.cli.common import app_from, emit_json, use_color
 from drafter.errors import InputError
 
 _COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -159,12 +159,10 @@ def command(ctx: click.Context, code: str | None, fmt: str) -> None:
       draft rules EMP002           one rule: what, why, example, use instead, settings
       draft rules --format json    for programs
     """
-    settings = settings_from(ctx)
-    from drafter.review.reviewer import catalogue, rule_settings
-    from drafter.styleguide import load_styleguide
+    app = app_from(ctx)
+    from drafter.review.reviewer import rule_settings
 
-    guide = load_styleguide([settings["team.styleguide"]])
-    rules = catalogue(guide)
+    guide, rules = app.guide, app.rules()
     if code is not None:
         rule = find_rule(rules, code)
         effective = rule_settings(guide, rule)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Entry n upgrades a database from version n to n + 1 (PRAGMA user_version); a store of an
 # older version is migrated in place when opened. Add new versions at the end, never edit a
-# past entry, and give tests/test_tickets_store_migrations.py a row of data for it.
+# past entry, and give tests/test_store_migrations.py a row of data for it.
 MIGRATIONS: tuple[str, ...] = (
     # 1: tickets and their messages, threaded by Message-ID and References.
     """

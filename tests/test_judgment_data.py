@@ -1,0 +1,101 @@
+"""The judgment data in benchmarks/judgment/ stays well-formed: labels and violations name known
+rules and principles, point into replies that exist, and still match the text they were made on."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drafter import App
+
+REPO = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("judgment", REPO / "benchmarks" / "judgment.py")
+assert _spec is not None and _spec.loader is not None
+judgment = importlib.util.module_from_spec(_spec)
+sys.modules["judgment"] = judgment  # dataclasses look their module up while the class is built
+_spec.loader.exec_module(judgment)
+
+APP = App.from_config()
+CODES = {r.code for r in APP.reviewer().rules}
+PRINCIPLES = {p.id for p in APP.guide.principles}
+LABELS = judgment.read_jsonl(judgment.LABELS)
+VIOLATIONS = judgment.read_jsonl(judgment.VIOLATIONS)
+SAMPLE = judgment.SAMPLE.read_text(encoding="utf-8").split()
+HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
+needs_corpus = pytest.mark.skipif(
+    not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
+
+FILE = re.compile(r"^(social|assistant)/\d{3}\.txt$")
+
+
+def check_span(row: dict[str, Any]) -> None:
+    """A record names a workbench file and a span of non-negative offsets."""
+    assert FILE.match(row["file"]), row
+    assert isinstance(row["start"], int) and isinstance(row["end"], int), row
+    assert 0 <= row["start"] <= row["end"], row
+
+
+def test_labels_are_well_formed() -> None:
+    assert LABELS, "labels.jsonl is empty"
+    keys = set()
+    for row in LABELS:
+        assert {"file", "code", "start", "end", "span_sha1", "label", "reason"} <= row.keys(), row
+        check_span(row)
+        assert row["code"] in CODES or row["code"] in judgment.RETIRED, \
+            f"{row['code']} is neither a rule nor listed in judgment.RETIRED"
+        assert row["label"] in ("true", "false"), row
+        assert re.fullmatch(r"[0-9a-f]{10}", row["span_sha1"]), row
+        assert isinstance(row["reason"], str) and row["reason"].strip(), row
+        key = (row["file"], row["code"], row["start"], row["end"])
+        assert key not in keys, f"labelled twice: {key}"
+        keys.add(key)
+
+
+def test_violations_are_well_formed() -> None:
+    assert VIOLATIONS, "violations.jsonl is empty"
+    for row in VIOLATIONS:
+        assert {"file", "principle", "start", "end", "reason"} <= row.keys(), row
+        check_span(row)
+        assert row["start"] < row["end"], row
+        assert row["principle"] in PRINCIPLES, f"unknown principle {row['principle']!r}"
+        assert row["file"] in SAMPLE, f"{row['file']} is not one of the sampled replies"
+        assert isinstance(row["reason"], str) and row["reason"].strip(), row
+
+
+def test_the_sample_is_100_distinct_replies() -> None:
+    assert len(SAMPLE) == len(set(SAMPLE)) == judgment.SAMPLE_SIZE
+    assert all(FILE.match(f) for f in SAMPLE)
+
+
+def test_a_label_follows_its_span_after_a_small_edit() -> None:
+    label = {"file": "social/001.txt", "code": "PLN002", "start": 40, "end": 42,
+             "span_sha1": judgment.span_digest("DM"), "label": "false", "reason": "r"}
+    keyed = {("social/001.txt", "PLN002"): [label]}
+
+    def hit(start: int, text: str = "DM") -> Any:
+        return judgment.Hit("social/001.txt", "PLN002", "info", start, start + len(text),
+                            judgment.span_digest(text))
+
+    assert judgment.label_for(hit(40), keyed) is label  # the same span
+    assert judgment.label_for(hit(52), keyed) is label  # moved by an edit before it
+    assert judgment.label_for(hit(40, "ID"), keyed) is None  # other text at the same place
+    assert judgment.label_for(hit(40 + judgment.NEAR + 1), keyed) is None  # too far away
+
+
+@needs_corpus
+def test_the_data_points_into_the_workbench() -> None:
+    rows = judgment.manifest()
+    assert judgment.draw_sample(rows) == SAMPLE, "sample.txt is not the seeded draw"
+    for row in LABELS:
+        assert row["file"] in rows, f"{row['file']} is not in the manifest"
+        text = judgment.reply_text(row["file"])
+        assert judgment.span_digest(text[row["start"]:row["end"]]) == row["span_sha1"], \
+            f"label {row['file']} {row['code']} {row['start']}-{row['end']} no longer matches its text"
+    for row in VIOLATIONS:
+        assert row["file"] in rows, f"{row['file']} is not in the manifest"
+        assert row["end"] <= len(judgment.reply_text(row["file"])), row
