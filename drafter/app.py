@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from drafter.config import Settings, default_store_path, load_settings
 
 if TYPE_CHECKING:
+    from drafter.lint.engine import LintResult
     from drafter.pipeline import Result, Round
     from drafter.prompting import Prompts
     from drafter.review.context import ReviewContext
@@ -209,6 +210,58 @@ class App:
 
     # --- linting -----------------------------------------------------------------------------
 
-    def lint(self, paths: Sequence[str | Path], **options: Any) -> Any:
-        """Lint canned responses under `paths`, as `draft lint` does; return the result."""
-        raise NotImplementedError("App.lint is wired in the lint rework")
+    def lint(self, paths: Sequence[str | Path], *, exclude: Sequence[str] = (),
+             force_exclude: bool = False, jobs: int = 0,
+             write_baseline: str | Path | None = None) -> LintResult:
+        """Lint the canned responses in `paths` (files and folders), as `draft lint` does.
+
+        Rules, severities, per-path ignores, the baseline and the `lint.*` settings come from
+        the settings; `exclude` adds to `lint.exclude`; `jobs` as `draft lint --jobs`. With
+        `write_baseline`, every finding is recorded in that file and no baseline hides any.
+        """
+        from drafter.lint.engine import Linter, LintOptions
+        from drafter.lint.rules import LINT_RULES
+        from drafter.lint.sources import SourceOptions, discover_real
+        from drafter.review.reviewer import Reviewer, catalogue
+        from drafter.review.selection import RuleSelection
+
+        s = self.settings
+        selection = RuleSelection.build(
+            [*catalogue(self.guide), *LINT_RULES.values()], s["review.select"],
+            s["review.ignore"], {str(k): v for k, v in s["review.severity"].items()},
+            _per_path_ignores(s["review.per_path_ignores"]))
+        reviewer = Reviewer(self.guide, selection=selection)
+        base_file = s["review.baseline"] if write_baseline is None else None
+        if base_file is not None or write_baseline is not None:
+            from drafter.lint.baseline import Baseline
+        options = LintOptions(
+            selection=selection,
+            sources=SourceOptions(variables=frozenset(s["lint.variables"]),
+                                  extra_keys=frozenset(s["lint.extra_keys"]),
+                                  body_only=s["lint.body_only"]),
+            baseline=Baseline.load(base_file) if base_file is not None else None,
+            review=bool(reviewer.rules),
+            keep_accepted=write_baseline is not None,
+        )
+        found = discover_real([Path(p) for p in paths], [*s["lint.exclude"], *exclude],
+                              force_exclude)
+        result = Linter(reviewer, options).lint([path for path, _ in found], jobs=jobs,
+                                                real_paths=[real for _, real in found])
+        if write_baseline is not None:
+            Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))
+        return result
+
+
+def _per_path_ignores(table: Mapping[str, Any]) -> dict[str, list[str]]:
+    """`review.per_path_ignores`, checked: glob -> rule codes."""
+    out: dict[str, list[str]] = {}
+    for pattern, codes in table.items():
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            from drafter.errors import ConfigError
+
+            raise ConfigError(f"`review.per_path_ignores` entry {pattern!r} must be a list of "
+                              "rule codes", hint='for example "legacy/*" = ["EMP", "TON002"]')
+        out[str(pattern)] = codes
+    return out

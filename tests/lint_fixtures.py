@@ -9,6 +9,7 @@ from typing import Any
 
 from drafter.lint.engine import Linter, LintOptions, LintResult
 from drafter.lint.sources import discover
+from drafter.review.finding import Finding
 from drafter.review.reviewer import Reviewer
 from drafter.styleguide import StyleGuide, load_styleguide
 
@@ -52,3 +53,11 @@ def where(result: LintResult, code: str | None = None) -> list[tuple[str, int, i
     """(path, line, column, code) of each finding, optionally of one code only."""
     return [(f.path, f.line, f.column, f.code) for f in result.findings
             if code is None or f.code == code]
+
+
+def placed(path: str, line: int, column: int, end_line: int, end_column: int, code: str,
+           name: str, severity: Any, message: str, suggestion: str | None = None,
+           fix: str | None = None, unit: str | None = None) -> Finding:
+    """A finding placed in a file, as the linter makes them (offsets into the text left 0)."""
+    return Finding(code, name, severity, message, 0, 0, line, column, suggestion, fix, path,
+                   end_line, end_column, unit)

@@ -132,6 +132,7 @@ def test_expired_and_failed_batches_are_reported(draft, provider, tmp_path: Path
     assert "the model is not allowed in batches" in report["failures"][0]["reason"]
 
 
+@pytest.mark.real_server("local-model")
 def test_the_local_model_has_no_batch_api(draft, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from drafter.llm.local import local_available

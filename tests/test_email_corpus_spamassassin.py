@@ -21,7 +21,8 @@ from drafter.tickets.model import Message
 from drafter.tickets.trim import trim
 
 ROOT = spam_corpus.corpus_dir()
-pytestmark = pytest.mark.skipif(ROOT is None, reason=spam_corpus.missing_reason())
+pytestmark = [pytest.mark.real_server("spam-corpus"),
+              pytest.mark.skipif(ROOT is None, reason=spam_corpus.missing_reason())]
 
 # At most this share of the corpus may be refused with an InputError (it is 0 today).
 MAX_REFUSED = 0.01

@@ -417,6 +417,7 @@ def test_explicitly_named_missing_drafts_mailbox_is_an_error_and_not_created(
     assert not any(b"Entw" in b for b in boxes)
 
 
+@pytest.mark.real_server("dovecot")  # starts its own server, not through the `dovecot` fixture
 def test_default_drafts_name_falls_back_to_the_special_use_mailbox(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)

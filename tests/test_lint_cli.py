@@ -306,8 +306,8 @@ def test_python_m_drafter_runs_lint(tmp_path: Path) -> None:
 
 
 def test_a_lint_process_ends_with_its_whole_report_exit_code_and_cache(tmp_path: Path) -> None:
-    # The process ends without freeing its objects (drafter.cli.skip_teardown): what it
-    # writes, its exit code and the cache written at exit must all be there.
+    # A process of its own, with workers: what it writes, its exit code and the cache
+    # written at exit must all be there.
     write(tmp_path, {f"r{i:03d}.md": PROBLEMS for i in range(300)})
     env = {**os.environ, "DRAFTER_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("DRAFTER_NO_CACHE", None)

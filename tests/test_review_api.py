@@ -88,12 +88,14 @@ def test_finding_to_dict_is_plain_data() -> None:
     assert d["code"] == f.code and d["start"] == f.start and "suggestion" in d
 
 
-def test_flags_are_the_findings_without_line_and_column() -> None:
+def test_findings_are_sorted_by_position_and_carry_severity_overrides() -> None:
     text = "Dear customer,\n\nAs I already said, the [ORDER NUMBER] shipped!!! TODO: check."
     reviewer = Reviewer(GUIDE, severity={"TON001": "error"})
     found = reviewer.review(text)
     assert len(found) >= 4
-    assert reviewer.flags(text) == [
-        (f.start, f.end, f.code, f.name, f.severity, f.message, f.suggestion, f.fix)
-        for f in found]
+    assert [(f.start, f.end, f.code) for f in found] == sorted((f.start, f.end, f.code)
+                                                               for f in found)
+    assert all((f.line, f.column) == reviewer.doc(text).line_col(f.start) for f in found)
     assert next(f for f in found if f.code == "TON001").severity == "error"
+    assert all(list(f.to_dict()) == ["code", "name", "severity", "message", "start", "end",
+                                      "line", "column", "suggestion", "fix"] for f in found)

@@ -64,34 +64,6 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     ctx.obj = {"config_path": config_path}
 
 
-# Set by a command that leaves nothing to clean up but memory (lint): the process then ends
-# without freeing its objects one by one, which after a large run takes 20-30 ms.
-_skip_teardown = False
-_kept: list[object] = []
-
-
-def skip_teardown(*keep: object) -> None:
-    """Let the process end without freeing its objects once the command is done; `keep`
-    (the command's big results) is kept alive until then, so that it is not freed either
-    when the command returns."""
-    global _skip_teardown
-    _skip_teardown = True
-    _kept.extend(keep)
-
-
-def _exit_without_teardown(code: int) -> None:
-    import atexit
-
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        sys.stderr.close()
-        os._exit(0)
-    atexit._run_exitfuncs()  # what exit handlers there are (drafter's cache) still run
-    sys.stderr.flush()
-    os._exit(code)
-
-
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning errors into messages on stderr and exit codes."""
     try:
@@ -123,7 +95,4 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("  hint: this is a bug in drafter; run again with DRAFTER_DEBUG=1 for the "
                    "traceback and report it", err=True)
         sys.exit(EXIT_USAGE)
-    code = code if isinstance(code, int) else 0
-    if _skip_teardown and argv is None:  # a process of its own, not a call from a test
-        _exit_without_teardown(code)
-    sys.exit(code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from drafter.cli import skip_teardown
 from drafter.cli.common import diag, settings_from, use_color
-from drafter.config import SEVERITIES, Settings
-from drafter.errors import ConfigError, InputError
+from drafter.config import SEVERITIES
+from drafter.errors import InputError
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -19,35 +18,6 @@ FORMATS = ("text", "json", "github", "sarif", "junit")
 def _split(values: Sequence[str]) -> list[str]:
     """Flatten repeated, comma-separated option values."""
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
-
-
-def _is_lint_entry(entry: str) -> bool:
-    """Whether a select/ignore entry names one of the linter's own LNT codes (not ALL)."""
-    from drafter.lint.rules import LINT_RULES
-
-    e = entry.strip()
-    return e.upper() != "ALL" and any(
-        code.startswith(e.upper()) or e.lower() == r.name for code, r in LINT_RULES.items())
-
-
-def _check_lint_severity(overrides: dict[str, str]) -> None:
-    for key, value in overrides.items():
-        if value not in SEVERITIES:
-            raise ConfigError(f"severity override for `{key}` must be error, warning or info, "
-                              f"got {value!r}", hint="fix `review.severity` in your config")
-
-
-def _per_path(settings: Settings) -> dict[str, list[str]]:
-    table = settings["review.per_path_ignores"]
-    out: dict[str, list[str]] = {}
-    for pattern, codes in table.items():
-        if isinstance(codes, str):
-            codes = [codes]
-        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ConfigError(f"`review.per_path_ignores` entry {pattern!r} must be a list of "
-                              "rule codes", hint='for example "legacy/*" = ["EMP", "TON002"]')
-        out[str(pattern)] = codes
-    return out
 
 
 @click.command("lint")
@@ -104,60 +74,16 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         "review.ignore": _split(ignore) or None,
         "review.baseline": str(baseline) if baseline is not None else None,
     }
-    settings = settings_from(ctx, **flags)
+    from drafter.app import App
+    from drafter.lint.report import FORMATTERS, ReportContext, lint_rule_meta, render, summary
 
-    from drafter.lint.engine import Linter, LintOptions
-    from drafter.lint.report import (
-        FORMATTERS,
-        JsonItems,
-        ReportContext,
-        TextItems,
-        lint_rule_meta,
-        summary,
-    )
-    from drafter.lint.sources import SourceOptions, discover_real
-    from drafter.review.reviewer import Reviewer, catalogue
-    from drafter.styleguide import load_styleguide
-
-    sel, ign = list(settings["review.select"]), list(settings["review.ignore"])
-    severity = {str(k): v for k, v in settings["review.severity"].items()}
-    lint_sev = {k: v for k, v in severity.items() if _is_lint_entry(k)}
-    _check_lint_severity(lint_sev)
-    review_sel = [e for e in sel if not _is_lint_entry(e)]
-    guide = load_styleguide([settings["team.styleguide"]])
-    reviewer = Reviewer(guide, select=review_sel, ignore=[e for e in ign if not _is_lint_entry(e)],
-                        severity={k: v for k, v in severity.items() if k not in lint_sev})
-
-    base_file = settings["review.baseline"]
-    if base_file is not None or write_baseline is not None:
-        from drafter.lint.baseline import Baseline
-    options = LintOptions(
-        select=tuple(sel), ignore=tuple(ign), severity=lint_sev,
-        per_path_ignores=_per_path(settings),
-        sources=SourceOptions(variables=frozenset(settings["lint.variables"]),
-                              extra_keys=frozenset(settings["lint.extra_keys"]),
-                              body_only=settings["lint.body_only"]),
-        baseline=Baseline.load(base_file) if base_file is not None and not write_baseline
-        else None,
-        review=not sel or bool(review_sel),
-        keep_accepted=write_baseline is not None,
-    )
-    found = discover_real(paths, [*settings["lint.exclude"], *_split(exclude)], force_exclude)
-    files = [path for path, _ in found]
-    if not files:
+    app = App(settings_from(ctx, **flags))
+    result = app.lint(paths, exclude=_split(exclude), force_exclude=force_exclude, jobs=jobs,
+                      write_baseline=write_baseline)
+    if not result.files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))
-    # The report's items are written while workers are still linting.
-    color = fmt == "text" and output is None and use_color(sys.stdout)
-    json_items = JsonItems() if fmt == "json" and write_baseline is None else None
-    text_items = TextItems(color) if fmt == "text" and write_baseline is None else None
-    items = json_items if json_items is not None else text_items
-    result = Linter(reviewer, options).lint(
-        files, jobs=jobs, report=items,
-        real_paths=[real for _, real in found])
-
     if write_baseline is not None:
-        Baseline.of(write_baseline, result.accepted).write(write_baseline)
         diag(f"wrote {len(result.accepted)} findings to the baseline {write_baseline}")
         for f in result.findings:
             if f.code == "LNT001":
@@ -167,16 +93,16 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     rules = lint_rule_meta()
     if fmt == "sarif":
         from drafter.lint.report import RuleMeta
+        from drafter.review.reviewer import catalogue
 
-        for r in catalogue(guide):
+        for r in catalogue(app.guide):
             rules[r.code] = RuleMeta(r.code, r.name, r.summary, f"{r.what} {r.why}".strip(),
                                      r.severity)
     report_ctx = ReportContext(
-        files=result.files, rules=rules,
-        color=color, suppressed=result.suppressed, baselined=result.baselined,
-        json_items=json_items if json_items is not None else {},
-        text_items=text_items if text_items is not None else {})
-    rendered = FORMATTERS[fmt](result.findings, report_ctx)
+        files=result.files, rules=rules, suppressed=result.suppressed,
+        baselined=result.baselined,
+        color=fmt == "text" and output is None and use_color(sys.stdout))
+    rendered = render(FORMATTERS[fmt], result.findings, report_ctx)
     if output is not None:
         try:
             output.write_text(rendered, encoding="utf-8")
@@ -188,5 +114,4 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         click.echo(rendered, nl=False, color=True if fmt in ("json", "sarif") else None)
     if not quiet:
         diag(summary(result.findings, report_ctx))
-    skip_teardown(result, report_ctx, rendered)
-    return result.exit_code(settings["review.fail_on"])
+    return result.exit_code(app.settings["review.fail_on"])

@@ -1,19 +1,24 @@
-"""Render lint findings: text, json, github, sarif, junit. Each formatter returns a string."""
+"""Report lint findings as text, json, github, sarif or junit: one formatter class per format.
+
+A formatter is given the findings one at a time, in order: `start()`, then `handle(finding)`
+for each, then `stop()` (the shape of flake8's BaseFormatter). Line formats write each finding
+as it comes; document formats (json, sarif, junit) write the whole document at `stop`.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _encode_str
-from operator import attrgetter
-from typing import Any
+from json.encoder import encode_basestring
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from drafter import __version__
-from drafter.lint.engine import LintFinding
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
+from drafter.review.finding import Finding
 
 JSON_VERSION = 1
 TOOL_NAME = "drafter"
@@ -44,13 +49,6 @@ class ReportContext:
     color: bool = False
     suppressed: int = 0
     baselined: int = 0
-    # Findings already written as JSON report items (JsonItems), by id(finding).
-    json_items: Mapping[int, str] = field(default_factory=dict)
-    # Findings already written as text report lines (TextItems), by id(finding).
-    text_items: Mapping[int, str] = field(default_factory=dict)
-
-
-Formatter = Callable[[Sequence[LintFinding], ReportContext], str]
 
 
 def lint_rule_meta() -> dict[str, RuleMeta]:
@@ -59,7 +57,7 @@ def lint_rule_meta() -> dict[str, RuleMeta]:
             for r in LINT_RULES.values()}
 
 
-def counts(findings: Iterable[LintFinding]) -> dict[str, int]:
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
     """Number of findings per severity."""
     out = {"error": 0, "warning": 0, "info": 0}
     for f in findings:
@@ -71,7 +69,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 or word == "info" else "s")
 
 
-def summary(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
+def summary(findings: Sequence[Finding], ctx: ReportContext = ReportContext()) -> str:
     """One line for stderr: "N findings in M files (E errors, W warnings)" and what was hidden."""
     c = counts(findings)
     with_findings = len({f.path for f in findings})
@@ -88,49 +86,79 @@ def summary(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext(
     return line + (f"; {', '.join(hidden)}" if hidden else "")
 
 
+def _span(f: Finding) -> tuple[str, int, int, int, int]:
+    """Where `f` is: path, line, column, end line, end column (its start, if no end is known)."""
+    return (f.path or "", f.line, f.column, f.end_line if f.end_line is not None else f.line,
+            f.end_column if f.end_column is not None else f.column)
+
+
+class Formatter:
+    """A report format: `start()`, `handle(finding)` for each finding in order, `stop()`."""
+
+    def __init__(self, out: TextIO, ctx: ReportContext = ReportContext()) -> None:
+        self.out = out
+        self.ctx = ctx
+
+    def start(self) -> None:
+        """Write what comes before the findings."""
+
+    def handle(self, finding: Finding) -> None:
+        """Take one finding (line formats write it now)."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Write what comes after the findings."""
+
+
+class _DocumentFormatter(Formatter):
+    """A format written as one document at `stop`, once every finding is known."""
+
+    def __init__(self, out: TextIO, ctx: ReportContext = ReportContext()) -> None:
+        super().__init__(out, ctx)
+        self.findings: list[Finding] = []
+
+    def handle(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+
+def render(formatter: type[Formatter], findings: Iterable[Finding],
+           ctx: ReportContext = ReportContext()) -> str:
+    """The report `formatter` writes for `findings`, as a string."""
+    out = io.StringIO()
+    fmt = formatter(out, ctx)
+    fmt.start()
+    for f in findings:
+        fmt.handle(f)
+    fmt.stop()
+    return out.getvalue()
+
+
 # ------------------------------------------------------------------------------------------ text
 
 _COLORS = {"error": "31", "warning": "33", "info": "34"}
 
 
-def _c(text: str, code: str, on: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if on else text
+def _c(text: str, code: str) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m"
 
 
-def format_text(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
+class TextFormatter(Formatter):
     """`path:line:col: CODE message`, then an indented fix hint where there is one."""
-    done = ctx.text_items
-    if isinstance(done, TextItems) and done.color != ctx.color:
-        done = {}
-    if done:
-        return "".join([done.get(id(f)) or _text_item(f, ctx.color) for f in findings])
-    return "".join([_text_item(f, ctx.color) for f in findings])
+
+    def handle(self, finding: Finding) -> None:
+        self.out.write(_text_item(finding, self.ctx.color))
 
 
-def _text_item(f: LintFinding, color: bool) -> str:
+def _text_item(f: Finding, color: bool) -> str:
     """The text report's line for `f` (and its hint line), each ending in a line break."""
     hint = _hint(f)
     if not color:
         line = f"{f.path}:{f.line}:{f.column}: {f.code} {_one_line(f.message)}\n"
         return f"{line}  {hint}\n" if hint else line
-    where = _c(f"{f.path}:{f.line}:{f.column}:", "1", True)
-    code = _c(f.code, "1;" + _COLORS[f.severity], True)
+    where = _c(f"{f.path}:{f.line}:{f.column}:", "1")
+    code = _c(f.code, "1;" + _COLORS[f.severity])
     line = f"{where} {code} {_one_line(f.message)}\n"
-    return line + _c(f"  {hint}", "2", True) + "\n" if hint else line
-
-
-class TextItems(dict[int, str]):
-    """Text report lines written during a parallel lint, each by the process that linted its
-    finding, as JsonItems are: pass this as `Linter.lint(report=...)` and as
-    `ReportContext.text_items`."""
-
-    def __init__(self, color: bool = False) -> None:
-        super().__init__()
-        self.color = color
-
-    def render(self, finding: LintFinding) -> str:
-        """The line of `finding` (for Linter.lint's `report`)."""
-        return _text_item(finding, self.color)
+    return line + _c(f"  {hint}", "2") + "\n" if hint else line
 
 
 def _one_line(text: str) -> str:
@@ -140,7 +168,7 @@ def _one_line(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", re.sub(r"\s*\n\s*", " ", text))
 
 
-def _hint(f: LintFinding) -> str | None:
+def _hint(f: Finding) -> str | None:
     parts = []
     if f.fix:
         parts.append(f"fix: {_one_line(f.fix)}")
@@ -153,7 +181,7 @@ def _hint(f: LintFinding) -> str | None:
 # ------------------------------------------------------------------------------------------ json
 
 
-def json_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext(),
+def json_data(findings: Sequence[Finding], ctx: ReportContext = ReportContext(),
               with_findings: bool = True) -> dict[str, Any]:
     """The JSON report as data (schema in docs/lint.md)."""
     c = counts(findings)
@@ -175,124 +203,50 @@ def json_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportContex
     }
 
 
-class _Unsupported(Exception):
-    pass
+class JsonFormatter(_DocumentFormatter):
+    """The JSON report (schema in docs/lint.md), as `json.dumps(json_data(...), indent=2)`
+    writes it: each finding is written as it comes, the summary above them at the end."""
+
+    def __init__(self, out: TextIO, ctx: ReportContext = ReportContext()) -> None:
+        super().__init__(out, ctx)
+        self.items: list[str] = []
+
+    def handle(self, finding: Finding) -> None:
+        super().handle(finding)
+        self.items.append(_json_item(finding.to_dict()))
+
+    def stop(self) -> None:
+        head = json.dumps(json_data(self.findings, self.ctx, with_findings=False), indent=2,
+                          ensure_ascii=False)
+        if self.items:  # in place of the empty list: `"findings": []` ends the document
+            head = (head[:-len("[]\n}")] + "[\n    " + ",\n    ".join(self.items)
+                    + "\n  ]\n}")
+        self.out.write(head + "\n")
 
 
-def dumps_indented(obj: Any) -> str:
-    """`json.dumps(obj, indent=2, ensure_ascii=False)`, faster for plain data (dicts with string
-    keys, lists, strings, numbers, booleans, None); anything else goes to `json.dumps`."""
-    from json.encoder import encode_basestring
+def _json_item(item: dict[str, Any]) -> str:
+    """`item` as `json.dumps(..., indent=2)` writes it as an element of the findings list.
 
-    def enc(o: Any, nl: str) -> str:
-        if isinstance(o, str):
-            return encode_basestring(o)
-        if o is None:
-            return "null"
-        if o is True:
-            return "true"
-        if o is False:
-            return "false"
-        if type(o) is int:
-            return int.__repr__(o)
-        if type(o) is dict:
-            if not o:
-                return "{}"
-            inner = nl + "  "
-            parts = []
-            for k, v in o.items():
-                if type(k) is not str:
-                    raise _Unsupported
-                parts.append(encode_basestring(k) + ": " + enc(v, inner))
-            return "{" + inner + ("," + inner).join(parts) + nl + "}"
-        if type(o) is list:
-            if not o:
-                return "[]"
-            inner = nl + "  "
-            return "[" + inner + ("," + inner).join([enc(v, inner) for v in o]) + nl + "]"
-        raise _Unsupported  # floats, tuples, subclasses: the standard encoder's business
-
-    try:
-        return enc(obj, "\n")
-    except (_Unsupported, RecursionError):
-        return json.dumps(obj, indent=2, ensure_ascii=False)
+    The standard encoder writes indented JSON in Python, value by value; this writes the
+    strings, whole numbers and nulls a finding holds with json's own string encoder, several
+    times faster for reports of thousands of findings, and leaves any other value to it.
+    """
+    if not item:
+        return "{}"
+    return "{\n      " + ",\n      ".join(
+        [f"{encode_basestring(k)}: {_json_value(v)}" for k, v in item.items()]) + "\n    }"
 
 
-def format_json(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
-    """The JSON report (schema in docs/lint.md)."""
-    head = dumps_indented(json_data(findings, ctx, with_findings=False))
-    tail = '"findings": []\n}'
-    items = _findings_json(findings, ctx.json_items)
-    if items is None or not head.endswith(tail):
-        return dumps_indented(json_data(findings, ctx)) + "\n"
-    if not items:
-        return head + "\n"
-    # One join makes the whole report: each copy of a report of megabytes costs milliseconds.
-    items[0] = head[:-len(tail)] + '"findings": [\n    ' + items[0]
-    items[-1] += "\n  ]\n}\n"
-    return ",\n    ".join(items)
-
-
-_FINDING_ITEM = "{\n      " + ",\n      ".join(
-    json.dumps(k) + ": %s" for k in LintFinding.__dataclass_fields__) + "\n    }"
-_finding_values = attrgetter(*LintFinding.__dataclass_fields__)
-
-
-def _scalar(value: Any) -> str:
-    """A string, whole number or None as JSON (as json.dumps writes it)."""
+def _json_value(value: Any) -> str:
     kind = type(value)
     if kind is str:
-        return _encode_str(value)
+        return encode_basestring(value)
     if kind is int:
         return int.__repr__(value)
     if value is None:
         return "null"
-    raise _Unsupported
-
-
-def _findings_json(findings: Sequence[LintFinding], done: Mapping[int, str] | None = None
-                   ) -> list[str] | None:
-    """The items of the findings list as `dumps_indented` writes them inside the report (None:
-    a value that is not a string, whole number or None, left to the general encoder). `done`
-    holds items written beforehand (JsonItems), by id(finding)."""
-    try:
-        if done:
-            return [done.get(id(f)) or _finding_item(f) for f in findings]
-        return [_finding_item(f) for f in findings]
-    except _Unsupported:
-        return None
-
-
-def _finding_item(f: LintFinding) -> str:
-    values = _finding_values(f)
-    path, line, column, end_line, end_column, code, name, severity, message, sug, fix, unit \
-        = values
-    if type(line) is int and type(column) is int and type(end_line) is int \
-            and type(end_column) is int:
-        # The usual types, written without a call per value (thousands of findings).
-        try:
-            return _FINDING_ITEM % (
-                _encode_str(path), line, column, end_line, end_column, _encode_str(code),
-                _encode_str(name), _encode_str(severity), _encode_str(message),
-                "null" if sug is None else _encode_str(sug),
-                "null" if fix is None else _encode_str(fix),
-                "null" if unit is None else _encode_str(unit))
-        except TypeError:  # a value that is not a string
-            pass
-    return _FINDING_ITEM % tuple(map(_scalar, values))
-
-
-class JsonItems(dict[int, str]):
-    """JSON report items written during a parallel lint, each by the process that linted its
-    finding (so that writing the report is shared out as the linting is): pass this as
-    `Linter.lint(report=...)` and as `ReportContext.json_items`."""
-
-    def render(self, finding: LintFinding) -> str | None:
-        """The item of `finding` (for Linter.lint's `report`; None: left to the end)."""
-        try:
-            return _finding_item(finding)
-        except _Unsupported:
-            return None
+    # Inside an item, two levels down: json's own lines, indented as deep.
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n      ")
 
 
 # ---------------------------------------------------------------------------------------- github
@@ -306,18 +260,18 @@ def _gh_prop(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
+class GithubFormatter(Formatter):
     """GitHub Actions workflow commands: one `::error file=...::message` line per finding."""
-    out = []
-    for f in findings:
-        props = [f"file={_gh_prop(f.path)}", f"line={f.line}", f"col={f.column}",
-                 f"endLine={f.end_line}"]
-        if f.end_line == f.line and f.end_column > f.column:
-            props.append(f"endColumn={f.end_column - 1}")  # GitHub's end column is inclusive
+
+    def handle(self, finding: Finding) -> None:
+        f = finding
+        path, line, column, end_line, end_column = _span(f)
+        props = [f"file={_gh_prop(path)}", f"line={line}", f"col={column}", f"endLine={end_line}"]
+        if end_line == line and end_column > column:
+            props.append(f"endColumn={end_column - 1}")  # GitHub's end column is inclusive
         props.append(f"title={_gh_prop(f.code + ' ' + f.name)}")
         message = f.message + (f"\nfix: {f.fix}" if f.fix else "")
-        out.append(f"::{_GITHUB_LEVEL[f.severity]} {','.join(props)}::{_gh_data(message)}\n")
-    return "".join(out)
+        self.out.write(f"::{_GITHUB_LEVEL[f.severity]} {','.join(props)}::{_gh_data(message)}\n")
 
 
 # ----------------------------------------------------------------------------------------- sarif
@@ -330,17 +284,15 @@ def _uri(path: str) -> tuple[str, bool]:
     return quote(path), True
 
 
-def sarif_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()
+def sarif_data(findings: Sequence[Finding], ctx: ReportContext = ReportContext()
                ) -> dict[str, Any]:
     """The SARIF 2.1.0 log as data."""
-    used = sorted({f.code for f in findings})
-    names = {f.code: f.name for f in findings}
-    severities = {f.code: f.severity for f in findings}
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    for code in used:
-        meta = ctx.rules.get(code) or RuleMeta(code, names[code], names[code], names[code],
-                                               severities[code])
+    last = {f.code: f for f in findings}  # the last finding of each code
+    for code in sorted(last):
+        f = last[code]
+        meta = ctx.rules.get(code) or RuleMeta(code, f.name, f.name, f.name, f.severity)
         desc: dict[str, Any] = {
             "id": code,
             "name": meta.name,
@@ -354,12 +306,13 @@ def sarif_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportConte
         rules.append(desc)
     results = []
     for f in findings:
-        uri, relative = _uri(f.path)
+        path, line, column, end_line, end_column = _span(f)
+        uri, relative = _uri(path)
         artifact: dict[str, Any] = {"uri": uri}
         if relative:
             artifact["uriBaseId"] = "%SRCROOT%"
-        region = {"startLine": f.line, "startColumn": f.column,
-                  "endLine": f.end_line, "endColumn": max(f.end_column, f.column)}
+        region = {"startLine": line, "startColumn": column,
+                  "endLine": end_line, "endColumn": max(end_column, column)}
         result: dict[str, Any] = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
@@ -384,60 +337,61 @@ def sarif_data(findings: Sequence[LintFinding], ctx: ReportContext = ReportConte
     }
 
 
-def format_sarif(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
+class SarifFormatter(_DocumentFormatter):
     """A SARIF 2.1.0 log (for GitHub code scanning and other SARIF viewers)."""
-    return dumps_indented(sarif_data(findings, ctx)) + "\n"
+
+    def stop(self) -> None:
+        self.out.write(json.dumps(sarif_data(self.findings, self.ctx), indent=2,
+                                  ensure_ascii=False) + "\n")
 
 
 # ----------------------------------------------------------------------------------------- junit
 
-_XML_BAD = "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"  # not allowed in XML 1.0
+# Characters XML 1.0 does not allow at all (ElementTree would write them as they are).
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _xml(text: str, attr: bool = False) -> str:
-    text = re.sub(_XML_BAD, "\ufffd", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if attr:
-        text = (text.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
-                .replace("\t", "&#9;"))
-    return text
+def _xml(text: str) -> str:
+    return _XML_BAD.sub("\ufffd", text)
 
 
-def format_junit(findings: Sequence[LintFinding], ctx: ReportContext = ReportContext()) -> str:
+class JunitFormatter(_DocumentFormatter):
     """JUnit XML: one testsuite, one testcase per file, one failure (or error) per finding."""
-    by_file: dict[str, list[LintFinding]] = {p: [] for p in ctx.files}
-    for f in findings:
-        by_file.setdefault(f.path, []).append(f)
-    failing = sum(1 for fs in by_file.values() if fs and not any(f.code == PARSE_ERROR
-                                                                  for f in fs))
-    errors = sum(1 for fs in by_file.values() if any(f.code == PARSE_ERROR for f in fs))
-    head = (f'tests="{len(by_file)}" failures="{failing}" errors="{errors}" skipped="0"')
-    out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
-           f'<testsuites name="draft lint" {head}>\n',
-           f'  <testsuite name="draft lint" {head}>\n']
-    for path, fs in by_file.items():
-        name = _xml(path, attr=True)
-        if not fs:
-            out.append(f'    <testcase classname="draft lint" name="{name}" file="{name}"/>\n')
-            continue
-        out.append(f'    <testcase classname="draft lint" name="{name}" file="{name}">\n')
-        for f in fs:
-            tag = "error" if f.code == PARSE_ERROR else "failure"
-            message = _xml(f"{f.line}:{f.column}: {f.code} {f.message}", attr=True)
-            body = f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
-            if f.fix:
-                body += f"\nfix: {f.fix}"
-            out.append(f'      <{tag} type="{_xml(f.code, attr=True)}" message="{message}">'
-                       f"{_xml(body)}</{tag}>\n")
-        out.append("    </testcase>\n")
-    out.append("  </testsuite>\n</testsuites>\n")
-    return "".join(out)
+
+    def stop(self) -> None:
+        import xml.etree.ElementTree as ET
+
+        by_file: dict[str, list[Finding]] = {p: [] for p in self.ctx.files}
+        for f in self.findings:
+            by_file.setdefault(f.path or "", []).append(f)
+        errors = sum(1 for fs in by_file.values() if any(f.code == PARSE_ERROR for f in fs))
+        failing = sum(1 for fs in by_file.values() if fs) - errors
+        head = {"name": "draft lint", "tests": str(len(by_file)), "failures": str(failing),
+                "errors": str(errors), "skipped": "0"}
+        root = ET.Element("testsuites", head)
+        suite = ET.SubElement(root, "testsuite", head)
+        for path, fs in by_file.items():
+            case = ET.SubElement(suite, "testcase", {"classname": "draft lint",
+                                                     "name": _xml(path), "file": _xml(path)})
+            for f in fs:
+                tag = "error" if f.code == PARSE_ERROR else "failure"
+                body = f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
+                if f.fix:
+                    body += f"\nfix: {f.fix}"
+                item = ET.SubElement(case, tag, {
+                    "type": _xml(f.code),
+                    "message": _xml(f"{f.line}:{f.column}: {f.code} {f.message}")})
+                item.text = _xml(body)
+        ET.indent(root)
+        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        self.out.write(ET.tostring(root, encoding="unicode"))
+        self.out.write("\n")
 
 
-FORMATTERS: dict[str, Formatter] = {
-    "text": format_text,
-    "json": format_json,
-    "github": format_github,
-    "sarif": format_sarif,
-    "junit": format_junit,
+FORMATTERS: dict[str, type[Formatter]] = {
+    "text": TextFormatter,
+    "json": JsonFormatter,
+    "github": GithubFormatter,
+    "sarif": SarifFormatter,
+    "junit": JunitFormatter,
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drafter.review.finding import Severity
+
 
 @dataclass(frozen=True)
 class LintRule:
@@ -11,7 +13,7 @@ class LintRule:
 
     code: str
     name: str
-    severity: str
+    severity: Severity
     summary: str
     description: str
 

@@ -27,6 +27,7 @@ from drafter.lint.structured import (
 )
 from drafter.lint.textmap import SourceText, constant, identity
 from drafter.review.context import ReviewContext
+from drafter.review.finding import Finding
 
 # Longest suffixes first, so `.html.j2` wins over `.j2`.
 FORMATS: dict[str, str] = {
@@ -45,30 +46,6 @@ META_KEYS = (*NAME_KEYS, "description", "tags", "category", "channel", "variable
 ZENDESK_NAMESPACES = ("ticket", "current_user", "satisfaction", "dc", "account")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A problem with a file (an LNT code), already placed at a line and column."""
-
-    code: str
-    message: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    unit: str | None = None
-    fix: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The LNT code's name."""
-        return LINT_RULES[self.code].name
-
-    @property
-    def severity(self) -> str:
-        """The LNT code's default severity."""
-        return LINT_RULES[self.code].severity
-
-
 @dataclass
 class Unit:
     """One canned response: its text, where each character sits in the file, and its context."""
@@ -84,18 +61,28 @@ class Unit:
 
 @dataclass
 class SourceFile:
-    """A file read for linting: its units, and the problems found while reading it."""
+    """A file read for linting: its units, and the problems found while reading it (LNT
+    findings, at their codes' default severity)."""
 
     path: Path
     display: str  # the path as reported
     source: SourceText | None = None
     units: list[Unit] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
 
     @property
     def unreadable(self) -> bool:
         """Whether the file could not be read or parsed at all."""
         return any(p.code == PARSE_ERROR for p in self.problems)
+
+    def problem(self, code: str, message: str, line: int, column: int, end_line: int,
+                end_column: int, start: int = 0, end: int = 0, unit: str | None = None,
+                fix: str | None = None) -> Finding:
+        """An LNT finding in this file, placed at a line and column ([start, end): offsets)."""
+        rule = LINT_RULES[code]
+        return Finding(code, rule.name, rule.severity, message, start, end, line, column,
+                       fix=fix, path=self.display, end_line=end_line, end_column=end_column,
+                       unit=unit)
 
 
 @dataclass(frozen=True)
@@ -305,13 +292,13 @@ def read_source(path: Path, display: str | None = None,
     try:
         raw = _read_bytes(os.fspath(path))
     except OSError as exc:
-        sf.problems.append(Problem(PARSE_ERROR, f"cannot read the file: {exc.strerror}",
-                                   1, 1, 1, 1, fix="check that the file exists and is readable"))
+        sf.problems.append(sf.problem(PARSE_ERROR, f"cannot read the file: {exc.strerror}",
+                                      1, 1, 1, 1, fix="check that the file exists and is readable"))
         return sf
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        sf.problems.append(Problem(PARSE_ERROR, "looks like a binary file (it has NUL bytes)",
-                                   line, 1, line, 1, fix="lint text files only"))
+        sf.problems.append(sf.problem(PARSE_ERROR, "looks like a binary file (it has NUL bytes)",
+                                      line, 1, line, 1, fix="lint text files only"))
         return sf
     bom = 3 if raw.startswith(codecs.BOM_UTF8) else 0
     try:
@@ -322,8 +309,8 @@ def read_source(path: Path, display: str | None = None,
         line = raw.count(b"\n", 0, at) + 1
         column = at - max(raw.rfind(b"\n", 0, at) + 1, bom) + 1  # a BOM is no column
         bad = raw[at : at + 1].hex()
-        sf.problems.append(Problem(PARSE_ERROR, f"not valid UTF-8 (byte 0x{bad})", line, column,
-                                   line, column + 1, fix="save the file as UTF-8"))
+        sf.problems.append(sf.problem(PARSE_ERROR, f"not valid UTF-8 (byte 0x{bad})", line, column,
+                                      line, column + 1, fix="save the file as UTF-8"))
         return sf
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -378,13 +365,14 @@ class _Reader:
         self.options = options
 
     def problem(self, code: str, message: str, start: int | None, end: int | None = None,
-                unit: str | None = None, fix: str | None = None) -> Problem:
-        """Build a Problem at source offsets [start, end)."""
+                unit: str | None = None, fix: str | None = None) -> Finding:
+        """An LNT finding at source offsets [start, end) (None: the file's start)."""
         if start is None:
-            return Problem(code, message, 1, 1, 1, 1, unit=unit, fix=fix)
+            return self.sf.problem(code, message, 1, 1, 1, 1, unit=unit, fix=fix)
+        end = end if end is not None and end > start else start
         line, col = self.src.position(start)
-        end_line, end_col = self.src.position(end if end is not None and end > start else start)
-        return Problem(code, message, line, col, end_line, end_col, unit=unit, fix=fix)
+        end_line, end_col = self.src.position(end)
+        return self.sf.problem(code, message, line, col, end_line, end_col, start, end, unit, fix)
 
     def add(self, code: str, message: str, node: Node | None, unit: str | None = None,
             fix: str | None = None) -> None:
