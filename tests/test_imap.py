@@ -480,6 +480,7 @@ def test_config_file_section(tmp_path: Path) -> None:
         load_settings(cwd=tmp_path, env={})
 
 
+@pytest.mark.real_server("dovecot")  # starts its own server, not through the `dovecot` fixture
 def test_mailbox_with_a_non_ascii_name_is_synced(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Its name travels in modified UTF-7 (RFC 3501 5.1.3); the URLs and the state keep Unicode.
