@@ -104,8 +104,8 @@ def run_batch(store_path: Path, base_url: str, concurrency: int) -> tuple[float,
     from drafter.llm.aclient import AsyncChatClient
     from drafter.prompting import Prompts
     from drafter.review.reviewer import Reviewer
+    from drafter.store import Store
     from drafter.styleguide import load_styleguide
-    from drafter.tickets.store import TicketStore
 
     guide = load_styleguide()
     prompts = Prompts()
@@ -113,7 +113,7 @@ def run_batch(store_path: Path, base_url: str, concurrency: int) -> tuple[float,
     spec = BatchSpec(prompts=prompts, guide=guide, reviewer=Reviewer(guide), team=team,
                      max_revisions=0, concurrency=concurrency, prices=PriceTable({}),
                      prompt_version=prompt_version(prompts, guide, team))
-    with TicketStore(store_path) as store:
+    with Store(store_path) as store:
         todo, _ = plan(store, store.select_ids(), redo=True)
         client = AsyncChatClient(base_url, None, "canned", max_connections=concurrency, timeout=60)
         runner = BatchRunner(store, client, spec)
@@ -134,10 +134,10 @@ def first_messages(store_path: Path) -> list[dict[str, str]]:
     from drafter.cli.reply import team_of
     from drafter.config import load_settings
     from drafter.prompting import Prompts
+    from drafter.store import Store
     from drafter.styleguide import load_styleguide
-    from drafter.tickets.store import TicketStore
 
-    with TicketStore(store_path) as store:
+    with Store(store_path) as store:
         ticket = store.get(store.select_ids()[0])
     messages: list[dict[str, str]] = Prompts().reply_messages(
         load_styleguide(), team_of(load_settings(env={})), ticket, "email")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from drafter.review.registry import Rule
     from drafter.review.reviewer import Reviewer
     from drafter.review.structure import Structure
+    from drafter.store import Store
     from drafter.styleguide import StyleGuide
     from drafter.tickets.model import Ticket
 
@@ -139,18 +140,18 @@ class App:
         configured = self.settings["store.path"]
         return Path(configured) if configured else default_store_path()
 
-    def store(self) -> Any:
-        """Open the store (a context manager that closes it)."""
-        from drafter.tickets.store import TicketStore
+    def store(self) -> Store:
+        """Open the store: tickets, drafts, batch jobs, sync state (a context manager)."""
+        from drafter.store import Store
 
-        return TicketStore(self.store_path)
+        return Store(self.store_path)
 
     def import_tickets(self, paths: Iterable[str | Path]) -> Any:
         """Import mail, mbox and JSON ticket files (folders: the files inside) into the store."""
-        from drafter.tickets.importers import import_paths
+        from drafter.tickets.importers import read_paths
 
         with self.store() as store:
-            return import_paths(store, [Path(p) for p in paths])
+            return store.import_found(read_paths(Path(p) for p in paths))
 
     def ticket(self, ticket_id: int) -> Ticket:
         """Return ticket `ticket_id` from the store."""

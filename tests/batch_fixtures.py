@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from drafter.store import Store
 from drafter.tickets.model import Message, Ticket
-from drafter.tickets.store import TicketStore
 
 ASKS = [
     "My order {n} arrived with a cracked screen. What can I do?",
@@ -41,7 +41,7 @@ def make_tickets(path: Path, count: int, *, tags_every: int = 0, status_every: i
                  same: bool = False) -> list[int]:
     """Create `count` one-message tickets in the store at `path`; return their ids."""
     ids = []
-    with TicketStore(path) as store:
+    with Store(path) as store:
         for n in range(count):
             tags = ["billing"] if tags_every and n % tags_every == 0 else []
             status = "pending" if status_every and n % status_every == 0 else "open"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from imapclient import imap_utf7
 
 DOVECOT = shutil.which("dovecot") or next(
     (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
@@ -28,6 +29,12 @@ OPENSSL = shutil.which("openssl")
 USER = "support"
 PASSWORD = "s3cret-imap-pässword"  # non-ASCII on purpose: LOGIN could not send it
 PASSWORD_ENV = "DRAFTER_TEST_IMAP_PASSWORD"
+
+
+def wire_name(mailbox: str) -> str:
+    """`mailbox` as plain imaplib must send it: quoted, in modified UTF-7 (RFC 3501 5.1.3)."""
+    return '"' + imap_utf7.encode(mailbox).decode("ascii").replace("\\", "\\\\").replace(
+        '"', '\\"') + '"'
 
 
 def _free_port(host: str = "127.0.0.1") -> int:
@@ -135,7 +142,7 @@ class Dovecot:
         """Put one message into `mailbox` the way a mail client or the MTA would (APPEND)."""
         imap = self.client()
         try:
-            typ, data = imap.append(mailbox, "", None, raw.replace(b"\r\n", b"\n")
+            typ, data = imap.append(wire_name(mailbox), "", None, raw.replace(b"\r\n", b"\n")
                                     .replace(b"\n", b"\r\n"))
             assert typ == "OK", data
         finally:

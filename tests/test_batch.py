@@ -17,7 +17,7 @@ import pytest
 from batch_fixtures import make_tickets, model_env
 from faultproxy import always, script, status
 
-from drafter.tickets.store import TicketStore
+from drafter.store import Store
 
 pytest_plugins = ["batch_server_fixtures"]
 pytestmark = pytest.mark.local_server
@@ -25,7 +25,7 @@ DRAFT = str(Path(sys.executable).with_name("draft"))
 
 
 def stored(path: Path) -> dict[int, str]:
-    with TicketStore(path) as store:
+    with Store(path) as store:
         return {d.ticket_id: d.status for d in store.list_drafts()}
 
 
@@ -56,7 +56,7 @@ def test_a_batch_stores_each_draft_resumes_and_redoes(draft, proxy, tmp_path: Pa
     assert stored(store) == {1: "done", 3: "done", 5: "done"}
     assert proxy.tally.chat_requests == 3
     # Findings are counted by rule, tokens summed over the tickets, the local model is free.
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         drafts = opened.list_drafts()
     by_rule: dict[str, int] = {}
     for d in drafts:
@@ -97,7 +97,7 @@ def test_revision_rounds_run_through_the_batch_one_request_each(
     result = draft(["batch", "--all", "--max-revisions", "1", "--concurrency", "2",
                     "--format", "json"])
     assert result.code == 0, result
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         drafts = opened.list_drafts()
     assert len(drafts) == 3 and all(d.rounds in (1, 2) for d in drafts)
     assert any(d.rounds == 2 for d in drafts)  # revised: the first drafts had warnings
@@ -136,7 +136,7 @@ def test_fail_on_exits_1_when_a_stored_draft_has_such_findings(
     result = draft(["batch", "--all", "--max-revisions", "0", "--fail-on", "info",
                     "--format", "json"])
     summary = json.loads(result.stdout)
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         findings = opened.get_draft(1).findings
     assert summary["blocking"] == (1 if findings else 0)
     assert result.code == (1 if findings else 0)
@@ -189,7 +189,7 @@ def test_max_cost_stops_starting_requests_and_says_so(draft, proxy, tmp_path: Pa
     assert "stopping: --max-cost 5 reached" in result.stderr
     assert 0 < summary["cost"] <= 5
     assert proxy.tally.chat_requests == summary["done"] == len(stored(store))
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         assert sum(d.cost for d in opened.list_drafts()) == pytest.approx(summary["cost"])
 
     no_price = draft(["batch", "--all", "--max-cost", "5", "--model", "gpt-unknown"])

@@ -14,7 +14,7 @@ import pytest
 from batch_api_server import BatchAPIServer
 from batch_fixtures import make_tickets, model_env
 
-from drafter.tickets.store import TicketStore
+from drafter.store import Store
 
 pytest_plugins = ["batch_server_fixtures"]
 pytestmark = pytest.mark.local_server
@@ -64,7 +64,7 @@ def test_submit_status_collect_and_collect_again(draft, provider, tmp_path: Path
     report = json.loads(got.stdout)
     assert report["collected"] == [job] and report["done"] == 3 and report["failed"] == 1
     assert report["failures"][0]["ticket"] == 3 and "status 400" in report["failures"][0]["reason"]
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         drafts = {d.ticket_id: d for d in opened.list_drafts()}
     assert {t: d.status for t, d in drafts.items()} == {1: "done", 2: "done", 3: "failed", 4: "done"}
     assert drafts[1].via == "batch-api" and drafts[1].job_id == job
@@ -95,7 +95,7 @@ def test_revisions_go_out_as_a_follow_up_batch(draft, provider, tmp_path: Path,
     assert draft(["batch", "--all", "--via", "batch-api"]).code == 0
     result = draft(["batch", "collect", "--wait", "--format", "json"])
     assert result.code == 0, result
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         drafts = opened.list_drafts()
         jobs = opened.batch_jobs()
     assert sorted(d.ticket_id for d in drafts) == [1, 2]

@@ -10,13 +10,13 @@ import pytest
 from batch_fixtures import make_tickets
 
 from drafter.errors import InputError
-from drafter.tickets.store import (
+from drafter.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     BatchItem,
     BatchJob,
+    Store,
     StoredDraft,
-    TicketStore,
 )
 
 FINDING = {"code": "EMP001", "name": "no-empathy", "severity": "warning",
@@ -41,20 +41,20 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     db.execute("INSERT INTO tickets (subject, created_at, updated_at) VALUES ('Old', 'x', 'x')")
     db.commit()
     db.close()
-    with TicketStore(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
         assert store.get(1).subject == "Old"  # the v1 data survived
         store.save_draft(done(1))
         assert store.get_draft(1).findings == [FINDING]
     # Opening again does not migrate twice.
-    with TicketStore(path) as store:
-        assert store.schema_version == 2 and store.get_draft(1) is not None
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION and store.get_draft(1) is not None
 
 
 def test_a_draft_replaces_the_earlier_one_and_failures_keep_their_reason(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     make_tickets(path, 3)
-    with TicketStore(path) as store:
+    with Store(path) as store:
         store.save_draft(StoredDraft(1, "failed", reason="server error 503 after 4 attempts"))
         assert store.done_ids() == set()
         store.save_draft(done(1))
@@ -66,14 +66,14 @@ def test_a_draft_replaces_the_earlier_one_and_failures_keep_their_reason(tmp_pat
 
 
 def test_a_draft_for_an_unknown_ticket_is_refused(tmp_path: Path) -> None:
-    with TicketStore(tmp_path / "s.db") as store, pytest.raises(sqlite3.IntegrityError):
+    with Store(tmp_path / "s.db") as store, pytest.raises(sqlite3.IntegrityError):
         store.save_draft(done(99))
 
 
 def test_selecting_tickets_by_ids_status_and_tag(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     make_tickets(path, 10, tags_every=3, status_every=2)
-    with TicketStore(path) as store:
+    with Store(path) as store:
         assert store.select_ids() == list(range(1, 11))
         assert store.select_ids(ids=[2, 5, 11]) == [2, 5]
         assert store.select_ids(status="pending") == [1, 3, 5, 7, 9]
@@ -85,7 +85,7 @@ def test_selecting_tickets_by_ids_status_and_tag(tmp_path: Path) -> None:
 def test_collecting_a_batch_job_is_one_transaction_and_happens_once(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     make_tickets(path, 2)
-    with TicketStore(path) as store:
+    with Store(path) as store:
         store.add_batch_job(BatchJob("batch_1", "validating", model="m"),
                             [BatchItem(1, "email"), BatchItem(2, "email")])
         assert store.pending_batch_ids() == {1, 2}
@@ -107,7 +107,7 @@ def test_drafts_list_and_show(draft, tmp_path: Path, monkeypatch: pytest.MonkeyP
     path = tmp_path / "s.db"
     monkeypatch.setenv("DRAFTER_STORE", str(path))
     make_tickets(path, 3)
-    with TicketStore(path) as store:
+    with Store(path) as store:
         store.save_draft(done(1))
         store.save_draft(StoredDraft(2, "failed", reason="the model service failed after 4 attempts"))
 

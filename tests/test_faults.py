@@ -32,7 +32,7 @@ from drafter.errors import LLMError
 from drafter.llm.aclient import AsyncChatClient
 from drafter.llm.client import ServiceRefused
 from drafter.llm.local import LOCAL_MODEL_NAME
-from drafter.tickets.store import TicketStore
+from drafter.store import Store
 
 pytest_plugins = ["batch_server_fixtures"]
 pytestmark = pytest.mark.local_server
@@ -150,7 +150,7 @@ def test_fifty_tickets_with_a_fifth_of_requests_failing_all_end_drafted_once(
     assert summary["retries"] == 12
     # Each ticket's answer was fetched once: no ticket was drafted twice.
     assert proxy.tally.answered_ok == 50
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         drafts = opened.list_drafts()
     assert sorted(d.ticket_id for d in drafts) == list(range(1, 51))
     assert all(d.status == "done" and d.body and d.usage["prompt_tokens"] > 1000 for d in drafts)
@@ -174,7 +174,7 @@ def test_a_permanent_fault_stops_a_batch_early_with_one_message(
     # Only the first requests of the workers went out, not fifty.
     assert proxy.tally.chat_requests <= 4
     # Nothing is recorded against the tickets: the next run (with a good key) starts afresh.
-    with TicketStore(store) as opened:
+    with Store(store) as opened:
         assert opened.list_drafts() == []
     assert "50 tickets: 0 drafted, 0 failed" in result.stdout
 

@@ -19,20 +19,16 @@ from imap_fixtures import (  # dovecot_fixture provides the `dovecot` fixture
     Dovecot,
     dovecot_fixture,  # noqa: F401
     running_dovecot,
+    wire_name,
 )
 
 from drafter.config import Settings, load_settings
 from drafter.errors import ConfigError
-from drafter.tickets.imap import (
-    MailboxError,
-    decode_mailbox,
-    encode_mailbox,
-    save_draft,
-    sync,
-    sync_state,
-)
-from drafter.tickets.outgoing import build_reply
-from drafter.tickets.store import TicketStore
+from drafter.outbound.imap_drafts import save_draft
+from drafter.outbound.reply_email import build_reply
+from drafter.store import Store
+from drafter.store.imap_sync import sync
+from drafter.tickets.imap import MailboxError
 
 
 def mail(n: int, *, sender: str = "Jane Doe <jane@customer.example>", subject: str | None = None,
@@ -57,12 +53,12 @@ def settings_for(d: Dovecot, tmp_path: Path, **over: Any) -> Settings:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[TicketStore]:
-    with TicketStore(tmp_path / "tickets.db") as s:
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "tickets.db") as s:
         yield s
 
 
-def count(store: TicketStore, table: str = "messages") -> int:
+def count(store: Store, table: str = "messages") -> int:
     return int(store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
@@ -70,7 +66,7 @@ def count(store: TicketStore, table: str = "messages") -> int:
 
 
 def test_sync_imports_new_mail_into_tickets_and_leaves_it_unread(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     dovecot.deliver(mail(1))
     dovecot.deliver(mail(2, sender="Bob <bob@other.example>"))
     report = sync(settings_for(dovecot, tmp_path), store)
@@ -90,7 +86,7 @@ def test_sync_imports_new_mail_into_tickets_and_leaves_it_unread(
 
 
 def test_second_sync_imports_nothing_and_fetches_nothing(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     dovecot.deliver(mail(1))
     first = sync(settings, store)
@@ -98,13 +94,13 @@ def test_second_sync_imports_nothing_and_fetches_nothing(
     assert first.new_messages == 1
     assert (second.new_on_server, second.new_messages, second.duplicates) == (0, 0, 0)
     assert count(store) == 1 and count(store, "tickets") == 1
-    state = sync_state(store)
-    assert [(s["mailbox"], s["last_uid"]) for s in state] == [("INBOX", 1)]
-    assert state[0]["uidvalidity"] == first.uidvalidity
+    state = store.sync_states()
+    assert [(s.mailbox, s.last_uid) for s in state] == [("INBOX", 1)]
+    assert state[0].uidvalidity == first.uidvalidity
 
 
 def test_customer_reply_lands_in_the_same_ticket(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     dovecot.deliver(mail(1))
     dovecot.deliver(mail(2, sender="Bob <bob@other.example>"))
@@ -123,14 +119,13 @@ def test_customer_reply_lands_in_the_same_ticket(
 
 
 def test_new_uidvalidity_rechecks_everything_but_stores_nothing_twice(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     dovecot.deliver(mail(1))
     dovecot.deliver(mail(2))
-    sync(settings, store)
+    first = sync(settings, store)
     # As if the server had renumbered the mailbox (restored from backup, recreated).
-    with store.db:
-        store.db.execute("UPDATE imap_sync_state SET uidvalidity = 1, last_uid = 99")
+    store.mark_synced(first.account, "INBOX", uidvalidity=1, uid=99)
     report = sync(settings, store)
     assert report.uidvalidity_changed
     assert (report.new_on_server, report.new_messages, report.duplicates) == (2, 0, 2)
@@ -139,7 +134,7 @@ def test_new_uidvalidity_rechecks_everything_but_stores_nothing_twice(
 
 
 def test_oversized_message_is_reported_once_and_does_not_block_the_rest(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     dovecot.deliver(mail(1, size=20_000))
     dovecot.deliver(mail(2))
@@ -151,7 +146,7 @@ def test_oversized_message_is_reported_once_and_does_not_block_the_rest(
     assert sync(settings, store, max_bytes=10_000).failed == []
 
 
-def test_sync_reads_another_mailbox(dovecot: Dovecot, store: TicketStore,
+def test_sync_reads_another_mailbox(dovecot: Dovecot, store: Store,
                                     tmp_path: Path) -> None:
     dovecot.deliver(mail(1), mailbox="Sent")
     dovecot.deliver(mail(2))
@@ -160,7 +155,7 @@ def test_sync_reads_another_mailbox(dovecot: Dovecot, store: TicketStore,
     assert store.get(report.ticket_ids[0]).messages[0].message_id == "<1@customer.example>"
 
 
-def test_missing_mailbox_is_a_clear_error(dovecot: Dovecot, store: TicketStore,
+def test_missing_mailbox_is_a_clear_error(dovecot: Dovecot, store: Store,
                                           tmp_path: Path) -> None:
     with pytest.raises(MailboxError) as caught:
         sync(settings_for(dovecot, tmp_path, **{"imap.mailbox": "Support Queue"}), store)
@@ -172,7 +167,7 @@ def test_missing_mailbox_is_a_clear_error(dovecot: Dovecot, store: TicketStore,
 
 
 def test_server_gone_mid_sync_keeps_whole_messages_and_the_next_sync_resumes(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     for n in range(1, 6):
         dovecot.deliver(mail(n))
@@ -194,7 +189,7 @@ def test_server_gone_mid_sync_keeps_whole_messages_and_the_next_sync_resumes(
     rows = store.db.execute("SELECT message_id, body FROM messages ORDER BY id").fetchall()
     assert [r["message_id"] for r in rows] == ["<1@customer.example>", "<2@customer.example>"]
     assert all(r["body"].endswith(f"error {n}00.") for n, r in enumerate(rows, start=1))
-    assert [s["last_uid"] for s in sync_state(store)] == [2]
+    assert [s.last_uid for s in store.sync_states()] == [2]
 
     dovecot.start()
     resumed = sync(settings, store, batch_size=2)
@@ -205,7 +200,7 @@ def test_server_gone_mid_sync_keeps_whole_messages_and_the_next_sync_resumes(
 
 
 def test_a_message_the_store_rejects_leaves_the_mark_before_it(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     for n in (1, 2, 3):
         dovecot.deliver(mail(n))
@@ -220,14 +215,14 @@ def test_a_message_the_store_rejects_leaves_the_mark_before_it(
     ids = [r[0] for r in store.db.execute("SELECT message_id FROM messages")]
     assert ids == ["<1@customer.example>"]
     assert count(store, "tickets") == 1  # message 2's new ticket was rolled back with it
-    assert [s["last_uid"] for s in sync_state(store)] == [1]
+    assert [s.last_uid for s in store.sync_states()] == [1]
     with store.db:
         store.db.execute("DROP TRIGGER refuse_2")
     report = sync(settings, store)
     assert (report.new_on_server, report.new_messages, report.duplicates) == (2, 2, 0)
 
 
-def test_server_not_running_is_a_clear_error(dovecot: Dovecot, store: TicketStore,
+def test_server_not_running_is_a_clear_error(dovecot: Dovecot, store: Store,
                                              tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     dovecot.stop()
@@ -242,7 +237,7 @@ def test_server_not_running_is_a_clear_error(dovecot: Dovecot, store: TicketStor
 
 
 def test_wrong_password_names_user_host_and_where_the_password_came_from(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path,
+        dovecot: Dovecot, store: Store, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "not-the-password-1234")
     with pytest.raises(MailboxError) as caught:
@@ -256,7 +251,7 @@ def test_wrong_password_names_user_host_and_where_the_password_came_from(
 
 
 def test_password_from_a_command_run_without_a_shell(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     secret_file = tmp_path / "secret file.txt"
     secret_file.write_text(PASSWORD + "\n", encoding="utf-8")
     command = (f"{sys.executable} -c 'import sys; print(open(sys.argv[1], encoding=\"utf-8\")"
@@ -268,7 +263,7 @@ def test_password_from_a_command_run_without_a_shell(
 
 
 def test_failing_password_command_shows_its_error_not_its_output(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     command = (f"{sys.executable} -c 'import sys; print(\"half-a-secret\"); "
                f"sys.exit(\"vault is locked\")'")
     with pytest.raises(ConfigError) as caught:
@@ -279,7 +274,7 @@ def test_failing_password_command_shows_its_error_not_its_output(
 
 
 def test_unset_password_variable_is_a_config_error(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path,
+        dovecot: Dovecot, store: Store, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PASSWORD_ENV)
     with pytest.raises(ConfigError, match=f"environment variable {PASSWORD_ENV} .* not set"):
@@ -290,7 +285,7 @@ def test_unset_password_variable_is_a_config_error(
 
 
 def test_untrusted_self_signed_certificate_is_refused(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     dovecot.deliver(mail(1))
     with pytest.raises(MailboxError) as caught:
         sync(settings_for(dovecot, tmp_path, **{"imap.ca_file": None}), store)
@@ -301,7 +296,7 @@ def test_untrusted_self_signed_certificate_is_refused(
 
 
 def test_host_name_not_in_the_certificate_is_refused(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     if "127.0.0.2" not in dovecot.hosts:
         pytest.skip("cannot listen on 127.0.0.2 here")
     dovecot.deliver(mail(1))
@@ -312,7 +307,7 @@ def test_host_name_not_in_the_certificate_is_refused(
 
 
 def test_explicit_opt_out_accepts_the_certificate_with_a_warning(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path,
+        dovecot: Dovecot, store: Store, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     host = "127.0.0.2" if "127.0.0.2" in dovecot.hosts else "127.0.0.1"
     dovecot.deliver(mail(1))
@@ -325,13 +320,13 @@ def test_explicit_opt_out_accepts_the_certificate_with_a_warning(
 
 
 def test_trusted_certificate_gives_no_warning(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path,
+        dovecot: Dovecot, store: Store, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     sync(settings_for(dovecot, tmp_path), store)
     assert capsys.readouterr().err == ""
 
 
-def test_starttls(dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+def test_starttls(dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     dovecot.deliver(mail(1))
     report = sync(settings_for(dovecot, tmp_path, **{
         "imap.security": "starttls", "imap.port": dovecot.imap_port}), store)
@@ -339,7 +334,7 @@ def test_starttls(dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
 
 
 def test_unencrypted_connection_sends_no_password_when_the_server_forbids_it(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     if "127.0.0.2" not in dovecot.hosts:
         pytest.skip("cannot listen on 127.0.0.2 here")
     # Dovecot trusts a client on its own address; from 127.0.0.1 to 127.0.0.2 it does not,
@@ -357,7 +352,7 @@ def test_unencrypted_connection_sends_no_password_when_the_server_forbids_it(
 
 
 def test_implicit_tls_against_a_starttls_port_is_a_clear_error(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     with pytest.raises(MailboxError) as caught:
         sync(settings_for(dovecot, tmp_path, **{"imap.port": dovecot.imap_port}), store)
     assert "TLS handshake failed" in caught.value.message
@@ -371,7 +366,7 @@ def _read_drafts(d: Dovecot, mailbox: str) -> list[tuple[bytes, bytes]]:
     """(FLAGS line, raw message) of every message in `mailbox`, read with plain imaplib."""
     imap = d.client()
     try:
-        typ, _ = imap.select(encode_mailbox(mailbox), readonly=True)
+        typ, _ = imap.select(wire_name(mailbox), readonly=True)
         assert typ == "OK"
         _, data = imap.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[])")
     finally:
@@ -380,7 +375,7 @@ def _read_drafts(d: Dovecot, mailbox: str) -> list[tuple[bytes, bytes]]:
 
 
 def test_save_draft_puts_a_threaded_reply_in_drafts(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path)
     dovecot.deliver(mail(1))
     dovecot.deliver(mail(2, subject="Re: Problem 1", in_reply_to="<1@customer.example>"))
@@ -408,7 +403,7 @@ def test_save_draft_puts_a_threaded_reply_in_drafts(
 
 
 def test_explicitly_named_missing_drafts_mailbox_is_an_error_and_not_created(
-        dovecot: Dovecot, store: TicketStore, tmp_path: Path) -> None:
+        dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     settings = settings_for(dovecot, tmp_path, **{"imap.drafts": "Entwürfe"})
     dovecot.deliver(mail(1))
     ticket = store.get(sync(settings, store).ticket_ids[0])
@@ -424,7 +419,7 @@ def test_explicitly_named_missing_drafts_mailbox_is_an_error_and_not_created(
 
 @pytest.mark.real_server("dovecot")  # starts its own server, not through the `dovecot` fixture
 def test_default_drafts_name_falls_back_to_the_special_use_mailbox(
-        store: TicketStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     with running_dovecot(drafts="Entwürfe") as d:
         settings = settings_for(d, tmp_path)
@@ -452,7 +447,7 @@ def test_default_drafts_name_falls_back_to_the_special_use_mailbox(
     ({"imap.security": "none", "imap.host": "imap.example.com"}, "unencrypted"),
     ({"imap.ca_file": "/nonexistent/ca.pem"}, "/nonexistent/ca.pem does not exist"),
 ])
-def test_config_errors_need_no_server(tmp_path: Path, store: TicketStore,
+def test_config_errors_need_no_server(tmp_path: Path, store: Store,
                                       flags: dict[str, Any], expected: str) -> None:
     base = {"imap.host": "localhost", "imap.user": USER, "imap.password_env": PASSWORD_ENV,
             "imap.ca_file": None}
@@ -461,7 +456,7 @@ def test_config_errors_need_no_server(tmp_path: Path, store: TicketStore,
         sync(load_settings(cwd=tmp_path, env={}, flags=base), store)
 
 
-def test_plaintext_is_allowed_to_loopback_only(tmp_path: Path, store: TicketStore) -> None:
+def test_plaintext_is_allowed_to_loopback_only(tmp_path: Path, store: Store) -> None:
     from drafter.tickets.imap import account_from
 
     for host in ("localhost", "127.0.0.1", "::1"):
@@ -485,13 +480,20 @@ def test_config_file_section(tmp_path: Path) -> None:
         load_settings(cwd=tmp_path, env={})
 
 
-def test_mailbox_names_in_modified_utf7() -> None:
-    # The example from RFC 3501 section 5.1.3.
-    assert encode_mailbox("~peter/mail/台北/日本語") == '"~peter/mail/&U,BTFw-/&ZeVnLIqe-"'
-    assert encode_mailbox('R&D "Q1"') == '"R&-D \\"Q1\\""'
-    assert decode_mailbox("~peter/mail/&U,BTFw-/&ZeVnLIqe-") == "~peter/mail/台北/日本語"
-    assert decode_mailbox("R&-D") == "R&D"
-    assert decode_mailbox("INBOX") == "INBOX"
+@pytest.mark.real_server("dovecot")  # starts its own server, not through the `dovecot` fixture
+def test_mailbox_with_a_non_ascii_name_is_synced(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its name travels in modified UTF-7 (RFC 3501 5.1.3); the URLs and the state keep Unicode.
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    with running_dovecot(drafts="Entwürfe & Co") as d:
+        d.deliver(mail(1), mailbox="Entwürfe & Co")
+        d.deliver(mail(2))
+        settings = settings_for(d, tmp_path, **{"imap.mailbox": "Entwürfe & Co"})
+        report = sync(settings, store)
+        assert (report.mailbox, report.new_messages) == ("Entwürfe & Co", 1)
+        assert store.get(report.ticket_ids[0]).messages[0].message_id == "<1@customer.example>"
+        assert [(s.mailbox, s.last_uid) for s in store.sync_states()] == [("Entwürfe & Co", 1)]
+        assert sync(settings, store).new_on_server == 0
 
 
 # --- the command line -------------------------------------------------------------------------

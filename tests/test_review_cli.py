@@ -166,13 +166,13 @@ def test_crlf_input_positions(tmp_path: Path) -> None:
 
 def test_ticket_context_from_the_store(files: Path, capsys: pytest.CaptureFixture[str],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    store_mod = pytest.importorskip("drafter.tickets.store")
+    store_mod = pytest.importorskip("drafter.store")
     from drafter.tickets.model import Message, Ticket
 
     db = files / "tickets.db"
     monkeypatch.setenv("DRAFTER_STORE", str(db))
     body = "My blender arrived broken!!! How do I return the blender?"
-    store = store_mod.TicketStore(db)
+    store = store_mod.Store(db)
     try:
         store.import_ticket(Ticket(messages=[Message(body=body, latest=body,
                                                      sender_name="Jane Doe")],

@@ -9,14 +9,15 @@ import pytest
 from tickets_fixtures import eml
 
 from drafter.errors import ConfigError, InputError
+from drafter.store import SCHEMA_VERSION, Store
 from drafter.tickets.email import parse_email
-from drafter.tickets.store import SCHEMA_VERSION, TicketStore, message_key
+from drafter.tickets.model import message_key
 
 
 @pytest.fixture
 def store(tmp_path: Path):
     """A real SQLite ticket store in a temporary folder."""
-    with TicketStore(tmp_path / "data" / "tickets.db") as opened:
+    with Store(tmp_path / "data" / "tickets.db") as opened:
         yield opened
 
 
@@ -42,7 +43,7 @@ def thread() -> list:
 
 def test_creates_parent_folders_and_schema(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "tickets.db"
-    with TicketStore(path) as opened:
+    with Store(path) as opened:
         assert opened.schema_version == SCHEMA_VERSION
     assert path.is_file()
     db = sqlite3.connect(path)
@@ -50,7 +51,7 @@ def test_creates_parent_folders_and_schema(tmp_path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_threads_by_in_reply_to_and_references(store: TicketStore) -> None:
+def test_threads_by_in_reply_to_and_references(store: Store) -> None:
     report = store.import_messages(thread())
     assert (report.new_tickets, report.new_messages, report.duplicates) == (1, 3, 0)
     ticket = store.get(report.ticket_ids[0])
@@ -64,7 +65,7 @@ def test_threads_by_in_reply_to_and_references(store: TicketStore) -> None:
     assert ticket.latest_customer_message.latest == "It has not arrived yet."
 
 
-def test_threads_across_separate_imports_in_any_order(store: TicketStore) -> None:
+def test_threads_across_separate_imports_in_any_order(store: Store) -> None:
     first, agent, follow = thread()
     store.import_messages([follow])  # the newest first: its parents are not stored yet
     store.import_messages([first])
@@ -74,7 +75,7 @@ def test_threads_across_separate_imports_in_any_order(store: TicketStore) -> Non
     assert len(store.get(report.ticket_ids[0]).messages) == 3
 
 
-def test_unrelated_messages_make_separate_tickets(store: TicketStore) -> None:
+def test_unrelated_messages_make_separate_tickets(store: Store) -> None:
     report = store.import_messages([
         msg("One", message_id="<x1@example.com>"),
         msg("Two", message_id="<x2@example.com>", sender="Bob <bob@example.com>"),
@@ -83,14 +84,14 @@ def test_unrelated_messages_make_separate_tickets(store: TicketStore) -> None:
     assert [t.customer_address for t in store.list()] == ["bob@example.com", "jane@example.com"]
 
 
-def test_reimport_is_idempotent(store: TicketStore) -> None:
+def test_reimport_is_idempotent(store: Store) -> None:
     store.import_messages(thread())
     again = store.import_messages(thread())
     assert (again.new_tickets, again.new_messages, again.duplicates) == (0, 0, 3)
     assert sum(t.messages for t in store.list()) == 3
 
 
-def test_messages_without_message_id_get_a_stable_content_id(store: TicketStore) -> None:
+def test_messages_without_message_id_get_a_stable_content_id(store: Store) -> None:
     a = msg("No id here.", message_id=None)
     b = msg("No id here.", message_id=None)
     assert message_key(a) == message_key(b)
@@ -100,14 +101,14 @@ def test_messages_without_message_id_get_a_stable_content_id(store: TicketStore)
     assert store.import_messages([b]).duplicates == 1
 
 
-def test_unknown_id_names_it_and_suggests_list(store: TicketStore) -> None:
+def test_unknown_id_names_it_and_suggests_list(store: Store) -> None:
     with pytest.raises(InputError) as err:
         store.get(42)
     assert "42" in err.value.message
     assert "draft tickets list" in (err.value.hint or "")
 
 
-def test_list_filters_and_limits(store: TicketStore) -> None:
+def test_list_filters_and_limits(store: Store) -> None:
     store.import_messages([msg(f"Message {i}", message_id=f"<l{i}@example.com>",
                                date=f"Mon, 0{i} Jan 2024 10:00:00 +0000") for i in range(1, 4)])
     assert [t.id for t in store.list()] == [3, 2, 1]  # most recent activity first
@@ -119,7 +120,7 @@ def test_list_filters_and_limits(store: TicketStore) -> None:
         store.set_status(2, "archived")
 
 
-def test_attachments_and_fields_round_trip(store: TicketStore) -> None:
+def test_attachments_and_fields_round_trip(store: Store) -> None:
     from email.message import EmailMessage
 
     m = EmailMessage()
@@ -136,12 +137,12 @@ def test_attachments_and_fields_round_trip(store: TicketStore) -> None:
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
-    TicketStore(path).close()
+    Store(path).close()
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.close()
     with pytest.raises(ConfigError) as err:
-        TicketStore(path)
+        Store(path)
     assert "newer" in err.value.message
 
 
@@ -149,5 +150,5 @@ def test_not_a_database_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ConfigError) as err:
-        TicketStore(path)
+        Store(path)
     assert str(path) in err.value.message

@@ -24,7 +24,7 @@ from drafter.batch.runner import USAGE_KEYS, BatchSpec, CachedPrompts, channel_o
 from drafter.config import Settings
 from drafter.errors import ConfigError, LLMError
 from drafter.review.finding import Finding, at_or_above
-from drafter.tickets.store import BatchItem, BatchJob, StoredDraft, TicketStore
+from drafter.store import BatchItem, BatchJob, Store, StoredDraft
 
 ENDPOINT = "/v1/chat/completions"
 FINAL = ("completed", "expired", "failed", "cancelled")
@@ -134,7 +134,7 @@ def _sampling(settings: Settings) -> dict[str, Any]:
     return params
 
 
-def _send(store: TicketStore, api: BatchAPI, spec: BatchSpec, lines: list[tuple[BatchItem, str]],
+def _send(store: Store, api: BatchAPI, spec: BatchSpec, lines: list[tuple[BatchItem, str]],
           round_: int, parent: str | None) -> tuple[BatchJob, list[BatchItem]]:
     """Upload the request lines and create the batch; return the job to record (not yet stored)."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=True) as fh:
@@ -149,7 +149,7 @@ def _send(store: TicketStore, api: BatchAPI, spec: BatchSpec, lines: list[tuple[
     return job, [item for item, _ in lines]
 
 
-def submit(store: TicketStore, api: BatchAPI, ticket_ids: Sequence[int], spec: BatchSpec,
+def submit(store: Store, api: BatchAPI, ticket_ids: Sequence[int], spec: BatchSpec,
            settings: Settings, on_status: Callable[[str], None] | None = None) -> list[BatchJob]:
     """Submit first drafts for `ticket_ids` as Batch API jobs and record them; return the jobs."""
     prompts = CachedPrompts(spec.prompts)
@@ -182,12 +182,12 @@ def submit(store: TicketStore, api: BatchAPI, ticket_ids: Sequence[int], spec: B
     return jobs
 
 
-def _record(store: TicketStore, job: BatchJob, items: list[BatchItem]) -> BatchJob:
+def _record(store: Store, job: BatchJob, items: list[BatchItem]) -> BatchJob:
     store.add_batch_job(job, items)
     return store.batch_job(job.id)
 
 
-def refresh(store: TicketStore, api: BatchAPI, job_id: str) -> Any:
+def refresh(store: Store, api: BatchAPI, job_id: str) -> Any:
     """Ask the provider about a job and record what it says; return the provider's batch."""
     batch = api.retrieve(job_id)
     counts = batch.request_counts
@@ -262,7 +262,7 @@ class CollectReport:
         return out
 
 
-def collect_all(store: TicketStore, api: BatchAPI, spec: BatchSpec, settings: Settings, *,
+def collect_all(store: Store, api: BatchAPI, spec: BatchSpec, settings: Settings, *,
                 job_id: str | None = None, wait: bool = False,
                 on_status: Callable[[str], None] | None = None) -> CollectReport:
     """Collect every finished job not yet collected (or just `job_id`); with `wait`, until none run."""
@@ -333,7 +333,7 @@ def _usage(body: dict[str, Any]) -> dict[str, int]:
             "total_tokens": prompt + completion}
 
 
-def _collect_one(store: TicketStore, api: BatchAPI, spec: BatchSpec, job: BatchJob, batch: Any,
+def _collect_one(store: Store, api: BatchAPI, spec: BatchSpec, job: BatchJob, batch: Any,
                  report: CollectReport) -> str | None:
     """Collect one finished job; return the id of its follow-up job, if one was submitted."""
     from drafter.review.signals import context_from_ticket

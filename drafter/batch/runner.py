@@ -29,7 +29,7 @@ from drafter.batch.costs import PriceTable, estimate_tokens
 from drafter.errors import DrafterError, LLMError, TemplateError
 from drafter.llm.client import ServiceRefused
 from drafter.review.finding import at_or_above
-from drafter.tickets.store import StoredDraft, TicketStore
+from drafter.store import Store, StoredDraft
 
 CURRENT_TICKET: contextvars.ContextVar[int | None] = contextvars.ContextVar("ticket", default=None)
 USAGE_KEYS = ("prompt_tokens", "cached_tokens", "completion_tokens", "total_tokens")
@@ -141,7 +141,7 @@ class BatchSpec:
     prompt_version: str | None = None
 
 
-def plan(store: TicketStore, ids: Sequence[int], redo: bool) -> tuple[list[int], int]:
+def plan(store: Store, ids: Sequence[int], redo: bool) -> tuple[list[int], int]:
     """Return the tickets to draft (those without a finished draft unless `redo`) and how many
     were skipped."""
     if redo:
@@ -159,7 +159,7 @@ def channel_of(ticket: Any, default: str) -> str:
 class BatchRunner:
     """Draft tickets concurrently with one async client, storing each outcome as it comes."""
 
-    def __init__(self, store: TicketStore, client: Any, spec: BatchSpec, events: Any = None) -> None:
+    def __init__(self, store: Store, client: Any, spec: BatchSpec, events: Any = None) -> None:
         self.store = store
         self.client = client
         self.spec = spec
@@ -440,7 +440,7 @@ class _FirstFixed:
         return self._prompts.revise_messages(*args)
 
 
-def run_concurrent(store: TicketStore, ids: Sequence[int], client: Any, spec: BatchSpec,
+def run_concurrent(store: Store, ids: Sequence[int], client: Any, spec: BatchSpec,
                    events: Any = None,
                    runner_ready: Callable[[BatchRunner], None] | None = None) -> BatchRunner:
     """Run a batch to the end on a fresh event loop; return the runner (its summary, its fatal)."""

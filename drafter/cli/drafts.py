@@ -16,11 +16,11 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 def open_store(ctx: click.Context, store_path: str | None = None) -> Any:
     """Open the ticket store named by --store, the config, DRAFTER_STORE or the default."""
-    from drafter.tickets.store import TicketStore
+    from drafter.store import Store
 
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     settings = settings_from(ctx, **{"store.path": store_path or obj.get("store")})
-    return TicketStore(settings["store.path"] or default_store_path())
+    return Store(settings["store.path"] or default_store_path())
 
 
 @click.group("drafts")

@@ -108,12 +108,12 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
 
     message = None
     if fmt == "eml" or save_draft:
-        from drafter.tickets.outgoing import build_reply
+        from drafter.outbound.reply_email import build_reply
 
         message = build_reply(ticket, result.text, from_address=team["from_address"],
                               from_name=team["name"], quote=quote)
     if save_draft and message is not None:
-        from drafter.tickets.imap import save_draft as append_draft
+        from drafter.outbound.imap_drafts import save_draft as append_draft
 
         diag(f"saved as a draft: {append_draft(app.settings, message)}")
     if fmt == "json":

@@ -16,11 +16,11 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 
 def _store(ctx: click.Context) -> Any:
-    from drafter.tickets.store import TicketStore
+    from drafter.store import Store
 
     flags = {"store.path": ctx.obj.get("store") if isinstance(ctx.obj, dict) else None}
     settings = settings_from(ctx, **flags)
-    return TicketStore(settings["store.path"] or default_store_path())
+    return Store(settings["store.path"] or default_store_path())
 
 
 @click.group("tickets")
@@ -50,10 +50,10 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, max_size: int
     """Import .eml, .mbox and JSON ticket files (or folders of them). Messages already in the
     store are skipped, so importing again is safe. Exits 2 if any file failed; the others are
     still imported."""
-    from drafter.tickets.importers import import_paths
+    from drafter.tickets.importers import read_paths
 
     with _store(ctx) as store:
-        report = import_paths(store, list(files), max_size * 1024 * 1024)
+        report = store.import_found(read_paths(files, max_size * 1024 * 1024))
         if fmt == "json":
             data = report.to_dict()
             data["store"] = str(store.path)

@@ -34,8 +34,8 @@ def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int
     cannot be reached or refuses the login, or if a message could not be imported.
     """
     from drafter.config import default_store_path
-    from drafter.tickets.imap import sync as run_sync
-    from drafter.tickets.store import TicketStore
+    from drafter.store import Store
+    from drafter.store.imap_sync import sync as run_sync
 
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     settings = settings_from(ctx, **{"store.path": obj.get("store"), "imap.mailbox": mailbox})
@@ -45,7 +45,7 @@ def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int
         if show_progress:
             click.echo(f"\rimported {done}/{total} messages", err=True, nl=done >= total)
 
-    with TicketStore(settings["store.path"] or default_store_path()) as store:
+    with Store(settings["store.path"] or default_store_path()) as store:
         report = run_sync(settings, store, batch_size=batch_size,
                           max_bytes=max_size * 1024 * 1024, progress=progress)
         path = store.path

@@ -1,4 +1,4 @@
-"""Tickets: the model, reading sources (store, email, JSON), quote and signature stripping."""
+"""Tickets: the model and its sources (email, mbox, JSON, IMAP), which only read; quote trimming."""
 
 from drafter.tickets.model import Attachment, Message, Ticket
 

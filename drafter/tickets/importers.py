@@ -1,10 +1,11 @@
-"""Reading tickets from files (.eml, .mbox, drafter's JSON format) and from stdin."""
+"""Reading tickets from files (.eml, .mbox, drafter's JSON format) and from stdin; never storing."""
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,7 @@ from drafter.tickets.email import (
     read_file,
     too_big,
 )
-from drafter.tickets.model import Attachment, Message, Ticket
-from drafter.tickets.store import ImportReport, TicketStore, content_id
+from drafter.tickets.model import Attachment, Message, Ticket, content_id
 from drafter.tickets.trim import trim
 
 IMPORTABLE = (".eml", ".mbox", ".json", ".txt", ".msg")
@@ -60,44 +60,46 @@ def ticket_from_input(data: bytes, source: str = "stdin",
     )
 
 
-def import_paths(store: TicketStore, paths: list[Path],
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
-    """Import every file (folders: the importable files inside); a failed file is reported."""
-    report = ImportReport()
-    for path in _expand(paths, report):
-        try:
-            report.add(import_file(store, path, max_bytes))
-        except InputError as exc:
-            report.failed.append((str(path), exc.message))
-    return report
+@dataclass
+class Found:
+    """What one file held: emails to thread into tickets, whole JSON tickets, what failed."""
+
+    messages: list[Message] = field(default_factory=list)
+    tickets: list[tuple[str | None, Ticket]] = field(default_factory=list)  # (external id, ticket)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
 
-def _expand(paths: list[Path], report: ImportReport) -> Iterator[Path]:
+def read_paths(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Found]:
+    """Read every file (folders: the importable files inside); a failed file is reported."""
     for path in paths:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir()
                             if p.is_file() and p.suffix.lower() in IMPORTABLE)
             if not inside:
-                report.failed.append((str(path), "folder holds no .eml, .mbox or .json files"))
-            yield from inside
+                yield Found(failed=[(str(path), "folder holds no .eml, .mbox or .json files")])
+            yield from (_read_or_fail(p, max_bytes) for p in inside)
         else:
-            yield path
+            yield _read_or_fail(path, max_bytes)
 
 
-def import_file(store: TicketStore, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
-    """Import one .eml, .mbox or JSON file into the store."""
+def _read_or_fail(path: Path, max_bytes: int) -> Found:
+    try:
+        return read_path(path, max_bytes)
+    except InputError as exc:
+        return Found(failed=[(str(path), exc.message)])
+
+
+def read_path(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Found:
+    """Read one .eml, .mbox or JSON file."""
     suffix = path.suffix.lower()
     if suffix == ".mbox":
-        return _import_mbox(store, path, max_bytes)
+        return _read_mbox(path, max_bytes)
     data = read_file(path, max_bytes)
     if suffix == ".json" or (suffix not in (".eml", ".txt") and data.lstrip()[:1] in (b"{", b"[")):
-        report = ImportReport()
-        for external_id, ticket in tickets_from_json(_load_json(data, path), str(path)):
-            report.add(store.import_ticket(ticket, external_id))
-        return report
+        return Found(tickets=tickets_from_json(_load_json(data, path), str(path)))
     if data.startswith(b"From ") and b"\nFrom " in data:
-        return _import_mbox(store, path, max_bytes)
-    return store.import_messages([parse_email(data, str(path), max_bytes)])
+        return _read_mbox(path, max_bytes)
+    return Found(messages=[parse_email(data, str(path), max_bytes)])
 
 
 def iter_mbox(path: Path, max_bytes: int) -> Iterator[bytes | int]:
@@ -134,22 +136,20 @@ def iter_mbox(path: Path, max_bytes: int) -> Iterator[bytes | int]:
         yield b"".join(chunks) if size <= max_bytes else size
 
 
-def _import_mbox(store: TicketStore, path: Path, max_bytes: int) -> ImportReport:
-    messages: list[Message] = []
-    report = ImportReport()
+def _read_mbox(path: Path, max_bytes: int) -> Found:
+    found = Found()
     for number, data in enumerate(iter_mbox(path, max_bytes), start=1):
         where = f"{path} (message {number})"
         try:
             if isinstance(data, int):
                 raise too_big(where, max_bytes, f"{data} bytes")
-            messages.append(parse_email(data, where, max_bytes))
+            found.messages.append(parse_email(data, where, max_bytes))
         except InputError as exc:
-            report.failed.append((where, exc.message))
-    if not messages and not report.failed:
+            found.failed.append((where, exc.message))
+    if not found.messages and not found.failed:
         raise InputError(f"{path}: no messages in this mbox",
                          hint="an mbox starts each message with a line `From <sender> <date>`")
-    report.add(store.import_messages(messages))
-    return report
+    return found
 
 
 # --- the JSON ticket format (docs/tickets.md) -----------------------------------------------

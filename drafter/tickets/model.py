@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -69,3 +70,16 @@ class Ticket:
     def to_dict(self) -> dict[str, Any]:
         """Return the ticket as plain JSON-ready data."""
         return asdict(self)
+
+
+def content_id(*parts: str | None) -> str:
+    """Return a stable Message-ID-like id for a message that has none, from its content."""
+    digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
+    return f"<{digest[:32]}@drafter.invalid>"
+
+
+def message_key(message: Message) -> str:
+    """Return the key a message is deduplicated by: its Message-ID, else a hash of its content."""
+    if message.message_id:
+        return message.message_id.strip()
+    return content_id(message.sender_address, message.date, message.subject, message.body)
