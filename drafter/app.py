@@ -146,12 +146,24 @@ class App:
 
         return Store(self.store_path)
 
-    def import_tickets(self, paths: Iterable[str | Path]) -> Any:
-        """Import mail, mbox and JSON ticket files (folders: the files inside) into the store."""
-        from drafter.tickets.importers import read_paths
+    def import_tickets(self, paths: Iterable[str | Path], max_bytes: int | None = None) -> Any:
+        """Import mail, mbox and JSON ticket files (folders: the files inside) into the store;
+        a file that fails is reported in the result and the others are imported."""
+        from drafter.tickets.importers import DEFAULT_MAX_BYTES, read_paths
 
         with self.store() as store:
-            return store.import_found(read_paths(Path(p) for p in paths))
+            return store.import_found(read_paths([Path(p) for p in paths],
+                                                 max_bytes or DEFAULT_MAX_BYTES))
+
+    def sync_mailbox(self, batch_size: int | None = None, max_bytes: int | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> Any:
+        """Import new mail from the configured IMAP mailbox into the store, once each."""
+        from drafter.store.imap_sync import DEFAULT_BATCH_SIZE, sync
+        from drafter.tickets.importers import DEFAULT_MAX_BYTES
+
+        with self.store() as store:
+            return sync(self.settings, store, batch_size=batch_size or DEFAULT_BATCH_SIZE,
+                        max_bytes=max_bytes or DEFAULT_MAX_BYTES, progress=progress)
 
     def ticket(self, ticket_id: int) -> Ticket:
         """Return ticket `ticket_id` from the store."""

@@ -6,8 +6,7 @@ from typing import Any
 
 import click
 
-from drafter.cli.common import emit_json, settings_from, use_color
-from drafter.config import default_store_path
+from drafter.cli.common import app_from, emit_json, use_color
 from drafter.errors import InputError
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -16,11 +15,8 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 def open_store(ctx: click.Context, store_path: str | None = None) -> Any:
     """Open the ticket store named by --store, the config, DRAFTER_STORE or the default."""
-    from drafter.store import Store
-
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
-    settings = settings_from(ctx, **{"store.path": store_path or obj.get("store")})
-    return Store(settings["store.path"] or default_store_path())
+    return app_from(ctx, **{"store.path": store_path or obj.get("store")}).store()
 
 
 @click.group("drafts")

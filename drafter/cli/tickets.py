@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import diag, emit_json, settings_from, use_color
-from drafter.config import default_store_path
+from drafter.cli.common import app_from, diag, emit_json, use_color
 from drafter.errors import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from drafter.app import App
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="Output format.")
 
 
-def _store(ctx: click.Context) -> Any:
-    from drafter.store import Store
+def _app(ctx: click.Context) -> App:
+    return app_from(ctx, **{"store.path": ctx.obj.get("store") if isinstance(ctx.obj, dict)
+                            else None})
 
-    flags = {"store.path": ctx.obj.get("store") if isinstance(ctx.obj, dict) else None}
-    settings = settings_from(ctx, **flags)
-    return Store(settings["store.path"] or default_store_path())
+
+def _store(ctx: click.Context) -> Any:
+    return _app(ctx).store()
 
 
 @click.group("tickets")
@@ -50,23 +53,19 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, max_size: int
     """Import .eml, .mbox and JSON ticket files (or folders of them). Messages already in the
     store are skipped, so importing again is safe. Exits 2 if any file failed; the others are
     still imported."""
-    from drafter.tickets.importers import read_paths
-
-    with _store(ctx) as store:
-        report = store.import_found(read_paths(files, max_size * 1024 * 1024))
-        if fmt == "json":
-            data = report.to_dict()
-            data["store"] = str(store.path)
-            emit_json(data)
-        else:
-            for file, reason in report.failed:
-                diag(f"error: {reason if reason.startswith(file) else f'{file}: {reason}'}")
-            click.echo(
-                f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
-                f", {_n(report.duplicates, 'duplicate')} skipped"
-                + (f", {_n(len(report.failed), 'failed file')}" if report.failed else "")
-            )
-            diag(f"store: {store.path}")
+    app = _app(ctx)
+    report = app.import_tickets(files, max_size * 1024 * 1024)
+    if fmt == "json":
+        emit_json({**report.to_dict(), "store": str(app.store_path)})
+    else:
+        for file, reason in report.failed:
+            diag(f"error: {reason if reason.startswith(file) else f'{file}: {reason}'}")
+        click.echo(
+            f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
+            f", {_n(report.duplicates, 'duplicate')} skipped"
+            + (f", {_n(len(report.failed), 'failed file')}" if report.failed else "")
+        )
+        diag(f"store: {app.store_path}")
     if report.failed:
         ctx.exit(EXIT_USAGE)
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from drafter.cli.common import diag, emit_json, settings_from
+from drafter.cli.common import app_from, diag, emit_json
 from drafter.errors import EXIT_USAGE
 
 
@@ -33,22 +33,17 @@ def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int
     Configure the account in the [imap] section (see docs/imap.md). Exits 2 if the server
     cannot be reached or refuses the login, or if a message could not be imported.
     """
-    from drafter.config import default_store_path
-    from drafter.store import Store
-    from drafter.store.imap_sync import sync as run_sync
-
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
-    settings = settings_from(ctx, **{"store.path": obj.get("store"), "imap.mailbox": mailbox})
+    app = app_from(ctx, **{"store.path": obj.get("store"), "imap.mailbox": mailbox})
     show_progress = fmt == "text" and sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
         if show_progress:
             click.echo(f"\rimported {done}/{total} messages", err=True, nl=done >= total)
 
-    with Store(settings["store.path"] or default_store_path()) as store:
-        report = run_sync(settings, store, batch_size=batch_size,
-                          max_bytes=max_size * 1024 * 1024, progress=progress)
-        path = store.path
+    report = app.sync_mailbox(batch_size=batch_size, max_bytes=max_size * 1024 * 1024,
+                              progress=progress)
+    path = app.store_path
     if fmt == "json":
         data = report.to_dict()
         data["store"] = str(path)
