@@ -361,3 +361,24 @@ def test_the_channel_comes_from_the_flag_config_globs_or_front_matter(draft, rep
     result = draft(["lint", ".", "--format", "json", "-j1"])
     assert {(f["path"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(result.stdout)["findings"]} == {
         ("b.txt", "PLN002"), ("b.txt", "SAF002")}
+
+
+def test_customer_message_in_front_matter_gives_rules_their_context(draft, repo: Path) -> None:
+    """An upset customer's message makes the missing acknowledgement a finding (EMP001); the
+    same response without it stays silent, as a rule without the context it needs must."""
+    body = ("Hi Sam,\n\nYou can change the delivery address under Orders > Edit until the parcel "
+            "ships.\n\nBest regards,\nDana\n")
+    (repo / "plain.md").write_text("---\ntitle: address\n---\n" + body, encoding="utf-8")
+    (repo / "upset.md").write_text(
+        "---\ntitle: address\ncustomer_message: >-\n  This is ridiculous!!! I have asked three "
+        "times and my parcel is still going to the wrong address. I am furious.\n---\n" + body,
+        encoding="utf-8")
+    found = json.loads(draft(["lint", ".", "--format", "json", "-j1"]).stdout)["findings"]
+    by_file = {(f["path"], f["code"]) for f in found}
+    assert ("upset.md", "EMP001") in by_file
+    assert ("plain.md", "EMP001") not in by_file
+    bad = repo / "bad.md"
+    bad.write_text("---\ncustomer_message: [1, 2]\n---\n" + body, encoding="utf-8")
+    result = draft(["lint", "bad.md", "--format", "json"])
+    assert any(f["code"] == "LNT003" and "customer_message" in f["message"]
+               for f in json.loads(result.stdout)["findings"])

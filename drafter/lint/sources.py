@@ -41,7 +41,8 @@ FORMATS: dict[str, str] = {
 NAME_KEYS = ("name", "title", "id")
 BODY_KEYS = ("body", "text", "content")
 BOOL_KEYS = ("upset", "reports_problem", "asks_question", "body_only", "template")
-META_KEYS = (*NAME_KEYS, "description", "tags", "category", "channel", "variables", *BOOL_KEYS)
+META_KEYS = (*NAME_KEYS, "description", "tags", "category", "channel", "variables",
+             "customer_message", *BOOL_KEYS)
 # Zendesk placeholders belong to these objects; they are filled in by Zendesk, so legitimate.
 ZENDESK_NAMESPACES = ("ticket", "current_user", "satisfaction", "dc", "account")
 
@@ -615,6 +616,10 @@ class _Metadata:
             if value not in CHANNELS:
                 return f"`channel` must be one of {', '.join(CHANNELS)}, got {value!r}"
             self.values["channel"] = value
+        elif key == "customer_message":
+            if not isinstance(value, str) or not value.strip():
+                return "`customer_message` must be the text of the message the response answers"
+            self.values["customer_text"] = value.strip()
         elif key in BOOL_KEYS:
             if not isinstance(value, bool):
                 return f"`{key}` must be true or false, got {value!r}"
