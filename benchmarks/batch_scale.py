@@ -12,7 +12,7 @@ Targets (issue 5): wall time within 15% of 200 x latency / C; drafter's CPU per 
 10 ms; peak memory for 10,000 stored tickets under 200 MB. (200 is not a multiple of 16: at C = 16
 the least possible is 13 rounds, 2.6 s, already 4% over that ideal.) The same requests through a
 bare openai client and through plain httpx, in the same run, show what the machine and the client
-allow without drafter's work.
+allow without drafter's work; drafter's wall time stays within 10% of the bare client's (issue 12).
 """
 
 from __future__ import annotations

@@ -5,12 +5,9 @@ an interrupted or killed run leaves finished drafts in place and nothing half-wr
 run skips what is done. A fault that hits every request (a refused key, an unknown model, a
 broken template) stops the run at once instead of failing each ticket in turn.
 
-At most `concurrency` model requests are in flight. A request holds its slot only while it is
-out: the next ticket's prompt is rendered beforehand, so when an answer comes back its slot goes
-to that ticket's request at once, and the answer is reviewed and stored while the new request is
-on its way (on one event loop, reviewing a whole round of answers first would hold every next
-request back by all of that work). Requests go out one at a time, and answers are reviewed only
-when no request is waiting to go out (see _Sending).
+At most `concurrency` tickets are worked on at once: as many workers take tickets in turn and
+take each through its requests, review and storing; so at most `concurrency` model requests
+are in flight.
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ from typing import Any
 
 from drafter import pipeline
 from drafter.batch.costs import PriceTable, estimate_tokens
-from drafter.errors import DrafterError, LLMError, TemplateError
+from drafter.errors import DrafterError, TemplateError
 from drafter.llm.client import ServiceRefused
 from drafter.review.finding import at_or_above
 from drafter.store import Store, StoredDraft
@@ -170,8 +167,6 @@ class BatchRunner:
         self.fatal: DrafterError | None = None
         self._reserved = 0.0  # estimated cost of first requests in flight
         self._spent = 0.0  # cost of every answer received (stored or not yet), for --max-cost
-        self._slots = asyncio.Semaphore(max(1, spec.concurrency))
-        self._sending = _Sending()
         self._started = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
         if spec.max_cost is not None and spec.prices.price(client.model) is None:
@@ -191,10 +186,8 @@ class BatchRunner:
         self.summary.selected += len(ids)
         self._started = time.monotonic()
         queue: Iterator[int] = iter(ids)
-        # Twice the slots: while `concurrency` tickets have a request out, as many more are
-        # rendered and waiting for a slot, or being reviewed and stored.
         workers = [asyncio.create_task(self._worker(queue))
-                   for _ in range(2 * max(1, self.spec.concurrency))]
+                   for _ in range(max(1, self.spec.concurrency))]
         self._tasks.update(workers)
         try:
             await asyncio.gather(*workers)
@@ -263,9 +256,6 @@ class BatchRunner:
         except (ServiceRefused, TemplateError) as exc:
             self._fatal(exc)
             return
-        except LLMError as exc:
-            self._failed(ticket_id, exc.message)
-            return
         except DrafterError as exc:
             self._failed(ticket_id, exc.message)
             return
@@ -324,64 +314,13 @@ class BatchRunner:
                 task.cancel()
 
 
-class _Sending:
-    """The requests that have a slot and are not yet out, each sent in its turn.
-
-    A request's way through the SDK, httpx and httpcore yields to the event loop about five
-    times before its bytes leave. Requests started side by side (a round of answers freeing
-    their slots together) would each wait for all the others' steps, and go out together at the
-    end; in turns, the first goes out at once and the others follow. Answers that came back wait
-    for `none_left` before they are reviewed and stored, for the same reason.
-
-    A turn ends when the client says the request is out (httpcore's trace events), or after
-    TURN_LIMIT seconds if it never says so: without that signal, turns would otherwise last
-    until each answer and the batch would run one request at a time.
-    """
-
-    TURN_LIMIT = 0.02  # a request takes about 1 ms of CPU to go out
-
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-        self._count = 0
-        self.none_left = asyncio.Event()
-        self.none_left.set()
-
-    async def turn(self) -> Callable[[], None]:
-        """Count a request and wait for its turn; return the callback that says it is out
-        (written, or waiting for a new connection), which may be called more than once."""
-        self._count += 1
-        self.none_left.clear()
-        try:
-            await self._lock.acquire()
-        except BaseException:
-            self._left()
-            raise
-        done = False
-
-        def out() -> None:
-            nonlocal done
-            if not done:
-                done = True
-                limit.cancel()
-                self._lock.release()
-                self._left()
-
-        limit = asyncio.get_running_loop().call_later(self.TURN_LIMIT, out)
-        return out
-
-    def _left(self) -> None:
-        self._count -= 1
-        if not self._count:
-            self.none_left.set()
-
-
 class _NotStarted(Exception):
     """The ticket's first request was not sent: the run is stopping or --max-cost is reached."""
 
 
 class _TicketClient:
-    """The run's client as one ticket uses it: each request holds one of the run's slots only
-    while it is out, and the first passes the --max-cost check once it has a slot."""
+    """The run's client as one ticket uses it: its first request passes the --max-cost check and
+    marks the ticket started; every answer's cost is counted."""
 
     def __init__(self, runner: BatchRunner, ticket_id: int) -> None:
         self.runner = runner
@@ -391,38 +330,27 @@ class _TicketClient:
 
     async def complete(self, messages: Sequence[dict[str, str]],
                        on_token: Callable[[str], None] | None = None) -> Any:
-        """Send `messages` when a slot is free; return the completion."""
+        """Send `messages`; return the completion."""
         runner = self.runner
-        async with runner._slots:
-            reserved = 0.0
-            if not self.started:
-                # Checked now, not when the prompt was rendered: the answers that came back
-                # meanwhile are counted, so the budget is as exact as one request at a time.
-                if runner.summary.stopped is not None:
-                    raise _NotStarted
-                allowed = runner._budget_allows(messages)
-                if allowed is None:
-                    raise _NotStarted
-                reserved = allowed
-                self.started = True
-                runner.in_flight += 1
-                runner.events.started(self.ticket_id)
-            try:
-                out = await runner._sending.turn()
-                try:
-                    completion = await runner.client.complete(messages, on_token=on_token,
-                                                              on_out=out)
-                finally:
-                    out()
-            finally:
-                runner._reserved -= reserved
-            runner._spent += runner.spec.prices.cost(runner.client.model,
-                                                     completion.usage.to_dict()) or 0.0
-        # Sends go before reviews: the ticket woken by the freed slot takes it and counts its
-        # request (asyncio runs ready tasks in order), then this answer waits until no request
-        # is left to go out.
-        await asyncio.sleep(0)
-        await runner._sending.none_left.wait()
+        reserved = 0.0
+        if not self.started:
+            # Checked now, not when the run began: the answers that came back meanwhile are
+            # counted, so the budget is as exact as one request at a time.
+            if runner.summary.stopped is not None:
+                raise _NotStarted
+            allowed = runner._budget_allows(messages)
+            if allowed is None:
+                raise _NotStarted
+            reserved = allowed
+            self.started = True
+            runner.in_flight += 1
+            runner.events.started(self.ticket_id)
+        try:
+            completion = await runner.client.complete(messages, on_token=on_token)
+        finally:
+            runner._reserved -= reserved
+        runner._spent += runner.spec.prices.cost(runner.client.model,
+                                                 completion.usage.to_dict()) or 0.0
         return completion
 
 
