@@ -229,6 +229,31 @@ class App:
             prompt_version=prompt_version(self.prompts, self.guide, self.team),
         )
 
+    def batch(self, store: Store, ticket_ids: Sequence[int], spec: Any, *, events: Any = None,
+              on_status: Callable[[str], None] | None = None,
+              on_start: Callable[[str, str], None] | None = None,
+              runner_ready: Callable[[Any], None] | None = None) -> Any:
+        """Draft, review and revise `ticket_ids` concurrently (`spec.concurrency` at a time),
+        storing each result as soon as it is done; return the runner (summary, fatal error).
+
+        `events` receives progress (started, finished, failed, retry, stopping); `on_start`
+        the model and its server's URL once known. The local model server is started for the
+        run when the settings ask for the local model.
+        """
+        from drafter.batch.runner import run_concurrent
+        from drafter.llm.aclient import AsyncChatClient
+        from drafter.llm.endpoint import client_options, serve_endpoint
+
+        with serve_endpoint(self.settings, on_status=on_status) as endpoint:
+            assert endpoint.base_url is not None and endpoint.model is not None
+            client = AsyncChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,
+                                     max_connections=spec.concurrency,
+                                     **client_options(self.settings))
+            if on_start is not None:
+                on_start(client.model, client.base_url)
+            return run_concurrent(store, ticket_ids, client, spec, events,
+                                  runner_ready=runner_ready)
+
     # --- linting -----------------------------------------------------------------------------
 
     def lint(self, paths: Sequence[str | Path], *, exclude: Sequence[str] = (),

@@ -164,9 +164,7 @@ def _spec(settings: Settings, fail_on: str) -> Any:
 
 def _run_concurrent(store: Any, todo: list[int], skipped: int, settings: Settings, spec: Any,
                     progress: bool | None, fmt: str) -> int:
-    from drafter.batch.runner import run_concurrent
-    from drafter.llm.aclient import AsyncChatClient
-    from drafter.llm.endpoint import client_options, serve_endpoint
+    from drafter.app import App
 
     live = sys.stderr.isatty() if progress is None else progress
     events = _Progress(len(todo), live)
@@ -177,15 +175,14 @@ def _run_concurrent(store: Any, todo: list[int], skipped: int, settings: Setting
         runner = r
         events.runner = r
 
+    def start(model: str, base_url: str) -> None:
+        diag(f"drafting {len(todo)} ticket{'s' if len(todo) != 1 else ''} with {model} at "
+             f"{base_url}, {spec.concurrency} at a time"
+             + (f" ({skipped} already drafted, skipped)" if skipped else ""))
+
     try:
-        with serve_endpoint(settings, on_status=diag) as endpoint:
-            assert endpoint.base_url is not None and endpoint.model is not None
-            client = AsyncChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,
-                                     max_connections=spec.concurrency, **client_options(settings))
-            diag(f"drafting {len(todo)} ticket{'s' if len(todo) != 1 else ''} with {client.model} at "
-                 f"{client.base_url}, {spec.concurrency} at a time"
-                 + (f" ({skipped} already drafted, skipped)" if skipped else ""))
-            run_concurrent(store, todo, client, spec, events, runner_ready=ready)
+        App(settings).batch(store, todo, spec, events=events, on_status=diag, on_start=start,
+                            runner_ready=ready)
     except KeyboardInterrupt:
         events.close()
         if runner is not None:
