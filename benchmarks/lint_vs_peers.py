@@ -18,6 +18,10 @@ the state of any second run). For reference, draft is also timed with that cache
 (issues 11 and 12): draft at least 8x faster than proselint and 2.5x faster than write-good on
 the same files in the same run; one file linted within 1.25x of the time proselint takes to
 check it, the two timed side by side.
+
+`--baseline DIR` also times the drafter checkout in DIR (e.g. `git worktree add /tmp/base
+COMMIT`) in the same rounds, with this venv's packages, so a change is measured against the
+code before it in the same run.
 """
 
 from __future__ import annotations
@@ -129,6 +133,9 @@ def imports_of(draft: Path, path: Path) -> tuple[set[str], int]:
 
 def main() -> None:
     """Measure and print."""
+    args = sys.argv[1:]
+    baseline = Path(args[args.index("--baseline") + 1]).resolve() if "--baseline" in args \
+        else None
     draft = Path(sys.executable).with_name("draft")
     files = lint_corpus.build()
     rel = [p.relative_to(WORK).as_posix() for p in files]
@@ -160,6 +167,9 @@ def main() -> None:
     draft_cmd = tools[0][1]
     tools.insert(2, ("draft, no cache", draft_cmd))
     env_of = {"draft, no cache": NO_CACHE}
+    if baseline is not None:
+        tools.insert(1, ("draft baseline", draft_cmd))
+        env_of["draft baseline"] = {**ENV, "PYTHONPATH": str(baseline)}
     for _, cmds in tools:  # warm-up: bytecode caches, drafter's cache, file-system cache
         wall(cmds, WORK)
     times: dict[str, list[float]] = {name: [] for name, _ in tools}
@@ -182,7 +192,11 @@ def main() -> None:
             ratio = med[peer] / base
             print(f"{peer} / draft lint = {ratio:.2f}x  (goal >= {goal:g}x: "
                   f"{'met' if ratio >= goal else 'NOT met'})")
-    for other, what in (("draft lint -j1", "one process"), ("draft, no cache", "cache off")):
+    if baseline is not None and "draft baseline" in med:
+        print(f"draft lint / draft baseline = {base / med['draft baseline']:.2f}x "
+              f"(time of this code over the baseline's, same rounds)")
+    for other, what in (("draft lint -j1", "one process"), ("draft, no cache", "cache off"),
+                        ("draft baseline", "baseline code")):
         if other in med:
             for peer in ("proselint", "write-good"):
                 if peer in med:
@@ -200,9 +214,13 @@ def main() -> None:
     t_cold: list[float] = []
     t_bare: list[float] = []
     t_peer: list[float] = []
+    t_base: list[float] = []
+    base_env = {**ENV, "PYTHONPATH": str(baseline)} if baseline is not None else None
     for _ in range(SINGLE_RUNS):
         t_bare.append(wall([bare], WORK))
         t_single.append(wall([single], WORK))
+        if base_env is not None:
+            t_base.append(wall([single], WORK, base_env))
         t_cold.append(wall([single], WORK, NO_CACHE))
         if peer_single is not None:
             t_peer.append(wall([peer_single], WORK))
@@ -212,6 +230,8 @@ def main() -> None:
     print(f"\nsingle file: `draft lint {one.relative_to(WORK)}` {s * 1000:.1f} ms, "
           f"`python -c pass` {b * 1000:.1f} ms (medians of {SINGLE_RUNS}, side by side); "
           f"with the cache off {c * 1000:.1f} ms")
+    if t_base:
+        print(f"single file: baseline code {statistics.median(t_base) * 1000:.1f} ms")
     if t_peer:
         p = statistics.median(t_peer)
         print(f"single file: `proselint check` {p * 1000:.1f} ms; draft / proselint = "
