@@ -124,6 +124,20 @@ class Structure:
         wanted = frozenset(kinds)
         return any(p.start <= start and end <= p.end for p in self.parts if p.kind in wanted)
 
+    def split_part(self, text: str) -> tuple[int, int] | None:
+        """Which part of a split message `text` is, as (part, of), from its counter ("2/3")."""
+        for part in self.of(COUNTER):
+            nums = re.findall(r"\d+", text[part.start:part.end])
+            if len(nums) == 2:
+                return int(nums[0]), int(nums[1])
+        return None
+
+    def continues(self, text: str) -> bool:
+        """Whether `text` is a later part of a split message ("2/2"): its opening is not the
+        reply's opening, which was in an earlier part."""
+        found = self.split_part(text)
+        return found is not None and found[0] > 1
+
     def to_list(self) -> list[dict[str, int | str]]:
         """The parts as plain data (for JSON output)."""
         return [{"kind": p.kind, "start": p.start, "end": p.end} for p in self.parts]

@@ -133,11 +133,13 @@ _STEM_RE = re.compile(r"(?:ing|ed|es|s)$")
 
 
 def content_words(text: str, stop: frozenset[str]) -> set[str]:
-    """The stems of the words worth comparing (four letters or more, not stop words)."""
+    """The stems of the words worth comparing (four letters or more, or a name in capitals such
+    as "PSN"; not stop words)."""
     out = set()
     for w in WORD_RE.findall(text):
+        short_name = len(w) >= 2 and w.isupper()
         w = w.lower().replace("’", "'")
-        if len(w) >= 4 and w not in stop:
+        if (len(w) >= 4 or short_name) and w not in stop:
             out.add(_STEM_RE.sub("", w) if len(w) > 5 else w)
     return out
 
@@ -147,8 +149,11 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
     "The customer asked a question, and the opening of the reply does not address it.",
     what="When the customer asked a question (context signal) and their words are known, the "
          "opening sentences of the reply either start with a direct answer (`answer_starts`: "
-         "“Yes”, “No”, “You can”, ...) or share a content word with the question. Silent when "
-         "the customer's words or the question signal are unknown.",
+         "“Yes”, “No”, “You can”, ...), ask for the details needed to answer (a question back, "
+         "or one of `detail_requests`: “DM us”, “could you”, ...), or share a content word with "
+         "the question (with the whole message when the question itself is a few words). "
+         "A later part of a split reply (“2/2”) is not judged: its opening was in part 1. Silent "
+         "when the customer's words or the question signal are unknown.",
     why=WHY + " The customer wrote to get this answer; it belongs in the first sentence, not the "
         "third paragraph.",
     example="Thank you for being a loyal customer. We value your feedback.",
@@ -161,31 +166,51 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
 )
 def _dir005(settings: Mapping[str, Any]) -> Check:
     starts = compile_phrases(get_list(settings, "answer_starts"))
+    asks = compile_phrases(get_list(settings, "detail_requests"))
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
     n = int(get_num(settings, "opening_sentences", 2))
+
+    def answers(doc: Doc, s: int, e: int) -> bool:
+        """Whether the sentence [s, e) starts with an answer or asks for the details one needs."""
+        if doc.prose[s:e].rstrip().endswith("?"):
+            return True  # asks the customer what it needs to know to answer
+        at = _LEAD_IN.match(doc.prose, s, e)
+        at_s = at.end() if at else s
+        return bool(starts is not None and starts.match(doc.prose, at_s)) or (
+            asks is not None and checks.search(doc, asks, s, e))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.asks_question or not ctx.customer_text:
             return
         opening = doc.opening(n)
-        if opening is None:
-            return
+        if opening is None or doc.structure.continues(doc.text):
+            return  # nothing to read, or part 2 of a split reply: part 1 opened it
         s, e = opening
-        if starts is not None:
-            for ss, _ in doc.sentences[:n]:
-                if starts.match(doc.prose, ss):
-                    return
-        questions = [q for q in re.findall(r"[^.!?\n]*\?", ctx.customer_text)] or [
-            ctx.customer_text]
+        if any(answers(doc, ss, se) for ss, se in doc.sentences[:n]):
+            return
+        said = _CHANNEL_WORDS.sub(" ", ctx.customer_text)
+        questions = re.findall(r"[^.!?\n]*\?", said)
         asked = content_words(" ".join(questions), stop)
-        if not asked or asked & content_words(doc.prose[s:e], stop):
+        if len(asked) < 2:
+            asked |= content_words(said, stop)  # "Little help?": the question is the message
+        said_back = doc.prose[s:e]
+        if not asked or asked & (content_words(said_back, stop) | {
+                w.lower() for w in WORD_RE.findall(said_back)}):
             return
         first = doc.sentences[0]
+        shown = (questions[0] if questions else ctx.customer_text).strip()
         yield Hit(first[0], first[1], "The customer asked "
-                  f"{quote(questions[0].strip(), 50)}, but the opening "
+                  f"{quote(shown, 50)}, but the opening "
                   f"{quote(doc.text[first[0]:first[1]], 40)} does not answer it")
 
     return check
+
+
+# Handles and links in the customer's words are not what they asked about.
+_CHANNEL_WORDS = re.compile(r"[@#]\w+|https?://\S+")
+# Where a sentence's own words start: after emoji, and a greeting in the same sentence
+# ("Hi David, emails can take a day").
+_LEAD_IN = re.compile(r"[\W_]*(?:(?i:hi|hello|hey|dear)\b[^,.!?\n]{0,30}[,!.:-]+\W*)?")
 
 
 @rule(

@@ -26,7 +26,9 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
     what="When the customer is upset or reports a problem (context signals from the ticket), the "
          "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
          "the `acknowledgements` phrases (“I'm sorry”, “I understand”, “that sounds "
-         "frustrating”, ...), not a stock apology. Silent when the signals are unknown.",
+         "frustrating”, “sorry to hear”, ...), not a stock apology. A later part of a split reply "
+         "(“2/2”) is not judged: its opening was in part 1. Silent when the signals are "
+         "unknown.",
     why=WHY + " A customer who feels heard accepts the answer; one who does not, argues with it.",
     example="Your replacement ships on Monday.",
     instead="I'm sorry the blender arrived broken. Your replacement ships on Monday.",
@@ -45,8 +47,8 @@ def _emp001(settings: Mapping[str, Any]) -> Check:
         if acks is None or not (ctx.upset or ctx.reports_problem):
             return
         opening = doc.opening(n)
-        if opening is None:
-            return
+        if opening is None or doc.structure.continues(doc.text):
+            return  # nothing to read, or part 2 of a split reply: part 1 opened it
         s, e = opening
         # (The phrase lists are looked up by the text's words, not scanned for.)
         stock = [m.span() for m in checks.finditer_span(doc, canned, "prose", s, e)] \

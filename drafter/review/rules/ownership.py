@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,7 +9,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.structure import CLOSING, COUNTER, LINK, LISTS, Structure
+from drafter.review.structure import CLOSING, LINK, LISTS, Structure
 from drafter.review.text import Doc
 
 P = "ownership"
@@ -120,7 +119,7 @@ def _own004(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         structure = doc.structure
         blocks = structure.blocks
-        if markers is None or not blocks or _continues(doc.text, structure):
+        if markers is None or not blocks or _more_follows(doc.text, structure):
             return
         if any(b.kind in LISTS for b in blocks[-2:]) or blocks[-1].kind == LINK:
             return  # steps to follow, or the page to go to: that is the next step
@@ -156,11 +155,8 @@ def _own004(settings: Mapping[str, Any]) -> Check:
     return check
 
 
-def _continues(text: str, structure: Structure) -> bool:
+def _more_follows(text: str, structure: Structure) -> bool:
     """Whether the text is one part of a split message that is not the last ("1/2"): its
     next step may be in the next part."""
-    for part in structure.of(COUNTER):
-        nums = [int(x) for x in re.findall(r"\d+", text[part.start:part.end])]
-        if len(nums) == 2 and nums[0] < nums[1]:
-            return True
-    return False
+    found = structure.split_part(text)
+    return found is not None and found[0] < found[1]

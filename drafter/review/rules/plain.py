@@ -245,9 +245,10 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
 
 @rule(
     "PLN004", "abbreviation", "info", P,
-    "Latin and written abbreviations (“e.g.”, “i.e.”, “etc.”, “via”).",
+    "Latin and written abbreviations (“e.g.”, “i.e.”, “etc.”, “w/”).",
     what="Finds the abbreviations of the `substitutions` setting and suggests the words they stand "
-         "for (“e.g.” -> “for example”, “i.e.” -> “that is”).",
+         "for (“e.g.” -> “for example”, “i.e.” -> “that is”). Words that came into English "
+         "from Latin and are everyday words now (“via”, “per”, “versus”) are not abbreviations.",
     why=WHY + " Abbreviations are shorthand for the writer, not plain words for the reader.",
     example="Send us a photo, e.g. of the label.",
     instead="Send us a photo, for example of the label.",
