@@ -221,6 +221,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("PLN002", "HI! Is the app still closing when you open it?", {}, []),
     ("PLN002", "Is the VPN still dropping?", {"customer_text": "my VPN keeps dropping"}, []),
     ("PLN002", "Is the VPN still dropping? ^KJ", {}, ["VPN"]),
+    # Capitals that are part of a name: a product's edition, a team named after a place.
+    ("PLN002", "Did the install of Photo Studio CC finish?", {}, []),
+    ("PLN002", "Our JFK Lounge team has your bag.", {}, []),
+    ("PLN002", "Your JFK bag tag is ready.", {}, ["JFK"]),
     # PLN003
     ("PLN003", BY_CODE["PLN003"].example, {}, None),
     ("PLN003", "Utilization notwithstanding, infrastructure reconfiguration necessitated.", {}, []),

@@ -33,7 +33,8 @@ NOT_PROSE = frozenset({HANDLE, COUNTER, SIGN_OFF, SIGNATURE})
 _LEAD_RE = re.compile(
     r"[ \t\r\n]*(?:(?P<handle>\.?@\w{1,30})|(?P<counter>[(\[]?(?P<a>\d{1,2})/(?P<b>\d{1,2})[)\]]?))"
     r"(?=[\s:,]|$)")
-_COUNTER_RE = re.compile(r"[ \t]*[(\[]?(\d{1,2})/(\d{1,2})[)\]]?[ \t]*$")
+# A closing counter may carry the sentence's full stop: "... for an update 2/2. ^Oliver".
+_COUNTER_RE = re.compile(r"[ \t]*[(\[]?(\d{1,2})/(\d{1,2})[)\]]?\.?[ \t]*$")
 _SENT_FROM_RE = re.compile(
     r"(?i)(?:sent from my |sent from (?:mail|outlook|yahoo mail|gmail) for |get outlook for )"
     r"[\w .-]{1,40}")

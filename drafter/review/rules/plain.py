@@ -64,7 +64,8 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
     what="Finds words in capitals (2 to `max_letters` letters) that are not spelled out where "
          "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
          "Well-known ones in `known` (PDF, FAQ, ...), the channel's own words in `channel_words` "
-         "(“DM” on social), those the customer wrote in their own message, glossary terms (see "
+         "(“DM” on social), those the customer wrote in their own message, names (capitals "
+         "next to a capitalised word, as in “Lightroom Classic CC”), glossary terms (see "
          "PLN001), and runs of capitals (see TON003) are left alone. Reads the writer's prose "
          "only: never the greeting, the signature (an agent's initials such as “^KJ”, “-JN”, "
          "“*ACJ”), the sign-off or the @handles. Only the first use of each is flagged.",
@@ -107,11 +108,24 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
             if i + 1 < len(matches) and _BLANKS_RE.fullmatch(prose, m.end(),
                                                               matches[i + 1].start()):
                 continue
-            if _explained(prose, m.start(), m.end()):
+            if _explained(prose, m.start(), m.end()) or _in_a_name(prose, m.start(), m.end()):
                 continue
             yield Hit(m.start(), m.end(), f"Acronym {quote(word)} is not spelled out")
 
     return check
+
+
+# A capitalised word (not in capitals) just before or after: "Lightroom Classic CC".
+_NAME_BEFORE_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+[ \t]$")
+_NAME_AFTER_RE = re.compile(r"[ \t][A-Z][a-z]+\b")
+
+
+def _in_a_name(prose: str, start: int, end: int) -> bool:
+    """Whether the capitals are part of a product's or a place's name, not an acronym to
+    spell out: next to a capitalised word that is not the first of its sentence ("Lightroom
+    Classic CC", "our IND Agents")."""
+    return bool(_NAME_BEFORE_RE.search(prose, max(0, start - 30), start)
+                or _NAME_AFTER_RE.match(prose, end))
 
 
 def _explained(prose: str, start: int, end: int) -> bool:

@@ -112,7 +112,8 @@ def _may_bang(prose: str) -> bool:
     what="Finds runs of words in capital letters (two or more words with `min_letters` letters "
          "in all), single emphasis words in capitals from `emphasis_words` (NOT, NEVER, ...), "
          "and repeated exclamation or question marks. On social media two exclamation marks "
-         "are the post's cheer, not shouting; three, or “?!”, still are. Acronyms in `acronyms` are not shouting. "
+         "are the post's cheer, not shouting; three, or “?!”, still are. Acronyms in "
+         "`acronyms` are not shouting. "
          "Like every tone rule, it reads the writer's prose only, never the signature, the "
          "sign-off or the @handles.",
     why=WHY + " Capitals and stacked exclamation marks read as shouting or panic.",
