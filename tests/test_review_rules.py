@@ -124,6 +124,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["We apologize for any inconvenience this may have caused"]),
     ("EMP002", "Sorry for the inconvenience.", {}, ["Sorry for the inconvenience"]),
     ("EMP002", "Please accept our apologies.", {}, ["Please accept our apologies"]),
+    # Addressed to the customer by name, with the specifics after it: their apology.
+    ("EMP002", "Please accept our apologies, Amy. Flight 1441 left late because the incoming "
+     "plane was late.", {}, []),
+    ("EMP002", "Please accept our apologies again.", {}, ["Please accept our apologies"]),
     ("EMP002", "I'm sorry the delivery was late.", {}, []),
     ("EMP002", '> "We apologize for any inconvenience" is all I ever hear.\nI hear you.', {}, []),
     ("EMP002", 'You wrote "we apologize for any inconvenience" is not enough. Fair.', {}, []),

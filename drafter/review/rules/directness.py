@@ -31,6 +31,9 @@ WHY = "The guide's principle “Answer first and directly”."
     instead="You can change the address until the order ships: open Orders and choose Edit "
             "address.",
     fix="Delete the preamble and start with the answer",
+    known_problems="On real tweets, a closing “thanks for your patience” after the answer is "
+                   "sometimes read as preamble: about three in four of its findings were right "
+                   "when measured on real replies, so it reports as info.",
 )
 def _dir001(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "Preamble before the answer: {match}", region="opening",
@@ -46,6 +49,9 @@ def _dir001(settings: Mapping[str, Any]) -> Check:
     example="I think it might be possible to change the address.",
     instead="You can change the address until the order ships.",
     fix="State it plainly, or find out and then state it",
+    known_problems="A hedge word is not always a hedge: “what kind of plan” is a noun phrase, "
+                   "and “it looks like the order shipped” can report what the agent sees. About "
+                   "six in ten findings were right on real replies.",
 )
 def _dir002(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "Hedging: {match}", fix="State it plainly")
@@ -69,6 +75,10 @@ def _word_count(doc: Doc, start: int, end: int) -> int:
             "saved.",
     fix="Split it into shorter sentences",
     defaults={"max_words": 30},
+    known_problems="A sentence a little over the limit with one clear point reads fine, and a "
+                   "tweet opening with many @handles can still be counted long. About six in "
+                   "ten findings were right on real replies: treat it as a prompt to look, not "
+                   "a rule.",
 )
 def _dir003(settings: Mapping[str, Any]) -> Check:
     most = int(get_num(settings, "max_words", 30))
@@ -145,14 +155,16 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
 
 
 @rule(
-    "DIR005", "question-not-answered-first", "warning", P,
+    "DIR005", "question-not-answered-first", "info", P,
     "The customer asked a question, and the opening of the reply does not address it.",
     what="When the customer asked a question (context signal) and their words are known, the "
          "opening sentences of the reply either start with a direct answer (`answer_starts`: "
          "“Yes”, “No”, “You can”, ...), ask for the details needed to answer (a question back, "
-         "or one of `detail_requests`: “DM us”, “could you”, ...), or share a content word with "
-         "the question (with the whole message when the question itself is a few words). "
-         "A later part of a split reply (“2/2”) is not judged: its opening was in part 1. Silent "
+         "or one of `detail_requests`: “DM us”, “could you”, ...), give a reason or a way "
+         "(`answer_phrases`: “because”, “due to”, “follow these steps”), or share a content "
+         "word with the question (with the whole message when the question itself is a few "
+         "words). A greeting on its own (“Hey there!”) is not one of the opening sentences. A "
+         "later part of a split reply (“2/2”) is not judged: its opening was in part 1. Silent "
          "when the customer's words or the question signal are unknown.",
     why=WHY + " The customer wrote to get this answer; it belongs in the first sentence, not the "
         "third paragraph.",
@@ -163,37 +175,46 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
     example_context={"asks_question": True,
                      "customer_text": "Can I change the delivery address of my order?"},
     needs=("asks_question", "customer_text"),
+    known_problems="The question signal cannot tell a real question from a rhetorical one (“are "
+                   "you even trying to help?”), a suggestion ending in a question mark, or "
+                   "banter; and an answer in other words than the question's, or in another "
+                   "language, can go unseen. About a third of its findings were right on real "
+                   "tweets, so it reports as info and reads as “check that the reply answers”.",
 )
 def _dir005(settings: Mapping[str, Any]) -> Check:
     starts = compile_phrases(get_list(settings, "answer_starts"))
-    asks = compile_phrases(get_list(settings, "detail_requests"))
+    asks = compile_phrases([*get_list(settings, "detail_requests"),
+                            *get_list(settings, "answer_phrases")])
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
     n = int(get_num(settings, "opening_sentences", 2))
 
-    def answers(doc: Doc, s: int, e: int) -> bool:
-        """Whether the sentence [s, e) starts with an answer or asks for the details one needs."""
+    def answers(doc: Doc, own: int, s: int, e: int) -> bool:
+        """Whether the sentence [s, e), whose own words start at `own`, answers or asks for the
+        details an answer needs."""
         if doc.prose[s:e].rstrip().endswith("?"):
             return True  # asks the customer what it needs to know to answer
-        at = _LEAD_IN.match(doc.prose, s, e)
-        at_s = at.end() if at else s
-        return bool(starts is not None and starts.match(doc.prose, at_s)) or (
+        return bool(starts is not None and starts.match(doc.prose, own)) or (
             asks is not None and checks.search(doc, asks, s, e))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        if not ctx.asks_question or not ctx.customer_text:
-            return
-        opening = doc.opening(n)
-        if opening is None or doc.structure.continues(doc.text):
-            return  # nothing to read, or part 2 of a split reply: part 1 opened it
-        s, e = opening
-        if any(answers(doc, ss, se) for ss, se in doc.sentences[:n]):
+        if not ctx.asks_question or not ctx.customer_text or doc.structure.continues(doc.text):
+            return  # no question, or part 2 of a split reply: part 1 opened it
+        opening = []  # the first n sentences with words of their own (not just "Hi Jo!")
+        for ss, se in doc.sentences:
+            own = _LEAD_IN.match(doc.prose, ss, se)
+            at = own.end() if own else ss
+            if WORD_RE.search(doc.prose, at, se):
+                opening.append((at, ss, se))
+                if len(opening) == n:
+                    break
+        if not opening or any(answers(doc, *sent) for sent in opening):
             return
         said = _CHANNEL_WORDS.sub(" ", ctx.customer_text)
         questions = re.findall(r"[^.!?\n]*\?", said)
         asked = content_words(" ".join(questions), stop)
         if len(asked) < 2:
             asked |= content_words(said, stop)  # "Little help?": the question is the message
-        said_back = doc.prose[s:e]
+        said_back = doc.prose[opening[0][1]:opening[-1][2]]
         if not asked or asked & (content_words(said_back, stop) | {
                 w.lower() for w in WORD_RE.findall(said_back)}):
             return
@@ -208,9 +229,10 @@ def _dir005(settings: Mapping[str, Any]) -> Check:
 
 # Handles and links in the customer's words are not what they asked about.
 _CHANNEL_WORDS = re.compile(r"[@#]\w+|https?://\S+")
-# Where a sentence's own words start: after emoji, and a greeting in the same sentence
-# ("Hi David, emails can take a day").
-_LEAD_IN = re.compile(r"[\W_]*(?:(?i:hi|hello|hey|dear)\b[^,.!?\n]{0,30}[,!.:-]+\W*)?")
+# Where a sentence's own words start: after @handles, emoji, and a greeting ("@jo Hi Jo, emails
+# can take a day"; "Hey there!").
+_LEAD_IN = re.compile(r"(?:[\W_]*@\w+)*[\W_]*"
+                      r"(?:(?i:hi|hello|hey|dear|howdy)\b[^,.!?\n]{0,30}(?:[,!.:-]+\W*|$))?")
 
 
 @rule(

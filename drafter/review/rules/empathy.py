@@ -21,7 +21,7 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
 
 
 @rule(
-    "EMP001", "missing-acknowledgement", "warning", P,
+    "EMP001", "missing-acknowledgement", "info", P,
     "An upset customer, or one reporting a problem, gets no early acknowledgement.",
     what="When the customer is upset or reports a problem (context signals from the ticket), the "
          "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
@@ -36,6 +36,10 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
     defaults={"opening_sentences": 2},
     example_context={"upset": True, "reports_problem": True},
     needs=("upset", "reports_problem"),
+    known_problems="It cannot tell a calm how-to question that mentions a problem from a "
+                   "complaint, and some acknowledgements are in words of their own (a warm "
+                   "“we'd love to see you back”). About three in four findings were right on "
+                   "real tweets.",
 )
 def _emp001(settings: Mapping[str, Any]) -> Check:
     acks = compile_phrases(get_list(settings, "acknowledgements"),

@@ -20,7 +20,7 @@ WHY = "The guide's principle “Plain words instead of jargon”."
 
 
 @rule(
-    "PLN001", "jargon", "warning", P,
+    "PLN001", "jargon", "info", P,
     "Jargon from the guide's glossary; the plain alternative is the suggestion.",
     what="Finds the terms of the style guide's `[glossary]` tables (every principle's, merged, "
          "plus this rule's own `glossary` table) and suggests the plain alternative the glossary "
@@ -76,6 +76,11 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
             "bank has (an AVS mismatch).",
     fix="Spell it out the first time",
     defaults={"max_letters": 5, "glossary": {}, "channel_words": {}},
+    known_problems="Most capitals in real tweets are names the customer knows: products and "
+                   "services (“PSN”), games, airport codes, brands written in capitals. Only "
+                   "about one finding in five was right on real tweets; it stays info, and a "
+                   "team that writes mostly about its own products may ignore it "
+                   "(`review.ignore = [\"PLN002\"]`).",
 )
 def _pln002(settings: Mapping[str, Any]) -> Check:
     known = {w.upper() for w in get_list(settings, "known")}
@@ -217,6 +222,9 @@ def syllables_at_most(text: str, words: int) -> int:
             "card, and I'll email you when it arrives.",
     fix="Use shorter sentences and shorter words",
     defaults={"max_grade": 10, "min_words": 40},
+    known_problems="A readability formula over one sentence is noisy: a plain request for an "
+                   "order number can score as hard to read. Under half its findings were right "
+                   "on real replies; treat it as a hint.",
 )
 def _pln003(settings: Mapping[str, Any]) -> Check:
     max_grade = get_num(settings, "max_grade", 10)
