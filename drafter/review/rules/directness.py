@@ -20,7 +20,7 @@ WHY = "The guide's principle “Answer first and directly”."
 
 
 @rule(
-    "DIR001", "preamble", "warning", P,
+    "DIR001", "preamble", "info", P,
     "Filler before the answer (“Thank you for reaching out regarding your inquiry”).",
     what="Finds preamble and filler in the opening sentences of the reply — “thank you for "
          "contacting us regarding your inquiry”, “we have received your message”, “I hope this "
