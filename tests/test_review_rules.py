@@ -237,6 +237,8 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("PLN004", "Pay via the app.", {}, []),  # "via" is an everyday word
     ("PLN004", "We'll reply via DM within the hour.", SOCIAL, []),
     ("PLN004", "Send us a photo, e.g. of the label.", {}, ["e.g."]),
+    ("PLN004", "Pop in w/ your receipt and we'll swap it.", SOCIAL, []),
+    ("PLN004", "Pop in w/ your receipt and we'll swap it.", EMAIL, ["w/"]),
     ("PLN004", "Send a photo, for example of the box.", {}, []),
     ("PLN004", "Viaduct closed; take the other road.", {}, []),
     # CHO001

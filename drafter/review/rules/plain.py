@@ -270,12 +270,25 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
     "Latin and written abbreviations (“e.g.”, “i.e.”, “etc.”, “w/”).",
     what="Finds the abbreviations of the `substitutions` setting and suggests the words they stand "
          "for (“e.g.” -> “for example”, “i.e.” -> “that is”). Words that came into English "
-         "from Latin and are everyday words now (“via”, “per”, “versus”) are not abbreviations.",
+         "from Latin and are everyday words now (“via”, “per”, “versus”) are not abbreviations, "
+         "and the channel's own shorthand in `channel_words` (“w/” in a post limited to a few "
+         "hundred characters) is left alone there.",
     why=WHY + " Abbreviations are shorthand for the writer, not plain words for the reader.",
     example="Send us a photo, e.g. of the label.",
     instead="Send us a photo, for example of the label.",
     fix="Write it out",
+    defaults={"channel_words": {}},
 )
 def _pln004(settings: Mapping[str, Any]) -> Check:
     get_map(settings, "substitutions")
-    return checks.substitution(settings, "Abbreviation {match}; write {suggestion}")
+    channel_words = {c: frozenset(w.lower() for w in words)
+                     for c, words in per_channel(settings, "channel_words").items()}
+    subs = checks.substitution(settings, "Abbreviation {match}; write {suggestion}")
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        own = channel_words.get(ctx.channel or "", frozenset())
+        for hit in subs(doc, ctx):
+            if doc.text[hit.start:hit.end].lower() not in own:
+                yield hit
+
+    return check
