@@ -116,6 +116,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("EMP001", "We apologize for the wait on this one. A new one ships Monday.", UPSET, []),
     ("EMP001", "@anna You can also reset it from the app settings. 2/2", UPSET, []),
     ("EMP001", "@anna Thanks so much for the kind words! Enjoy the trip.", UPSET, []),
+    ("EMP001", "We value your feedback on the crew and are passing it on today.", UPSET, []),
     ("EMP001", "@anna You can also reset it from the app settings. 1/2", UPSET,
      ["@anna You can also reset it from the app settings."]),
     ("EMP001", "Your replacement ships Monday.", {"upset": False, "reports_problem": False}, []),
