@@ -27,6 +27,8 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     ("I'm not upset, just curious: is there a student discount?", False, False, True),
     ("The parcel never arrived.", False, True, False),
     ("Thanks, that worked perfectly.", False, False, False),
+    ("The handle broke off on day two.", False, True, False),
+    ("Any student deals? I'm broke", False, False, True),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:

@@ -37,7 +37,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(out)
     assert [d["code"] for d in data] == [r.code for r in catalogue()]
     for d in data:
-        assert set(d["doc"]) == {"what", "why", "example", "instead"}
+        assert set(d["doc"]) == {"what", "why", "example", "instead", "known_problems"}
         assert d["severity"] in ("error", "warning", "info")
 
 

@@ -66,6 +66,11 @@ def rule_doc(rule: Any, guide: Any, settings: dict[str, Any], color: bool = Fals
         else:
             out += textwrap.wrap(text, 88, initial_indent="  ", subsequent_indent="  ")
         out.append("")
+    if rule.known_problems:
+        out.append(head("Known problems"))
+        out += textwrap.wrap(rule.known_problems, 88, initial_indent="  ",
+                             subsequent_indent="  ")
+        out.append("")
     if rule.example_context or rule.example_settings:
         ctx = ", ".join(f"{k}={_plain(v)}" for k, v in {**rule.example_context,
                                                          **rule.example_settings}.items())
@@ -133,6 +138,8 @@ def render_markdown(rules: list[Any], guide: Any) -> str:
             else:
                 out.append(text)
             out.append("")
+        if r.known_problems:
+            out += ["#### Known problems", "", r.known_problems, ""]
         if r.example_context or r.example_settings:
             ctx = ", ".join(f"`{k}={_plain(v)}`" for k, v in
                             {**r.example_context, **r.example_settings}.items())

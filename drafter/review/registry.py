@@ -69,6 +69,7 @@ class Rule:
     example_settings: Mapping[str, Any] = field(default_factory=dict)
     needs: tuple[str, ...] = ()  # context signals without which the rule stays silent
     custom: bool = False  # defined by a team's style guide, not shipped code
+    known_problems: str | None = None  # doc: where it is wrong on real text, as measured
 
     @property
     def family(self) -> str:
@@ -91,6 +92,7 @@ class Rule:
                 "why": self.why,
                 "example": self.example,
                 "instead": self.instead,
+                "known_problems": self.known_problems,
             },
             "example_context": {
                 k: sorted(v) if isinstance(v, (set, frozenset)) else v
@@ -131,6 +133,7 @@ def rule(
     example_context: Mapping[str, Any] | None = None,
     example_settings: Mapping[str, Any] | None = None,
     needs: tuple[str, ...] = (),
+    known_problems: str | None = None,
 ) -> Callable[[Builder], Builder]:
     """Decorate a check builder `settings -> check` and register it as a rule."""
 
@@ -140,6 +143,7 @@ def rule(
             what=what, why=why, example=example, instead=instead, build=build, fix=fix,
             defaults=dict(defaults or {}), example_context=dict(example_context or {}),
             example_settings=dict(example_settings or {}), needs=needs,
+            known_problems=known_problems,
         ))
         return build
 

@@ -8,10 +8,10 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from drafter.errors import ConfigError
-from drafter.review.checks import SettingError
+from drafter.review.checks import SettingError, quote
 from drafter.review.context import ReviewContext
 from drafter.review.custom import custom_rules
-from drafter.review.finding import Finding, new_finding
+from drafter.review.finding import Finding, Severity, new_finding
 from drafter.review.registry import Check, Rule, load_builtin
 from drafter.review.selection import RuleSelection
 from drafter.review.text import Doc
@@ -123,8 +123,39 @@ class Reviewer:
                 findings.append(new_finding(
                     code, rule.name, self._severity[code], hit.message, start, end, line, col,
                     hit.suggestion, hit.fix if hit.fix is not None else rule.fix))
+        if len(findings) >= CROWD:
+            findings = _gather_crowds(findings, doc)
         findings.sort(key=_position)
         return findings
 
 
 _position = attrgetter("start", "end", "code")
+# This many findings of one rule in one sentence are one finding, a level higher.
+CROWD = 3
+_HIGHER: dict[str, Severity] = {"info": "warning", "warning": "error"}
+
+
+def _gather_crowds(findings: list[Finding], doc: Doc) -> list[Finding]:
+    """Report CROWD or more findings of one rule in one sentence as one finding one severity
+    level higher ("4 hedges in one sentence" is worse than one, and one line, not four).
+    Errors and findings with a suggested replacement stay as they are: an error cannot go
+    higher, and each replacement is a fix of its own."""
+    groups: dict[tuple[str, tuple[int, int]], list[Finding]] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if f.severity == "error" or f.suggestion is not None:
+            out.append(f)
+        else:
+            groups.setdefault((f.code, doc.sentence_at(f.start)), []).append(f)
+    for group in groups.values():
+        if len(group) < CROWD:
+            out += group
+            continue
+        group.sort(key=_position)
+        first = group[0]
+        found = ", ".join(quote(doc.text[f.start:f.end], 30) for f in group)
+        out.append(new_finding(
+            first.code, first.name, _HIGHER[first.severity],
+            f"{len(group)} findings of {first.name} in one sentence: {found}",
+            first.start, max(f.end for f in group), first.line, first.column, None, first.fix))
+    return out

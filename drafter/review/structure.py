@@ -33,7 +33,8 @@ NOT_PROSE = frozenset({HANDLE, COUNTER, SIGN_OFF, SIGNATURE})
 _LEAD_RE = re.compile(
     r"[ \t\r\n]*(?:(?P<handle>\.?@\w{1,30})|(?P<counter>[(\[]?(?P<a>\d{1,2})/(?P<b>\d{1,2})[)\]]?))"
     r"(?=[\s:,]|$)")
-_COUNTER_RE = re.compile(r"[ \t]*[(\[]?(\d{1,2})/(\d{1,2})[)\]]?[ \t]*$")
+# A closing counter may carry the sentence's full stop: "... for an update 2/2. ^Oliver".
+_COUNTER_RE = re.compile(r"[ \t]*[(\[]?(\d{1,2})/(\d{1,2})[)\]]?\.?[ \t]*$")
 _SENT_FROM_RE = re.compile(
     r"(?i)(?:sent from my |sent from (?:mail|outlook|yahoo mail|gmail) for |get outlook for )"
     r"[\w .-]{1,40}")
@@ -123,6 +124,20 @@ class Structure:
         """Whether [start, end) lies within one part of the given kinds."""
         wanted = frozenset(kinds)
         return any(p.start <= start and end <= p.end for p in self.parts if p.kind in wanted)
+
+    def split_part(self, text: str) -> tuple[int, int] | None:
+        """Which part of a split message `text` is, as (part, of), from its counter ("2/3")."""
+        for part in self.of(COUNTER):
+            nums = re.findall(r"\d+", text[part.start:part.end])
+            if len(nums) == 2:
+                return int(nums[0]), int(nums[1])
+        return None
+
+    def continues(self, text: str) -> bool:
+        """Whether `text` is a later part of a split message ("2/2"): its opening is not the
+        reply's opening, which was in an earlier part."""
+        found = self.split_part(text)
+        return found is not None and found[0] > 1
 
     def to_list(self) -> list[dict[str, int | str]]:
         """The parts as plain data (for JSON output)."""

@@ -20,7 +20,7 @@ WHY = "The guide's principle “Answer first and directly”."
 
 
 @rule(
-    "DIR001", "preamble", "warning", P,
+    "DIR001", "preamble", "info", P,
     "Filler before the answer (“Thank you for reaching out regarding your inquiry”).",
     what="Finds preamble and filler in the opening sentences of the reply — “thank you for "
          "contacting us regarding your inquiry”, “we have received your message”, “I hope this "
@@ -31,6 +31,9 @@ WHY = "The guide's principle “Answer first and directly”."
     instead="You can change the address until the order ships: open Orders and choose Edit "
             "address.",
     fix="Delete the preamble and start with the answer",
+    known_problems="On real tweets, a closing “thanks for your patience” after the answer is "
+                   "sometimes read as preamble: about three in four of its findings were right "
+                   "when measured on real replies, so it reports as info.",
 )
 def _dir001(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "Preamble before the answer: {match}", region="opening",
@@ -46,6 +49,9 @@ def _dir001(settings: Mapping[str, Any]) -> Check:
     example="I think it might be possible to change the address.",
     instead="You can change the address until the order ships.",
     fix="State it plainly, or find out and then state it",
+    known_problems="A hedge word is not always a hedge: “what kind of plan” is a noun phrase, "
+                   "and “it looks like the order shipped” can report what the agent sees. About "
+                   "six in ten findings were right on real replies.",
 )
 def _dir002(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "Hedging: {match}", fix="State it plainly")
@@ -69,6 +75,10 @@ def _word_count(doc: Doc, start: int, end: int) -> int:
             "saved.",
     fix="Split it into shorter sentences",
     defaults={"max_words": 30},
+    known_problems="A sentence a little over the limit with one clear point reads fine, and a "
+                   "tweet opening with many @handles can still be counted long. About six in "
+                   "ten findings were right on real replies: treat it as a prompt to look, not "
+                   "a rule.",
 )
 def _dir003(settings: Mapping[str, Any]) -> Check:
     most = int(get_num(settings, "max_words", 30))
@@ -133,22 +143,29 @@ _STEM_RE = re.compile(r"(?:ing|ed|es|s)$")
 
 
 def content_words(text: str, stop: frozenset[str]) -> set[str]:
-    """The stems of the words worth comparing (four letters or more, not stop words)."""
+    """The stems of the words worth comparing (four letters or more, or a name in capitals such
+    as "PSN"; not stop words)."""
     out = set()
     for w in WORD_RE.findall(text):
+        short_name = len(w) >= 2 and w.isupper()
         w = w.lower().replace("’", "'")
-        if len(w) >= 4 and w not in stop:
+        if (len(w) >= 4 or short_name) and w not in stop:
             out.add(_STEM_RE.sub("", w) if len(w) > 5 else w)
     return out
 
 
 @rule(
-    "DIR005", "question-not-answered-first", "warning", P,
+    "DIR005", "question-not-answered-first", "info", P,
     "The customer asked a question, and the opening of the reply does not address it.",
     what="When the customer asked a question (context signal) and their words are known, the "
          "opening sentences of the reply either start with a direct answer (`answer_starts`: "
-         "“Yes”, “No”, “You can”, ...) or share a content word with the question. Silent when "
-         "the customer's words or the question signal are unknown.",
+         "“Yes”, “No”, “You can”, ...), ask for the details needed to answer (a question back, "
+         "or one of `detail_requests`: “DM us”, “could you”, ...), give a reason or a way "
+         "(`answer_phrases`: “because”, “due to”, “follow these steps”), or share a content "
+         "word with the question (with the whole message when the question itself is a few "
+         "words). A greeting on its own (“Hey there!”) is not one of the opening sentences. A "
+         "later part of a split reply (“2/2”) is not judged: its opening was in part 1. Silent "
+         "when the customer's words or the question signal are unknown.",
     why=WHY + " The customer wrote to get this answer; it belongs in the first sentence, not the "
         "third paragraph.",
     example="Thank you for being a loyal customer. We value your feedback.",
@@ -158,34 +175,64 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
     example_context={"asks_question": True,
                      "customer_text": "Can I change the delivery address of my order?"},
     needs=("asks_question", "customer_text"),
+    known_problems="The question signal cannot tell a real question from a rhetorical one (“are "
+                   "you even trying to help?”), a suggestion ending in a question mark, or "
+                   "banter; and an answer in other words than the question's, or in another "
+                   "language, can go unseen. About a third of its findings were right on real "
+                   "tweets, so it reports as info and reads as “check that the reply answers”.",
 )
 def _dir005(settings: Mapping[str, Any]) -> Check:
     starts = compile_phrases(get_list(settings, "answer_starts"))
+    asks = compile_phrases([*get_list(settings, "detail_requests"),
+                            *get_list(settings, "answer_phrases")])
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
     n = int(get_num(settings, "opening_sentences", 2))
 
+    def answers(doc: Doc, own: int, s: int, e: int) -> bool:
+        """Whether the sentence [s, e), whose own words start at `own`, answers or asks for the
+        details an answer needs."""
+        if doc.prose[s:e].rstrip().endswith("?"):
+            return True  # asks the customer what it needs to know to answer
+        return bool(starts is not None and starts.match(doc.prose, own)) or (
+            asks is not None and checks.search(doc, asks, s, e))
+
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        if not ctx.asks_question or not ctx.customer_text:
+        if not ctx.asks_question or not ctx.customer_text or doc.structure.continues(doc.text):
+            return  # no question, or part 2 of a split reply: part 1 opened it
+        opening = []  # the first n sentences with words of their own (not just "Hi Jo!")
+        for ss, se in doc.sentences:
+            own = _LEAD_IN.match(doc.prose, ss, se)
+            at = own.end() if own else ss
+            if WORD_RE.search(doc.prose, at, se):
+                opening.append((at, ss, se))
+                if len(opening) == n:
+                    break
+        if not opening or any(answers(doc, *sent) for sent in opening):
             return
-        opening = doc.opening(n)
-        if opening is None:
-            return
-        s, e = opening
-        if starts is not None:
-            for ss, _ in doc.sentences[:n]:
-                if starts.match(doc.prose, ss):
-                    return
-        questions = [q for q in re.findall(r"[^.!?\n]*\?", ctx.customer_text)] or [
-            ctx.customer_text]
+        said = _CHANNEL_WORDS.sub(" ", ctx.customer_text)
+        questions = re.findall(r"[^.!?\n]*\?", said)
         asked = content_words(" ".join(questions), stop)
-        if not asked or asked & content_words(doc.prose[s:e], stop):
+        if len(asked) < 2:
+            asked |= content_words(said, stop)  # "Little help?": the question is the message
+        said_back = doc.prose[opening[0][1]:opening[-1][2]]
+        if not asked or asked & (content_words(said_back, stop) | {
+                w.lower() for w in WORD_RE.findall(said_back)}):
             return
         first = doc.sentences[0]
+        shown = (questions[0] if questions else ctx.customer_text).strip()
         yield Hit(first[0], first[1], "The customer asked "
-                  f"{quote(questions[0].strip(), 50)}, but the opening "
+                  f"{quote(shown, 50)}, but the opening "
                   f"{quote(doc.text[first[0]:first[1]], 40)} does not answer it")
 
     return check
+
+
+# Handles and links in the customer's words are not what they asked about.
+_CHANNEL_WORDS = re.compile(r"[@#]\w+|https?://\S+")
+# Where a sentence's own words start: after @handles, emoji, and a greeting ("@jo Hi Jo, emails
+# can take a day"; "Hey there!").
+_LEAD_IN = re.compile(r"(?:[\W_]*@\w+)*[\W_]*"
+                      r"(?:(?i:hi|hello|hey|dear|howdy)\b[^,.!?\n]{0,30}(?:[,!.:-]+\W*|$))?")
 
 
 @rule(

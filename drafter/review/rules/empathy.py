@@ -21,12 +21,14 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
 
 
 @rule(
-    "EMP001", "missing-acknowledgement", "warning", P,
+    "EMP001", "missing-acknowledgement", "info", P,
     "An upset customer, or one reporting a problem, gets no early acknowledgement.",
     what="When the customer is upset or reports a problem (context signals from the ticket), the "
          "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
          "the `acknowledgements` phrases (“I'm sorry”, “I understand”, “that sounds "
-         "frustrating”, ...), not a stock apology. Silent when the signals are unknown.",
+         "frustrating”, “sorry to hear”, ...), not a stock apology. A later part of a split reply "
+         "(“2/2”) is not judged: its opening was in part 1. Silent when the signals are "
+         "unknown.",
     why=WHY + " A customer who feels heard accepts the answer; one who does not, argues with it.",
     example="Your replacement ships on Monday.",
     instead="I'm sorry the blender arrived broken. Your replacement ships on Monday.",
@@ -34,6 +36,10 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
     defaults={"opening_sentences": 2},
     example_context={"upset": True, "reports_problem": True},
     needs=("upset", "reports_problem"),
+    known_problems="It cannot tell a calm how-to question that mentions a problem from a "
+                   "complaint, and some acknowledgements are in words of their own (a warm "
+                   "“we'd love to see you back”). About three in four findings were right on "
+                   "real tweets.",
 )
 def _emp001(settings: Mapping[str, Any]) -> Check:
     acks = compile_phrases(get_list(settings, "acknowledgements"),
@@ -45,8 +51,8 @@ def _emp001(settings: Mapping[str, Any]) -> Check:
         if acks is None or not (ctx.upset or ctx.reports_problem):
             return
         opening = doc.opening(n)
-        if opening is None:
-            return
+        if opening is None or doc.structure.continues(doc.text):
+            return  # nothing to read, or part 2 of a split reply: part 1 opened it
         s, e = opening
         # (The phrase lists are looked up by the text's words, not scanned for.)
         stock = [m.span() for m in checks.finditer_span(doc, canned, "prose", s, e)] \

@@ -20,7 +20,7 @@ WHY = "The guide's principle “Plain words instead of jargon”."
 
 
 @rule(
-    "PLN001", "jargon", "warning", P,
+    "PLN001", "jargon", "info", P,
     "Jargon from the guide's glossary; the plain alternative is the suggestion.",
     what="Finds the terms of the style guide's `[glossary]` tables (every principle's, merged, "
          "plus this rule's own `glossary` table) and suggests the plain alternative the glossary "
@@ -64,7 +64,8 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
     what="Finds words in capitals (2 to `max_letters` letters) that are not spelled out where "
          "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
          "Well-known ones in `known` (PDF, FAQ, ...), the channel's own words in `channel_words` "
-         "(“DM” on social), those the customer wrote in their own message, glossary terms (see "
+         "(“DM” on social), those the customer wrote in their own message, names (capitals "
+         "next to a capitalised word, as in “Lightroom Classic CC”), glossary terms (see "
          "PLN001), and runs of capitals (see TON003) are left alone. Reads the writer's prose "
          "only: never the greeting, the signature (an agent's initials such as “^KJ”, “-JN”, "
          "“*ACJ”), the sign-off or the @handles. Only the first use of each is flagged.",
@@ -75,6 +76,11 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
             "bank has (an AVS mismatch).",
     fix="Spell it out the first time",
     defaults={"max_letters": 5, "glossary": {}, "channel_words": {}},
+    known_problems="Most capitals in real tweets are names the customer knows: products and "
+                   "services (“PSN”), games, airport codes, brands written in capitals. Only "
+                   "about one finding in five was right on real tweets; it stays info, and a "
+                   "team that writes mostly about its own products may ignore it "
+                   "(`review.ignore = [\"PLN002\"]`).",
 )
 def _pln002(settings: Mapping[str, Any]) -> Check:
     known = {w.upper() for w in get_list(settings, "known")}
@@ -107,11 +113,24 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
             if i + 1 < len(matches) and _BLANKS_RE.fullmatch(prose, m.end(),
                                                               matches[i + 1].start()):
                 continue
-            if _explained(prose, m.start(), m.end()):
+            if _explained(prose, m.start(), m.end()) or _in_a_name(prose, m.start(), m.end()):
                 continue
             yield Hit(m.start(), m.end(), f"Acronym {quote(word)} is not spelled out")
 
     return check
+
+
+# A capitalised word (not in capitals) just before or after: "Lightroom Classic CC".
+_NAME_BEFORE_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+[ \t]$")
+_NAME_AFTER_RE = re.compile(r"[ \t][A-Z][a-z]+\b")
+
+
+def _in_a_name(prose: str, start: int, end: int) -> bool:
+    """Whether the capitals are part of a product's or a place's name, not an acronym to
+    spell out: next to a capitalised word that is not the first of its sentence ("Lightroom
+    Classic CC", "our IND Agents")."""
+    return bool(_NAME_BEFORE_RE.search(prose, max(0, start - 30), start)
+                or _NAME_AFTER_RE.match(prose, end))
 
 
 def _explained(prose: str, start: int, end: int) -> bool:
@@ -203,6 +222,9 @@ def syllables_at_most(text: str, words: int) -> int:
             "card, and I'll email you when it arrives.",
     fix="Use shorter sentences and shorter words",
     defaults={"max_grade": 10, "min_words": 40},
+    known_problems="A readability formula over one sentence is noisy: a plain request for an "
+                   "order number can score as hard to read. Under half its findings were right "
+                   "on real replies; treat it as a hint.",
 )
 def _pln003(settings: Mapping[str, Any]) -> Check:
     max_grade = get_num(settings, "max_grade", 10)
@@ -245,14 +267,28 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
 
 @rule(
     "PLN004", "abbreviation", "info", P,
-    "Latin and written abbreviations (“e.g.”, “i.e.”, “etc.”, “via”).",
+    "Latin and written abbreviations (“e.g.”, “i.e.”, “etc.”, “w/”).",
     what="Finds the abbreviations of the `substitutions` setting and suggests the words they stand "
-         "for (“e.g.” -> “for example”, “i.e.” -> “that is”).",
+         "for (“e.g.” -> “for example”, “i.e.” -> “that is”). Words that came into English "
+         "from Latin and are everyday words now (“via”, “per”, “versus”) are not abbreviations, "
+         "and the channel's own shorthand in `channel_words` (“w/” in a post limited to a few "
+         "hundred characters) is left alone there.",
     why=WHY + " Abbreviations are shorthand for the writer, not plain words for the reader.",
     example="Send us a photo, e.g. of the label.",
     instead="Send us a photo, for example of the label.",
     fix="Write it out",
+    defaults={"channel_words": {}},
 )
 def _pln004(settings: Mapping[str, Any]) -> Check:
     get_map(settings, "substitutions")
-    return checks.substitution(settings, "Abbreviation {match}; write {suggestion}")
+    channel_words = {c: frozenset(w.lower() for w in words)
+                     for c, words in per_channel(settings, "channel_words").items()}
+    subs = checks.substitution(settings, "Abbreviation {match}; write {suggestion}")
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        own = channel_words.get(ctx.channel or "", frozenset())
+        for hit in subs(doc, ctx):
+            if doc.text[hit.start:hit.end].lower() not in own:
+                yield hit
+
+    return check

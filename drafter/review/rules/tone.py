@@ -87,6 +87,7 @@ def _ton002(settings: Mapping[str, Any]) -> Check:
 # The look-behind follows the first letter, so the regex engine can skip to capitals quickly.
 _CAPS_WORD = re.compile(r"[A-Z](?<![\w'’-][A-Z])[A-Z'’]*[A-Z](?![\w'’-])")
 _BANGS = re.compile(r"(?:!\s*){2,}|\?+!+[!?]*|!+\?+[!?]*")
+_PLAYFUL = re.compile(r"!\s*!")
 _CAPS_GAP = re.compile(r"[ \t,]+")
 # ASCII bytes with each capital letter as "A" and anything else as "a".
 _CAPITALS = bytes(65 if 65 <= c <= 90 else 97 for c in range(256))
@@ -110,7 +111,9 @@ def _may_bang(prose: str) -> bool:
     "Shouting: words in capital letters, or “!!!” / “?!”.",
     what="Finds runs of words in capital letters (two or more words with `min_letters` letters "
          "in all), single emphasis words in capitals from `emphasis_words` (NOT, NEVER, ...), "
-         "and repeated exclamation or question marks. Acronyms in `acronyms` are not shouting. "
+         "and repeated exclamation or question marks. On social media two exclamation marks "
+         "are the post's cheer, not shouting; three, or “?!”, still are. Acronyms in "
+         "`acronyms` are not shouting. "
          "Like every tone rule, it reads the writer's prose only, never the signature, the "
          "sign-off or the @handles.",
     why=WHY + " Capitals and stacked exclamation marks read as shouting or panic.",
@@ -148,6 +151,8 @@ def _ton003(settings: Mapping[str, Any]) -> Check:
             yield from flush()
         for m in _BANGS.finditer(prose) if _may_bang(prose) else ():
             found = m.group().rstrip()
+            if ctx.channel == "social" and _PLAYFUL.fullmatch(found):
+                continue  # "Help has arrived!!": a post's cheer, not shouting
             yield Hit(m.start(), m.start() + len(found), f"Shouting: {quote(found)}",
                       suggestion="?" if "?" in found else ".", fix="Use one punctuation mark")
 
