@@ -73,11 +73,12 @@ _GLOBAL_FLAGS_RE = re.compile(r"\(\?([imsx]+)\)")
 
 def compile_phrases(
     phrases: Iterable[str] = (), patterns: Iterable[str] = (), case_sensitive: bool = False,
-    key: str = "patterns",
+    key: str = "patterns", phrases_key: str = "phrases",
 ) -> Phrases | None:
     """Compile literal `phrases` and regex `patterns` into one `Phrases` (None for none).
 
-    Bad `patterns` raise SettingError naming the first that does not compile.
+    `phrases` may hold phrase patterns (see `matching.phrase_regex`). A bad phrase pattern or
+    regex pattern raises SettingError naming it.
     """
     lits = tuple(sorted({p.strip() for p in phrases if p.strip()}))
     pats = []
@@ -87,7 +88,11 @@ def compile_phrases(
         pats.append(f"(?{g.group(1)}:{p[g.end():]})" if g else p)
     if not lits and not pats:
         return None
-    found = matching.compile_phrases(lits, tuple(pats), case_sensitive)
+    try:
+        found = matching.compile_phrases(lits, tuple(pats), case_sensitive)
+    except matching.PatternError as exc:
+        bad = next(p for p in lits if matching.is_phrase_pattern(p) and _unreadable(p))
+        raise SettingError(phrases_key, f"valid phrase patterns ({exc})", bad) from None
     if pats:
         try:
             found.regex  # noqa: B018 - compiles it now, to report a broken pattern
@@ -99,6 +104,14 @@ def compile_phrases(
                     raise SettingError(key, f"valid regular expressions ({exc})", p) from None
             raise
     return found
+
+
+def _unreadable(pattern: str) -> bool:
+    try:
+        matching.phrase_regex(pattern)
+    except matching.PatternError:
+        return True
+    return False
 
 
 def negated(prose: str, start: int, window: int = 3) -> bool:

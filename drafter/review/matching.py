@@ -10,6 +10,10 @@ whole list finds what one regex alternation of the patterns and then the phrases
 would find: matches leftmost first and never overlapping; at one place a pattern wins over a
 phrase, and a longer phrase over a shorter one. (Case is compared as re.IGNORECASE compares
 it, except for the few letters with two lower-case forms, such as σ and ς.)
+
+An entry of a phrase list that holds `{`, `[`, `|`, `~` or `...` is a *phrase pattern*
+(`phrase_regex`): words with alternatives, optional words, a bounded skip of inserted words,
+inflections and contractions, compiled to a regular expression and matched like a pattern.
 """
 
 from __future__ import annotations
@@ -206,6 +210,213 @@ def phrase_pattern(phrase: str, case_sensitive: bool = False) -> str:
     return left + "".join(out) + right
 
 
+
+# -- phrase patterns: the guide's own small pattern language -----------------------------------
+
+class PatternError(ValueError):
+    """A phrase pattern that cannot be read; the message says where and why."""
+
+
+# Between two words: whitespace, a comma or a dash (“Don't worry—I'm here”, “follow-up”).
+_SEP = r"[\s,\-–—]+"
+_ANY_WORD = r"[\w'’]+"
+_SKIP_DOTS = 3  # `...` skips up to this many words
+_MAX_SKIP = 6
+_CLOSERS = {"{": "}", "[": "]", "(": ")"}
+_QUANT_RE = re.compile(r"\{(\d+)(?:,(\d+))?\}")
+# Contractions a pattern word may end with, and the words they stand for.
+_CONTRACTIONS = {"'m": ["am"], "'re": ["are"], "'ll": ["will"], "'ve": ["have"],
+                 "'d": ["would", "had"]}
+_NOT_IRREGULAR = {"can't": ["cannot", "can not"], "won't": ["will not"], "shan't": ["shall not"]}
+_VOWELS = frozenset("aeiou")
+
+
+def is_phrase_pattern(entry: str) -> bool:
+    """Whether a phrase-list entry is a phrase pattern rather than a literal phrase."""
+    return any(c in entry for c in "{[|~") or "..." in entry
+
+
+def inflections(word: str) -> list[str]:
+    """The forms `word~` matches: the word, its -s, -ed and -ing forms by the common English
+    spelling rules, and -ise for -ize (and back). Over-generates rather than misses."""
+    w = word.lower()
+    bases = {w}
+    if w.endswith(("ize", "ise")):
+        bases = {w[:-3] + "ize", w[:-3] + "ise"}
+    elif w.endswith(("ization", "isation")):
+        bases = {w[:-7] + "ization", w[:-7] + "isation"}
+    forms = set(bases)
+    for b in bases:
+        if b.endswith("e"):
+            forms |= {b + "s", b + "d", b[:-1] + "ing"}
+        elif b.endswith("y") and len(b) > 1 and b[-2] not in _VOWELS:
+            forms |= {b[:-1] + "ies", b[:-1] + "ied", b + "ing"}
+        elif b.endswith(("s", "x", "z", "ch", "sh")):
+            forms |= {b + "es", b + "ed", b + "ing"}
+        else:
+            forms |= {b + "s", b + "ed", b + "ing"}
+            if (len(b) > 2 and b[-1] not in _VOWELS and b[-1] not in "wxy"
+                    and b[-2] in _VOWELS and b[-3] not in _VOWELS):
+                forms |= {b + b[-1] + "ed", b + b[-1] + "ing"}  # stop -> stopped
+    return sorted(forms, key=lambda f: (-len(f), f))
+
+
+def _literal(text: str) -> str:
+    """Regex source for literal pattern text: both apostrophes alike, contractions expanded."""
+    low = text.lower().replace("’", "'")
+    expanded: list[str] = []
+    if low in _NOT_IRREGULAR:
+        expanded = _NOT_IRREGULAR[low]
+    elif low.endswith("n't") and len(low) > 3:
+        expanded = [text[:-3] + " not"]
+    else:
+        for short, longs in _CONTRACTIONS.items():
+            if low.endswith(short) and len(low) > len(short):
+                expanded = [text[:-len(short)] + " " + w for w in longs]
+                break
+
+    def plain(t: str) -> str:
+        return _SEP.join(re.escape(part).replace("'", "['’]")
+                         for part in t.replace("’", "'").split())
+
+    if not expanded:
+        return plain(text)
+    return "(?:" + "|".join([plain(text), *map(plain, expanded)]) + ")"
+
+
+class _PatternReader:
+    """Reads one phrase pattern into regex source (see `phrase_regex`)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.s = pattern
+        self.i = 0
+
+    def fail(self, why: str) -> PatternError:
+        return PatternError(f"{why} at character {self.i + 1} of {self.s!r}")
+
+    def alternatives(self, closer: str, glued: bool = False) -> list[str]:
+        alts = [self.sequence(closer, glued)]
+        while self.i < len(self.s) and self.s[self.i] == "|":
+            self.i += 1
+            alts.append(self.sequence(closer, glued))
+        if closer:
+            if self.i >= len(self.s) or self.s[self.i] != closer:
+                raise self.fail(f"missing `{closer}`")
+            self.i += 1
+        elif self.i < len(self.s):
+            raise self.fail(f"unexpected `{self.s[self.i]}`")
+        return alts
+
+    def sequence(self, closer: str, glued: bool = False) -> str:
+        """A run of words up to `|` or `closer`; optional words and skips carry the
+        separator next to them. In a group `glued` to a word, whitespace at an alternative's
+        edge is a separator (`I('m| am)`)."""
+        s = self.s
+        lead = self.i < len(s) and s[self.i].isspace()
+        words: list[tuple[str, str]] = []  # (kind, regex): kind is word, opt or skip
+        while self.i < len(s) and s[self.i] not in "|" + closer:
+            if s[self.i].isspace():
+                self.i += 1
+                continue
+            words.append(self.word(closer))
+        trail = self.i > 0 and s[self.i - 1].isspace()
+        if not any(kind == "word" for kind, _ in words):
+            raise self.fail("a pattern (and each alternative) needs a word that is neither "
+                            "optional nor a skip")
+        out, seen = "", False
+        for n, (kind, rx) in enumerate(words):
+            if kind == "word":
+                out += _SEP + rx if seen else rx
+                seen = True
+            elif kind == "opt":
+                out += f"(?:{_SEP}{rx})?" if seen else f"(?:{rx}{_SEP})?"
+            else:
+                if not seen or n == len(words) - 1:
+                    raise self.fail("a skip must stand between two words")
+                out += f"(?:{_SEP}{_ANY_WORD}){rx}"
+        if glued:
+            out = (_SEP if lead else "") + out + (_SEP if trail else "")
+        return out
+
+    def word(self, closer: str) -> tuple[str, str]:
+        """One word: literal text, groups glued to it, `~`; or a lone `[...]`, `{m,n}`, `...`."""
+        s = self.s
+        if s.startswith("...", self.i):
+            self.i += 3
+            self.end_of_word(closer, "`...`")
+            return "skip", f"{{0,{_SKIP_DOTS}}}"
+        q = _QUANT_RE.match(s, self.i)
+        if q:
+            low, high = int(q.group(1)), int(q.group(2) or q.group(1))
+            self.i = q.end()
+            if high > _MAX_SKIP or low > high:
+                raise self.fail(f"a skip of {q.group()} words; at most {_MAX_SKIP}")
+            self.end_of_word(closer, q.group())
+            return "skip", f"{{{low},{high}}}"
+        parts: list[str] = []
+        text = ""  # literal text not yet turned into regex
+        while self.i < len(s) and not s[self.i].isspace() and s[self.i] not in "|" + closer:
+            ch = s[self.i]
+            if ch in _CLOSERS:
+                glued = bool(text or parts)
+                if text:
+                    parts.append(_literal(text))
+                    text = ""
+                self.i += 1
+                group = "(?:" + "|".join(self.alternatives(_CLOSERS[ch], glued)) + ")"
+                if ch == "[":
+                    if not glued and self.at_word_end(closer):
+                        return "opt", group  # a whole optional word: it owns a separator
+                    group += "?"
+                parts.append(group)
+            elif ch == "~":
+                stem = re.match(r"(.*?)([^\W\d_]+)$", text)
+                if stem is None:
+                    raise self.fail("`~` must follow a word")
+                if stem.group(1):
+                    parts.append(_literal(stem.group(1)))
+                parts.append("(?:" + "|".join(map(re.escape, inflections(stem.group(2)))) + ")")
+                text = ""
+                self.i += 1
+            elif ch in "}])":
+                raise self.fail(f"unmatched `{ch}`")
+            elif ch == "\\":
+                if self.i + 1 >= len(s):
+                    raise self.fail("`\\` at the end")
+                text += s[self.i + 1]
+                self.i += 2
+            else:
+                text += ch
+                self.i += 1
+        if text:
+            parts.append(_literal(text))
+        return "word", "".join(parts)
+
+    def at_word_end(self, closer: str) -> bool:
+        s = self.s
+        return self.i >= len(s) or s[self.i].isspace() or s[self.i] in "|" + closer
+
+    def end_of_word(self, closer: str, what: str) -> None:
+        if not self.at_word_end(closer):
+            raise self.fail(f"{what} must stand alone between words")
+
+
+@lru_cache(maxsize=1024)
+def phrase_regex(pattern: str) -> str:
+    """The regex source of a phrase pattern, matched as whole words, ignoring case.
+
+    `{a|b c}` is one of the alternatives (each may be several words); `[a|b]` is optional;
+    `(a|b)` glued to a word alternates inside it (`I('m| am)`); `...` skips up to three
+    inserted words and `{m,n}` between `m` and `n` (at most six); `word~` matches the word's
+    -s, -ed and -ing forms and -ise for -ize; a contraction matches its long form too (`we'll`
+    also matches “we will”, `don't` “do not”); ' matches ’; words are separated by whitespace,
+    a comma or a dash; `\\` makes the next character literal. Raises PatternError.
+    """
+    reader = _PatternReader(pattern.strip())
+    alts = reader.alternatives("")
+    return r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)"
+
+
 class Phrases:
     """A compiled phrase list: literal phrases and patterns found as one alternation would
     (see the module's doc). Build with `compile_phrases`."""
@@ -218,7 +429,9 @@ class Phrases:
         trie: dict[str, Any] = {}
         self.literals: list[str] = []  # the phrases matched over word runs
         for p in sorted({p.strip() for p in phrases if p.strip()}):
-            if is_word_char(p[0]):
+            if is_phrase_pattern(p):
+                self.patterns.append(phrase_regex(p))
+            elif is_word_char(p[0]):
                 self.literals.append(p)
                 ph = _Phrase(p, case_sensitive)
                 node = trie
