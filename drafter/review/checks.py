@@ -124,6 +124,12 @@ def negated(prose: str, start: int, window: int = 3) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") for w in words)
 
 
+def ends_sentence(doc: Doc, end: int) -> bool:
+    """Whether nothing but punctuation and spaces follows `end` in its sentence."""
+    _, e = doc.sentence_at(max(0, end - 1))
+    return not any(is_word_char(ch) for ch in doc.prose[end:e])
+
+
 def lowered(doc: Doc, view: str) -> str | None:
     """The view lower-cased, for substring tests (None: it has letters that fold to ASCII)."""
     return doc.runs(view).low
@@ -203,14 +209,17 @@ def existence(
     skip_negated: bool = False,
     case_sensitive: bool = False,
     when: Callable[[Doc, ReviewContext], bool] | None = None,
+    at_sentence_end: bool = False,
 ) -> Check:
-    """Flag every occurrence of the `phrases` / `patterns` settings ({match} in `message`)."""
+    """Flag every occurrence of the `phrases` / `patterns` settings ({match} in `message`);
+    with `at_sentence_end`, only one that ends its sentence (nothing but punctuation after)."""
     regex = compile_phrases(
         get_list(settings, "phrases"), get_list(settings, "patterns"),
         case_sensitive=bool(settings.get("case_sensitive", case_sensitive)),
     )
     message = get_str(settings, "message", message)
     skip_negated = bool(settings.get("skip_negated", skip_negated))
+    at_end = bool(settings.get("at_sentence_end", at_sentence_end))
 
     # Checks return lists, not generators: most texts have nothing, and a list costs less.
     def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
@@ -219,7 +228,8 @@ def existence(
         return [Hit(m.start(), m.end(), message.format(match=quote(m.group())),
                     suggestion=suggestion, fix=fix)
                 for m in finditer(doc, regex, view, region)
-                if not (skip_negated and negated(doc.prose, m.start()))]
+                if not (skip_negated and negated(doc.prose, m.start()))
+                and not (at_end and not ends_sentence(doc, m.end()))]
 
     return check
 
