@@ -222,7 +222,7 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
 
 
 @rule(
-    "DIR007", "restating-opener", "info", P,
+    "DIR007", "restating-opener", "warning", P,
     "An opening that repeats the customer's request (“I understand that you would like to…”).",
     what="Finds, in the opening sentences, a restatement of what the customer asked for — “I "
          "understand that you would like to change your address”, “I see that you want to…”, "
@@ -242,7 +242,7 @@ def _dir007(settings: Mapping[str, Any]) -> Check:
 
 
 @rule(
-    "DIR008", "announcing-help", "info", P,
+    "DIR008", "announcing-help", "warning", P,
     "An opening that announces help instead of giving it (“I'm here to help you with that”).",
     what="Finds, in the opening sentences, announcements of help — “I'm here to help you "
          "with…”, “I'd be happy to assist you with…”, “Let me guide you through the process” — "

@@ -174,7 +174,8 @@ def _continues(text: str, structure: Structure) -> bool:
          "see “Phrase patterns”) — with no time in the same or the next sentence (`times` / "
          "`time_patterns`: “by 5 pm”, “tomorrow”, “within 24 hours”, ...). A vague time "
          "(“soon”) is OWN003's finding, and a promise tied to an event (`conditions`: “once it "
-         "ships, we'll let you know”) has its time.",
+         "ships, we'll let you know”) has its time. Following up with someone else (`not_followed_by`: "
+         "“with our team there”) is routing, not a promise of news.",
     why=WHY + " A promise without a time leaves the customer waiting with no idea for how long, "
         "and writing again to ask.",
     example="Thanks for the details. We'll be in touch.",
@@ -186,6 +187,8 @@ def _own005(settings: Mapping[str, Any]) -> Check:
     times = compile_phrases(get_list(settings, "times"), get_list(settings, "time_patterns"),
                             key="time_patterns", phrases_key="times")
     conditions = compile_phrases(get_list(settings, "conditions"), phrases_key="conditions")
+    not_after = compile_phrases(get_list(settings, "not_followed_by"),
+                                phrases_key="not_followed_by")
 
     def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
         if promises is None:
@@ -197,6 +200,9 @@ def _own005(settings: Mapping[str, Any]) -> Check:
             if k is None:
                 continue
             s, e = sents[k]
+            after = e - len(doc.prose[m.end():e].lstrip())
+            if not_after is not None and not_after.match(doc.prose, after, e):
+                continue  # "follow up with our team there": routing, not a promise of news
             end = sents[k + 1][1] if k + 1 < len(sents) else e
             if (times is not None and checks.search(doc, times, s, end)) or (
                     conditions is not None and checks.search(doc, conditions, s, e)):
