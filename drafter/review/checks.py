@@ -124,10 +124,11 @@ def negated(prose: str, start: int, window: int = 3) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") for w in words)
 
 
-def ends_sentence(doc: Doc, end: int) -> bool:
-    """Whether nothing but punctuation and spaces follows `end` in its sentence."""
+def ends_clause(doc: Doc, end: int) -> bool:
+    """Whether `end` ends a clause: punctuation, or the end of its sentence, comes next."""
     _, e = doc.sentence_at(max(0, end - 1))
-    return not any(is_word_char(ch) for ch in doc.prose[end:e])
+    rest = doc.prose[end:e].lstrip()
+    return not rest or not is_word_char(rest[0])
 
 
 def lowered(doc: Doc, view: str) -> str | None:
@@ -136,13 +137,18 @@ def lowered(doc: Doc, view: str) -> str | None:
 
 
 def region_bounds(doc: Doc, region: str) -> tuple[int, int] | None:
-    """Return the span a check looks at: all, body, opening (first sentences) or closing."""
+    """Return the span a check looks at: all, body, opening (first sentences), lead (the
+    opening without the last sentence) or closing."""
     if region == "all":
         return 0, len(doc.text)
     if region == "body":
         return doc.body
     if region == "opening":
         return doc.opening(2)
+    if region == "lead":  # the opening, but never the closing sentence of a longer reply
+        sents = doc.sentences
+        lead = sents[:2] if len(sents) > 2 else sents[:1]
+        return (lead[0][0], lead[-1][1]) if lead else None
     if region == "closing":
         sents = doc.sentences[-2:]
         return (sents[0][0], sents[-1][1]) if sents else None
@@ -209,17 +215,17 @@ def existence(
     skip_negated: bool = False,
     case_sensitive: bool = False,
     when: Callable[[Doc, ReviewContext], bool] | None = None,
-    at_sentence_end: bool = False,
+    at_clause_end: bool = False,
 ) -> Check:
     """Flag every occurrence of the `phrases` / `patterns` settings ({match} in `message`);
-    with `at_sentence_end`, only one that ends its sentence (nothing but punctuation after)."""
+    with `at_clause_end`, only one that punctuation or the end of its sentence follows."""
     regex = compile_phrases(
         get_list(settings, "phrases"), get_list(settings, "patterns"),
         case_sensitive=bool(settings.get("case_sensitive", case_sensitive)),
     )
     message = get_str(settings, "message", message)
     skip_negated = bool(settings.get("skip_negated", skip_negated))
-    at_end = bool(settings.get("at_sentence_end", at_sentence_end))
+    at_end = bool(settings.get("at_clause_end", at_clause_end))
 
     # Checks return lists, not generators: most texts have nothing, and a list costs less.
     def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
@@ -229,7 +235,7 @@ def existence(
                     suggestion=suggestion, fix=fix)
                 for m in finditer(doc, regex, view, region)
                 if not (skip_negated and negated(doc.prose, m.start()))
-                and not (at_end and not ends_sentence(doc, m.end()))]
+                and not (at_end and not ends_clause(doc, m.end()))]
 
     return check
 

@@ -305,7 +305,8 @@ class _PatternReader:
             self.i += 1
         elif self.i < len(self.s):
             raise self.fail(f"unexpected `{self.s[self.i]}`")
-        return alts
+        # Longer alternatives first, so that `{sir|sir or madam}` takes all it can.
+        return sorted(alts, key=len, reverse=True)
 
     def sequence(self, closer: str, glued: bool = False) -> str:
         """A run of words up to `|` or `closer`; optional words and skips carry the
@@ -405,7 +406,8 @@ class _PatternReader:
 def phrase_regex(pattern: str) -> str:
     """The regex source of a phrase pattern, matched as whole words, ignoring case.
 
-    `{a|b c}` is one of the alternatives (each may be several words); `[a|b]` is optional;
+    `{a|b c}` is one of the alternatives (each may be several words, the longer tried
+    first); `[a|b]` is optional;
     `(a|b)` glued to a word alternates inside it (`I('m| am)`); `...` skips up to three
     inserted words and `{m,n}` between `m` and `n` (at most six); `word~` matches the word's
     -s, -ed and -ing forms and -ise for -ize; a contraction matches its long form too (`we'll`
@@ -416,6 +418,25 @@ def phrase_regex(pattern: str) -> str:
     alts = reader.alternatives("")
     return r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)"
 
+
+# The documentation's examples (docs/rules.md, "Phrase patterns"), each checked by a test:
+# (pattern, a text it finds, a text it does not find).
+PATTERN_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("{sorry|apologize~|apologies} for [the|any] {trouble|confusion}",
+     "We apologise for any confusion.", "Sorry for the troubled start."),
+    ("I('m| am) [just] here to {help|assist}", "I am just here to assist.", "I'm here to stay."),
+    ("I'm [just] here to help", "I am here to help.", "Im here to help."),
+    ("as {quickly|soon} ... as possible", "as quickly and efficiently as possible",
+     "as quickly as we possibly can"),
+    ("I {0,2} understand your situation", "I completely understand your situation.",
+     "I understand the situation."),
+    ("we'll {follow up|be in touch}", "We will be in touch.", "We were in touch."),
+    ("[please] don't worry", "Do not worry, it's fixed.", "Don't you worry."),
+    ("apologize~ for", "Apologising for the wait.", "An apology for the wait."),
+    ("follow~ up", "We followed up yesterday.", "We follow the updates."),
+    ("visit~ {0,2} {store~|branch~}", "Visiting your local branch", "Visit our website"),
+    ("price \\[USD\\]", "price [USD]", "price USD"),
+)
 
 class Phrases:
     """A compiled phrase list: literal phrases and patterns found as one alternation would

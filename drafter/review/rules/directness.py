@@ -224,7 +224,8 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
 @rule(
     "DIR007", "restating-opener", "warning", P,
     "An opening that repeats the customer's request (“I understand that you would like to…”).",
-    what="Finds, in the opening sentences, a restatement of what the customer asked for — “I "
+    what="Finds, in the first two sentences (never the last sentence of a longer reply), a "
+         "restatement of what the customer asked for — “I "
          "understand that you would like to change your address”, “I see that you want to…”, "
          "“You mentioned that you need…” — from the `phrases` / `patterns` settings, which are "
          "phrase patterns (see “Phrase patterns”). Feelings are not requests: “I understand "
@@ -238,13 +239,14 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
 )
 def _dir007(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "The opening restates the request: {match}",
-                            region="opening", fix="Delete it and start with the answer")
+                            region="lead", fix="Delete it and start with the answer")
 
 
 @rule(
     "DIR008", "announcing-help", "warning", P,
     "An opening that announces help instead of giving it (“I'm here to help you with that”).",
-    what="Finds, in the opening sentences, announcements of help — “I'm here to help you "
+    what="Finds, in the first two sentences (never the last sentence of a longer reply), "
+         "announcements of help — “I'm here to help you "
          "with…”, “I'd be happy to assist you with…”, “Let me guide you through the process” — "
          "from the `phrases` / `patterns` settings (phrase patterns, see “Phrase patterns”). A "
          "short brand line on its own (“Here to help!”) is left alone.",
@@ -256,4 +258,4 @@ def _dir007(settings: Mapping[str, Any]) -> Check:
 )
 def _dir008(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "The opening announces help instead of helping: {match}",
-                            region="opening", fix="Delete it and start helping")
+                            region="lead", fix="Delete it and start helping")

@@ -124,14 +124,15 @@ def _emp004(settings: Mapping[str, Any]) -> Check:
     what="Finds apologies whose object is a stock word — “sorry for the trouble”, “I apologize "
          "for any confusion”, “apologies for your frustration” — from the `phrases` / "
          "`patterns` settings (phrase patterns, see “Phrase patterns”), when the apology ends "
-         "its sentence (`at_sentence_end`): “sorry for the trouble with your card” names the "
+         "its clause (`at_clause_end`: punctuation or the sentence's end comes next): “sorry for "
+         "the trouble with your card” names the "
          "problem and is left alone. Apologies for “any inconvenience” are EMP002's.",
     why=WHY + " An apology that could be pasted into any reply tells the customer nobody read "
         "theirs.",
     example="We apologize for the trouble! Your refund was sent today.",
     instead="I'm sorry your refund took two weeks. It was sent today.",
     fix="Say what you are sorry about",
-    defaults={"at_sentence_end": True},
+    defaults={"at_clause_end": True},
 )
 def _emp005(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "Generic apology: {match}; say what went wrong",
