@@ -261,8 +261,14 @@ def inflections(word: str) -> list[str]:
     return sorted(forms, key=lambda f: (-len(f), f))
 
 
-def _literal(text: str) -> str:
-    """Regex source for literal pattern text: both apostrophes alike, contractions expanded."""
+# Words a match must hold: one of the words of each set (see `_PatternReader`).
+Needs = tuple[frozenset[str], ...]
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _literal(text: str) -> tuple[str, frozenset[str] | None]:
+    """Regex source for literal pattern text (both apostrophes alike, contractions expanded),
+    and words one of which every match of it holds (None: none)."""
     low = text.lower().replace("’", "'")
     expanded: list[str] = []
     if low in _NOT_IRREGULAR:
@@ -279,13 +285,33 @@ def _literal(text: str) -> str:
         return _SEP.join(re.escape(part).replace("'", "['’]")
                          for part in t.replace("’", "'").split())
 
+    forms = [text, *expanded]
+    runs = [set(_WORD_RUN.findall(fold(f))) for f in forms]
+    word: frozenset[str] | None = None
+    if all(runs):
+        common = set.intersection(*runs)
+        word = frozenset([max(sorted(common), key=len)] if common
+                         else [max(sorted(r), key=len) for r in runs])
     if not expanded:
-        return plain(text)
-    return "(?:" + "|".join([plain(text), *map(plain, expanded)]) + ")"
+        return plain(text), word
+    return "(?:" + "|".join(map(plain, forms)) + ")", word
+
+
+def _best(needs: Needs) -> frozenset[str] | None:
+    """The most telling of a sequence's needed word sets: longest shortest word, then fewest."""
+    return max(needs, key=lambda ws: (min(map(len, ws)), -len(ws)), default=None)
+
+
+def _either(alts: list[tuple[str, Needs]]) -> frozenset[str] | None:
+    """Words one of which every match of one of the alternatives holds (None: unknown)."""
+    bests = [_best(needs) for _, needs in alts]
+    return None if any(b is None for b in bests) else frozenset().union(*bests)  # type: ignore[arg-type]
 
 
 class _PatternReader:
-    """Reads one phrase pattern into regex source (see `phrase_regex`)."""
+    """Reads one phrase pattern into regex source (see `phrase_regex`), and the words its
+    matches must hold: each word of a sequence that is neither optional nor a skip needs one
+    of its forms in the text."""
 
     def __init__(self, pattern: str) -> None:
         self.s = pattern
@@ -294,7 +320,7 @@ class _PatternReader:
     def fail(self, why: str) -> PatternError:
         return PatternError(f"{why} at character {self.i + 1} of {self.s!r}")
 
-    def alternatives(self, closer: str, glued: bool = False) -> list[str]:
+    def alternatives(self, closer: str, glued: bool = False) -> list[tuple[str, Needs]]:
         alts = [self.sequence(closer, glued)]
         while self.i < len(self.s) and self.s[self.i] == "|":
             self.i += 1
@@ -306,26 +332,26 @@ class _PatternReader:
         elif self.i < len(self.s):
             raise self.fail(f"unexpected `{self.s[self.i]}`")
         # Longer alternatives first, so that `{sir|sir or madam}` takes all it can.
-        return sorted(alts, key=len, reverse=True)
+        return sorted(alts, key=lambda alt: len(alt[0]), reverse=True)
 
-    def sequence(self, closer: str, glued: bool = False) -> str:
+    def sequence(self, closer: str, glued: bool = False) -> tuple[str, Needs]:
         """A run of words up to `|` or `closer`; optional words and skips carry the
         separator next to them. In a group `glued` to a word, whitespace at an alternative's
         edge is a separator (`I('m| am)`)."""
         s = self.s
         lead = self.i < len(s) and s[self.i].isspace()
-        words: list[tuple[str, str]] = []  # (kind, regex): kind is word, opt or skip
+        words: list[tuple[str, str, frozenset[str] | None]] = []  # kind: word, opt or skip
         while self.i < len(s) and s[self.i] not in "|" + closer:
             if s[self.i].isspace():
                 self.i += 1
                 continue
             words.append(self.word(closer))
         trail = self.i > 0 and s[self.i - 1].isspace()
-        if not any(kind == "word" for kind, _ in words):
+        if not any(kind == "word" for kind, _, _ in words):
             raise self.fail("a pattern (and each alternative) needs a word that is neither "
                             "optional nor a skip")
         out, seen = "", False
-        for n, (kind, rx) in enumerate(words):
+        for n, (kind, rx, _) in enumerate(words):
             if kind == "word":
                 out += _SEP + rx if seen else rx
                 seen = True
@@ -337,15 +363,17 @@ class _PatternReader:
                 out += f"(?:{_SEP}{_ANY_WORD}){rx}"
         if glued:
             out = (_SEP if lead else "") + out + (_SEP if trail else "")
-        return out
+        needs = tuple(ws for kind, _, ws in words if kind == "word" and ws)
+        return out, needs
 
-    def word(self, closer: str) -> tuple[str, str]:
-        """One word: literal text, groups glued to it, `~`; or a lone `[...]`, `{m,n}`, `...`."""
+    def word(self, closer: str) -> tuple[str, str, frozenset[str] | None]:
+        """One word: literal text, groups glued to it, `~`; or a lone `[...]`, `{m,n}`, `...`.
+        Also the words one of which its match holds (None: unknown)."""
         s = self.s
         if s.startswith("...", self.i):
             self.i += 3
             self.end_of_word(closer, "`...`")
-            return "skip", f"{{0,{_SKIP_DOTS}}}"
+            return "skip", f"{{0,{_SKIP_DOTS}}}", None
         q = _QUANT_RE.match(s, self.i)
         if q:
             low, high = int(q.group(1)), int(q.group(2) or q.group(1))
@@ -353,8 +381,8 @@ class _PatternReader:
             if high > _MAX_SKIP or low > high:
                 raise self.fail(f"a skip of {q.group()} words; at most {_MAX_SKIP}")
             self.end_of_word(closer, q.group())
-            return "skip", f"{{{low},{high}}}"
-        parts: list[str] = []
+            return "skip", f"{{{low},{high}}}", None
+        parts: list[tuple[str, frozenset[str] | None]] = []
         text = ""  # literal text not yet turned into regex
         while self.i < len(s) and not s[self.i].isspace() and s[self.i] not in "|" + closer:
             ch = s[self.i]
@@ -364,19 +392,23 @@ class _PatternReader:
                     parts.append(_literal(text))
                     text = ""
                 self.i += 1
-                group = "(?:" + "|".join(self.alternatives(_CLOSERS[ch], glued)) + ")"
+                alts = self.alternatives(_CLOSERS[ch], glued)
+                group = "(?:" + "|".join(rx for rx, _ in alts) + ")"
                 if ch == "[":
                     if not glued and self.at_word_end(closer):
-                        return "opt", group  # a whole optional word: it owns a separator
-                    group += "?"
-                parts.append(group)
+                        return "opt", group, None  # a whole optional word: owns a separator
+                    parts.append((group + "?", None))
+                else:
+                    parts.append((group, _either(alts)))
             elif ch == "~":
                 stem = re.match(r"(.*?)([^\W\d_]+)$", text)
                 if stem is None:
                     raise self.fail("`~` must follow a word")
                 if stem.group(1):
                     parts.append(_literal(stem.group(1)))
-                parts.append("(?:" + "|".join(map(re.escape, inflections(stem.group(2)))) + ")")
+                forms = inflections(stem.group(2))
+                parts.append(("(?:" + "|".join(map(re.escape, forms)) + ")",
+                              frozenset(map(fold, forms))))
                 text = ""
                 self.i += 1
             elif ch in "}])":
@@ -391,7 +423,8 @@ class _PatternReader:
                 self.i += 1
         if text:
             parts.append(_literal(text))
-        return "word", "".join(parts)
+        # A part glued to another may not be a whole word of the text: only a lone part tells.
+        return "word", "".join(rx for rx, _ in parts), parts[0][1] if len(parts) == 1 else None
 
     def at_word_end(self, closer: str) -> bool:
         s = self.s
@@ -403,20 +436,29 @@ class _PatternReader:
 
 
 @lru_cache(maxsize=1024)
+def read_phrase_pattern(pattern: str) -> tuple[str, Needs]:
+    """The regex source of a phrase pattern (see `phrase_regex`) and the words its matches
+    need: one word of each set is in every text it matches in (ignoring case)."""
+    alts = _PatternReader(pattern.strip()).alternatives("")
+    source = r"(?<!\w)(?:" + "|".join(rx for rx, _ in alts) + r")(?!\w)"
+    if len(alts) == 1:
+        return source, alts[0][1]
+    either = _either(alts)
+    return source, () if either is None else (either,)
+
+
 def phrase_regex(pattern: str) -> str:
     """The regex source of a phrase pattern, matched as whole words, ignoring case.
 
     `{a|b c}` is one of the alternatives (each may be several words, the longer tried
-    first); `[a|b]` is optional;
-    `(a|b)` glued to a word alternates inside it (`I('m| am)`); `...` skips up to three
-    inserted words and `{m,n}` between `m` and `n` (at most six); `word~` matches the word's
-    -s, -ed and -ing forms and -ise for -ize; a contraction matches its long form too (`we'll`
-    also matches “we will”, `don't` “do not”); ' matches ’; words are separated by whitespace,
-    a comma or a dash; `\\` makes the next character literal. Raises PatternError.
+    first); `[a|b]` is optional; `(a|b)` glued to a word alternates inside it (`I('m| am)`);
+    `...` skips up to three inserted words and `{m,n}` between `m` and `n` (at most six);
+    `word~` matches the word's -s, -ed and -ing forms and -ise for -ize; a contraction matches
+    its long form too (`we'll` also matches “we will”, `don't` “do not”); ' matches ’; words
+    are separated by whitespace, a comma or a dash; `\\` makes the next character literal.
+    Raises PatternError.
     """
-    reader = _PatternReader(pattern.strip())
-    alts = reader.alternatives("")
-    return r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)"
+    return read_phrase_pattern(pattern)[0]
 
 
 # The documentation's examples (docs/rules.md, "Phrase patterns"), each checked by a test:
@@ -446,12 +488,16 @@ class Phrases:
                  case_sensitive: bool) -> None:
         self.case_sensitive = case_sensitive
         self.patterns = list(patterns)
+        # For each pattern, the words its matches need (None: a regex, or nothing known).
+        self.word_needs: list[Needs | None] = [None] * len(self.patterns)
         # The phrases as a trie of their words; the key "" holds the phrases ending there.
         trie: dict[str, Any] = {}
         self.literals: list[str] = []  # the phrases matched over word runs
         for p in sorted({p.strip() for p in phrases if p.strip()}):
             if is_phrase_pattern(p):
-                self.patterns.append(phrase_regex(p))
+                source, words_needed = read_phrase_pattern(p)
+                self.patterns.append(source)
+                self.word_needs.append(words_needed or None)
             elif is_word_char(p[0]):
                 self.literals.append(p)
                 ph = _Phrase(p, case_sensitive)
@@ -461,11 +507,16 @@ class Phrases:
                 node.setdefault("", []).append(ph)
             else:  # starts with punctuation: not a word run's place, so through re
                 self.patterns.append(phrase_pattern(p, case_sensitive))
+                self.word_needs.append(None)
         self.trie = trie
         self.firsts = frozenset(trie)
         self.source = "|".join(f"(?:{p})" for p in self.patterns)
-        needs = needed_strings(self.source) if self.patterns else None
+        # The other patterns are tested for strings they need (a phrase pattern, for words).
+        others = [p for p, w in zip(self.patterns, self.word_needs, strict=True) if w is None]
+        needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
         self.needs = None if needs is None else _any_of(needs)
+        self.by_words = any(self.word_needs)
+        self._subsets: dict[tuple[int, ...], re.Pattern[str] | None] = {}
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
@@ -475,13 +526,26 @@ class Phrases:
         return _regex(self.source, 0 if self.case_sensitive else re.IGNORECASE)
 
     def regex_for(self, runs: Runs) -> re.Pattern[str] | None:
-        """The patterns' regex, or None when it cannot match in the text of `runs`."""
+        """A regex of the patterns that can match in the text of `runs` (None: none can).
+        Leaving out patterns that match nowhere in the text changes no match."""
         needs = self.needs
-        if needs is not None:
-            low = runs.low
-            if low is not None and not needs(low):
-                return None
-        return self.regex
+        low = runs.low if needs is not None else None
+        others = needs is None or low is None or needs(low)
+        if not self.by_words:
+            return self.regex if others else None
+        words = runs.words
+        keep = tuple(i for i, need in enumerate(self.word_needs)
+                     if (others if need is None
+                         else all(not ws.isdisjoint(words) for ws in need)))
+        if len(keep) == len(self.patterns):
+            return self.regex
+        if keep not in self._subsets:
+            if len(self._subsets) > 256:
+                self._subsets.clear()
+            self._subsets[keep] = _regex(
+                "|".join(f"(?:{self.patterns[i]})" for i in keep),
+                0 if self.case_sensitive else re.IGNORECASE) if keep else None
+        return self._subsets[keep]
 
     # -- over word runs --------------------------------------------------------------------
 
