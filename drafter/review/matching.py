@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
 from itertools import accumulate, chain
-from typing import Any
+from typing import Any, NamedTuple
 
 _RUN_SPLIT = re.compile(r"(\w+)")
 _RUN_SPLIT_ASCII = re.compile(r"(\w+)", re.ASCII)  # the same on ASCII text, faster
@@ -266,9 +266,25 @@ Needs = tuple[frozenset[str], ...]
 _WORD_RUN = re.compile(r"\w+")
 
 
-def _literal(text: str) -> tuple[str, frozenset[str] | None]:
-    """Regex source for literal pattern text (both apostrophes alike, contractions expanded),
-    and words one of which every match of it holds (None: none)."""
+class _Piece(NamedTuple):
+    """A part of a phrase pattern read: its regex source, words one of which each of its
+    matches holds, and the words one of which starts each match (None: not known)."""
+
+    rx: str
+    need: frozenset[str] | None
+    first: frozenset[str] | None
+
+
+class _Seq(NamedTuple):
+    """A sequence read: regex source, the word sets it needs, the words it starts with."""
+
+    rx: str
+    needs: Needs
+    first: frozenset[str] | None
+
+
+def _literal(text: str) -> _Piece:
+    """Literal pattern text read (both apostrophes alike, contractions expanded)."""
     low = text.lower().replace("’", "'")
     expanded: list[str] = []
     if low in _NOT_IRREGULAR:
@@ -292,9 +308,11 @@ def _literal(text: str) -> tuple[str, frozenset[str] | None]:
         common = set.intersection(*runs)
         word = frozenset([max(sorted(common), key=len)] if common
                          else [max(sorted(r), key=len) for r in runs])
+    starts = [_WORD_RUN.match(fold(f)) for f in forms]
+    first = None if not all(starts) else frozenset(m.group() for m in starts if m)
     if not expanded:
-        return plain(text), word
-    return "(?:" + "|".join(map(plain, forms)) + ")", word
+        return _Piece(plain(text), word, first)
+    return _Piece("(?:" + "|".join(map(plain, forms)) + ")", word, first)
 
 
 def _best(needs: Needs) -> frozenset[str] | None:
@@ -302,10 +320,17 @@ def _best(needs: Needs) -> frozenset[str] | None:
     return max(needs, key=lambda ws: (min(map(len, ws)), -len(ws)), default=None)
 
 
-def _either(alts: list[tuple[str, Needs]]) -> frozenset[str] | None:
-    """Words one of which every match of one of the alternatives holds (None: unknown)."""
-    bests = [_best(needs) for _, needs in alts]
-    return None if any(b is None for b in bests) else frozenset().union(*bests)  # type: ignore[arg-type]
+def _either(alts: list[_Seq]) -> _Piece:
+    """Alternatives as one piece."""
+    bests = [_best(alt.needs) for alt in alts]
+    firsts = [alt.first for alt in alts]
+    return _Piece("(?:" + "|".join(alt.rx for alt in alts) + ")", _union(bests), _union(firsts))
+
+
+def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    """The union of word sets (None if one is unknown)."""
+    known = [ws for ws in sets if ws is not None]
+    return frozenset().union(*known) if len(known) == len(sets) else None
 
 
 class _PatternReader:
@@ -320,7 +345,7 @@ class _PatternReader:
     def fail(self, why: str) -> PatternError:
         return PatternError(f"{why} at character {self.i + 1} of {self.s!r}")
 
-    def alternatives(self, closer: str, glued: bool = False) -> list[tuple[str, Needs]]:
+    def alternatives(self, closer: str, glued: bool = False) -> list[_Seq]:
         alts = [self.sequence(closer, glued)]
         while self.i < len(self.s) and self.s[self.i] == "|":
             self.i += 1
@@ -332,48 +357,51 @@ class _PatternReader:
         elif self.i < len(self.s):
             raise self.fail(f"unexpected `{self.s[self.i]}`")
         # Longer alternatives first, so that `{sir|sir or madam}` takes all it can.
-        return sorted(alts, key=lambda alt: len(alt[0]), reverse=True)
+        return sorted(alts, key=lambda alt: len(alt.rx), reverse=True)
 
-    def sequence(self, closer: str, glued: bool = False) -> tuple[str, Needs]:
+    def sequence(self, closer: str, glued: bool = False) -> _Seq:
         """A run of words up to `|` or `closer`; optional words and skips carry the
         separator next to them. In a group `glued` to a word, whitespace at an alternative's
         edge is a separator (`I('m| am)`)."""
         s = self.s
         lead = self.i < len(s) and s[self.i].isspace()
-        words: list[tuple[str, str, frozenset[str] | None]] = []  # kind: word, opt or skip
+        words: list[tuple[str, _Piece]] = []  # kind: word, opt or skip
         while self.i < len(s) and s[self.i] not in "|" + closer:
             if s[self.i].isspace():
                 self.i += 1
                 continue
             words.append(self.word(closer))
         trail = self.i > 0 and s[self.i - 1].isspace()
-        if not any(kind == "word" for kind, _, _ in words):
+        if not any(kind == "word" for kind, _ in words):
             raise self.fail("a pattern (and each alternative) needs a word that is neither "
                             "optional nor a skip")
         out, seen = "", False
-        for n, (kind, rx, _) in enumerate(words):
+        firsts: list[frozenset[str] | None] = []  # the words a match may start with
+        for n, (kind, piece) in enumerate(words):
+            if not seen and kind != "skip":
+                firsts.append(piece.first)
             if kind == "word":
-                out += _SEP + rx if seen else rx
+                out += _SEP + piece.rx if seen else piece.rx
                 seen = True
             elif kind == "opt":
-                out += f"(?:{_SEP}{rx})?" if seen else f"(?:{rx}{_SEP})?"
+                out += f"(?:{_SEP}{piece.rx})?" if seen else f"(?:{piece.rx}{_SEP})?"
             else:
                 if not seen or n == len(words) - 1:
                     raise self.fail("a skip must stand between two words")
-                out += f"(?:{_SEP}{_ANY_WORD}){rx}"
+                out += f"(?:{_SEP}{_ANY_WORD}){piece.rx}"
         if glued:
             out = (_SEP if lead else "") + out + (_SEP if trail else "")
-        needs = tuple(ws for kind, _, ws in words if kind == "word" and ws)
-        return out, needs
+        needs = tuple(p.need for kind, p in words if kind == "word" and p.need)
+        return _Seq(out, needs, None if glued and lead else _union(firsts))
 
-    def word(self, closer: str) -> tuple[str, str, frozenset[str] | None]:
-        """One word: literal text, groups glued to it, `~`; or a lone `[...]`, `{m,n}`, `...`.
-        Also the words one of which its match holds (None: unknown)."""
+    def word(self, closer: str) -> tuple[str, _Piece]:
+        """One word (its kind: word, opt or skip): literal text, groups glued to it, `~`; or a
+        lone `[...]`, `{m,n}`, `...`."""
         s = self.s
         if s.startswith("...", self.i):
             self.i += 3
             self.end_of_word(closer, "`...`")
-            return "skip", f"{{0,{_SKIP_DOTS}}}", None
+            return "skip", _Piece(f"{{0,{_SKIP_DOTS}}}", None, None)
         q = _QUANT_RE.match(s, self.i)
         if q:
             low, high = int(q.group(1)), int(q.group(2) or q.group(1))
@@ -381,8 +409,8 @@ class _PatternReader:
             if high > _MAX_SKIP or low > high:
                 raise self.fail(f"a skip of {q.group()} words; at most {_MAX_SKIP}")
             self.end_of_word(closer, q.group())
-            return "skip", f"{{{low},{high}}}", None
-        parts: list[tuple[str, frozenset[str] | None]] = []
+            return "skip", _Piece(f"{{{low},{high}}}", None, None)
+        parts: list[_Piece] = []
         text = ""  # literal text not yet turned into regex
         while self.i < len(s) and not s[self.i].isspace() and s[self.i] not in "|" + closer:
             ch = s[self.i]
@@ -392,23 +420,21 @@ class _PatternReader:
                     parts.append(_literal(text))
                     text = ""
                 self.i += 1
-                alts = self.alternatives(_CLOSERS[ch], glued)
-                group = "(?:" + "|".join(rx for rx, _ in alts) + ")"
+                group = _either(self.alternatives(_CLOSERS[ch], glued))
                 if ch == "[":
                     if not glued and self.at_word_end(closer):
-                        return "opt", group, None  # a whole optional word: owns a separator
-                    parts.append((group + "?", None))
-                else:
-                    parts.append((group, _either(alts)))
+                        return "opt", group._replace(need=None)  # a whole optional word
+                    group = _Piece(group.rx + "?", None, None)
+                parts.append(group)
             elif ch == "~":
                 stem = re.match(r"(.*?)([^\W\d_]+)$", text)
                 if stem is None:
                     raise self.fail("`~` must follow a word")
                 if stem.group(1):
                     parts.append(_literal(stem.group(1)))
-                forms = inflections(stem.group(2))
-                parts.append(("(?:" + "|".join(map(re.escape, forms)) + ")",
-                              frozenset(map(fold, forms))))
+                forms = frozenset(map(fold, inflections(stem.group(2))))
+                parts.append(_Piece("(?:" + "|".join(map(re.escape, inflections(stem.group(2))))
+                                    + ")", forms, forms))
                 text = ""
                 self.i += 1
             elif ch in "}])":
@@ -423,8 +449,11 @@ class _PatternReader:
                 self.i += 1
         if text:
             parts.append(_literal(text))
-        # A part glued to another may not be a whole word of the text: only a lone part tells.
-        return "word", "".join(rx for rx, _ in parts), parts[0][1] if len(parts) == 1 else None
+        rx = "".join(p.rx for p in parts)
+        if len(parts) == 1:
+            return "word", parts[0]
+        # Glued parts: a part may be only a piece of a word of the text, so nothing is known.
+        return "word", _Piece(rx, None, None)
 
     def at_word_end(self, closer: str) -> bool:
         s = self.s
@@ -436,15 +465,16 @@ class _PatternReader:
 
 
 @lru_cache(maxsize=1024)
-def read_phrase_pattern(pattern: str) -> tuple[str, Needs]:
-    """The regex source of a phrase pattern (see `phrase_regex`) and the words its matches
-    need: one word of each set is in every text it matches in (ignoring case)."""
+def read_phrase_pattern(pattern: str) -> tuple[str, Needs, frozenset[str] | None]:
+    """A phrase pattern read (see `phrase_regex`): its regex source; the words its matches
+    need (one word of each set is in every text it matches in, ignoring case); and the words
+    one of which starts every match (None: not known)."""
     alts = _PatternReader(pattern.strip()).alternatives("")
-    source = r"(?<!\w)(?:" + "|".join(rx for rx, _ in alts) + r")(?!\w)"
+    source = r"(?<!\w)(?:" + "|".join(alt.rx for alt in alts) + r")(?!\w)"
     if len(alts) == 1:
-        return source, alts[0][1]
+        return source, alts[0].needs, alts[0].first
     either = _either(alts)
-    return source, () if either is None else (either,)
+    return source, () if either.need is None else (either.need,), either.first
 
 
 def phrase_regex(pattern: str) -> str:
@@ -487,17 +517,22 @@ class Phrases:
     def __init__(self, phrases: Iterable[str], patterns: Iterable[str],
                  case_sensitive: bool) -> None:
         self.case_sensitive = case_sensitive
-        self.patterns = list(patterns)
-        # For each pattern, the words its matches need (None: a regex, or nothing known).
-        self.word_needs: list[Needs | None] = [None] * len(self.patterns)
+        self.flags = 0 if case_sensitive else re.IGNORECASE
+        self.patterns = list(patterns)  # regex sources, in the alternation's order
         # The phrases as a trie of their words; the key "" holds the phrases ending there.
         trie: dict[str, Any] = {}
         self.literals: list[str] = []  # the phrases matched over word runs
+        scanned: list[tuple[str, Needs | None]] = []
+        # Phrase patterns whose matches start with one of known words are tried only where
+        # such a word starts: (source, the words they need, the words they start with).
+        self.anchored: list[tuple[str, Needs, frozenset[str]]] = []
         for p in sorted({p.strip() for p in phrases if p.strip()}):
             if is_phrase_pattern(p):
-                source, words_needed = read_phrase_pattern(p)
-                self.patterns.append(source)
-                self.word_needs.append(words_needed or None)
+                source, words_needed, first = read_phrase_pattern(p)
+                if first:
+                    self.anchored.append((source, words_needed, first))
+                else:
+                    scanned.append((source, words_needed or None))
             elif is_word_char(p[0]):
                 self.literals.append(p)
                 ph = _Phrase(p, case_sensitive)
@@ -506,13 +541,19 @@ class Phrases:
                     node = node.setdefault(key, {})
                 node.setdefault("", []).append(ph)
             else:  # starts with punctuation: not a word run's place, so through re
-                self.patterns.append(phrase_pattern(p, case_sensitive))
-                self.word_needs.append(None)
+                scanned.append((phrase_pattern(p, case_sensitive), None))
+        # For each scanned pattern, the words its matches need (None: a regex, or not known).
+        self.word_needs: list[Needs | None] = [None] * len(self.patterns)
+        for source, need in scanned:
+            self.patterns.append(source)
+            self.word_needs.append(need)
+        self.scanned = len(self.patterns)  # the anchored patterns come last
+        self.patterns += [source for source, _, _ in self.anchored]
         self.trie = trie
         self.firsts = frozenset(trie)
         self.source = "|".join(f"(?:{p})" for p in self.patterns)
-        # The other patterns are tested for strings they need (a phrase pattern, for words).
-        others = [p for p, w in zip(self.patterns, self.word_needs, strict=True) if w is None]
+        # The other scanned patterns are tested for strings they need.
+        others = [p for p, w in zip(self.patterns, self.word_needs, strict=False) if w is None]
         needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
         self.needs = None if needs is None else _any_of(needs)
         self.by_words = any(self.word_needs)
@@ -523,29 +564,73 @@ class Phrases:
         """The patterns as one regex (None without patterns)."""
         if not self.patterns:
             return None
-        return _regex(self.source, 0 if self.case_sensitive else re.IGNORECASE)
+        return _regex(self.source, self.flags)
 
     def regex_for(self, runs: Runs) -> re.Pattern[str] | None:
-        """A regex of the patterns that can match in the text of `runs` (None: none can).
-        Leaving out patterns that match nowhere in the text changes no match."""
+        """A regex of the scanned patterns that can match in the text of `runs` (None: none
+        can). Leaving out patterns that match nowhere in the text changes no match."""
+        n = self.scanned
+        if not n:
+            return None
         needs = self.needs
         low = runs.low if needs is not None else None
         others = needs is None or low is None or needs(low)
-        if not self.by_words:
+        if not self.by_words and n == len(self.patterns):
             return self.regex if others else None
         words = runs.words
         keep = tuple(i for i, need in enumerate(self.word_needs)
                      if (others if need is None
                          else all(not ws.isdisjoint(words) for ws in need)))
-        if len(keep) == len(self.patterns):
-            return self.regex
         if keep not in self._subsets:
             if len(self._subsets) > 256:
                 self._subsets.clear()
             self._subsets[keep] = _regex(
-                "|".join(f"(?:{self.patterns[i]})" for i in keep),
-                0 if self.case_sensitive else re.IGNORECASE) if keep else None
+                "|".join(f"(?:{self.patterns[i]})" for i in keep), self.flags) if keep else None
         return self._subsets[keep]
+
+    def pattern_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
+        """(start, end) of the first anchored pattern that matches at each place from `pos`
+        where one can: where one of the words it starts with starts, in a text that holds
+        every word it needs."""
+        if not self.anchored:
+            return []
+        words = runs.words
+        places: dict[int, list[int]] = {}  # run index -> the patterns to try there
+        for k, (_, needs, first) in enumerate(self.anchored):
+            found = first.intersection(words)
+            if not found or not all(not ws.isdisjoint(words) for ws in needs):
+                continue
+            for word in found:
+                for i in runs.index[word]:
+                    places.setdefault(i, []).append(k)
+        if not places:
+            return []
+        text, starts, stop = runs.text, runs.starts, runs.stop
+        hits = []
+        for i in sorted(places):
+            at = starts[i]
+            if at < pos:
+                continue
+            if at >= stop:
+                break
+            for k in sorted(set(places[i])):
+                m = _regex(self.anchored[k][0], self.flags).match(text, at, stop)
+                if m is not None and m.end() > at:
+                    hits.append((at, m.end()))
+                    break
+        return hits
+
+    def word_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
+        """The anchored patterns' and the literal phrases' hits from `pos`, by place: at one
+        place a pattern wins over a phrase."""
+        lits = self.literal_hits(runs, pos)
+        pats = self.pattern_hits(runs, pos)
+        if not pats:
+            return lits
+        if not lits:
+            return pats
+        taken = {start for start, _ in pats}
+        return sorted(pats + [h for h in lits if h[0] not in taken])
 
     # -- over word runs --------------------------------------------------------------------
 
@@ -612,7 +697,7 @@ class Phrases:
         """The non-empty matches in the text of `runs` from `pos` (its start by default)."""
         text, stop = runs.text, runs.stop
         pos = runs.pos if pos is None else pos
-        hits = self.literal_hits(runs, pos)
+        hits = self.word_hits(runs, pos)
         regex = self.regex_for(runs)
         if regex is None:
             last = -1
@@ -649,7 +734,7 @@ class Phrases:
     def found(self, runs: Runs, pos: int | None = None) -> bool:
         """Whether the regex alternation would find anything (an empty pattern match too)."""
         pos = runs.pos if pos is None else pos
-        if self.literal_hits(runs, pos):
+        if self.word_hits(runs, pos):
             return True
         regex = self.regex_for(runs)
         return regex is not None and regex.search(runs.text, pos, runs.stop) is not None
@@ -663,7 +748,7 @@ class Phrases:
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> AnyMatch | None:
         """The first match in `text[pos:endpos]`, as `re.Pattern.search` finds it, or None."""
         runs = Runs(text, pos, endpos)
-        hits = self.literal_hits(runs, pos)
+        hits = self.word_hits(runs, pos)
         regex = self.regex_for(runs)
         m = regex.search(text, pos, runs.stop) if regex is not None else None
         if m is not None and (not hits or m.start() <= hits[0][0]):

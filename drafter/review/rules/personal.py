@@ -141,7 +141,7 @@ def _per004(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
         if found is None or first_name(ctx.customer_name) is not None:
             return []
-        m = found.search(doc.text, *_opening_span(doc))
+        m = next(checks.finditer_span(doc, found, "prose", *_opening_span(doc)), None)
         if m is None:
             return []
         return [Hit(m.start(), m.end(), f"Impersonal salutation {quote(m.group())}",
