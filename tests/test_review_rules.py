@@ -452,6 +452,66 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("TON005", "We're going to fix it; please wait.", {}, []),
     ("TON005", "Tyre pressure and Nope Street.", {}, ["Nope"]),
     ("TON005", "Your refund went out this morning. TY - Sam", {}, []),  # a sign-off
+    # DIR007: restating the request in the opening
+    ("DIR007", "I understand that you would like to move your booking. Pick a new date under "
+     "Trips.", {}, ["I understand that you would like to"]),
+    ("DIR007", "I see that you're unsure how to read your bill. The total is at the top.", {},
+     ["I see that you're unsure"]),
+    ("DIR007", "You mentioned that you need a copy of the invoice. It is attached.", {},
+     ["You mentioned that you need"]),
+    ("DIR007", "I understand you're frustrated by the wait. Your parcel left today.", {}, []),
+    ("DIR007", "Your parcel left today. I understand that you need it by Friday, and it will "
+     "arrive Thursday.", {}, []),  # not in the opening
+    # DIR008: announcing help instead of helping
+    ("DIR008", "Of course! I'm here to help you with that. Your invoice is under Billing.", {},
+     ["I'm here to help you"]),
+    ("DIR008", "Don't worry—I am here to assist you with the refund. It went out today.", {},
+     ["I am here to assist you"]),
+    ("DIR008", "Sure, I'd be more than happy to help you with that. Open Settings.", {},
+     ["I'd be more than happy to help you"]),
+    ("DIR008", "@acme Here to help! Which order is it?", SOCIAL, []),
+    ("DIR008", "We're here to help! Which order is it?", SOCIAL, []),
+    ("DIR008", "Your refund went out today. If anything else comes up, I'm here to help you.",
+     {}, []),  # a closing offer, not an opening
+    # EMP005: an apology that never names what went wrong
+    ("EMP005", "We apologize for the trouble! Your refund was sent today.", {},
+     ["apologize for the trouble"]),
+    ("EMP005", "I apologise for any confusion caused.", {}, ["apologise for any confusion caused"]),
+    ("EMP005", "Sorry for the frustration, and thanks for waiting.", {},
+     ["Sorry for the frustration"]),
+    ("EMP005", "I'm sorry for the trouble with your card; it is fixed now.", {}, []),
+    ("EMP005", "I'm sorry your parcel arrived broken.", {}, []),
+    ("EMP005", "Sorry for the inconvenience.", {}, []),  # a stock inconvenience: EMP002's
+    # OWN005: a promise to come back with no time
+    ("OWN005", "Thanks for the details. We'll be in touch.", {}, ["We'll be in touch"]),
+    ("OWN005", "We will look into your claim and contact you with an update.", {},
+     ["We will look into your claim and contact you"]),
+    ("OWN005", "We'll be in touch by 5 pm tomorrow.", {}, []),
+    ("OWN005", "We'll get back to you. Expect an email within 24 hours.", {}, []),
+    ("OWN005", "Once the courier replies, we'll let you know.", {}, []),
+    ("OWN005", "We'll get back to you soon.", {}, []),  # a vague time: OWN003's finding
+    ("OWN005", "I'll follow up with our team there about the wait.", {}, []),
+    ("OWN005", "We'll look into your complaint and contact you for an update 2/2", {},
+     ["We'll look into your complaint and contact you"]),  # a counter is not a date
+    # OWN006: sending the customer elsewhere to start again
+    ("OWN006", "Please contact another department about the refund.", {},
+     ["contact another department"]),
+    ("OWN006", "I advise going into store and speaking with one of my colleagues.", {},
+     ["going into store"]),
+    ("OWN006", "You can return it to any branch. My colleagues there will be able to help.", {},
+     ["My colleagues there will"]),
+    ("OWN006", "Please speak to our billing team about this charge.", {},
+     ["speak to our billing team"]),
+    ("OWN006", "I've passed this to the relevant team, and they'll email you by Friday.", {}, []),
+    ("OWN006", "Please DM us your order number so we can look into it.", SOCIAL, []),
+    ("OWN006", "I'll follow up with our team there.", {}, []),
+    # PER004: impersonal salutation
+    ("PER004", "To whom it may concern,\n\nYour request has been processed.", {},
+     ["To whom it may concern"]),
+    ("PER004", "Dear Sir or Madam,\n\nYour refund was sent.", {}, ["Dear Sir or Madam"]),
+    ("PER004", "Dear Sir/Madam,\n\nYour refund was sent.", {}, ["Dear Sir/Madam"]),
+    ("PER004", "To whom it may concern,\n\nYour refund was sent.", NAME, []),  # PER001's
+    ("PER004", "Hello,\n\nYour refund was sent to whom it may concern.", {}, []),
 ]
 
 

@@ -94,6 +94,46 @@ def _plain(v: Any) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
+def _phrase_patterns_section() -> list[str]:
+    """The "Phrase patterns" section of docs/rules.md, with its examples (which are tests)."""
+    from drafter.review.matching import PATTERN_EXAMPLES
+
+    rows = [f"| `{p.replace('|', chr(92) + '|')}` | {yes} | {no} |"
+            for p, yes, no in PATTERN_EXAMPLES]
+    return [
+        "## Phrase patterns", "",
+        "Every phrase list of the guide (`phrases`, `canned_phrases`, `promises`, ...) takes "
+        "literal phrases and *phrase patterns*: an entry with `{`, `[`, `|`, `~` or `...` in it "
+        "is a pattern. Patterns match whole words, ignoring case, like literal phrases; they "
+        "are compiled once to a regular expression whose skips are bounded, so a pattern costs "
+        "time in proportion to the text.", "",
+        "| Syntax | Matches |", "| --- | --- |",
+        "| `{a\\|b c}` | one of the alternatives; each may be several words (the longer "
+        "are tried first) |",
+        "| `[a\\|b]` | optional: one of them, or nothing (a whole word of its own) |",
+        "| `word(s\\| x)` | alternatives glued to a word; a space at an alternative's edge is "
+        "a word break (`I('m\\| am)`) |",
+        "| `...` | up to 3 inserted words (`{0,2}`: between 0 and 2; at most 6) |",
+        "| `word~` | its inflections: -s, -es, -ies, -ed, -ing (`apologize~` also "
+        "“apologises”, “apologizing”); -ise for -ize |",
+        "| `we'll`, `don't` | a contraction matches its long form too (“we will”, “do not”); "
+        "write the short form |",
+        "| `'` | both apostrophes, ' and ’ |",
+        "| space | whitespace, a comma or a dash between words (“Don't worry—I'm here”) |",
+        "| `\\x` | the character x itself (`\\[`, `\\{`, `\\~`) |", "",
+        "A skip never crosses a sentence's end mark: it reads words, and `.`, `!` and `?` are "
+        "not words. A pattern that cannot be read (an unclosed `{`, a skip at the start, a "
+        "`~` after no word) stops `draft` with an error naming the style-guide file, the rule "
+        "and the pattern.", "",
+        "Examples (each row is a test):", "",
+        "| Pattern | Finds | Does not find |", "| --- | --- | --- |", *rows, "",
+        "```toml",
+        "[rules.EMP005]",
+        'phrases = ["{sorry|apologize~|apologies} for [any|the] {trouble~|confusion}"]',
+        "```", "",
+    ]
+
+
 def render_markdown(rules: list[Any], guide: Any) -> str:
     """Render the catalogue as Markdown (docs/rules.md)."""
     out = ["# Reviewer rules", "",
@@ -119,6 +159,7 @@ def render_markdown(rules: list[Any], guide: Any) -> str:
            "`instead`, `fix`. The code is 2-4 capital letters and 3 digits (for example "
            "`ACME001`). They run, select, ignore and show in `draft rules` like shipped rules.",
            "",
+           *_phrase_patterns_section(),
            "## Catalogue", "",
            "| Code | Name | Severity | Principle | Summary |", "| --- | --- | --- | --- | --- |"]
     for r in rules:

@@ -73,11 +73,12 @@ _GLOBAL_FLAGS_RE = re.compile(r"\(\?([imsx]+)\)")
 
 def compile_phrases(
     phrases: Iterable[str] = (), patterns: Iterable[str] = (), case_sensitive: bool = False,
-    key: str = "patterns",
+    key: str = "patterns", phrases_key: str = "phrases",
 ) -> Phrases | None:
     """Compile literal `phrases` and regex `patterns` into one `Phrases` (None for none).
 
-    Bad `patterns` raise SettingError naming the first that does not compile.
+    `phrases` may hold phrase patterns (see `matching.phrase_regex`). A bad phrase pattern or
+    regex pattern raises SettingError naming it.
     """
     lits = tuple(sorted({p.strip() for p in phrases if p.strip()}))
     pats = []
@@ -87,7 +88,11 @@ def compile_phrases(
         pats.append(f"(?{g.group(1)}:{p[g.end():]})" if g else p)
     if not lits and not pats:
         return None
-    found = matching.compile_phrases(lits, tuple(pats), case_sensitive)
+    try:
+        found = matching.compile_phrases(lits, tuple(pats), case_sensitive)
+    except matching.PatternError as exc:
+        bad = next(p for p in lits if matching.is_phrase_pattern(p) and _unreadable(p))
+        raise SettingError(phrases_key, f"valid phrase patterns ({exc})", bad) from None
     if pats:
         try:
             found.regex  # noqa: B018 - compiles it now, to report a broken pattern
@@ -101,6 +106,14 @@ def compile_phrases(
     return found
 
 
+def _unreadable(pattern: str) -> bool:
+    try:
+        matching.phrase_regex(pattern)
+    except matching.PatternError:
+        return True
+    return False
+
+
 def negated(prose: str, start: int, window: int = 3) -> bool:
     """Return whether one of the `window` words before `start` (same clause) negates it."""
     head = prose[max(0, start - 60):start]
@@ -111,19 +124,31 @@ def negated(prose: str, start: int, window: int = 3) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") for w in words)
 
 
+def ends_clause(doc: Doc, end: int) -> bool:
+    """Whether `end` ends a clause: punctuation, or the end of its sentence, comes next."""
+    _, e = doc.sentence_at(max(0, end - 1))
+    rest = doc.prose[end:e].lstrip()
+    return not rest or not is_word_char(rest[0])
+
+
 def lowered(doc: Doc, view: str) -> str | None:
     """The view lower-cased, for substring tests (None: it has letters that fold to ASCII)."""
     return doc.runs(view).low
 
 
 def region_bounds(doc: Doc, region: str) -> tuple[int, int] | None:
-    """Return the span a check looks at: all, body, opening (first sentences) or closing."""
+    """Return the span a check looks at: all, body, opening (first sentences), lead (the
+    opening without the last sentence) or closing."""
     if region == "all":
         return 0, len(doc.text)
     if region == "body":
         return doc.body
     if region == "opening":
         return doc.opening(2)
+    if region == "lead":  # the opening, but never the closing sentence of a longer reply
+        sents = doc.sentences
+        lead = sents[:2] if len(sents) > 2 else sents[:1]
+        return (lead[0][0], lead[-1][1]) if lead else None
     if region == "closing":
         sents = doc.sentences[-2:]
         return (sents[0][0], sents[-1][1]) if sents else None
@@ -190,14 +215,17 @@ def existence(
     skip_negated: bool = False,
     case_sensitive: bool = False,
     when: Callable[[Doc, ReviewContext], bool] | None = None,
+    at_clause_end: bool = False,
 ) -> Check:
-    """Flag every occurrence of the `phrases` / `patterns` settings ({match} in `message`)."""
+    """Flag every occurrence of the `phrases` / `patterns` settings ({match} in `message`);
+    with `at_clause_end`, only one that punctuation or the end of its sentence follows."""
     regex = compile_phrases(
         get_list(settings, "phrases"), get_list(settings, "patterns"),
         case_sensitive=bool(settings.get("case_sensitive", case_sensitive)),
     )
     message = get_str(settings, "message", message)
     skip_negated = bool(settings.get("skip_negated", skip_negated))
+    at_end = bool(settings.get("at_clause_end", at_clause_end))
 
     # Checks return lists, not generators: most texts have nothing, and a list costs less.
     def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
@@ -206,7 +234,8 @@ def existence(
         return [Hit(m.start(), m.end(), message.format(match=quote(m.group())),
                     suggestion=suggestion, fix=fix)
                 for m in finditer(doc, regex, view, region)
-                if not (skip_negated and negated(doc.prose, m.start()))]
+                if not (skip_negated and negated(doc.prose, m.start()))
+                and not (at_end and not ends_clause(doc, m.end()))]
 
     return check
 

@@ -28,6 +28,7 @@ _TYPES = ("existence", "substitution", "occurrence")
 _KEYS = {
     "type", "name", "severity", "message", "summary", "fix", "what", "why", "example",
     "instead", "phrases", "patterns", "substitutions", "max", "case_sensitive", "skip_negated",
+    "at_clause_end",
 }
 
 

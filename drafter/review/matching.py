@@ -10,6 +10,10 @@ whole list finds what one regex alternation of the patterns and then the phrases
 would find: matches leftmost first and never overlapping; at one place a pattern wins over a
 phrase, and a longer phrase over a shorter one. (Case is compared as re.IGNORECASE compares
 it, except for the few letters with two lower-case forms, such as σ and ς.)
+
+An entry of a phrase list that holds `{`, `[`, `|`, `~` or `...` is a *phrase pattern*
+(`phrase_regex`): words with alternatives, optional words, a bounded skip of inserted words,
+inflections and contractions, compiled to a regular expression and matched like a pattern.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
 from itertools import accumulate, chain
-from typing import Any
+from typing import Any, NamedTuple
 
 _RUN_SPLIT = re.compile(r"(\w+)")
 _RUN_SPLIT_ASCII = re.compile(r"(\w+)", re.ASCII)  # the same on ASCII text, faster
@@ -206,6 +210,306 @@ def phrase_pattern(phrase: str, case_sensitive: bool = False) -> str:
     return left + "".join(out) + right
 
 
+
+# -- phrase patterns: the guide's own small pattern language -----------------------------------
+
+class PatternError(ValueError):
+    """A phrase pattern that cannot be read; the message says where and why."""
+
+
+# Between two words: whitespace, a comma or a dash (“Don't worry—I'm here”, “follow-up”).
+_SEP = r"[\s,\-–—]+"
+_ANY_WORD = r"[\w'’]+"
+_SKIP_DOTS = 3  # `...` skips up to this many words
+_MAX_SKIP = 6
+_CLOSERS = {"{": "}", "[": "]", "(": ")"}
+_QUANT_RE = re.compile(r"\{(\d+)(?:,(\d+))?\}")
+# Contractions a pattern word may end with, and the words they stand for.
+_CONTRACTIONS = {"'m": ["am"], "'re": ["are"], "'ll": ["will"], "'ve": ["have"],
+                 "'d": ["would", "had"]}
+_NOT_IRREGULAR = {"can't": ["cannot", "can not"], "won't": ["will not"], "shan't": ["shall not"]}
+_VOWELS = frozenset("aeiou")
+
+
+def is_phrase_pattern(entry: str) -> bool:
+    """Whether a phrase-list entry is a phrase pattern rather than a literal phrase."""
+    return any(c in entry for c in "{[|~") or "..." in entry
+
+
+def inflections(word: str) -> list[str]:
+    """The forms `word~` matches: the word, its -s, -ed and -ing forms by the common English
+    spelling rules, and -ise for -ize (and back). Over-generates rather than misses."""
+    w = word.lower()
+    bases = {w}
+    if w.endswith(("ize", "ise")):
+        bases = {w[:-3] + "ize", w[:-3] + "ise"}
+    elif w.endswith(("ization", "isation")):
+        bases = {w[:-7] + "ization", w[:-7] + "isation"}
+    forms = set(bases)
+    for b in bases:
+        if b.endswith("e"):
+            forms |= {b + "s", b + "d", b[:-1] + "ing"}
+        elif b.endswith("y") and len(b) > 1 and b[-2] not in _VOWELS:
+            forms |= {b[:-1] + "ies", b[:-1] + "ied", b + "ing"}
+        elif b.endswith(("s", "x", "z", "ch", "sh")):
+            forms |= {b + "es", b + "ed", b + "ing"}
+        else:
+            forms |= {b + "s", b + "ed", b + "ing"}
+            if (len(b) > 2 and b[-1] not in _VOWELS and b[-1] not in "wxy"
+                    and b[-2] in _VOWELS and b[-3] not in _VOWELS):
+                forms |= {b + b[-1] + "ed", b + b[-1] + "ing"}  # stop -> stopped
+    return sorted(forms, key=lambda f: (-len(f), f))
+
+
+# Words a match must hold: one of the words of each set (see `_PatternReader`).
+Needs = tuple[frozenset[str], ...]
+_WORD_RUN = re.compile(r"\w+")
+
+
+class _Piece(NamedTuple):
+    """A part of a phrase pattern read: its regex source, words one of which each of its
+    matches holds, and the words one of which starts each match (None: not known)."""
+
+    rx: str
+    need: frozenset[str] | None
+    first: frozenset[str] | None
+
+
+class _Seq(NamedTuple):
+    """A sequence read: regex source, the word sets it needs, the words it starts with."""
+
+    rx: str
+    needs: Needs
+    first: frozenset[str] | None
+
+
+def _literal(text: str) -> _Piece:
+    """Literal pattern text read (both apostrophes alike, contractions expanded)."""
+    low = text.lower().replace("’", "'")
+    expanded: list[str] = []
+    if low in _NOT_IRREGULAR:
+        expanded = _NOT_IRREGULAR[low]
+    elif low.endswith("n't") and len(low) > 3:
+        expanded = [text[:-3] + " not"]
+    else:
+        for short, longs in _CONTRACTIONS.items():
+            if low.endswith(short) and len(low) > len(short):
+                expanded = [text[:-len(short)] + " " + w for w in longs]
+                break
+
+    def plain(t: str) -> str:
+        return _SEP.join(re.escape(part).replace("'", "['’]")
+                         for part in t.replace("’", "'").split())
+
+    forms = [text, *expanded]
+    runs = [set(_WORD_RUN.findall(fold(f))) for f in forms]
+    word: frozenset[str] | None = None
+    if all(runs):
+        common = set.intersection(*runs)
+        word = frozenset([max(sorted(common), key=len)] if common
+                         else [max(sorted(r), key=len) for r in runs])
+    starts = [_WORD_RUN.match(fold(f)) for f in forms]
+    first = None if not all(starts) else frozenset(m.group() for m in starts if m)
+    if not expanded:
+        return _Piece(plain(text), word, first)
+    return _Piece("(?:" + "|".join(map(plain, forms)) + ")", word, first)
+
+
+def _best(needs: Needs) -> frozenset[str] | None:
+    """The most telling of a sequence's needed word sets: longest shortest word, then fewest."""
+    return max(needs, key=lambda ws: (min(map(len, ws)), -len(ws)), default=None)
+
+
+def _either(alts: list[_Seq]) -> _Piece:
+    """Alternatives as one piece."""
+    bests = [_best(alt.needs) for alt in alts]
+    firsts = [alt.first for alt in alts]
+    return _Piece("(?:" + "|".join(alt.rx for alt in alts) + ")", _union(bests), _union(firsts))
+
+
+def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    """The union of word sets (None if one is unknown)."""
+    known = [ws for ws in sets if ws is not None]
+    return frozenset().union(*known) if len(known) == len(sets) else None
+
+
+class _PatternReader:
+    """Reads one phrase pattern into regex source (see `phrase_regex`), and the words its
+    matches must hold: each word of a sequence that is neither optional nor a skip needs one
+    of its forms in the text."""
+
+    def __init__(self, pattern: str) -> None:
+        self.s = pattern
+        self.i = 0
+
+    def fail(self, why: str) -> PatternError:
+        return PatternError(f"{why} at character {self.i + 1} of {self.s!r}")
+
+    def alternatives(self, closer: str, glued: bool = False) -> list[_Seq]:
+        alts = [self.sequence(closer, glued)]
+        while self.i < len(self.s) and self.s[self.i] == "|":
+            self.i += 1
+            alts.append(self.sequence(closer, glued))
+        if closer:
+            if self.i >= len(self.s) or self.s[self.i] != closer:
+                raise self.fail(f"missing `{closer}`")
+            self.i += 1
+        elif self.i < len(self.s):
+            raise self.fail(f"unexpected `{self.s[self.i]}`")
+        # Longer alternatives first, so that `{sir|sir or madam}` takes all it can.
+        return sorted(alts, key=lambda alt: len(alt.rx), reverse=True)
+
+    def sequence(self, closer: str, glued: bool = False) -> _Seq:
+        """A run of words up to `|` or `closer`; optional words and skips carry the
+        separator next to them. In a group `glued` to a word, whitespace at an alternative's
+        edge is a separator (`I('m| am)`)."""
+        s = self.s
+        lead = self.i < len(s) and s[self.i].isspace()
+        words: list[tuple[str, _Piece]] = []  # kind: word, opt or skip
+        while self.i < len(s) and s[self.i] not in "|" + closer:
+            if s[self.i].isspace():
+                self.i += 1
+                continue
+            words.append(self.word(closer))
+        trail = self.i > 0 and s[self.i - 1].isspace()
+        if not any(kind == "word" for kind, _ in words):
+            raise self.fail("a pattern (and each alternative) needs a word that is neither "
+                            "optional nor a skip")
+        out, seen = "", False
+        firsts: list[frozenset[str] | None] = []  # the words a match may start with
+        for n, (kind, piece) in enumerate(words):
+            if not seen and kind != "skip":
+                firsts.append(piece.first)
+            if kind == "word":
+                out += _SEP + piece.rx if seen else piece.rx
+                seen = True
+            elif kind == "opt":
+                out += f"(?:{_SEP}{piece.rx})?" if seen else f"(?:{piece.rx}{_SEP})?"
+            else:
+                if not seen or n == len(words) - 1:
+                    raise self.fail("a skip must stand between two words")
+                out += f"(?:{_SEP}{_ANY_WORD}){piece.rx}"
+        if glued:
+            out = (_SEP if lead else "") + out + (_SEP if trail else "")
+        needs = tuple(p.need for kind, p in words if kind == "word" and p.need)
+        return _Seq(out, needs, None if glued and lead else _union(firsts))
+
+    def word(self, closer: str) -> tuple[str, _Piece]:
+        """One word (its kind: word, opt or skip): literal text, groups glued to it, `~`; or a
+        lone `[...]`, `{m,n}`, `...`."""
+        s = self.s
+        if s.startswith("...", self.i):
+            self.i += 3
+            self.end_of_word(closer, "`...`")
+            return "skip", _Piece(f"{{0,{_SKIP_DOTS}}}", None, None)
+        q = _QUANT_RE.match(s, self.i)
+        if q:
+            low, high = int(q.group(1)), int(q.group(2) or q.group(1))
+            self.i = q.end()
+            if high > _MAX_SKIP or low > high:
+                raise self.fail(f"a skip of {q.group()} words; at most {_MAX_SKIP}")
+            self.end_of_word(closer, q.group())
+            return "skip", _Piece(f"{{{low},{high}}}", None, None)
+        parts: list[_Piece] = []
+        text = ""  # literal text not yet turned into regex
+        while self.i < len(s) and not s[self.i].isspace() and s[self.i] not in "|" + closer:
+            ch = s[self.i]
+            if ch in _CLOSERS:
+                glued = bool(text or parts)
+                if text:
+                    parts.append(_literal(text))
+                    text = ""
+                self.i += 1
+                group = _either(self.alternatives(_CLOSERS[ch], glued))
+                if ch == "[":
+                    if not glued and self.at_word_end(closer):
+                        return "opt", group._replace(need=None)  # a whole optional word
+                    group = _Piece(group.rx + "?", None, None)
+                parts.append(group)
+            elif ch == "~":
+                stem = re.match(r"(.*?)([^\W\d_]+)$", text)
+                if stem is None:
+                    raise self.fail("`~` must follow a word")
+                if stem.group(1):
+                    parts.append(_literal(stem.group(1)))
+                forms = frozenset(map(fold, inflections(stem.group(2))))
+                parts.append(_Piece("(?:" + "|".join(map(re.escape, inflections(stem.group(2))))
+                                    + ")", forms, forms))
+                text = ""
+                self.i += 1
+            elif ch in "}])":
+                raise self.fail(f"unmatched `{ch}`")
+            elif ch == "\\":
+                if self.i + 1 >= len(s):
+                    raise self.fail("`\\` at the end")
+                text += s[self.i + 1]
+                self.i += 2
+            else:
+                text += ch
+                self.i += 1
+        if text:
+            parts.append(_literal(text))
+        rx = "".join(p.rx for p in parts)
+        if len(parts) == 1:
+            return "word", parts[0]
+        # Glued parts: a part may be only a piece of a word of the text, so nothing is known.
+        return "word", _Piece(rx, None, None)
+
+    def at_word_end(self, closer: str) -> bool:
+        s = self.s
+        return self.i >= len(s) or s[self.i].isspace() or s[self.i] in "|" + closer
+
+    def end_of_word(self, closer: str, what: str) -> None:
+        if not self.at_word_end(closer):
+            raise self.fail(f"{what} must stand alone between words")
+
+
+@lru_cache(maxsize=1024)
+def read_phrase_pattern(pattern: str) -> tuple[str, Needs, frozenset[str] | None]:
+    """A phrase pattern read (see `phrase_regex`): its regex source; the words its matches
+    need (one word of each set is in every text it matches in, ignoring case); and the words
+    one of which starts every match (None: not known)."""
+    alts = _PatternReader(pattern.strip()).alternatives("")
+    source = r"(?<!\w)(?:" + "|".join(alt.rx for alt in alts) + r")(?!\w)"
+    if len(alts) == 1:
+        return source, alts[0].needs, alts[0].first
+    either = _either(alts)
+    return source, () if either.need is None else (either.need,), either.first
+
+
+def phrase_regex(pattern: str) -> str:
+    """The regex source of a phrase pattern, matched as whole words, ignoring case.
+
+    `{a|b c}` is one of the alternatives (each may be several words, the longer tried
+    first); `[a|b]` is optional; `(a|b)` glued to a word alternates inside it (`I('m| am)`);
+    `...` skips up to three inserted words and `{m,n}` between `m` and `n` (at most six);
+    `word~` matches the word's -s, -ed and -ing forms and -ise for -ize; a contraction matches
+    its long form too (`we'll` also matches “we will”, `don't` “do not”); ' matches ’; words
+    are separated by whitespace, a comma or a dash; `\\` makes the next character literal.
+    Raises PatternError.
+    """
+    return read_phrase_pattern(pattern)[0]
+
+
+# The documentation's examples (docs/rules.md, "Phrase patterns"), each checked by a test:
+# (pattern, a text it finds, a text it does not find).
+PATTERN_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("{sorry|apologize~|apologies} for [the|any] {trouble|confusion}",
+     "We apologise for any confusion.", "Sorry for the troubled start."),
+    ("I('m| am) [just] here to {help|assist}", "I am just here to assist.", "I'm here to stay."),
+    ("I'm [just] here to help", "I am here to help.", "Im here to help."),
+    ("as {quickly|soon} ... as possible", "as quickly and efficiently as possible",
+     "as quickly as we possibly can"),
+    ("I {0,2} understand your situation", "I completely understand your situation.",
+     "I understand the situation."),
+    ("we'll {follow up|be in touch}", "We will be in touch.", "We were in touch."),
+    ("[please] don't worry", "Do not worry, it's fixed.", "Don't you worry."),
+    ("apologize~ for", "Apologising for the wait.", "An apology for the wait."),
+    ("follow~ up", "We followed up yesterday.", "We follow the updates."),
+    ("visit~ {0,2} {store~|branch~}", "Visiting your local branch", "Visit our website"),
+    ("price \\[USD\\]", "price [USD]", "price USD"),
+)
+
 class Phrases:
     """A compiled phrase list: literal phrases and patterns found as one alternation would
     (see the module's doc). Build with `compile_phrases`."""
@@ -213,12 +517,23 @@ class Phrases:
     def __init__(self, phrases: Iterable[str], patterns: Iterable[str],
                  case_sensitive: bool) -> None:
         self.case_sensitive = case_sensitive
-        self.patterns = list(patterns)
+        self.flags = 0 if case_sensitive else re.IGNORECASE
+        self.patterns = list(patterns)  # regex sources, in the alternation's order
         # The phrases as a trie of their words; the key "" holds the phrases ending there.
         trie: dict[str, Any] = {}
         self.literals: list[str] = []  # the phrases matched over word runs
+        scanned: list[tuple[str, Needs | None]] = []
+        # Phrase patterns whose matches start with one of known words are tried only where
+        # such a word starts: (source, the words they need, the words they start with).
+        self.anchored: list[tuple[str, Needs, frozenset[str]]] = []
         for p in sorted({p.strip() for p in phrases if p.strip()}):
-            if is_word_char(p[0]):
+            if is_phrase_pattern(p):
+                source, words_needed, first = read_phrase_pattern(p)
+                if first:
+                    self.anchored.append((source, words_needed, first))
+                else:
+                    scanned.append((source, words_needed or None))
+            elif is_word_char(p[0]):
                 self.literals.append(p)
                 ph = _Phrase(p, case_sensitive)
                 node = trie
@@ -226,28 +541,96 @@ class Phrases:
                     node = node.setdefault(key, {})
                 node.setdefault("", []).append(ph)
             else:  # starts with punctuation: not a word run's place, so through re
-                self.patterns.append(phrase_pattern(p, case_sensitive))
+                scanned.append((phrase_pattern(p, case_sensitive), None))
+        # For each scanned pattern, the words its matches need (None: a regex, or not known).
+        self.word_needs: list[Needs | None] = [None] * len(self.patterns)
+        for source, need in scanned:
+            self.patterns.append(source)
+            self.word_needs.append(need)
+        self.scanned = len(self.patterns)  # the anchored patterns come last
+        self.patterns += [source for source, _, _ in self.anchored]
         self.trie = trie
         self.firsts = frozenset(trie)
         self.source = "|".join(f"(?:{p})" for p in self.patterns)
-        needs = needed_strings(self.source) if self.patterns else None
+        # The other scanned patterns are tested for strings they need.
+        others = [p for p, w in zip(self.patterns, self.word_needs, strict=False) if w is None]
+        needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
         self.needs = None if needs is None else _any_of(needs)
+        self.by_words = any(self.word_needs)
+        self._subsets: dict[tuple[int, ...], re.Pattern[str] | None] = {}
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
         """The patterns as one regex (None without patterns)."""
         if not self.patterns:
             return None
-        return _regex(self.source, 0 if self.case_sensitive else re.IGNORECASE)
+        return _regex(self.source, self.flags)
 
     def regex_for(self, runs: Runs) -> re.Pattern[str] | None:
-        """The patterns' regex, or None when it cannot match in the text of `runs`."""
+        """A regex of the scanned patterns that can match in the text of `runs` (None: none
+        can). Leaving out patterns that match nowhere in the text changes no match."""
+        n = self.scanned
+        if not n:
+            return None
         needs = self.needs
-        if needs is not None:
-            low = runs.low
-            if low is not None and not needs(low):
-                return None
-        return self.regex
+        low = runs.low if needs is not None else None
+        others = needs is None or low is None or needs(low)
+        if not self.by_words and n == len(self.patterns):
+            return self.regex if others else None
+        words = runs.words
+        keep = tuple(i for i, need in enumerate(self.word_needs)
+                     if (others if need is None
+                         else all(not ws.isdisjoint(words) for ws in need)))
+        if keep not in self._subsets:
+            if len(self._subsets) > 256:
+                self._subsets.clear()
+            self._subsets[keep] = _regex(
+                "|".join(f"(?:{self.patterns[i]})" for i in keep), self.flags) if keep else None
+        return self._subsets[keep]
+
+    def pattern_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
+        """(start, end) of the first anchored pattern that matches at each place from `pos`
+        where one can: where one of the words it starts with starts, in a text that holds
+        every word it needs."""
+        if not self.anchored:
+            return []
+        words = runs.words
+        places: dict[int, list[int]] = {}  # run index -> the patterns to try there
+        for k, (_, needs, first) in enumerate(self.anchored):
+            found = first.intersection(words)
+            if not found or not all(not ws.isdisjoint(words) for ws in needs):
+                continue
+            for word in found:
+                for i in runs.index[word]:
+                    places.setdefault(i, []).append(k)
+        if not places:
+            return []
+        text, starts, stop = runs.text, runs.starts, runs.stop
+        hits = []
+        for i in sorted(places):
+            at = starts[i]
+            if at < pos:
+                continue
+            if at >= stop:
+                break
+            for k in sorted(set(places[i])):
+                m = _regex(self.anchored[k][0], self.flags).match(text, at, stop)
+                if m is not None and m.end() > at:
+                    hits.append((at, m.end()))
+                    break
+        return hits
+
+    def word_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
+        """The anchored patterns' and the literal phrases' hits from `pos`, by place: at one
+        place a pattern wins over a phrase."""
+        lits = self.literal_hits(runs, pos)
+        pats = self.pattern_hits(runs, pos)
+        if not pats:
+            return lits
+        if not lits:
+            return pats
+        taken = {start for start, _ in pats}
+        return sorted(pats + [h for h in lits if h[0] not in taken])
 
     # -- over word runs --------------------------------------------------------------------
 
@@ -314,7 +697,7 @@ class Phrases:
         """The non-empty matches in the text of `runs` from `pos` (its start by default)."""
         text, stop = runs.text, runs.stop
         pos = runs.pos if pos is None else pos
-        hits = self.literal_hits(runs, pos)
+        hits = self.word_hits(runs, pos)
         regex = self.regex_for(runs)
         if regex is None:
             last = -1
@@ -351,7 +734,7 @@ class Phrases:
     def found(self, runs: Runs, pos: int | None = None) -> bool:
         """Whether the regex alternation would find anything (an empty pattern match too)."""
         pos = runs.pos if pos is None else pos
-        if self.literal_hits(runs, pos):
+        if self.word_hits(runs, pos):
             return True
         regex = self.regex_for(runs)
         return regex is not None and regex.search(runs.text, pos, runs.stop) is not None
@@ -365,7 +748,7 @@ class Phrases:
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> AnyMatch | None:
         """The first match in `text[pos:endpos]`, as `re.Pattern.search` finds it, or None."""
         runs = Runs(text, pos, endpos)
-        hits = self.literal_hits(runs, pos)
+        hits = self.word_hits(runs, pos)
         regex = self.regex_for(runs)
         m = regex.search(text, pos, runs.stop) if regex is not None else None
         if m is not None and (not hits or m.start() <= hits[0][0]):

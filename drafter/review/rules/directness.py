@@ -266,3 +266,43 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
             else:
                 seen[key] = s
     return check
+
+
+@rule(
+    "DIR007", "restating-opener", "warning", P,
+    "An opening that repeats the customer's request (“I understand that you would like to…”).",
+    what="Finds, in the first two sentences (never the last sentence of a longer reply), a "
+         "restatement of what the customer asked for — “I "
+         "understand that you would like to change your address”, “I see that you want to…”, "
+         "“You mentioned that you need…” — from the `phrases` / `patterns` settings, which are "
+         "phrase patterns (see “Phrase patterns”). Feelings are not requests: “I understand "
+         "you're frustrated” is an acknowledgement and is left alone.",
+    why=WHY + " The customer knows what they asked; reading it back to them delays the answer "
+        "and sounds like a script.",
+    example="I understand that you would like to change your delivery address. Open Orders and "
+            "choose Edit address.",
+    instead="Open Orders and choose Edit address: you can change it until the parcel ships.",
+    fix="Delete the restatement and start with the answer",
+)
+def _dir007(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "The opening restates the request: {match}",
+                            region="lead", fix="Delete it and start with the answer")
+
+
+@rule(
+    "DIR008", "announcing-help", "warning", P,
+    "An opening that announces help instead of giving it (“I'm here to help you with that”).",
+    what="Finds, in the first two sentences (never the last sentence of a longer reply), "
+         "announcements of help — “I'm here to help you "
+         "with…”, “I'd be happy to assist you with…”, “Let me guide you through the process” — "
+         "from the `phrases` / `patterns` settings (phrase patterns, see “Phrase patterns”). A "
+         "short brand line on its own (“Here to help!”) is left alone.",
+    why=WHY + " Announcing help is a sentence without help in it: the customer still waits for "
+        "the answer.",
+    example="Of course! I'm here to help you with that. Your invoice is under Billing.",
+    instead="Your invoice is under Billing: choose the month and press Download.",
+    fix="Delete it and start helping",
+)
+def _dir008(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "The opening announces help instead of helping: {match}",
+                            region="lead", fix="Delete it and start helping")

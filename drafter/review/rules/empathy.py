@@ -122,3 +122,24 @@ def _emp003(settings: Mapping[str, Any]) -> Check:
 )
 def _emp004(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "Dismissive: {match}", fix="Acknowledge the feeling instead")
+
+
+@rule(
+    "EMP005", "generic-apology", "info", P,
+    "An apology for “the trouble” or “any confusion” that never says what went wrong.",
+    what="Finds apologies whose object is a stock word — “sorry for the trouble”, “I apologize "
+         "for any confusion”, “apologies for your frustration” — from the `phrases` / "
+         "`patterns` settings (phrase patterns, see “Phrase patterns”), when the apology ends "
+         "its clause (`at_clause_end`: punctuation or the sentence's end comes next): “sorry for "
+         "the trouble with your card” names the "
+         "problem and is left alone. Apologies for “any inconvenience” are EMP002's.",
+    why=WHY + " An apology that could be pasted into any reply tells the customer nobody read "
+        "theirs.",
+    example="We apologize for the trouble! Your refund was sent today.",
+    instead="I'm sorry your refund took two weeks. It was sent today.",
+    fix="Say what you are sorry about",
+    defaults={"at_clause_end": True},
+)
+def _emp005(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Generic apology: {match}; say what went wrong",
+                            fix="Say what you are sorry about")

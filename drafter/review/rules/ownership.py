@@ -168,3 +168,69 @@ def _more_follows(text: str, structure: Structure) -> bool:
     next step may be in the next part."""
     found = structure.split_part(text)
     return found is not None and found[0] < found[1]
+
+
+@rule(
+    "OWN005", "promise-without-time", "info", P,
+    "A promise to come back to the customer with no time (“we'll be in touch”).",
+    what="Finds promises to come back to the customer — “we'll follow up”, “we'll get back to "
+         "you”, “we'll be in touch”, “someone will contact you” (`promises`, phrase patterns, "
+         "see “Phrase patterns”) — with no time in the same or the next sentence (`times` / "
+         "`time_patterns`: “by 5 pm”, “tomorrow”, “within 24 hours”, ...). A vague time "
+         "(“soon”) is OWN003's finding, and a promise tied to an event (`conditions`: “once it "
+         "ships, we'll let you know”) has its time. Following up with someone else (`not_followed_by`: "
+         "“with our team there”) is routing, not a promise of news.",
+    why=WHY + " A promise without a time leaves the customer waiting with no idea for how long, "
+        "and writing again to ask.",
+    example="Thanks for the details. We'll be in touch.",
+    instead="Thanks for the details. We'll email you by 5 pm tomorrow.",
+    fix="Say when: “by Thursday 5 pm”, “within 24 hours”",
+)
+def _own005(settings: Mapping[str, Any]) -> Check:
+    promises = compile_phrases(get_list(settings, "promises"), phrases_key="promises")
+    times = compile_phrases(get_list(settings, "times"), get_list(settings, "time_patterns"),
+                            key="time_patterns", phrases_key="times")
+    conditions = compile_phrases(get_list(settings, "conditions"), phrases_key="conditions")
+    not_after = compile_phrases(get_list(settings, "not_followed_by"),
+                                phrases_key="not_followed_by")
+
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        if promises is None:
+            return []
+        hits = []
+        sents = doc.sentences
+        for m in checks.finditer(doc, promises):
+            k = next((i for i, (s, e) in enumerate(sents) if s <= m.start() < e), None)
+            if k is None:
+                continue
+            s, e = sents[k]
+            after = e - len(doc.prose[m.end():e].lstrip())
+            if not_after is not None and not_after.match(doc.prose, after, e):
+                continue  # "follow up with our team there": routing, not a promise of news
+            end = sents[k + 1][1] if k + 1 < len(sents) else e
+            if (times is not None and checks.search(doc, times, s, end)) or (
+                    conditions is not None and checks.search(doc, conditions, s, e)):
+                continue
+            hits.append(Hit(m.start(), m.end(), f"Promise without a time: {quote(m.group())}"))
+        return hits
+
+    return check
+
+
+@rule(
+    "OWN006", "hand-off", "info", P,
+    "Sending the customer elsewhere to start again (“contact another department”, “visit a "
+    "store”).",
+    what="Finds hand-offs that push the work back to the customer — “contact another "
+         "department”, “speak to our billing team”, “go into store and speak with a colleague” — "
+         "from the `phrases` / `patterns` settings (phrase patterns, see “Phrase patterns”). "
+         "Routing to your own private channel (“DM us”, “reach out to us”) is not a hand-off.",
+    why=WHY + " The customer came to you; sending them to someone else means explaining it all "
+        "again. Route it yourself and tell them who will contact them and when.",
+    example="Please contact another department about the refund.",
+    instead="I've passed your refund to our billing team, and they'll email you by Friday.",
+    fix="Route it yourself and say who will contact them, and when",
+)
+def _own006(settings: Mapping[str, Any]) -> Check:
+    return checks.existence(settings, "Hand-off: {match}; route it yourself",
+                            fix="Route it yourself and say who will contact them, and when")

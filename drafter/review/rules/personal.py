@@ -120,3 +120,31 @@ def _per002(settings: Mapping[str, Any]) -> Check:
 def _per003(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "Third person: {match}; write to them as “you”",
                             fix="Write to them: “you”")
+
+
+@rule(
+    "PER004", "impersonal-salutation", "info", P,
+    "An impersonal salutation (“To whom it may concern”, “Dear Sir or Madam”).",
+    what="Finds impersonal salutations from the `phrases` / `patterns` settings on the first "
+         "line of the reply (“To whom it may concern”, “Dear Sir or Madam”) when the "
+         "customer's name is not known (when it is, PER001 suggests the name).",
+    why=WHY + " A salutation for a stranger in an unknown office tells the customer the reply "
+        "was not written to them.",
+    example="To whom it may concern,\n\nYour request has been processed.",
+    instead="Hello,\n\nYour refund of £20 was processed today.",
+    fix="Greet them plainly (“Hello,”) or by name",
+)
+def _per004(settings: Mapping[str, Any]) -> Check:
+    found = compile_phrases(get_list(settings, "phrases"), get_list(settings, "patterns"))
+    greeting = get_str(settings, "greeting", "Hello,")
+
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        if found is None or first_name(ctx.customer_name) is not None:
+            return []
+        m = next(checks.finditer_span(doc, found, "prose", *_opening_span(doc)), None)
+        if m is None:
+            return []
+        return [Hit(m.start(), m.end(), f"Impersonal salutation {quote(m.group())}",
+                    suggestion=greeting.rstrip(","), fix=f"Greet them plainly: “{greeting}”")]
+
+    return check
