@@ -3,6 +3,7 @@ script that `make test`, `make demo` and .ci/run share."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -127,8 +128,11 @@ def test_an_unknown_server_name_is_a_usage_error(pytester: pytest.Pytester) -> N
 def test_make_test_and_demo_set_up_through_the_script(target: str) -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    plan = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True,
-                          check=True).stdout.splitlines()
+    # Run as a make of its own, not as a sub-make of `make test` (which would print
+    # "Entering directory" lines first).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    plan = subprocess.run(["make", "--no-print-directory", "-n", target], cwd=REPO, env=env,
+                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert plan[0].endswith("scripts/setup.sh")
 
 
