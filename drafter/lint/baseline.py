@@ -13,7 +13,11 @@ from typing import Any
 
 from drafter.errors import InputError
 
-BASELINE_VERSION = 1
+# Version 2 records a gathered finding ("3 findings of hedging in one sentence") as one entry;
+# a version 1 baseline, written before findings were gathered, holds its parts one by one and
+# is read as it is: `consume_all` lets those entries hide the gathered finding.
+BASELINE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 def fingerprint(code: str, snippet: str) -> str:
@@ -50,6 +54,15 @@ class Baseline:
             return True
         return False
 
+    def consume_all(self, path: Path, code: str, snippets: list[str]) -> bool:
+        """Return True (and use up the entries) if the baseline holds every one of `snippets`
+        (the parts of a gathered finding, as a version 1 baseline recorded them)."""
+        keys = Counter(self.key(path, code, s) for s in snippets)
+        if any(self.entries[k] < n for k, n in keys.items()):
+            return False
+        self.entries.subtract(keys)
+        return True
+
     def to_json(self) -> dict[str, Any]:
         """Return the baseline as JSON-ready data, in a stable order."""
         rows = [{"path": p, "code": c, "hash": h, "count": n}
@@ -81,7 +94,7 @@ class Baseline:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"baseline {shown} cannot be read: {exc}",
                              hint="write it again with --write-baseline") from None
-        if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION \
+        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS \
                 or not isinstance(data.get("findings"), list):
             raise InputError(f"baseline {shown} is not a drafter baseline (version "
                              f"{BASELINE_VERSION})", hint="write it again with --write-baseline")

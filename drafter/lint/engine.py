@@ -189,7 +189,10 @@ class Linter:
                     snippet = prepared.text[start:end]
                     if keep:
                         result.accepted.append((sf.path, code, snippet))
-                    if baseline is not None and baseline.consume(sf.path, code, snippet):
+                    if baseline is not None and (
+                            baseline.consume(sf.path, code, snippet)
+                            or (f.parts is not None and baseline.consume_all(
+                                sf.path, code, [prepared.text[a:b] for a, b in f.parts]))):
                         result.baselined += 1
                         continue
                 line, col = sf.source.position(offsets[start])
@@ -197,7 +200,7 @@ class Linter:
                     else (line, col)
                 result.findings.append(new_finding(
                     code, f.name, f.severity, f.message, start, end, line, col, f.suggestion,
-                    f.fix, sf.display, end_line, end_col, unit.name))
+                    f.fix, sf.display, end_line, end_col, unit.name, f.parts))
 
 
 _PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it saves

@@ -38,6 +38,9 @@ class Finding:
     end_line: int | None = None  # where the span ends in the file (linter only)
     end_column: int | None = None  # exclusive, like SARIF's endColumn
     unit: str | None = None  # the canned response's name, where it has one (linter only)
+    # The spans of the findings gathered into this one ("4 hedges in one sentence"): a
+    # baseline written before findings were gathered still hides it (lint/baseline.py).
+    parts: tuple[tuple[int, int], ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as JSON-ready data: the 10 keys of `draft review --format json`, or for
@@ -64,7 +67,8 @@ _values = attrgetter(*(f.name for f in fields(Finding)))
 def new_finding(code: str, name: str, severity: Severity, message: str, start: int, end: int,
                 line: int, column: int, suggestion: str | None, fix: str | None,
                 path: str | None = None, end_line: int | None = None,
-                end_column: int | None = None, unit: str | None = None) -> Finding:
+                end_column: int | None = None, unit: str | None = None,
+                parts: tuple[tuple[int, int], ...] | None = None) -> Finding:
     """`Finding(...)`, made the way the reviewer and the linter make thousands: a frozen
     dataclass sets each field through object.__setattr__, this sets its dict at once (same
     object, same fields)."""
@@ -72,7 +76,8 @@ def new_finding(code: str, name: str, severity: Severity, message: str, start: i
     object.__setattr__(f, "__dict__", {
         "code": code, "name": name, "severity": severity, "message": message, "start": start,
         "end": end, "line": line, "column": column, "suggestion": suggestion, "fix": fix,
-        "path": path, "end_line": end_line, "end_column": end_column, "unit": unit})
+        "path": path, "end_line": end_line, "end_column": end_column, "unit": unit,
+        "parts": parts})
     return f
 
 

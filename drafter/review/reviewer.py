@@ -157,5 +157,6 @@ def _gather_crowds(findings: list[Finding], doc: Doc) -> list[Finding]:
         out.append(new_finding(
             first.code, first.name, _HIGHER[first.severity],
             f"{len(group)} findings of {first.name} in one sentence: {found}",
-            first.start, max(f.end for f in group), first.line, first.column, None, first.fix))
+            first.start, max(f.end for f in group), first.line, first.column, None, first.fix,
+            parts=tuple((f.start, f.end) for f in group)))
     return out
