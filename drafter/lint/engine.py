@@ -64,13 +64,6 @@ class LintResult:
         self.baselined += other.baselined
         self.accepted += other.accepted
 
-    def counts(self) -> dict[str, int]:
-        """Return the number of shown findings per severity."""
-        out = {"error": 0, "warning": 0, "info": 0}
-        for f in self.findings:
-            out[f.severity] += 1
-        return out
-
     def exit_code(self, fail_on: str) -> int:
         """2 if a file was unreadable, else 1 if a finding is at or above `fail_on`, else 0."""
         if self.unreadable:
@@ -208,7 +201,7 @@ _PARALLEL_MIN_FILES = 64  # below this, starting workers costs more than it save
 
 def _workers(jobs: int, n_files: int) -> int:
     """How many worker processes to lint `n_files` with (1: lint in this process)."""
-    if jobs == 1 or n_files < 2:
+    if jobs == 1 or n_files < 2 or (jobs <= 0 and n_files < _PARALLEL_MIN_FILES):
         return 1
     import multiprocessing
 
@@ -217,8 +210,6 @@ def _workers(jobs: int, n_files: int) -> int:
     if multiprocessing.get_start_method() != "fork":
         return 1
     if jobs <= 0:
-        if n_files < _PARALLEL_MIN_FILES:
-            return 1
         jobs = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                 else os.cpu_count() or 1)
     return max(1, min(jobs, n_files))
