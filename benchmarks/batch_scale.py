@@ -97,9 +97,9 @@ class CannedServer:
 
 def run_batch(store_path: Path, base_url: str, concurrency: int) -> tuple[float, float, Any]:
     """Draft every ticket in the store; return (wall seconds, CPU seconds of this process, summary)."""
+    from drafter.app import App
     from drafter.batch.costs import PriceTable, prompt_version
     from drafter.batch.runner import BatchRunner, BatchSpec, plan
-    from drafter.cli.reply import team_of
     from drafter.config import load_settings
     from drafter.llm.aclient import AsyncChatClient
     from drafter.prompting import Prompts
@@ -109,7 +109,7 @@ def run_batch(store_path: Path, base_url: str, concurrency: int) -> tuple[float,
 
     guide = load_styleguide()
     prompts = Prompts()
-    team = team_of(load_settings(env={}))
+    team = App(load_settings(env={})).team
     spec = BatchSpec(prompts=prompts, guide=guide, reviewer=Reviewer(guide), team=team,
                      max_revisions=0, concurrency=concurrency, prices=PriceTable({}),
                      prompt_version=prompt_version(prompts, guide, team))
@@ -131,7 +131,7 @@ def run_batch(store_path: Path, base_url: str, concurrency: int) -> tuple[float,
 
 def first_messages(store_path: Path) -> list[dict[str, str]]:
     """The messages drafter sends for the first stored ticket (the bare clients send these)."""
-    from drafter.cli.reply import team_of
+    from drafter.app import App
     from drafter.config import load_settings
     from drafter.prompting import Prompts
     from drafter.store import Store
@@ -140,7 +140,7 @@ def first_messages(store_path: Path) -> list[dict[str, str]]:
     with Store(store_path) as store:
         ticket = store.get(store.select_ids()[0])
     messages: list[dict[str, str]] = Prompts().reply_messages(
-        load_styleguide(), team_of(load_settings(env={})), ticket, "email")
+        load_styleguide(), App(load_settings(env={})).team, ticket, "email")
     return messages
 
 

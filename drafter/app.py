@@ -175,9 +175,9 @@ class App:
 
     def channel_for(self, ticket: Ticket, channel: str | None = None) -> str:
         """The channel to answer `ticket` on: `channel`, else the ticket's, else `draft.channel`."""
-        chan: str = channel or (ticket.channel if ticket.channel in ("email", "chat") else None) \
-            or self.settings["draft.channel"]
-        return chan
+        from drafter.tickets.model import reply_channel
+
+        return channel or reply_channel(ticket, self.settings["draft.channel"])
 
     def reply_messages(self, ticket: Ticket, channel: str | None = None) -> list[dict[str, str]]:
         """The prompt messages a reply to `ticket` would send (no model call)."""

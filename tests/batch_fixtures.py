@@ -68,10 +68,10 @@ def model_env(monkeypatch: pytest.MonkeyPatch, base_url: str, store: Path, *,
 def real_messages(n: int = 0) -> list[dict[str, str]]:
     """The first-draft messages drafter sends for sample ticket `n` (0: the one every `same`
     ticket reads like), with the default settings, as the CLI renders them."""
-    from drafter.cli.reply import team_of
+    from drafter.app import App
     from drafter.config import load_settings
     from drafter.prompting import Prompts
     from drafter.styleguide import load_styleguide
 
-    return Prompts().reply_messages(load_styleguide(), team_of(load_settings(env={})),
+    return Prompts().reply_messages(load_styleguide(), App(load_settings(env={})).team,
                                     sample_ticket(n), "email")

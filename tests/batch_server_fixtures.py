@@ -47,14 +47,14 @@ def _warm(server: Any) -> None:
     """
     from batch_fixtures import sample_ticket
 
-    from drafter.cli.reply import team_of
+    from drafter.app import App
     from drafter.config import load_settings
     from drafter.llm.client import ChatClient
     from drafter.llm.local import LOCAL_MODEL_NAME
     from drafter.prompting import Prompts
     from drafter.styleguide import load_styleguide
 
-    messages = Prompts().reply_messages(load_styleguide(), team_of(load_settings(env={})),
+    messages = Prompts().reply_messages(load_styleguide(), App(load_settings(env={})).team,
                                         sample_ticket(0, same=True), "email")
     client = ChatClient(server.base_url, None, LOCAL_MODEL_NAME, max_tokens=1, timeout=600)
     try:

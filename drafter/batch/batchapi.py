@@ -20,11 +20,12 @@ from typing import Any
 
 from drafter import pipeline
 from drafter.batch.costs import estimate_tokens
-from drafter.batch.runner import USAGE_KEYS, BatchSpec, CachedPrompts, channel_of
+from drafter.batch.runner import USAGE_KEYS, BatchSpec, CachedPrompts
 from drafter.config import Settings
 from drafter.errors import ConfigError, LLMError
 from drafter.review.finding import Finding, at_or_above
 from drafter.store import BatchItem, BatchJob, Store, StoredDraft
+from drafter.tickets.model import reply_channel
 
 ENDPOINT = "/v1/chat/completions"
 FINAL = ("completed", "expired", "failed", "cancelled")
@@ -162,7 +163,7 @@ def submit(store: Store, api: BatchAPI, ticket_ids: Sequence[int], spec: BatchSp
     estimate = 0.0
     for ticket_id in ticket_ids:
         ticket = store.get(ticket_id)
-        channel = channel_of(ticket, spec.default_channel)
+        channel = reply_channel(ticket, spec.default_channel)
         messages = prompts.reply_messages(spec.guide, spec.team, ticket, channel)
         cost = spec.prices.estimate(api.model, estimate_tokens(messages), spec.max_tokens,
                                     "batch-api") or 0.0

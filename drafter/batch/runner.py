@@ -27,6 +27,7 @@ from drafter.errors import DrafterError, TemplateError
 from drafter.llm.client import ServiceRefused
 from drafter.review.finding import at_or_above
 from drafter.store import Store, StoredDraft
+from drafter.tickets.model import reply_channel
 
 CURRENT_TICKET: contextvars.ContextVar[int | None] = contextvars.ContextVar("ticket", default=None)
 USAGE_KEYS = ("prompt_tokens", "cached_tokens", "completion_tokens", "total_tokens")
@@ -148,11 +149,6 @@ def plan(store: Store, ids: Sequence[int], redo: bool) -> tuple[list[int], int]:
     return todo, len(ids) - len(todo)
 
 
-def channel_of(ticket: Any, default: str) -> str:
-    """Return the reply channel for `ticket`: its own if known, else the default."""
-    return ticket.channel if ticket.channel in ("email", "chat") else default
-
-
 class BatchRunner:
     """Draft tickets concurrently with one async client, storing each outcome as it comes."""
 
@@ -235,7 +231,7 @@ class BatchRunner:
         CURRENT_TICKET.set(ticket_id)
         try:
             ticket = self.store.get(ticket_id)
-            channel = channel_of(ticket, spec.default_channel)
+            channel = reply_channel(ticket, spec.default_channel)
             first = self.prompts.reply_messages(spec.guide, spec.team, ticket, channel)
         except TemplateError as exc:
             self._fatal(exc)

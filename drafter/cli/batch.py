@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import diag, emit_json, settings_from, use_color
+from drafter.cli.common import app_from, diag, emit_json, use_color
 from drafter.config import Settings
 from drafter.errors import EXIT_FINDINGS, EXIT_LLM, InputError
+
+if TYPE_CHECKING:
+    from drafter.app import App
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True, help="text: a summary for people; json: for programs.")
@@ -70,14 +73,8 @@ def parse_ids(text: str) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _settings(ctx: click.Context, store_path: str | None, **flags: Any) -> Settings:
-    return settings_from(ctx, **{"store.path": store_path, **flags})
-
-
-def _open_store(settings: Settings) -> Any:
-    from drafter.app import App
-
-    return App(settings).store()
+def _app(ctx: click.Context, store_path: str | None, **flags: Any) -> App:
+    return app_from(ctx, **{"store.path": store_path, **flags})
 
 
 @command.command("run")
@@ -113,11 +110,12 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
     """Draft replies for the chosen tickets and store each draft, its findings and its cost."""
     if not (ids or status or tags or all_):
         raise click.UsageError("choose tickets: --ids 1,2,7-9, --status, --tag, or --all")
-    settings = _settings(ctx, store_path, **{
+    app = _app(ctx, store_path, **{
         "llm.model": model, "draft.max_revisions": max_revisions, "batch.concurrency": concurrency,
         "batch.max_cost": max_cost})
     wanted = parse_ids(ids) if ids else None
-    with _open_store(settings) as store:
+    settings = app.settings
+    with app.store() as store:
         if wanted is not None:
             unknown = store.missing_ids(wanted)
             if unknown:
@@ -130,7 +128,7 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
         if via == "batch-api" and not dry_run:
             pending = store.pending_batch_ids()
             todo = [t for t in todo if t not in pending]
-        spec = _spec(settings, fail_on)
+        spec = app.batch_spec(fail_on)
         if dry_run:
             _dry_run(store, todo, skipped, settings, spec, via, fmt)
             return
@@ -151,21 +149,13 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
                        + (f" ({skipped} already drafted, skipped)" if skipped else "")
                        + "; follow with `draft batch status`, fetch with `draft batch collect`")
             return
-        code = _run_concurrent(store, todo, skipped, settings, spec, progress, fmt)
+        code = _run_concurrent(app, store, todo, skipped, spec, progress, fmt)
     if code:
         ctx.exit(code)
 
 
-def _spec(settings: Settings, fail_on: str) -> Any:
-    from drafter.app import App
-
-    return App(settings).batch_spec(fail_on)
-
-
-def _run_concurrent(store: Any, todo: list[int], skipped: int, settings: Settings, spec: Any,
+def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: Any,
                     progress: bool | None, fmt: str) -> int:
-    from drafter.app import App
-
     live = sys.stderr.isatty() if progress is None else progress
     events = _Progress(len(todo), live)
     runner = None
@@ -181,7 +171,7 @@ def _run_concurrent(store: Any, todo: list[int], skipped: int, settings: Setting
              + (f" ({skipped} already drafted, skipped)" if skipped else ""))
 
     try:
-        App(settings).batch(store, todo, spec, events=events, on_status=diag, on_start=start,
+        app.batch(store, todo, spec, events=events, on_status=diag, on_start=start,
                             runner_ready=ready)
     except KeyboardInterrupt:
         events.close()
@@ -314,8 +304,9 @@ def _print_summary(summary: Any, fmt: str, model: str) -> None:
 def _dry_run(store: Any, todo: list[int], skipped: int, settings: Settings, spec: Any, via: str,
              fmt: str) -> None:
     from drafter.batch.costs import estimate_tokens, format_money
-    from drafter.batch.runner import CachedPrompts, channel_of
+    from drafter.batch.runner import CachedPrompts
     from drafter.llm.endpoint import resolve_endpoint
+    from drafter.tickets.model import reply_channel
 
     endpoint = resolve_endpoint(settings)
     model = endpoint.model or "?"
@@ -324,7 +315,7 @@ def _dry_run(store: Any, todo: list[int], skipped: int, settings: Settings, spec
     for ticket_id in todo:
         ticket = store.get(ticket_id)
         messages = prompts.reply_messages(spec.guide, spec.team, ticket,
-                                          channel_of(ticket, spec.default_channel))
+                                          reply_channel(ticket, spec.default_channel))
         prompt_tokens += estimate_tokens(messages)
     completion_max = spec.max_tokens * len(todo)
     cost = spec.prices.estimate(model, prompt_tokens, completion_max, via)
@@ -385,8 +376,9 @@ def status(ctx: click.Context, job_id: str | None, all_: bool, fmt: str, store_p
     """Poll the provider for Batch API jobs not yet collected (or JOB_ID) and show them."""
     from drafter.batch.batchapi import refresh
 
-    settings = _settings(ctx, store_path)
-    with _open_store(settings) as store:
+    app = _app(ctx, store_path)
+    settings = app.settings
+    with app.store() as store:
         jobs = [store.batch_job(job_id)] if job_id else store.batch_jobs(uncollected_only=not all_)
         live = [j for j in jobs if j.collected_at is None]
         if live:
@@ -413,9 +405,9 @@ def collect(ctx: click.Context, job_id: str | None, wait: bool, fail_on: str, fm
     the revisions that findings call for as a follow-up job. Collecting twice is harmless."""
     from drafter.batch.batchapi import collect_all
 
-    settings = _settings(ctx, store_path)
-    spec = _spec(settings, fail_on)
-    with _open_store(settings) as store, _batch_client(settings) as api:
+    app = _app(ctx, store_path)
+    settings, spec = app.settings, app.batch_spec(fail_on)
+    with app.store() as store, _batch_client(settings) as api:
         report = collect_all(store, api, spec, settings, job_id=job_id, wait=wait, on_status=diag)
     if fmt == "json":
         emit_json(report.to_dict())

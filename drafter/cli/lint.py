@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from drafter.cli.common import diag, settings_from, use_color
+from drafter.cli.common import app_from, diag, use_color
 from drafter.config import SEVERITIES
 from drafter.errors import InputError
+from drafter.review.context import CHANNELS
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -48,7 +49,7 @@ def _split(values: Sequence[str]) -> list[str]:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=False,
               help="Lint in this many processes [default: 0, one per CPU core when there "
               "are enough files to gain from it; 1 for a single process].")
-@click.option("--channel", type=click.Choice(["email", "chat", "social"]), default=None,
+@click.option("--channel", type=click.Choice(CHANNELS), default=None,
               help="The channel the responses are written for, unless front matter or "
               "lint.channels says [default: lint.channel].")
 @click.pass_context
@@ -77,10 +78,9 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         "review.ignore": _split(ignore) or None,
         "review.baseline": str(baseline) if baseline is not None else None,
     }
-    from drafter.app import App
     from drafter.lint.report import FORMATTERS, ReportContext, lint_rule_meta, render, summary
 
-    app = App(settings_from(ctx, **flags))
+    app = app_from(ctx, **flags)
     result = app.lint(paths, exclude=_split(exclude), force_exclude=force_exclude, jobs=jobs,
                       channel=channel, write_baseline=write_baseline)
     if not result.files:
@@ -96,9 +96,8 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     rules = lint_rule_meta()
     if fmt == "sarif":
         from drafter.lint.report import RuleMeta
-        from drafter.review.reviewer import catalogue
 
-        for r in catalogue(app.guide):
+        for r in app.rules():
             rules[r.code] = RuleMeta(r.code, r.name, r.summary, f"{r.what} {r.why}".strip(),
                                      r.severity)
     report_ctx = ReportContext(

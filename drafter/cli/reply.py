@@ -9,19 +9,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color
-from drafter.config import Settings
 from drafter.errors import InputError
 
 if TYPE_CHECKING:
     from drafter.app import App
     from drafter.tickets.model import Ticket
-
-
-def team_of(settings: Settings) -> dict[str, str]:
-    """Return the team's settings (name, greeting, sign-off, ...) as a plain mapping."""
-    from drafter.app import App
-
-    return App(settings).team
 
 
 def read_ticket(app: App, ticket_id: int | None, source: str | None) -> Ticket:

@@ -12,6 +12,7 @@ import click
 from drafter.cli.common import app_from, diag, emit_json, use_color
 from drafter.config import SEVERITIES
 from drafter.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from drafter.review.context import CHANNELS
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 _COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -95,7 +96,7 @@ def summary(findings: list[Any]) -> str:
 @click.argument("source", required=False, default="-", metavar="[FILE|-]")
 @click.option("--ticket", "ticket_id", type=int,
               help="Take the context (channel, customer, mood, question) from this ticket.")
-@click.option("--channel", type=click.Choice(["email", "chat", "social"]),
+@click.option("--channel", type=click.Choice(CHANNELS),
               help="The channel the reply goes to (greeting, sign-off and length rules).")
 @click.option("--customer-name", help="The customer's name, when there is no --ticket.")
 @click.option("--body-only", is_flag=True,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The channels the reviewer knows: email, live chat, and social media (public posts and direct
-# messages), where no greeting or sign-off is expected and the platform's words and link
-# wrappers are its own.
-CHANNELS = ("email", "chat", "social")
+# The channels the reviewer knows; on social media no greeting or sign-off is expected and the
+# platform's words and link wrappers are its own.
+from drafter.tickets.model import CHANNELS
+
+__all__ = ["CHANNELS", "ReviewContext"]
 
 
 @dataclass(frozen=True)

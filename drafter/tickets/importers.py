@@ -19,7 +19,7 @@ from drafter.tickets.email import (
     read_file,
     too_big,
 )
-from drafter.tickets.model import Attachment, Message, Ticket, content_id
+from drafter.tickets.model import CHANNELS, Attachment, Message, Ticket, content_id
 from drafter.tickets.trim import trim
 
 IMPORTABLE = (".eml", ".mbox", ".json", ".txt", ".msg")
@@ -30,7 +30,6 @@ _MESSAGE_KEYS = ("id", "author", "name", "email", "date", "subject", "text", "in
                  "attachments")
 _ATTACHMENT_KEYS = ("filename", "content_type", "size")
 _AUTHORS = ("customer", "agent")
-_CHANNELS = ("email", "chat", "social")
 _STATUSES = ("open", "pending", "closed")
 
 
@@ -200,7 +199,7 @@ def _ticket(data: Any, source: str, key: str) -> tuple[str | None, Ticket]:
     _check_keys(customer, _CUSTOMER_KEYS, source, _k(key, "customer"))
     name = _opt_str(customer, "name", source, _k(key, "customer"))
     address = _opt_str(customer, "email", source, _k(key, "customer"))
-    channel = _choice(data, "channel", _CHANNELS, "email", source, key)
+    channel = _choice(data, "channel", CHANNELS, "email", source, key)
     status = _choice(data, "status", _STATUSES, "open", source, key)
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):

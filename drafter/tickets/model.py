@@ -6,6 +6,17 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The channels a ticket can come from: email, live chat, social media (posts and direct
+# messages). drafter drafts replies for the first two (prompts/partials has their templates).
+CHANNELS = ("email", "chat", "social")
+DRAFT_CHANNELS = ("email", "chat")
+
+
+def reply_channel(ticket: Ticket, default: str) -> str:
+    """The channel to draft a reply to `ticket` on: its own where drafter drafts for it, else
+    `default`."""
+    return ticket.channel if ticket.channel in DRAFT_CHANNELS else default
+
 
 @dataclass(frozen=True)
 class Attachment:
