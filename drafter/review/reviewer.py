@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drafter.errors import ConfigError
 from drafter.review.checks import SettingError, quote
@@ -16,9 +15,6 @@ from drafter.review.registry import Check, Rule, load_builtin
 from drafter.review.selection import RuleSelection
 from drafter.review.text import Doc
 from drafter.styleguide import StyleGuide
-
-if TYPE_CHECKING:
-    from drafter.review.signals import Signals
 
 
 def catalogue(guide: StyleGuide | None = None) -> list[Rule]:
@@ -79,22 +75,6 @@ class Reviewer:
         from drafter.review.rules import hygiene
 
         self._prepass = hygiene.prepass(guide)
-        self._signals: Signals | None = None
-
-    def with_signals(self, context: ReviewContext) -> ReviewContext:
-        """`context` with the signals it leaves unknown read from its customer's words."""
-        if self._signals is None:
-            from drafter.review.signals import Signals
-
-            self._signals = Signals(self.guide)
-        found = self._signals.detect(context.customer_text or "")
-        return replace(
-            context,
-            upset=found["upset"] if context.upset is None else context.upset,
-            reports_problem=found["reports_problem"] if context.reports_problem is None
-            else context.reports_problem,
-            asks_question=found["asks_question"] if context.asks_question is None
-            else context.asks_question)
 
     def doc(self, text: str, context: ReviewContext | None = None) -> Doc:
         """Return the pre-processed `Doc` for `text` (as the rules see it)."""
@@ -106,7 +86,9 @@ class Reviewer:
         """Return the findings for `text`, sorted by position (start, end, code)."""
         ctx = context or ReviewContext()
         if ctx.customer_text and None in (ctx.upset, ctx.reports_problem, ctx.asks_question):
-            ctx = self.with_signals(ctx)
+            from drafter.review.signals import fill
+
+            ctx = fill(ctx, self.guide)
         doc = self.doc(text, ctx)
         n = len(doc.text)
         findings: list[Finding] = []

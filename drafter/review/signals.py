@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from drafter.review.checks import compile_phrases, get_list, negated
@@ -73,6 +74,26 @@ def _opens_a_sentence(phrases: Phrases | None, prose: str) -> bool:
 _CACHE: dict[int, tuple[StyleGuide, Signals]] = {}
 
 
+def signals_for(guide: StyleGuide) -> Signals:
+    """The guide's compiled signal lists, built once per guide."""
+    cached = _CACHE.get(id(guide))
+    if cached is None:
+        cached = _CACHE[id(guide)] = (guide, Signals(guide))
+    return cached[1]
+
+
+def fill(context: ReviewContext, guide: StyleGuide) -> ReviewContext:
+    """`context` with the signals it leaves unknown read from its customer's words."""
+    found = signals_for(guide).detect(context.customer_text or "")
+    return replace(
+        context,
+        upset=found["upset"] if context.upset is None else context.upset,
+        reports_problem=found["reports_problem"] if context.reports_problem is None
+        else context.reports_problem,
+        asks_question=found["asks_question"] if context.asks_question is None
+        else context.asks_question)
+
+
 def context_from_ticket(
     ticket: Ticket,
     guide: StyleGuide | None = None,
@@ -84,10 +105,7 @@ def context_from_ticket(
         from drafter.styleguide import load_styleguide
 
         guide = load_styleguide()
-    cached = _CACHE.get(id(guide))
-    if cached is None:
-        cached = _CACHE[id(guide)] = (guide, Signals(guide))
-    signals = cached[1]
+    signals = signals_for(guide)
     latest = ticket.latest_customer_message
     words = (latest.latest or latest.body).strip() if latest is not None else ""
     detected: dict[str, bool | None] = dict(signals.detect(words)) if words else {

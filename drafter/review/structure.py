@@ -109,12 +109,6 @@ class Structure:
         """The body blocks (paragraphs, lists, quotes, code, links), in order."""
         return [p for p in self.parts if p.kind in BLOCKS]
 
-    @property
-    def last_block(self) -> Part | None:
-        """The last body block, if any."""
-        blocks = self.blocks
-        return blocks[-1] if blocks else None
-
     def spans(self, kinds: Iterable[str]) -> list[tuple[int, int]]:
         """The spans of the parts of the given kinds."""
         wanted = frozenset(kinds)

@@ -82,7 +82,6 @@ _ABBREV = frozenset(
 )
 # The last three letters of the abbreviations that have three or more.
 _ABBREV_ENDS = frozenset(a[-3:] for a in _ABBREV if len(a) >= 3 and a[-3:].isalpha())
-_PARA_RE = re.compile(r"\n[ \t]*\n")
 
 
 _NOT_NL_RE = re.compile(r"[^\n]")
@@ -409,18 +408,6 @@ class Doc:
         _append_sentence(out, out_words, prose, start, b1, words, w_starts, w_words)
         return out
 
-    @cached_property
-    def paragraphs(self) -> list[tuple[int, int]]:
-        """Paragraph spans of the body (blank-line separated), trimmed."""
-        b0, b1 = self.body
-        out: list[tuple[int, int]] = []
-        start = b0
-        for m in _PARA_RE.finditer(self.text, b0, b1):
-            _append_trimmed(out, self.prose, start, m.start())
-            start = m.end()
-        _append_trimmed(out, self.prose, start, b1)
-        return out
-
     def runs(self, view: str = "prose") -> Runs:
         """The word runs of a view (prose, nocode or text), for the phrase lists."""
         cache: dict[str, Runs] = self.__dict__.setdefault("_runs", {})
@@ -431,11 +418,6 @@ class Doc:
             found = next((r for r in cache.values() if r.text is text), None) or Runs(text)
             cache[view] = found
         return found
-
-    def words(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
-        """The words of the prose view within [start, end)."""
-        end = len(self.text) if end is None else end
-        return list(word_re(self.prose).finditer(self.prose, start, end))
 
     def opening(self, n: int = 2) -> tuple[int, int] | None:
         """The span of the body's first `n` sentences, if any."""

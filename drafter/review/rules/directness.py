@@ -118,15 +118,18 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
         starts = [s for s, _ in sents]
         ends = [e for _, e in sents]
         words = doc.sentence_words
+        b0, b1 = doc.body
         for ps, pe in doc.structure.spans((PARAGRAPH,)):
             lo = bisect_left(starts, ps)
             hi = bisect_right(ends, pe, lo)
             n_sent = hi - lo
             if n_sent > max_sent:
                 n_words = 0  # not shown
-            elif sum(map(len, words[lo:hi])) <= max_words:
-                # Every word of a paragraph is in one of its sentences (a blank line always
-                # ends a sentence), so this is its word count: short enough.
+            elif (b0 <= ps and pe <= b1 and not (lo > 0 and ends[lo - 1] > ps)
+                  and not (hi < len(starts) and starts[hi] < pe)
+                  and sum(map(len, words[lo:hi])) <= max_words):
+                # A paragraph of the body that no sentence crosses has its words in its
+                # sentences, so this is its word count: short enough.
                 continue
             else:
                 n_words = _word_count(doc, ps, pe)
