@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import zlib
-from functools import lru_cache
 from typing import Any
 
 _MAX_ENTRIES = 256  # TOML entries kept: the oldest go when a new one is written
@@ -33,12 +31,6 @@ def cache_dir() -> str | None:
     xdg = env.get("XDG_CACHE_HOME")
     return os.path.join(xdg if xdg else os.path.join(os.path.expanduser("~"), ".cache"),
                         "drafter")
-
-
-@lru_cache(maxsize=1024)
-def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """`re.compile(pattern, flags)`, compiled once per process."""
-    return re.compile(pattern, flags)
 
 
 class TOMLError(ValueError):

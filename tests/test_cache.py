@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,12 +21,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PATTERNS = [
-    (r"(?P<word>[^\W_]+)(?:'[^\W_]+)*", 0),
-    (r"(?i)\bsorry\b(?!\s+for)", 0),
-    (r"(?:we|I)\s+(?:do\s+)?apologi[sz]e", re.IGNORECASE),
-    (r"^[ \t]*>.*$", re.MULTILINE),
-]
 TOML = b'id = "tone"\ntitle = "Tone"\nguidance = "Be kind."\n[rules.TON001]\nmax = 1.5\n'
 
 
@@ -53,21 +46,6 @@ def test_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert cache.cache_dir() is None
     monkeypatch.setenv("DRAFTER_NO_CACHE", "0")
     assert cache.cache_dir() == "/elsewhere"
-
-
-def test_regexes_are_re_compiles_made_once_per_process() -> None:
-    for p, f in PATTERNS:
-        assert cache.regex(p, f) == re.compile(p, f)
-        assert cache.regex(p, f) is cache.regex(p, f)
-    m = cache.regex(*PATTERNS[0]).match("o'clock x")
-    assert m is not None and m.group("word") == "o"
-
-
-def test_a_bad_pattern_raises_as_re_compile_does() -> None:
-    with pytest.raises(re.error):
-        cache.regex("(unclosed")
-    with pytest.raises(re.error):
-        cache.regex("(unclosed")
 
 
 def _entries(folder: Path) -> list[Path]:

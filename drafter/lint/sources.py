@@ -14,7 +14,6 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from drafter.cache import regex as cached_regex
 from drafter.errors import InputError
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
 from drafter.lint.structured import (
@@ -358,12 +357,12 @@ def _read_bytes(path: str) -> bytes:
     return b"".join(chunks)
 
 
-_FM_OPEN = cached_regex(r"---[ \t]*\n")
+_FM_OPEN = re.compile(r"---[ \t]*\n")
 # The closing line, found by the line break before it (a literal start lets the regex engine
 # skip ahead, which `^` under re.M does not): search from the opening line's own break.
-_FM_CLOSE = cached_regex(r"\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+_FM_CLOSE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 # Front matter inside a leading Jinja comment, so the template renders without it.
-_JINJA_FM = cached_regex(r"\{#-?[ \t]*---[ \t]*\n(.*?)^---[ \t]*-?#\}[ \t]*(?:\n|\Z)", re.S | re.M)
+_JINJA_FM = re.compile(r"\{#-?[ \t]*---[ \t]*\n(.*?)^---[ \t]*-?#\}[ \t]*(?:\n|\Z)", re.S | re.M)
 
 
 class _Reader:
@@ -656,8 +655,8 @@ def _context(is_template: bool, variables: frozenset[str], body_only: bool,
                          **dict(signals))
 
 
-_BLOCK_TAG = cached_regex(r"<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]*>", re.I)
-_TAG = cached_regex(r"<[^>]*>")
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _html_to_text(html: str) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
-from drafter.cache import regex as cached_regex
 from drafter.lint.textmap import align, constant
 
 
@@ -144,9 +144,9 @@ def _from_yaml(loader: Any, node: Any, src: str, base: int) -> Node:
 # else returns None and goes to PyYAML; what is accepted here parses as PyYAML parses it.
 # One match per line sorts the value too: group 2 a boolean, 3 a flow list, 4 plain words
 # (a letter, then characters that are not YAML syntax, ending in one that is not a space).
-_FLAT_LINE = cached_regex(r"([A-Za-z_][\w-]*):[ \t]+(?:(true|false)|(\[.*\])"
+_FLAT_LINE = re.compile(r"([A-Za-z_][\w-]*):[ \t]+(?:(true|false)|(\[.*\])"
                           r"|([A-Za-z](?:[^#:{}\[\]\"\t\n`]*[^#:{}\[\]\"\t\n` ])?))[ \t]*")
-_FLAT_ITEM = cached_regex(r"[ \t]*([A-Za-z_][\w.-]*(?: [\w.-]+)*)[ \t]*")
+_FLAT_ITEM = re.compile(r"[ \t]*([A-Za-z_][\w.-]*(?: [\w.-]+)*)[ \t]*")
 _BOOL, _LIST, _WORDS = 2, 3, 4
 # Plain words that YAML 1.1 reads as booleans or null.
 _YAML_SPECIAL = frozenset([
@@ -241,8 +241,8 @@ def _flat_line(line: str) -> _FlatLine | None:
 
 # ---------------------------------------------------------------------------------------- JSON
 
-_WS = cached_regex(r"[ \t\n\r]*")
-_LITERAL = cached_regex(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+_WS = re.compile(r"[ \t\n\r]*")
+_LITERAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 
 
 def parse_json(src: str) -> Node:

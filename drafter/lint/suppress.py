@@ -15,18 +15,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drafter.cache import regex as cached_regex
 from drafter.lint.sources import Unit
 
-_DIRECTIVE = cached_regex(
+_DIRECTIVE = re.compile(
     r"<!--\s*draft-(disable-next-line|disable|enable)\b(.*?)-->"
     r"|\{#-?\s*draft-(disable-next-line|disable|enable)\b(.*?)-?#\}",
     re.S,
 )
-_HTML_COMMENT = cached_regex(r"<!--.*?-->", re.S)
-_JINJA_COMMENT = cached_regex(r"\{#.*?#\}", re.S)
-_TAG = cached_regex(r"</?[A-Za-z][^<>]*>")
-_BLOCK_TAG = cached_regex(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote)\b", re.I)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote)\b", re.I)
 
 
 def _codes(args: str) -> tuple[str, ...]:

@@ -8,12 +8,15 @@ from email.policy import SMTP
 
 from imapclient import DRAFT, SEEN
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
-from imapclient.imapclient import DRAFTS
 
 from drafter.config import Settings
 from drafter.tickets.imap import MailboxError, Session, account_from, server_text
 
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
+
+
+# The special-use flag of a Drafts folder (RFC 6154).
+DRAFTS_FLAG = rb"\Drafts"
 
 
 def save_draft(settings: Settings, message: EmailMessage) -> str:
@@ -33,7 +36,7 @@ def save_draft(settings: Settings, message: EmailMessage) -> str:
         answer, refusal = _append(session, wanted, raw)
         if refusal is not None:
             special = session.call("listing the mailboxes", session.client.find_special_folder,
-                                   DRAFTS)
+                                   DRAFTS_FLAG)
             if special is not None and special != wanted and not explicit:
                 shown = special
                 answer, refusal = _append(session, special, raw)

@@ -289,7 +289,7 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
 )
 def _dir007(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "The opening restates the request: {match}",
-                            region="lead", fix="Delete it and start with the answer")
+                            region="lead")
 
 
 @rule(
@@ -308,4 +308,4 @@ def _dir007(settings: Mapping[str, Any]) -> Check:
 )
 def _dir008(settings: Mapping[str, Any]) -> Check:
     return checks.existence(settings, "The opening announces help instead of helping: {match}",
-                            region="lead", fix="Delete it and start helping")
+                            region="lead")

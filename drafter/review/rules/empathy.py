@@ -141,5 +141,4 @@ def _emp004(settings: Mapping[str, Any]) -> Check:
     defaults={"at_clause_end": True},
 )
 def _emp005(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Generic apology: {match}; say what went wrong",
-                            fix="Say what you are sorry about")
+    return checks.existence(settings, "Generic apology: {match}; say what went wrong")

@@ -232,5 +232,4 @@ def _own005(settings: Mapping[str, Any]) -> Check:
     fix="Route it yourself and say who will contact them, and when",
 )
 def _own006(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Hand-off: {match}; route it yourself",
-                            fix="Route it yourself and say who will contact them, and when")
+    return checks.existence(settings, "Hand-off: {match}; route it yourself")
