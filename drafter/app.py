@@ -125,11 +125,12 @@ class App:
         return (reviewer or self._default_reviewer).review(text, context)
 
     def structure(self, text: str, ticket: Ticket | None = None, *,
-                  context: ReviewContext | None = None, **context_args: Any) -> Structure:
+                  context: ReviewContext | None = None, reviewer: Reviewer | None = None,
+                  **context_args: Any) -> Structure:
         """How the reviewer reads `text`: greeting, body blocks, sign-off, signature, furniture."""
         if context is None:
             context = self.context(ticket, **context_args)
-        structure: Structure = self._default_reviewer.doc(text, context).structure
+        structure: Structure = (reviewer or self._default_reviewer).doc(text, context).structure
         return structure
 
     # --- tickets and the store ---------------------------------------------------------------

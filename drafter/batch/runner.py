@@ -231,19 +231,15 @@ class BatchRunner:
         CURRENT_TICKET.set(ticket_id)
         try:
             ticket = self.store.get(ticket_id)
-            channel = reply_channel(ticket, spec.default_channel)
-            first = self.prompts.reply_messages(spec.guide, spec.team, ticket, channel)
-        except TemplateError as exc:
-            self._fatal(exc)
-            return
         except DrafterError as exc:
             self._failed(ticket_id, exc.message)
             return
+        channel = reply_channel(ticket, spec.default_channel)
         client = _TicketClient(self, ticket_id)
         try:
             context = context_from_ticket(ticket, spec.guide, channel=channel, body_only=True)
             result = await pipeline.arun(
-                ticket, prompts=_FirstFixed(self.prompts, first), guide=spec.guide,
+                ticket, prompts=self.prompts, guide=spec.guide,
                 client=client, reviewer=spec.reviewer, context=context, team=spec.team,
                 channel=channel, max_revisions=spec.max_revisions, revise_on=spec.revise_on,
             )
@@ -348,20 +344,6 @@ class _TicketClient:
         runner._spent += runner.spec.prices.cost(runner.client.model,
                                                  completion.usage.to_dict()) or 0.0
         return completion
-
-
-class _FirstFixed:
-    """Prompts whose first messages are already rendered (for the budget estimate)."""
-
-    def __init__(self, prompts: CachedPrompts, first: list[dict[str, str]]) -> None:
-        self._prompts = prompts
-        self._first = first
-
-    def reply_messages(self, *args: Any) -> list[dict[str, str]]:
-        return self._first
-
-    def revise_messages(self, *args: Any) -> list[dict[str, str]]:
-        return self._prompts.revise_messages(*args)
 
 
 def run_concurrent(store: Store, ids: Sequence[int], client: Any, spec: BatchSpec,

@@ -136,7 +136,8 @@ def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str
     context = app.context(ticket, channel=channel, customer_name=customer_name,
                           body_only=body_only)
     findings = app.review(text, context=context, reviewer=reviewer)
-    parse = app.structure(text, context=context).to_list() if explain else None
+    parse = app.structure(text, context=context, reviewer=reviewer).to_list() if explain \
+        else None
     if fmt == "json":
         found = [f.to_dict() for f in findings]
         emit_json({"findings": found, "parse": parse} if parse is not None else found)
