@@ -118,3 +118,27 @@ def test_bad_phrase_list_type_names_file_and_key(tmp_path: Path) -> None:
         Reviewer(load_styleguide([tmp_path]))
     assert "tone.toml" in exc.value.message and "TON001" in exc.value.message
     assert "phrases" in exc.value.message
+
+
+def test_a_code_prefix_lists_the_rules_it_selects(capsys: pytest.CaptureFixture[str]) -> None:
+    # `draft rules EMP` reads a prefix as `--select EMP` does.
+    code, out, _ = run(["rules", "EMP"], capsys)
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == [
+        r.code for r in catalogue() if r.code.startswith("EMP")]
+
+
+def test_lint_codes_have_docs_too(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules", "LNT001"], capsys)
+    assert code == 0
+    assert out.startswith("LNT001 parse-error (error)")
+    assert "cannot be ignored" in out
+    code, out, _ = run(["rules", "LNT", "--format", "json"], capsys)
+    assert code == 0
+    assert [d["code"] for d in json.loads(out)] == ["LNT001", "LNT002", "LNT003", "LNT004"]
+
+
+def test_a_mistyped_command_gets_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["revew"], capsys)
+    assert code == 2
+    assert "No such command 'revew'. Did you mean 'review'?" in err

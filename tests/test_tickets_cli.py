@@ -34,6 +34,8 @@ def test_import_list_show_in_the_default_store(draft, tmp_path: Path) -> None:
     shown = draft(["tickets", "show", "1"])
     assert shown.code == 0
     assert "Maria Lopez" in shown.stdout and "shattered" in shown.stdout
+    # Times keep their zone, so a thread written from two zones reads in order.
+    assert "--- 2024-01-09 08:41 +0100 · Maria Lopez (customer)" in shown.stdout
     assert "wrote:" not in shown.stdout
     assert "wrote:" in draft(["tickets", "show", "1", "--full"]).stdout
 

@@ -17,17 +17,32 @@ SECTIONS = (("what", "What it checks"), ("why", "Why it matters"),
             ("example", "Example (flagged)"), ("instead", "Use instead (not flagged)"))
 
 
-def find_rule(rules: list[Any], key: str) -> Any:
-    """Return the rule with code or name `key`, or raise InputError naming the nearest codes."""
+def find_rules(rules: list[Any], key: str) -> list[Any]:
+    """Return the rule with code or name `key`, else every rule the code prefix `key` names
+    (as `--select` reads it), else raise InputError naming the nearest codes."""
     for r in rules:
         if key.upper() == r.code or key.lower() == r.name:
-            return r
+            return [r]
+    from drafter.review.selection import matches
+
+    if key.strip().upper() != "ALL" and (found := [r for r in rules
+                                                    if matches(key, r.code, r.name)]):
+        return found
     names = [r.code for r in rules] + [r.name for r in rules]
     near = difflib.get_close_matches(key.upper(), [r.code for r in rules], n=3, cutoff=0.5)
     near += [n for n in difflib.get_close_matches(key.lower(), names, n=3) if n not in near]
     raise InputError(f"unknown rule `{key}`",
                      hint=(f"did you mean {', '.join(near[:3])}? " if near else "")
                      + "`draft rules` lists them all")
+
+
+def lint_rule_doc(rule: Any, color: bool = False) -> str:
+    """Render one of the linter's own LNT codes for the terminal."""
+    title = f"{rule.code} {rule.name}"
+    sev = click.style(rule.severity, fg=_COLORS[rule.severity]) if color else rule.severity
+    return "\n".join([(click.style(title, bold=True) if color else title) + f" ({sev})",
+                      rule.summary, "", *textwrap.wrap(rule.description, 88),
+                      "", "A code of `draft lint` itself: a problem with the file, not the reply."])
 
 
 def _settings_block(rule: Any, settings: dict[str, Any]) -> list[str]:
@@ -205,33 +220,61 @@ def command(ctx: click.Context, code: str | None, fmt: str) -> None:
     \b
       draft rules                  the catalogue: code, name, severity, principle
       draft rules EMP002           one rule: what, why, example, use instead, settings
+      draft rules EMP              the rules a code prefix names (as --select reads it)
       draft rules --format json    for programs
     """
     app = app_from(ctx)
-    from drafter.review.reviewer import rule_settings
-
     guide, rules = app.guide, app.rules()
     if code is not None:
-        rule = find_rule(rules, code)
-        effective = rule_settings(guide, rule)
-        if fmt == "json":
-            emit_json({**rule.to_dict(), "settings": effective})
-        elif fmt == "markdown":
-            click.echo(render_markdown([rule], guide), nl=False)
-        else:
-            click.echo(rule_doc(rule, guide, effective, color=use_color()))
-        return
+        from drafter.lint.rules import LINT_RULES
+
+        lint_rules = list(LINT_RULES.values())
+        found = find_rules([*rules, *lint_rules], code)
+        if len(found) == 1:
+            _show_one(found[0], guide, fmt, lint=found[0] in lint_rules)
+            return
+        rules = found
     if fmt == "json":
-        emit_json([r.to_dict() for r in rules])
+        emit_json([r.to_dict() if hasattr(r, "to_dict") else _lint_dict(r) for r in rules])
         return
     if fmt == "markdown":
-        click.echo(render_markdown(rules, guide), nl=False)
+        click.echo(render_markdown([r for r in rules if hasattr(r, "principle")], guide), nl=False)
         return
     color = use_color()
     wname = max(len(r.name) for r in rules)
-    wprin = max(len(r.principle) for r in rules)
+    wprin = max(len(_principle(r)) for r in rules)
     for r in rules:
         sev = f"{r.severity:<7}"
         if color:
             sev = click.style(sev, fg=_COLORS[r.severity])
-        click.echo(f"{r.code}  {r.name:<{wname}}  {sev}  {r.principle:<{wprin}}  {r.summary}")
+        click.echo(f"{r.code}  {r.name:<{wname}}  {sev}  {_principle(r):<{wprin}}  {r.summary}")
+
+
+def _show_one(rule: Any, guide: Any, fmt: str, lint: bool) -> None:
+    """Print one rule's doc (an LNT code of the linter has no principle or settings)."""
+    if lint:
+        if fmt == "json":
+            emit_json(_lint_dict(rule))
+        else:
+            click.echo(lint_rule_doc(rule, color=use_color() and fmt == "text"))
+        return
+    from drafter.review.reviewer import rule_settings
+
+    effective = rule_settings(guide, rule)
+    if fmt == "json":
+        emit_json({**rule.to_dict(), "settings": effective})
+    elif fmt == "markdown":
+        click.echo(render_markdown([rule], guide), nl=False)
+    else:
+        click.echo(rule_doc(rule, guide, effective, color=use_color()))
+
+
+def _principle(rule: Any) -> str:
+    """The principle a rule enforces; `lint` for the linter's own codes."""
+    return str(getattr(rule, "principle", "lint"))
+
+
+def _lint_dict(rule: Any) -> dict[str, Any]:
+    """An LNT code as plain data, shaped like a review rule's catalogue entry where it can."""
+    return {"code": rule.code, "name": rule.name, "severity": rule.severity,
+            "principle": "lint", "summary": rule.summary, "description": rule.description}

@@ -128,12 +128,27 @@ def show(ctx: click.Context, ticket_id: int, full: bool, fmt: str) -> None:
     for message in ticket.messages:
         who = message.sender_name or message.sender_address or "(unknown)"
         role = "customer" if message.from_customer else "team"
-        when = (message.date or "").replace("T", " ")[:16]
+        when = shown_time(message.date)
         click.echo()
         click.echo(bold(f"--- {when + ' · ' if when else ''}{who} ({role})"))
         click.echo(message.body if full else message.latest)
         for a in message.attachments:
             click.echo(f"[attachment: {a.filename}, {a.content_type}, {a.size} bytes]")
+
+
+def shown_time(iso: str | None) -> str:
+    """A message's time with its zone, as git shows it ("2024-01-09 08:41 +0100")."""
+    from datetime import datetime
+
+    if not iso:
+        return ""
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    # A time with no zone stays as written; one with a zone keeps its offset, so a thread
+    # written from two zones still reads in order.
+    return when.strftime("%Y-%m-%d %H:%M" + (" %z" if when.tzinfo else ""))
 
 
 def _n(count: int, noun: str) -> str:

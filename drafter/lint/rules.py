@@ -31,7 +31,7 @@ LINT_RULES: dict[str, LintRule] = {
                  "it meant to make has no effect. Accept extra keys with `lint.extra_keys`."),
         LintRule("LNT003", "invalid-value", "error", "A front-matter or collection value has "
                  "the wrong type or is not one of the allowed values.",
-                 "For example `channel: sms` (allowed: email, chat) or `upset: maybe` (true or "
+                 "For example `channel: sms` (allowed: email, chat, social) or `upset: maybe` (true or "
                  "false). The value is ignored and the response is still reviewed."),
         LintRule("LNT004", "empty-response", "warning", "The response has no text.",
                  "An entry of a collection, or a file, whose body is empty or only whitespace: "
