@@ -10,6 +10,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_str, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
+from drafter.review.rules.directness import content_words
 from drafter.review.text import WORD_RE, Doc, first_name, name_tokens
 
 P = "personalize"
@@ -274,9 +275,7 @@ _OURS = re.compile(r"\bour\s+(?:[\w'’-]+\s+){0,2}[\w'’-]+", re.I)
                    "the 408 real replies of the workbench were right: it reports as info.",
 )
 def _per006(settings: Mapping[str, Any]) -> Check:
-    from drafter.review.rules.directness import content_words
-
-    stock = content_words(" ".join(get_list(settings, "stock_words")), frozenset())
+    stock = frozenset(content_words(" ".join(get_list(settings, "stock_words")), frozenset()))
     asks = compile_phrases(get_list(settings, "detail_requests"))
     private = compile_phrases(get_list(settings, "private_channels"))
     most = int(checks.get_num(settings, "max_words", 30))
