@@ -106,6 +106,9 @@ def _dir003(settings: Mapping[str, Any]) -> Check:
     instead="Your order shipped on Monday and arrives on Thursday.\n\nYou can track it under "
             "Orders.",
     fix="Break it into shorter paragraphs",
+    known_problems="A reply of short sentences (a greeting, thanks, a courtesy) can pass the limit "
+                   "without being a wall of text. One of its two findings on the real replies of "
+                   "the workbench was right, so it reports as info",
     defaults={"max_sentences": 5, "max_words": 100},
 )
 def _dir004(settings: Mapping[str, Any]) -> Check:
