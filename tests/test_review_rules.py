@@ -202,6 +202,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR005", "@jo Our app is online. Try signing out and back in.",
      {"asks_question": True, "customer_text": "@shop is the APP down?"}, []),
     ("DIR005", "@jo We value your loyalty. Our team is great. 2/2", Q, []),
+    # Real false alarms: a suggestion put as a question, taken up; "yeah" is a yes.
+    ("DIR005", "@jo This sounds like a great idea! Suggest it in our Community.",
+     {"asks_question": True, "customer_text": "I love the app, but maybe a custom clip option?"},
+     []),
+    ("DIR005", "@jo Yeah, we know it's a bit corny.",
+     {"asks_question": True, "customer_text": "Wine hour at the hotel (candy corn??!)"}, []),
     ("DIR005", "We value your loyalty.", {"asks_question": False,
                                           "customer_text": "Thanks!"}, []),
     # PLN001
@@ -311,6 +317,11 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      "any other questions.\n\nBest regards,\nAnna", EMAIL,
      ["The storm closed the roads last week, and our warehouse could not send any parcels for "
       "five days, so your order left us late."]),
+    # Real false alarms: a reply to praise has nothing left to do next.
+    ("OWN004", "@kyle Hi Kyle, thanks for recognizing our employees. We're proud of our crew too. "
+     "Every day our team is working to make flying with us better!", SOCIAL, []),
+    ("OWN004", "@colin Hi Colin, so pleased you and your teapot had a great flight with us. We "
+     "hope we can welcome you both on board again one day this year.", SOCIAL, []),
     # PER001
     ("PER001", "Dear customer,\nYour order shipped.", NAME, ["Dear customer"]),
     ("PER001", "Hi there! Your order shipped.", NAME, ["Hi there"]),
