@@ -125,6 +125,11 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["@jo Here to help!"]),
     ("EMP001", "@jo Hey, help's here! Can you try the web player?", UPSET,
      ["@jo Hey, help's here!"]),
+    # ... and real acknowledgements in other words: agreeing it is bad, offering to put it right.
+    ("EMP001", "@jo Hello, this does not sound good. Can you DM the account name?", UPSET, []),
+    ("EMP001", "@jo We'd love the chance to turn things around for you! Please DM us.", UPSET,
+     []),
+    ("EMP001", "@jo We appreciate your constructive feedback and will share it.", UPSET, []),
     # EMP002
     ("EMP002", "We apologize for any inconvenience this may have caused.", {},
      ["We apologize for any inconvenience this may have caused"]),

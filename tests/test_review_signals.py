@@ -39,6 +39,9 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     ("I've left my phone on the 22:35 train. Can you help?", False, True, True),
     ("Great gig :) see you soon", False, False, False),
     ("Everyone was able to help me, thanks!", False, False, False),
+    # Real false alarms: capitals and "!!!" in praise are cheer.
+    ("I LOVE WALMART, best store in town!!!", False, False, False),
+    ("Thank you for ruining my phone \U0001F624", True, False, False),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:

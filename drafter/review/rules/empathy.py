@@ -23,7 +23,9 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
 @rule(
     "EMP001", "missing-acknowledgement", "info", P,
     "An upset customer, or one reporting a problem, gets no early acknowledgement.",
-    what="When the customer is upset or reports a problem (context signals from the ticket), the "
+    what="When the customer is upset or reports a problem (context signals from the ticket: the "
+         "`upset_words`, and marks such as “!!” or an angry face except in a message of praise "
+         "(`praise_words`); the `problem_words`), the "
          "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
          "the `acknowledgements` phrases (“I'm sorry”, “I understand”, “that sounds "
          "frustrating”, “sorry to hear”, ...), not a stock apology. A later part of a split reply "
