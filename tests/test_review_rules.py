@@ -549,6 +549,8 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["12345687"]),
     ("PER005", "I've cancelled order 3707955617.", {"customer_text": "cancel order 3707955617"},
      []),
+    ("PER005", "Hi Jo,\n\nOrder #12345687 ships today.\n\nBest,\nAnna",
+     {"customer_text": "Where is my order #12345678? #annoyed"}, ["12345687"]),
     ("PER005", "Your refund of $3.00 is on its way.", {"customer_text": "reimbursing $3"}, []),
     ("PER005", "Your replacement is order 55501234.", {"customer_text": "order 12345678 broke"},
      []),

@@ -11,6 +11,7 @@ from drafter.review.checks import compile_phrases, get_list, get_str, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.rules.directness import content_words
+from drafter.review.structure import LINK
 from drafter.review.text import WORD_RE, Doc, first_name, name_tokens
 
 P = "personalize"
@@ -190,8 +191,8 @@ def _garbled(said: str, written: str, max_edits: int) -> bool:
     return min(len(said), len(written)) >= 5 and _edits(said, written) <= max_edits
 
 
-# A customer's @handles and links are not details they gave.
-_NOT_DETAILS = re.compile(r"[@#]\w+|https?://\S+")
+# A customer's @handles, hashtags and links are not details they gave ("#12345" is an order).
+_NOT_DETAILS = re.compile(r"@\w+|#[^\W\d]\w*|https?://\S+")
 
 
 @rule(
@@ -284,7 +285,7 @@ def _per006(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.customer_text or not (ctx.reports_problem or ctx.upset) or not doc.urls:
             return
-        blocks = [b for b in doc.structure.blocks if b.kind != "link"]
+        blocks = [b for b in doc.structure.blocks if b.kind != LINK]
         if not blocks or doc.structure.continues(doc.text):
             return
         b0, b1 = blocks[0].start, blocks[-1].end
