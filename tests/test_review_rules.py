@@ -552,6 +552,8 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("PER005", "Hi Jo,\n\nOrder #12345687 ships today.\n\nBest,\nAnna",
      {"customer_text": "Where is my order #12345678? #annoyed"}, ["12345687"]),
     ("PER005", "Your refund of $3.00 is on its way.", {"customer_text": "reimbursing $3"}, []),
+    ("PER005", "The $3.99 charge is for the coffee.", {"customer_text": "what's this $3 charge?"},
+     []),
     ("PER005", "Your replacement is order 55501234.", {"customer_text": "order 12345678 broke"},
      []),
     ("PER005", "We refunded the $20 difference.", {"customer_text": "charged $50, not $30"}, []),

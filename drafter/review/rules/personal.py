@@ -183,8 +183,9 @@ def _edits(a: str, b: str) -> int:
 
 def _garbled(said: str, written: str, max_edits: int) -> bool:
     """Whether `written` looks like a mangled copy of `said`: one is the other with characters
-    added at the end, or a long one with a few typed wrong."""
-    if said == written:
+    added at the end, or a long one with a few typed wrong. The same whole amount with other
+    cents ("$3" and "$3.99") is a rounding, not a mangled copy."""
+    if said.split(".")[0] == written.split(".")[0]:
         return False
     if said.startswith(written) or written.startswith(said):
         return True
@@ -206,7 +207,8 @@ _NOT_DETAILS = re.compile(r"@\w+|#[^\W\d]\w*|https?://\S+")
          "“370795561790”, “$3” -> “$350”), or up to `max_edits` digits typed wrong in a long "
          "one — is flagged once, where it first appears. A detail of the same kind that looks "
          "nothing like theirs (a new order number, a difference refunded) is a new detail, not a "
-         "wrong one, and is left alone. Silent without the customer's words.",
+         "wrong one, and is left alone, as is the same whole amount with other cents (“$3” and "
+         "“$3.99”). Silent without the customer's words.",
     why=WHY + " Quoting the customer's order or amount back wrong tells them nobody read their "
         "message, and sends them, or the next agent, after the wrong order.",
     example="I've cancelled order 370795561790 for you.",
