@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.header
 import email.headerregistry
@@ -69,6 +70,26 @@ _CHARSET_ALIASES = {
 }
 _SINGLE_BYTE_PREFIXES = ("iso-8859", "iso8859", "windows-125", "cp125", "latin", "koi8", "us-ascii",
                          "ascii", "macintosh", "x-mac")
+# The only codecs that decode mail text (Python's names, as codecs.lookup gives them): the
+# charsets real mail declares. Python has other codecs that are no charsets (`punycode` and
+# `idna` are quadratic, `unicode_escape` turns `\u0041` into `A`, `undefined` always fails);
+# a body or encoded word declaring one of them, or a name Python does not know, is read as
+# undeclared: UTF-8, else windows-1252 (docs/tickets.md, docs/security.md).
+MAIL_CHARSETS = frozenset({
+    "utf-8", "utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le", "utf-7",
+    "ascii", "iso8859-1", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6",
+    "iso8859-7", "iso8859-8", "iso8859-9", "iso8859-10", "iso8859-11", "iso8859-13",
+    "iso8859-14", "iso8859-15", "iso8859-16", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254",
+    "cp1255", "cp1256", "cp1257", "cp1258", "cp437", "cp850", "cp852", "cp866", "cp874",
+    "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "mac-greek", "mac-iceland", "mac-latin2",
+    "mac-turkish", "tis-620", "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950",
+    "euc_jp", "euc_jis_2004", "shift_jis", "shift_jis_2004", "cp932", "iso2022_jp",
+    "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3", "iso2022_jp_ext",
+    "euc_kr", "cp949", "iso2022_kr", "johab",
+})
+# An RFC 2047 encoded word's charset (before any `*language`).
+_WORD_CHARSET = re.compile(r"=\?([^?*\s]{1,80})[?*]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,80}\?[bBqQ]\?[^?\s]{0,1000}\?=")
 
 
 def read_limited(
@@ -126,8 +147,8 @@ class _BoundedPolicy(email.policy.EmailPolicy):
             if len(value) > _MAX_MIME_HEADER:
                 value = _EMPTY_PARAMS.sub("; ", value)[:_MAX_MIME_HEADER]
             return value
-        if len(value) > _MAX_PARSED_HEADER:
-            return value
+        if len(value) > _MAX_PARSED_HEADER or foreign_charset(value):
+            return value  # read by _header, which decodes only mail charsets
         try:
             return self.header_factory(name, value)
         except Exception:  # e.g. RecursionError on thousands of nested "(" comments
@@ -240,19 +261,19 @@ def decode_text(data: bytes, declared: str | None) -> str:
 
 
 def _decode_text(data: bytes, declared: str | None) -> str:
-    charset = (declared or "").strip().strip('"').lower()
-    charset = _CHARSET_ALIASES.get(charset, charset)
-    has_high = not data.isascii()
-    if charset and has_high and charset.startswith(_SINGLE_BYTE_PREFIXES):
+    name = (declared or "").strip().strip('"').lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    codec = text_codec(name)
+    if codec and not data.isascii() and name.startswith(_SINGLE_BYTE_PREFIXES):
         # Declared a single-byte charset but the bytes are valid UTF-8: UTF-8 was meant.
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
-    if charset:
+    if codec:
         try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(codec)
+        except UnicodeDecodeError:
             pass
     if b"\x1b$B" in data or b"\x1b$@" in data or b"\x1b(J" in data:
         try:
@@ -264,12 +285,26 @@ def _decode_text(data: bytes, declared: str | None) -> str:
             return data.decode(guess)
         except UnicodeDecodeError:
             continue
-    if charset:
-        try:
-            return data.decode(charset, errors="replace")
-        except LookupError:
-            pass
-    return data.decode("utf-8", errors="replace")
+    return data.decode(codec or "utf-8", errors="replace")
+
+
+@functools.lru_cache(maxsize=256)
+def text_codec(declared: str | None) -> str | None:
+    """The Python codec for a declared mail charset; None unless it is one of MAIL_CHARSETS."""
+    name = (declared or "").strip().strip('"').lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return codec if codec in MAIL_CHARSETS else None
+
+
+def foreign_charset(header: str) -> bool:
+    """Whether a raw header holds an encoded word in a charset that is not a mail charset."""
+    return "=?" in header and any(text_codec(m) is None for m in _WORD_CHARSET.findall(header))
 
 
 def _normalize_newlines(text: str) -> str:
@@ -306,6 +341,8 @@ def _header(mime: MimeMessage, name: str, hint: str | None = None) -> str | None
         value = mime.get(name)
         if value is None:
             return None
+        if not hasattr(value, "name") and "=?" in value:  # left unparsed by the policy
+            return _squash(_decode_raw_header(value, hint))
         text = _squash(str(value))
         if not _garbled(text):
             return text
@@ -353,23 +390,47 @@ def _squash(text: str) -> str:
 
 
 def _sender(mime: MimeMessage, hint: str | None = None) -> tuple[str | None, str | None]:
+    name, address = None, None
     try:
         header = mime.get("From")
         addresses = getattr(header, "addresses", None)
         if addresses and not _garbled(addresses[0].display_name + addresses[0].addr_spec):
-            first = addresses[0]
-            return (first.display_name or None), (first.addr_spec or None)
+            name, address = addresses[0].display_name or None, addresses[0].addr_spec or None
     except Exception:
         pass
-    raw = _header(mime, "From", hint)
-    if not raw:
-        return None, None
+    if address is None:
+        raw = _header(mime, "From", hint)
+        if not raw:
+            return None, None
+        try:
+            name, address = (part or None for part in email.utils.parseaddr(raw))
+        except Exception:  # RecursionError on deeply nested comments: find it by its shape
+            found = _BARE_ADDRESS.search(raw)
+            name, address = None, (found.group(0) if found else None)
+    # An encoded word is never an address (RFC 2047), but once decoded it can look like one
+    # ("=?utf-8?q?Jane=0D=0ABcc:_x@evil.test?= <jane@example.com>"): the address is the one
+    # the raw header gives with its encoded words left out.
+    raw_from = next((v for k, v in _raw_items(mime) if k.lower() == "from"), "")
+    if "=?" in raw_from:
+        plain = _address_outside_words(raw_from)
+        if plain != address:
+            name = _squash(_decode_raw_header(raw_from.split("<", 1)[0], hint)).strip('" ') \
+                if "<" in raw_from else None
+            return name or None, plain
+    return name, address
+
+
+def _address_outside_words(raw: str) -> str | None:
+    """The address in a raw address header, its encoded words (display names) left out."""
+    blanked = _ENCODED_WORD.sub('""', _squash(raw))
     try:
-        name, addr = email.utils.parseaddr(raw)
-    except Exception:  # RecursionError on deeply nested comments: find the address by its shape
-        found = _BARE_ADDRESS.search(raw)
-        return None, (found.group(0) if found else None)
-    return (name or None), (addr or None)
+        address = email.utils.parseaddr(blanked)[1]
+    except Exception:
+        address = ""
+    if not address:
+        found = _BARE_ADDRESS.search(blanked)
+        address = found.group(0) if found else ""
+    return address or None
 
 
 def _recipients(mime: MimeMessage, name: str, hint: str | None = None) -> list[str]:
