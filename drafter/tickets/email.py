@@ -50,12 +50,6 @@ _MAX_PARSED_HEADER = 8192
 _EMPTY_PARAMS = re.compile(r"[\s;]*;[\s;]*")
 # Control bytes other than tab, newlines, form feed and ESC (ISO-2022-JP uses ESC).
 _MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
-_LONG_SPACE = re.compile(r"\s{32,}")
-# What may stand in a <head>; any other tag there means the body has begun.
-_HEAD_TAGS = frozenset({"html", "head", "title", "meta", "link", "style", "script", "base",
-                        "noscript", "object", "template"})
-# html2text shows nothing inside these.
-_HIDING_TAGS = frozenset({"head", "style", "script"})
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 
 # Charsets as mail clients really use them: the superset that decoders should use instead.
@@ -537,6 +531,8 @@ def _walk(part: MimeMessage, texts: list[str], attachments: list[Attachment], de
             return
         text = _part_text(part)
         if ctype == "text/html":
+            from drafter.tickets.htmltext import html_to_text  # lxml only when HTML is present
+
             text = html_to_text(text)
         texts.append(text)
     except Exception:  # a part too broken to read: listed, so nobody takes the mail as complete
@@ -679,65 +675,3 @@ def unflow(text: str, delsp: bool = False) -> str:
     if buf:
         out.append(">" * buf_depth + (" " if buf_depth else "") + buf)
     return "\n".join(out)
-
-
-def html_to_text(html: str) -> str:
-    """Convert HTML mail to readable text (links kept); html2text is imported only here."""
-    converter = _html_converter_class()()
-    converter.body_width = 0
-    converter.ignore_links = False
-    converter.ignore_images = True
-    converter.unicode_snob = True
-    converter.ignore_emphasis = True
-    # html2text's Markdown escaping scans white space from every line start (`^\s*-`): quadratic
-    # on long runs of blank lines (40 KB of newlines took 38 s). HTML renders a run as one space
-    # (outside <pre>) anyway, so long runs are shortened first.
-    html = _LONG_SPACE.sub(_shorten_space, html)
-    try:
-        text = converter.handle(html)
-    except Exception:  # html2text on broken markup: fall back to the tags stripped
-        text = re.sub(r"<[^>]{0,2000}>", " ", html)
-    # html2text escapes characters that would be Markdown; in a customer's words they are text.
-    return _normalize_newlines(text).replace("\\-", "-").replace("\\.", ".").replace("\\_", "_")
-
-
-def _shorten_space(run: re.Match[str]) -> str:
-    newlines = run.group(0).count("\n")
-    return "\n\n" if newlines > 1 else "\n" if newlines else " "
-
-
-@functools.cache
-def _html_converter_class() -> type[Any]:
-    """html2text's converter, made safe for broken mail markup (built on first use)."""
-    import html2text
-
-    class Converter(html2text.HTML2Text):
-        """html2text hides everything inside <head>, <style> and <script>; broken mail used to
-        hide the whole message: an unmatched </style> or </head> (its hidden-depth count went
-        negative), a <head> opened after <body>, or one never closed before the content."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.open_hiding: dict[str, int] = {}
-            self.in_body = False
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "body":
-                self.in_body = True
-            elif tag == "head" and self.in_body:
-                return
-            if self.open_hiding.get("head") and tag not in _HEAD_TAGS:
-                # Content in a <head> never closed: a browser starts the body here, so do we.
-                self.handle_endtag("head")
-            if tag in _HIDING_TAGS:
-                self.open_hiding[tag] = self.open_hiding.get(tag, 0) + 1
-            super().handle_starttag(tag, attrs)
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag in _HIDING_TAGS:
-                if not self.open_hiding.get(tag):
-                    return
-                self.open_hiding[tag] -= 1
-            super().handle_endtag(tag)
-
-    return Converter
