@@ -10,13 +10,14 @@ import email.policy
 import email.utils
 import functools
 import re
+import stat
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.message import Message as MimeMessage
 from pathlib import Path
 from typing import IO, Any
 
-from drafter.errors import InputError
+from drafter.errors import InputError, file_kind
 from drafter.tickets.model import Attachment, Message
 from drafter.tickets.trim import trim
 
@@ -103,10 +104,28 @@ def read_limited(
     return b"".join(chunks)
 
 
+def regular_file(path: Path) -> int:
+    """The size of the regular file `path`; a FIFO, socket or device is refused unopened (a FIFO
+    blocks, /dev/zero never ends)."""
+    try:
+        mode = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="check the path") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(mode.st_mode):
+        raise InputError(f"{path}: is a folder, not a message file",
+                         hint="pass the files inside it, e.g. folder/*.eml")
+    if not stat.S_ISREG(mode.st_mode):
+        raise InputError(f"{path}: is {file_kind(mode.st_mode)}, not a regular file",
+                         hint="give a file's path, or pipe the data on standard input")
+    return mode.st_size
+
+
 def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a file of mail, refusing it (before reading it) when it is over `max_bytes`."""
+    size = regular_file(path)
     try:
-        size = path.stat().st_size
         if size > max_bytes:
             raise too_big(str(path), max_bytes, f"{size} bytes")
         with path.open("rb") as fh:

@@ -17,6 +17,7 @@ from drafter.tickets.email import (
     check_input,
     parse_email,
     read_file,
+    regular_file,
     too_big,
 )
 from drafter.tickets.model import CHANNELS, Attachment, Message, Ticket, content_id
@@ -109,6 +110,7 @@ def iter_mbox(path: Path, max_bytes: int) -> Iterator[bytes | int]:
     Messages start only at a real separator line after a blank line (email.MBOX_SEPARATOR); the
     stdlib's mailbox.mbox also splits at body paragraphs that merely start with "From ".
     """
+    regular_file(path)
     try:
         handle = path.open("rb")
     except FileNotFoundError:
