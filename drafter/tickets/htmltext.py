@@ -38,7 +38,12 @@ class _Look:
 
     color: str = "#000000"
     background: str = "#ffffff"
-    visible: bool = True
+    visible: bool = True  # CSS visibility, which a child may set back to visible
+
+    @property
+    def shown(self) -> bool:
+        """Whether text with this look can be seen."""
+        return self.visible and self.color != self.background
 
 
 def html_to_text(html: str) -> str:
@@ -67,7 +72,7 @@ def html_to_text(html: str) -> str:
             looks.append(look)
             out.start(tag, el)
             if el.text:
-                out.text(el.text, look.visible)
+                out.text(el.text, look.shown)
         else:
             if el in hidden:
                 hidden.discard(el)
@@ -75,7 +80,7 @@ def html_to_text(html: str) -> str:
                 looks.pop()
                 out.end(tag, el)
             if el.tail and el is not root:
-                out.text(el.tail, looks[-1].visible)
+                out.text(el.tail, looks[-1].shown)
     return out.result()
 
 
@@ -103,7 +108,7 @@ def _look(el: object, parent: _Look) -> _Look | None:
                         or attrib.get("bgcolor", "")) or parent.background
     if color == "transparent":
         return None
-    return _Look(color, background, visible and color != background)
+    return _Look(color, background, visible)
 
 
 def _style(value: str) -> dict[str, str]:
