@@ -87,13 +87,15 @@ def html_to_text(html: str) -> str:
 def _look(el: object, parent: _Look) -> _Look | None:
     """The element's look given its parent's; None when the element and its content are hidden."""
     attrib = el.attrib  # type: ignore[attr-defined]
+    if not attrib:
+        return parent
     if "hidden" in attrib:
         return None
     style = _style(attrib.get("style", ""))
     if style.get("display") == "none" or _number(style.get("opacity")) == 0:
         return None
-    if _number(style.get("font-size"), px=True) is not None and \
-            _number(style.get("font-size"), px=True) <= 1:  # type: ignore[operator]
+    size = _number(style.get("font-size"), px=True)
+    if size is not None and size <= 1:
         return None
     if style.get("overflow") == "hidden" and (_number(style.get("max-height")) == 0
                                               or _number(style.get("height")) == 0):
