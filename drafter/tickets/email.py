@@ -354,8 +354,8 @@ def _header(mime: MimeMessage, name: str, hint: str | None = None) -> str | None
         value = mime.get(name)
         if value is None:
             return None
-        if not hasattr(value, "name") and "=?" in value:  # left unparsed by the policy
-            return _squash(_decode_raw_header(value, hint))
+        if not hasattr(value, "name") and "=?" in value and len(value) <= _MAX_PARSED_HEADER:
+            return _squash(_decode_raw_header(value, hint))  # left unparsed by the policy
         text = _squash(str(value))
         if not _garbled(text):
             return text
