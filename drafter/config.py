@@ -86,6 +86,7 @@ FIELDS: tuple[Field, ...] = (
           choices=("email", "chat", "social")),
     Field("lint.channels", "table", {}, "Glob = channel: the channel of matching files, e.g. "
           '"social/**" = "social" (front matter `channel` overrides).'),
+    Field("lint.max_file_size", "int", 5, "Megabytes: a larger file is refused (LNT001), not read."),
     Field("lint.body_only", "bool", False, "Canned responses are bodies without greeting and "
           "sign-off (front matter `body_only` overrides)."),
     # The shared inbox over IMAP (`draft tickets sync`, `draft reply --save-draft`).

@@ -7,6 +7,7 @@ import codecs
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -14,7 +15,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from drafter.errors import InputError
+from drafter.errors import InputError, file_kind
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
 from drafter.lint.structured import (
     Node,
@@ -29,6 +30,7 @@ from drafter.review.context import CHANNELS, ReviewContext
 from drafter.review.finding import Finding
 from drafter.review.selection import path_matches
 
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024  # lint.max_file_size
 # Longest suffixes first, so `.html.j2` wins over `.j2`.
 FORMATS: dict[str, str] = {
     ".html.j2": "html-jinja", ".html.jinja": "html-jinja", ".html.jinja2": "html-jinja",
@@ -94,6 +96,7 @@ class SourceOptions:
     body_only: bool = False
     channel: str | None = None  # the file's channel unless its metadata says
     channels: tuple[tuple[str, str], ...] = ()  # (glob, channel): the first match wins
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES  # a larger file is refused, not read
 
     def for_file(self, display: str) -> SourceOptions:
         """These options with the channel that `channels` gives the file `display`."""
@@ -204,8 +207,9 @@ def _walk(folder: str, real: str, rel: str, exclude: tuple[str, ...],
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
-    except OSError:
-        return  # an unreadable folder is skipped, as os.walk skips it
+    except OSError:  # read_source reports it, so the run exits 2: part of it was not linted
+        found.append((Path(folder), real.rstrip("/")))
+        return
     dirs: list[os.DirEntry[str]] = []
     files: list[os.DirEntry[str]] = []
     for entry in entries:
@@ -300,10 +304,15 @@ def read_source(path: Path, display: str | None = None,
     options = options.for_file(sf.display) if options.channels else options
     fmt = _name_format(path.name) or "text"
     try:
-        raw = _read_bytes(os.fspath(path))
+        raw = _read_bytes(os.fspath(path), options.max_bytes)
     except OSError as exc:
-        sf.problems.append(sf.problem(PARSE_ERROR, f"cannot read the file: {exc.strerror}",
-                                      1, 1, 1, 1, fix="check that the file exists and is readable"))
+        what = "folder" if os.path.isdir(path) else "file"
+        sf.problems.append(sf.problem(PARSE_ERROR, f"cannot read the {what}: {exc.strerror}",
+                                      1, 1, 1, 1, fix=f"check that the {what} exists and is "
+                                      "readable"))
+        return sf
+    except _Refused as exc:
+        sf.problems.append(sf.problem(PARSE_ERROR, str(exc), 1, 1, 1, 1, fix=exc.fix))
         return sf
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
@@ -342,15 +351,36 @@ def read_source(path: Path, display: str | None = None,
 
 
 _DOCUMENTS = frozenset(["markdown", "text", "jinja", "html-jinja"])
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK: opening a FIFO returns at once (fstat then refuses it) instead of waiting for a
+# writer; reads of a regular file ignore it.
+_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NONBLOCK", 0))
 
 
-def _read_bytes(path: str) -> bytes:
-    """The file's bytes, read without a buffered file object (four system calls, not nine)."""
+class _Refused(Exception):
+    """A path that is not linted: not a regular file, or over the size limit."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.fix = fix
+
+
+def _read_bytes(path: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file `path`, refusing anything else and files over
+    `max_bytes`, read without a buffered file object (five system calls, not ten)."""
     fd = os.open(path, _READ_FLAGS)
     try:
+        mode = os.fstat(fd)
+        if not stat.S_ISREG(mode.st_mode):
+            raise _Refused(f"not linted: {file_kind(mode.st_mode)}, not a regular file",
+                           "lint regular files only; move it out of the folder or exclude it")
         chunks = []
+        size = 0
         while chunk := os.read(fd, 1 << 16):
+            size += len(chunk)
+            if size > max_bytes:  # counted while reading: the file may grow after fstat
+                raise _Refused(f"not linted: larger than the limit of {max_bytes:,} bytes",
+                               "split the file, or raise lint.max_file_size (MB)")
             chunks.append(chunk)
     finally:
         os.close(fd)
