@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -210,15 +212,30 @@ def _draft(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess
                           capture_output=True, timeout=60, env=env)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
-def test_unreadable_subfolder_is_reported_and_exits_2(tmp_path: Path) -> None:
-    (tmp_path / "canned" / "locked").mkdir(parents=True)
-    (tmp_path / "canned" / "ok.md").write_text("Hi Sam,\n\nYour refund was sent.\n")
-    (tmp_path / "canned" / "locked").chmod(0)
+def test_unreadable_subfolder_is_reported_and_exits_2() -> None:
+    # Root reads any folder, so as root the lint runs as `nobody` (setpriv, util-linux), in a
+    # folder that user may enter.
+    as_root = os.geteuid() == 0
+    if as_root and not shutil.which("setpriv"):
+        pytest.skip("running as root, and setpriv (util-linux) is not there to drop to nobody")
+    base = Path(tempfile.mkdtemp(prefix="drafter-locked-"))
     try:
-        r = _draft(["lint", "canned", "--format", "json"], tmp_path)
+        base.chmod(0o755)
+        (base / "canned" / "locked").mkdir(parents=True)
+        (base / "canned").chmod(0o755)
+        (base / "canned" / "ok.md").write_text("Hi Sam,\n\nYour refund was sent.\n")
+        (base / "canned" / "ok.md").chmod(0o644)
+        (base / "canned" / "locked").chmod(0)
+        prefix = (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+                  if as_root else [])
+        env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "HOME": str(base),
+               "XDG_CACHE_HOME": str(base / "cache")}
+        r = subprocess.run([*prefix, sys.executable, "-m", "drafter", "lint", "canned",
+                            "--format", "json"], cwd=base, capture_output=True, timeout=60,
+                           env=env)
     finally:
-        (tmp_path / "canned" / "locked").chmod(0o755)
+        (base / "canned" / "locked").chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
     assert r.returncode == 2, r
     paths = {(f["path"], f["code"]) for f in json.loads(r.stdout)["findings"]}
     assert ("canned/locked", "LNT001") in paths
