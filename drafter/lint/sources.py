@@ -27,6 +27,7 @@ from drafter.lint.structured import (
 from drafter.lint.textmap import SourceText, constant, identity
 from drafter.review.context import CHANNELS, ReviewContext
 from drafter.review.finding import Finding
+from drafter.review.rules.hygiene import LIQUID_OBJECTS
 from drafter.review.selection import path_matches
 
 # Longest suffixes first, so `.html.j2` wins over `.j2`.
@@ -42,8 +43,6 @@ BODY_KEYS = ("body", "text", "content")
 BOOL_KEYS = ("upset", "reports_problem", "asks_question", "body_only", "template")
 META_KEYS = (*NAME_KEYS, "description", "tags", "category", "channel", "variables",
              "customer_message", *BOOL_KEYS)
-# Zendesk placeholders belong to these objects; they are filled in by Zendesk, so legitimate.
-ZENDESK_NAMESPACES = ("ticket", "current_user", "satisfaction", "dc", "account")
 
 
 @dataclass
@@ -94,6 +93,8 @@ class SourceOptions:
     body_only: bool = False
     channel: str | None = None  # the file's channel unless its metadata says
     channels: tuple[tuple[str, str], ...] = ()  # (glob, channel): the first match wins
+    templates: frozenset[str] = frozenset()  # template languages whose slots are legitimate
+    slot_pattern: re.Pattern[str] | None = None  # the team's own slot
 
     def for_file(self, display: str) -> SourceOptions:
         """These options with the channel that `channels` gives the file `display`."""
@@ -442,7 +443,7 @@ class _Reader:
         """Check metadata keys and turn them into a unit name and a ReviewContext."""
         if node is None:  # the config's settings alone
             return unit, _context(bool(template), frozenset(self.options.variables),
-                                  self.options.body_only, _channel_signal(self.options))
+                                  self.options.body_only, _signals(self.options))
         found = _Metadata(unit, self.options)
         for key_node, value_node in node.pairs:
             key = key_node.value
@@ -451,11 +452,15 @@ class _Reader:
             if not found.known(key):
                 import difflib
 
-                near = difflib.get_close_matches(str(key), META_KEYS, n=1)
+                # A near miss of drafter's own key is a typo, whose setting has no effect (a
+                # warning); another tool's key (`aliases`) is only worth knowing about (info).
+                near = difflib.get_close_matches(str(key), META_KEYS, n=1, cutoff=0.8)
                 self.add("LNT002", f"unknown key `{key}`"
                          + (f" (did you mean `{near[0]}`?)" if near else ""), key_node,
                          found.name, fix=f"rename it to `{near[0]}`" if near else
                          "remove it, or accept it with `lint.extra_keys` in the config")
+                if near:
+                    self.sf.problems[-1] = replace(self.sf.problems[-1], severity="warning")
                 continue
             wrong = found.take(key, value_node.to_python())
             if wrong is not None:
@@ -571,8 +576,10 @@ class _Reader:
             return  # a macro that only sets fields has no reply text
         # Zendesk fills {{ticket.requester.first_name}} and the like: its objects are declared.
         context = ReviewContext(is_template=True, body_only=self.options.body_only,
-                                variables=frozenset(ZENDESK_NAMESPACES) | self.options.variables,
-                                channel=self.options.channel)
+                                variables=LIQUID_OBJECTS | self.options.variables,
+                                channel=self.options.channel,
+                                templates=self.options.templates | {"liquid"},
+                                slot_pattern=self.options.slot_pattern)
         if text_node is not None:
             self.body(text_node, label, label, context)
             return
@@ -597,7 +604,7 @@ class _Metadata:
         self.name = name
         self.options = options
         self.values: dict[str, Any] = {"body_only": options.body_only,
-                                       **dict(_channel_signal(options))}
+                                       **dict(_signals(options))}
         self.variables = frozenset(options.variables)
 
     def known(self, key: Any) -> bool:
@@ -642,9 +649,15 @@ class _Metadata:
         return _context(is_template, self.variables, body_only, tuple(values.items()))
 
 
-def _channel_signal(options: SourceOptions) -> tuple[tuple[str, Any], ...]:
-    """The configured channel as a context signal (none when not configured)."""
-    return (("channel", options.channel),) if options.channel else ()
+def _signals(options: SourceOptions) -> tuple[tuple[str, Any], ...]:
+    """What the config says of every response: its channel (when configured), its template
+    languages and the team's own slot."""
+    out: tuple[tuple[str, Any], ...] = (("channel", options.channel),) if options.channel else ()
+    if options.templates:
+        out += (("templates", options.templates),)
+    if options.slot_pattern is not None:
+        out += (("slot_pattern", options.slot_pattern),)
+    return out
 
 
 @lru_cache(maxsize=256, typed=True)
