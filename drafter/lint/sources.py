@@ -1,4 +1,4 @@
-"""Read canned-response files (Markdown, text, Jinja, YAML/JSON collections, Zendesk macros)
+"""Read canned-response files (Markdown, text, HTML, Jinja, YAML/JSON collections, Zendesk macros)
 into units of reply text that remember where each character came from."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from drafter.review.selection import path_matches
 FORMATS: dict[str, str] = {
     ".html.j2": "html-jinja", ".html.jinja": "html-jinja", ".html.jinja2": "html-jinja",
     ".md": "markdown", ".markdown": "markdown",
-    ".txt": "text", ".text": "text",
+    ".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
     ".j2": "jinja", ".jinja": "jinja", ".jinja2": "jinja",
     ".yaml": "yaml", ".yml": "yaml", ".json": "json",
 }
@@ -342,7 +342,7 @@ def read_source(path: Path, display: str | None = None,
     return sf
 
 
-_DOCUMENTS = frozenset(["markdown", "text", "jinja", "html-jinja"])
+_DOCUMENTS = frozenset(["markdown", "text", "jinja", "html-jinja", "html"])
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -432,8 +432,8 @@ class _Reader:
                 fix="write the response, or delete the file"))
             return
         unit = Unit(body, identity(body_start, len(body)), name, context,
-                    hide_html_comments=fmt in ("markdown", "html-jinja"),
-                    hide_jinja_comments=template, strip_tags=fmt == "html-jinja")
+                    hide_html_comments=fmt in ("markdown", "html-jinja", "html"),
+                    hide_jinja_comments=template, strip_tags=fmt in ("html-jinja", "html"))
         self.sf.units.append(unit)
 
     # -- metadata (front matter or a collection entry)

@@ -185,4 +185,23 @@ def _ton004(settings: Mapping[str, Any]) -> Check:
 )
 def _ton005(settings: Mapping[str, Any]) -> Check:
     get_map(settings, "substitutions")
-    return prose_only(checks.substitution(settings, "Slang: {match}; write {suggestion}"))
+    check = prose_only(checks.substitution(settings, "Slang: {match}; write {suggestion}"))
+
+    def reader_case(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        return [_in_reader_case(doc.text, h) for h in check(doc, ctx)]
+
+    return reader_case
+
+
+def _in_reader_case(text: str, hit: Hit) -> Hit:
+    """A capitalised abbreviation (“FYI”, “PLS”) is not shouting: its suggestion is in the case a
+    reader expects, capitalised only where a sentence starts."""
+    found = text[hit.start:hit.end]
+    if hit.suggestion is None or not (found.isupper() and len(found) > 1):
+        return hit
+    before = text[:hit.start].rstrip(" \t")
+    repl = hit.suggestion.lower()
+    if not before or before[-1] in ".!?:\n":
+        repl = repl[:1].upper() + repl[1:]
+    return Hit(hit.start, hit.end, f"Slang: {quote(found)}; write {quote(repl)}",
+               suggestion=repl, fix=f"Replace with {quote(repl)}")
