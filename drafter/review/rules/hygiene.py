@@ -7,7 +7,7 @@ import bisect
 import difflib
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +176,19 @@ def declared(name: str, variables: frozenset[str]) -> bool:
     return any(_norm_name(v) == norm or v.startswith(name + ".") for v in variables)
 
 
+MAX_HITS = 50  # a text with more is broken throughout: the first ones, then one for the rest
+
+
+def at_most(hits: Iterable[Hit], end: int, what: str) -> Iterator[Hit]:
+    """The first MAX_HITS of `hits`, then one finding from the next one to `end` (the rest are
+    not looked for: a megabyte of broken template would otherwise make a finding per brace)."""
+    for i, hit in enumerate(hits):
+        if i == MAX_HITS:
+            yield Hit(hit.start, end, f"More {what} from here on; fix the ones before first")
+            return
+        yield hit
+
+
 # The template languages a team can declare for its canned responses (`lint.templates`), and the
 # placeholder styles whose slots each one fills.
 TEMPLATE_LANGUAGES: dict[str, frozenset[str]] = {
@@ -254,6 +267,9 @@ def _hyg001(settings: Mapping[str, Any]) -> Check:
     finder = PlaceholderFinder(get_list(settings, "field_words"))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        yield from at_most(unfilled(doc, ctx), len(doc.text), "placeholders")
+
+    def unfilled(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         # The pre-pass already found them (same settings); a bare Doc gets its own search.
         items = doc.placeholder_items if doc._find_placeholders else finder.find(doc.nocode)
         own: list[tuple[int, int]] = []
@@ -314,35 +330,36 @@ def template_errors(text: str) -> Iterator[Hit]:
             d in text for d in ("{{", "}}", "{%", "%}", "{#", "#}")):
         return
     closers = {want: _positions(text, want) for want in _CLOSER.values()}
+    # The delimiters in order; the one after a delimiter is where a search from its end would
+    # stop, as finditer goes on from there.
+    tokens = [(m.start(), m.group()) for m in _TAG_RE.finditer(text)]
     stack: list[tuple[str, int, int]] = []  # open block tags: (name, start, end)
     pos = 0
     verbatim = False
-    for m in _TAG_RE.finditer(text):
-        if m.start() < pos:
+    for i, (start, tok) in enumerate(tokens):
+        if start < pos:
             continue
-        tok = m.group()
         if tok in _CLOSER:
             want = _CLOSER[tok]
             found = closers[want]
-            k = bisect.bisect_left(found, m.end())
+            k = bisect.bisect_left(found, start + 2)
             end = found[k] if k < len(found) else -1
-            # The search reads only up to the next delimiter, where the loop goes on anyway.
-            nxt = _TAG_RE.search(text, m.end())
-            if end == -1 or (nxt is not None and nxt.start() < end and nxt.group() in _CLOSER):
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if end == -1 or (nxt is not None and nxt[0] < end and nxt[1] in _CLOSER):
                 if not verbatim:
-                    yield Hit(m.start(), m.end(), f"“{tok}” is never closed with “{want}”",
+                    yield Hit(start, start + 2, f"“{tok}” is never closed with “{want}”",
                               fix=f"Close it with “{want}”")
-                pos = m.end()
+                pos = start + 2
                 continue
             pos = end + 2
             if tok != "{%":
                 continue
-            inner = text[m.end():end].strip().strip("-+").strip()
-            word = inner.split()[0] if inner.split() else ""
+            inner = text[start + 2:end].strip().strip("-+").strip()
+            word = inner.split(None, 1)[0] if inner else ""
             if verbatim and word not in ("endraw", "endcomment"):
                 continue
             if word in _BLOCK_TAGS and not (word == "set" and "=" in inner):
-                stack.append((word, m.start(), end + 2))
+                stack.append((word, start, end + 2))
                 verbatim = word in _VERBATIM
             elif word.startswith("end") and word[3:] in _BLOCK_TAGS:
                 want_tag = word[3:]
@@ -350,21 +367,21 @@ def template_errors(text: str) -> Iterator[Hit]:
                     stack.pop()
                     verbatim = False
                 elif stack:
-                    yield Hit(m.start(), end + 2, f"“{{% {word} %}}” closes “{stack[-1][0]}”, "
+                    yield Hit(start, end + 2, f"“{{% {word} %}}” closes “{stack[-1][0]}”, "
                               f"opened earlier; expected “{{% end{stack[-1][0]} %}}”",
                               suggestion=f"{{% end{stack[-1][0]} %}}",
                               fix=f"Close “{stack[-1][0]}” first")
                     stack.pop()
                 else:
-                    yield Hit(m.start(), end + 2, f"“{{% {word} %}}” has no opening "
+                    yield Hit(start, end + 2, f"“{{% {word} %}}” has no opening "
                               f"“{{% {want_tag} %}}”", fix="Remove it or add the opening tag")
             elif word in _MIDDLE and not (stack and stack[-1][0] in _MIDDLE[word]):
-                yield Hit(m.start(), end + 2, f"“{{% {word} %}}” outside "
+                yield Hit(start, end + 2, f"“{{% {word} %}}” outside "
                           f"“{{% {_MIDDLE[word][0]} %}}”", fix="Move it inside the block")
         elif not verbatim:
-            yield Hit(m.start(), m.end(), f"“{tok}” closes nothing", fix="Remove it or add the "
+            yield Hit(start, start + 2, f"“{tok}” closes nothing", fix="Remove it or add the "
                       "opening delimiter")
-            pos = m.end()
+            pos = start + 2
     for name, s, e in stack:
         yield Hit(s, e, f"“{{% {name} %}}” is never closed with “{{% end{name} %}}”",
                   fix=f"Add “{{% end{name} %}}”")
@@ -384,7 +401,7 @@ def template_errors(text: str) -> Iterator[Hit]:
 )
 def _hyg002(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        yield from template_errors(doc.nocode)
+        yield from at_most(template_errors(doc.nocode), len(doc.text), "template syntax errors")
 
     return check
 
