@@ -74,13 +74,20 @@ class _Markup(HTMLParser):
     def handle_charref(self, name: str) -> None:
         self._reference("#" + name)
 
-    def _declaration(self, data: str) -> None:
+    def _declaration(self) -> None:
         start = self._at()
         end = self.text.find(">", start) + 1 or len(self.text)
         if self.hidden is None:
             self.spans.append((start, end, ""))
 
-    handle_decl = handle_pi = unknown_decl = _declaration
+    def handle_decl(self, decl: str) -> None:
+        self._declaration()
+
+    def handle_pi(self, data: str) -> None:
+        self._declaration()
+
+    def unknown_decl(self, data: str) -> None:
+        self._declaration()
 
 
 def markup_spans(text: str) -> list[tuple[int, int, str]]:
