@@ -118,3 +118,10 @@ def test_template_check_is_linear(shape: str) -> None:
     # 20 times the text in well under 20 squared times the time (a quadratic check took ~55 s
     # on 400 KB of "{{"); the floor keeps a noisy machine's tiny timings out of the ratio.
     assert t2 - t1 < max(60 * (t1 - t0), 0.5), (shape, t1 - t0, t2 - t1)
+
+
+def test_markdown_emphasis_markers_are_not_reply_text(tmp_path: Path) -> None:
+    text = "Please don't comment on already **closed issues**. See `snake_case_name` and _docs_.\n"
+    found = lint(tmp_path, {"a.md": text}, select=("TON006",)).findings
+    # The finding ends at the last word, before the closing **.
+    assert [(f.line, f.column, f.end_column) for f in found] == [(1, 1, 48)]

@@ -56,6 +56,7 @@ class Unit:
     hide_html_comments: bool = False  # HTML comments are not shown to the customer
     hide_jinja_comments: bool = False  # Jinja comments never render
     strip_tags: bool = False  # HTML markup is not reply text
+    markdown: bool = False  # emphasis markers (**bold**, *italic*) are not reply text
 
 
 @dataclass
@@ -433,7 +434,8 @@ class _Reader:
             return
         unit = Unit(body, identity(body_start, len(body)), name, context,
                     hide_html_comments=fmt in ("markdown", "html-jinja", "html"),
-                    hide_jinja_comments=template, strip_tags=fmt in ("html-jinja", "html"))
+                    hide_jinja_comments=template, strip_tags=fmt in ("html-jinja", "html"),
+                    markdown=fmt == "markdown")
         self.sf.units.append(unit)
 
     # -- metadata (front matter or a collection entry)

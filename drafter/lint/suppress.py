@@ -84,6 +84,20 @@ class Prepared:
     suppressions: Suppressions
 
 
+# Markdown emphasis: **strong**, __strong__, *em*, _em_ (not inside a word, as in snake_case).
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_)(?=[^\s*_])[^\n]*?(?<=[^\s*_])\1(?![\w*])")
+
+
+def emphasis_markers(text: str) -> list[tuple[int, int, str]]:
+    """The spans of Markdown's emphasis markers in `text`, each read as nothing: the words
+    inside them are reply text, the asterisks are not."""
+    out: list[tuple[int, int, str]] = []
+    for m in _EMPHASIS.finditer(text):
+        n = len(m.group(1))
+        out += [(m.start(), m.start() + n, ""), (m.end() - n, m.end(), "")]
+    return out
+
+
 class _Taken:
     """Spans that do not overlap, kept sorted: a new one is taken only where it fits."""
 
@@ -109,7 +123,8 @@ def prepare(unit: Unit) -> Prepared:
     text = unit.text
     if ("<!--" not in text or not (unit.hide_html_comments or "draft-" in text)) and (
             "{#" not in text or not (unit.hide_jinja_comments or "draft-" in text)) and (
-            not unit.strip_tags or ("<" not in text and "&" not in text)):
+            not unit.strip_tags or ("<" not in text and "&" not in text)) and (
+            not unit.markdown or ("*" not in text and "_" not in text)):
         # Nothing to take out: the unit's text as it is (most files).
         return Prepared(text, unit.offsets, range(len(text) + 1), _NO_DIRECTIVES)
     events: list[tuple[int, str, tuple[str, ...]]] = []
@@ -134,7 +149,10 @@ def prepare(unit: Unit) -> Prepared:
     if unit.hide_jinja_comments:
         extra += [(m.start(), m.end(), "") for m in _JINJA_COMMENT.finditer(text)]
     # Directives first, then comments, then markup: what overlaps an earlier span is skipped.
-    for group in (sorted(extra), markup_spans(text) if unit.strip_tags else ()):
+    markup = markup_spans(text) if unit.strip_tags else []
+    if unit.markdown:
+        markup += emphasis_markers(text)
+    for group in (sorted(extra), sorted(markup)):
         for s, e, r in group:
             if taken.add(s, e):
                 spans.append((s, e, r))
