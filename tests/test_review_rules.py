@@ -553,6 +553,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("TON007", "Closing this due to inactivity; reopen it if it comes back.", {}, []),
     ("TON007", "Your issue will be closed in 5 days if the template is not completed.", {}, []),
     ("TON007", "The store is closing this week.", {}, []),
+    ("TON007", "This ticket will be automatically closed.", {},
+     ["This ticket will be automatically closed."]),
+    ("TON007", "We use this tracker only for bug reports. This ticket will be automatically "
+     "closed.", {}, []),
     # OWN001: blame for what the report lacks
     ("OWN001", "However, you didn't provide sufficient information for us to reproduce it.", {},
      ["you didn't provide sufficient information"]),

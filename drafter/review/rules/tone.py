@@ -222,8 +222,8 @@ def _in_reader_case(text: str, hit: Hit) -> Hit:
     instead="This issue was closed when the fix shipped in 2.4. If you still see the problem, "
             "please open a new issue with your version. We'll look at it there.",
     fix="Say what to do next and why, without the rebuke",
-    known_problems="Measured on few findings: silent on the 408 workbench replies, right on all 3 "
-                   "of its findings in 60 published saved replies. “You should have read” is "
+    known_problems="Measured on few findings: silent on the 408 workbench replies, right on all 5 "
+                   "of its findings in 66 published saved replies. “You should have read” is "
                    "also OWN001's (blame).",
 )
 def _ton006(settings: Mapping[str, Any]) -> Check:
@@ -246,7 +246,7 @@ def _ton006(settings: Mapping[str, Any]) -> Check:
     fix="Thank them and say why it is closed",
     defaults={"closing": [], "thanks": [], "reasons": []},
     known_problems="Not yet seen on real replies: it fired on none of the 408 workbench replies "
-                   "nor on 60 published saved replies (whose closings all thank or give a "
+                   "nor on 66 published saved replies (whose closings all thank or give a "
                    "reason), so its precision is unmeasured and it reports as info.",
 )
 def _ton007(settings: Mapping[str, Any]) -> Check:
