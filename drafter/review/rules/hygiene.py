@@ -3,7 +3,6 @@ the greeting, sign-off and length the channel needs."""
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import itertools
 import re
@@ -300,8 +299,17 @@ def _hyg001(settings: Mapping[str, Any]) -> Check:
     return check
 
 
-_TAG_RE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 _CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
+# One piece of template syntax: a whole {{ ... }}, {% ... %} (group 1: its inside) or {# ... #}
+# that no other opener interrupts, else a lone delimiter. Each character is read a bounded
+# number of times, so a text of any shape is checked in linear time.
+_PIECE = re.compile(
+    r"\{\{(?:(?!\{[{%#]).)*?\}\}"
+    r"|\{%((?:(?!\{[{%#]).)*?)%\}"
+    r"|\{#(?:(?!\{[{%#]).)*?#\}"
+    r"|\{\{|\{%|\{#|\}\}|%\}|#\}",
+    re.S,
+)
 # Block tags of Jinja and Liquid; the content of raw and comment blocks is not template code.
 _BLOCK_TAGS = frozenset(
     ["if", "for", "block", "macro", "call", "filter", "with", "raw", "autoescape", "trans", "set",
@@ -312,76 +320,54 @@ _MIDDLE = {"else": ("if", "for", "unless", "case"), "elif": ("if",), "elsif": ("
            "when": ("case",), "pluralize": ("trans",)}
 
 
-def _positions(text: str, needle: str) -> list[int]:
-    """Every offset where `needle` starts in `text`, overlapping ones included, in order."""
-    out = []
-    i = text.find(needle)
-    while i != -1:
-        out.append(i)
-        i = text.find(needle, i + 1)
-    return out
-
-
 def template_errors(text: str) -> Iterator[Hit]:
     """Yield the syntax errors of a Jinja- or Liquid-style template: unbalanced delimiters and
-    blocks, in time linear in the text (a closer is found by bisecting its positions)."""
+    blocks, in time linear in the text."""
     # Every delimiter has a brace: two one-character tests rule out most texts.
     if ("{" not in text and "}" not in text) or not any(
             d in text for d in ("{{", "}}", "{%", "%}", "{#", "#}")):
         return
-    closers = {want: _positions(text, want) for want in _CLOSER.values()}
-    # The delimiters in order; the one after a delimiter is where a search from its end would
-    # stop, as finditer goes on from there.
-    tokens = [(m.start(), m.group()) for m in _TAG_RE.finditer(text)]
     stack: list[tuple[str, int, int]] = []  # open block tags: (name, start, end)
-    pos = 0
     verbatim = False
-    for i, (start, tok) in enumerate(tokens):
-        if start < pos:
-            continue
-        if tok in _CLOSER:
-            want = _CLOSER[tok]
-            found = closers[want]
-            k = bisect.bisect_left(found, start + 2)
-            end = found[k] if k < len(found) else -1
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if end == -1 or (nxt is not None and nxt[0] < end and nxt[1] in _CLOSER):
-                if not verbatim:
-                    yield Hit(start, start + 2, f"“{tok}” is never closed with “{want}”",
-                              fix=f"Close it with “{want}”")
-                pos = start + 2
-                continue
-            pos = end + 2
-            if tok != "{%":
-                continue
-            inner = text[start + 2:end].strip().strip("-+").strip()
-            word = inner.split(None, 1)[0] if inner else ""
-            if verbatim and word not in ("endraw", "endcomment"):
-                continue
-            if word in _BLOCK_TAGS and not (word == "set" and "=" in inner):
-                stack.append((word, start, end + 2))
-                verbatim = word in _VERBATIM
-            elif word.startswith("end") and word[3:] in _BLOCK_TAGS:
-                want_tag = word[3:]
-                if stack and stack[-1][0] == want_tag:
-                    stack.pop()
-                    verbatim = False
-                elif stack:
-                    yield Hit(start, end + 2, f"“{{% {word} %}}” closes “{stack[-1][0]}”, "
-                              f"opened earlier; expected “{{% end{stack[-1][0]} %}}”",
-                              suggestion=f"{{% end{stack[-1][0]} %}}",
-                              fix=f"Close “{stack[-1][0]}” first")
-                    stack.pop()
+    for m in _PIECE.finditer(text):
+        start, end = m.span()
+        if end - start == 2:  # a lone delimiter
+            tok = m.group()
+            if not verbatim:
+                if tok in _CLOSER:
+                    yield Hit(start, end, f"“{tok}” is never closed with “{_CLOSER[tok]}”",
+                              fix=f"Close it with “{_CLOSER[tok]}”")
                 else:
-                    yield Hit(start, end + 2, f"“{{% {word} %}}” has no opening "
-                              f"“{{% {want_tag} %}}”", fix="Remove it or add the opening tag")
-            elif word in _MIDDLE and not (stack and stack[-1][0] in _MIDDLE[word]):
-                yield Hit(start, end + 2, f"“{{% {word} %}}” outside "
-                          f"“{{% {_MIDDLE[word][0]} %}}”", fix="Move it inside the block")
-        elif not verbatim:
-            yield Hit(start, start + 2, f"“{tok}” closes nothing", fix="Remove it or add the "
-                      "opening delimiter")
-            pos = start + 2
+                    yield Hit(start, end, f"“{tok}” closes nothing",
+                              fix="Remove it or add the opening delimiter")
+            continue
+        inner = m.group(1)
+        if inner is None:
+            continue
+        inner = inner.strip().strip("-+").strip()
+        word = inner.split(None, 1)[0] if inner else ""
+        if verbatim and word not in ("endraw", "endcomment"):
+            continue
+        if word in _BLOCK_TAGS and not (word == "set" and "=" in inner):
+            stack.append((word, start, end))
+            verbatim = word in _VERBATIM
+        elif word.startswith("end") and word[3:] in _BLOCK_TAGS:
+            want_tag = word[3:]
+            if stack and stack[-1][0] == want_tag:
+                stack.pop()
+                verbatim = False
+            elif stack:
+                yield Hit(start, end, f"“{{% {word} %}}” closes “{stack[-1][0]}”, opened "
+                          f"earlier; expected “{{% end{stack[-1][0]} %}}”",
+                          suggestion=f"{{% end{stack[-1][0]} %}}",
+                          fix=f"Close “{stack[-1][0]}” first")
+                stack.pop()
+            else:
+                yield Hit(start, end, f"“{{% {word} %}}” has no opening “{{% {want_tag} %}}”",
+                          fix="Remove it or add the opening tag")
+        elif word in _MIDDLE and not (stack and stack[-1][0] in _MIDDLE[word]):
+            yield Hit(start, end, f"“{{% {word} %}}” outside “{{% {_MIDDLE[word][0]} %}}”",
+                      fix="Move it inside the block")
     for name, s, e in stack:
         yield Hit(s, e, f"“{{% {name} %}}” is never closed with “{{% end{name} %}}”",
                   fix=f"Add “{{% end{name} %}}”")
