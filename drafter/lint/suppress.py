@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drafter.lint.markup import markup_spans
 from drafter.lint.sources import Unit
 
 _DIRECTIVE = re.compile(
@@ -149,7 +148,11 @@ def prepare(unit: Unit) -> Prepared:
     if unit.hide_jinja_comments:
         extra += [(m.start(), m.end(), "") for m in _JINJA_COMMENT.finditer(text)]
     # Directives first, then comments, then markup: what overlaps an earlier span is skipped.
-    markup = markup_spans(text) if unit.strip_tags else []
+    markup: list[tuple[int, int, str]] = []
+    if unit.strip_tags:
+        from drafter.lint.markup import markup_spans  # html.parser, only for HTML files
+
+        markup = markup_spans(text)
     if unit.markdown:
         markup += emphasis_markers(text)
     for group in (sorted(extra), sorted(markup)):
