@@ -79,6 +79,11 @@ FIELDS: tuple[Field, ...] = (
     Field("lint.exclude", "list", ["README*", "CHANGELOG*", "CONTRIBUTING*", "LICENSE*"],
           "Globs of files and folders that `draft lint` skips when walking a folder."),
     Field("lint.variables", "list", [], "Template variables declared for every canned response."),
+    Field("lint.templates", "list", ["jinja", "liquid", "helpscout"], "Template languages of the "
+          "canned responses, whose slots are legitimate in them: jinja, liquid, helpscout, slots "
+          "(saved-reply slots such as {issue-author}, <ISSUE_NUMBER>, [NAME], XXX)."),
+    Field("lint.slot_pattern", "str", None, "A regular expression for the team's own slot "
+          "(e.g. @@[A-Z_]+@@): legitimate in canned responses, an error in drafts."),
     Field("lint.extra_keys", "list", [], "Front-matter / collection keys accepted besides the "
           "known ones (LNT002)."),
     Field("lint.channel", "choice", None, "The channel canned responses are written for, unless "
