@@ -36,10 +36,15 @@ DATA = HERE / "judgment"
 LABELS = DATA / "labels.jsonl"
 VIOLATIONS = DATA / "violations.jsonl"
 SAMPLE = DATA / "sample.txt"
+HOLDOUT = DATA / "holdout.txt"
+HOLDOUT_LABELS = DATA / "holdout_labels.jsonl"
+HOLDOUT_VIOLATIONS = DATA / "holdout_violations.jsonl"
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
 
 SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
 SAMPLE_SIZE = 100
+HOLDOUT_SEED = 1611  # replies outside sample.txt, read once to check the tuned rules
+HOLDOUT_SIZE = 50
 LABEL_SEED = 11  # which findings of each rule were labelled
 LABELS_PER_RULE = 15
 NEAR = 200  # a label follows its span's text this many characters after an edit
@@ -112,6 +117,11 @@ def draw_sample(files: Iterable[str], n: int = SAMPLE_SIZE, seed: int = SAMPLE_S
         picked += sorted(rng.sample(by_folder[folder], k))
         left -= k
     return picked
+
+
+def draw_holdout(files: Iterable[str], sample: Iterable[str]) -> list[str]:
+    """The seeded holdout: replies not in `sample`, drawn the way the sample was."""
+    return draw_sample(set(files) - set(sample), HOLDOUT_SIZE, HOLDOUT_SEED)
 
 
 def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
