@@ -16,6 +16,7 @@ beside each figure; and the findings that have no label yet.
     python benchmarks/judgment.py               # the report
     python benchmarks/judgment.py --unlabelled  # every unlabelled finding, as label skeletons
     python benchmarks/judgment.py --show FILE   # one reply, its customer message and findings
+    python benchmarks/judgment.py --holdout     # the same report on the 50 holdout replies
 """
 
 from __future__ import annotations
@@ -326,17 +327,30 @@ def print_unlabelled(judged: dict[str, Judged]) -> list[Hit]:
 
 
 def report(hits: dict[str, list[Hit]], rules: dict[str, RuleInfo], n_replies: int,
-           labels: list[dict[str, Any]], violations: list[dict[str, Any]]) -> list[Hit]:
+           labels: list[dict[str, Any]], violations: list[dict[str, Any]],
+           n_read: int = SAMPLE_SIZE) -> list[Hit]:
     """Print the judgment; return the findings that have no label."""
     judged = {m: Judged(hits[m], labels) for m in MODES}
     sampled = len({v["file"] for v in violations})
     print(f"Workbench: {n_replies} replies; {len(labels)} labelled findings; {len(violations)} "
-          f"violations read in {sampled} of the {SAMPLE_SIZE} sampled replies.\n")
+          f"violations read in {sampled} of the {n_read} sampled replies.\n")
     print_rules(judged, rules, n_replies)
     print_severities(judged, rules)
     print_recall(hits, rules, violations)
     print_false_alarms(judged[MODES[1]], rules)
     return print_unlabelled(judged)
+
+
+def print_tuning_overlap(hits: dict[str, list[Hit]], labels: list[dict[str, Any]]) -> None:
+    """How many holdout findings the tuning labels (labels.jsonl) had already judged, and
+    whether the holdout labels agree with them there."""
+    found = [h for m in MODES for h in hits[m]]
+    pairs = zip(Judged(found, read_jsonl(LABELS)).pairs, Judged(found, labels).pairs, strict=True)
+    both = {(h.file, h.code, h.start, h.end): (old, new) for (h, old), (_, new) in pairs}
+    tuned = [(old, new) for old, new in both.values() if old is not None]
+    agree = sum(new is not None and old["label"] == new["label"] for old, new in tuned)
+    print(f"\nHoldout findings already judged in labels.jsonl while tuning: {len(tuned)} of "
+          f"{len(both)} distinct findings; the holdout labels agree on {agree} of them.")
 
 
 def show(file: str, rows: dict[str, dict[str, Any]], hits: dict[str, list[Hit]]) -> None:
@@ -355,19 +369,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unlabelled", action="store_true",
                         help="print every unlabelled finding as a labels.jsonl skeleton")
     parser.add_argument("--show", metavar="FILE", help="print one reply with its findings")
+    parser.add_argument("--holdout", action="store_true",
+                        help="judge the 50 holdout replies (holdout*.jsonl), not the workbench")
     args = parser.parse_args(argv)
     if not (CORPUS / "manifest.jsonl").is_file():
         print(f"judgment: skipped: the workbench is not at {CORPUS} "
               "(it is the shared support_replies corpus, kept beside the checkout)")
         return 0
     rows = manifest()
+    if args.holdout:
+        rows = {f: rows[f] for f in HOLDOUT.read_text(encoding="utf-8").split()}
     hits, rules = review_workbench(rows)
     if args.show:
         show(args.show, rows, hits)
         return 0
-    labels = read_jsonl(LABELS) if LABELS.exists() else []
-    violations = read_jsonl(VIOLATIONS)
-    unlabelled = report(hits, rules, len(rows), labels, violations)
+    labels_path, violations_path = ((HOLDOUT_LABELS, HOLDOUT_VIOLATIONS) if args.holdout
+                                    else (LABELS, VIOLATIONS))
+    labels = read_jsonl(labels_path) if labels_path.exists() else []
+    violations = read_jsonl(violations_path)
+    unlabelled = report(hits, rules, len(rows), labels, violations,
+                        HOLDOUT_SIZE if args.holdout else SAMPLE_SIZE)
+    if args.holdout:
+        print_tuning_overlap(hits, labels)
     if args.unlabelled:
         for h in unlabelled:
             print(json.dumps({"file": h.file, "code": h.code, "start": h.start, "end": h.end,

@@ -26,6 +26,12 @@ PRINCIPLES = {p.id for p in APP.guide.principles}
 LABELS = judgment.read_jsonl(judgment.LABELS)
 VIOLATIONS = judgment.read_jsonl(judgment.VIOLATIONS)
 SAMPLE = judgment.SAMPLE.read_text(encoding="utf-8").split()
+HOLDOUT = judgment.HOLDOUT.read_text(encoding="utf-8").split()
+HOLDOUT_LABELS = judgment.read_jsonl(judgment.HOLDOUT_LABELS)
+HOLDOUT_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT_VIOLATIONS)
+# (labels, violations, the replies read for those violations): the workbench, then the holdout
+SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
+        "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT)}
 HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
 needs_corpus = pytest.mark.skipif(
     not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
@@ -40,10 +46,12 @@ def check_span(row: dict[str, Any]) -> None:
     assert 0 <= row["start"] <= row["end"], row
 
 
-def test_labels_are_well_formed() -> None:
-    assert LABELS, "labels.jsonl is empty"
+@pytest.mark.parametrize("name", SETS)
+def test_labels_are_well_formed(name: str) -> None:
+    labels = SETS[name][0]
+    assert labels, f"the {name} labels are empty"
     keys = set()
-    for row in LABELS:
+    for row in labels:
         assert {"file", "code", "start", "end", "span_sha1", "label", "reason"} <= row.keys(), row
         check_span(row)
         assert row["code"] in CODES or row["code"] in judgment.RETIRED, \
@@ -56,20 +64,28 @@ def test_labels_are_well_formed() -> None:
         keys.add(key)
 
 
-def test_violations_are_well_formed() -> None:
-    assert VIOLATIONS, "violations.jsonl is empty"
-    for row in VIOLATIONS:
+@pytest.mark.parametrize("name", SETS)
+def test_violations_are_well_formed(name: str) -> None:
+    _, violations, read = SETS[name]
+    assert violations, f"the {name} violations are empty"
+    for row in violations:
         assert {"file", "principle", "start", "end", "reason"} <= row.keys(), row
         check_span(row)
         assert row["start"] < row["end"], row
         assert row["principle"] in PRINCIPLES, f"unknown principle {row['principle']!r}"
-        assert row["file"] in SAMPLE, f"{row['file']} is not one of the sampled replies"
+        assert row["file"] in read, f"{row['file']} is not one of the {name}'s read replies"
         assert isinstance(row["reason"], str) and row["reason"].strip(), row
 
 
 def test_the_sample_is_100_distinct_replies() -> None:
     assert len(SAMPLE) == len(set(SAMPLE)) == judgment.SAMPLE_SIZE
     assert all(FILE.match(f) for f in SAMPLE)
+
+
+def test_the_holdout_is_50_distinct_replies_outside_the_sample() -> None:
+    assert len(HOLDOUT) == len(set(HOLDOUT)) == judgment.HOLDOUT_SIZE
+    assert all(FILE.match(f) for f in HOLDOUT)
+    assert not set(HOLDOUT) & set(SAMPLE)
 
 
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
@@ -88,14 +104,17 @@ def test_a_label_follows_its_span_after_a_small_edit() -> None:
 
 
 @needs_corpus
-def test_the_data_points_into_the_workbench() -> None:
+@pytest.mark.parametrize("name", SETS)
+def test_the_data_points_into_the_workbench(name: str) -> None:
     rows = judgment.manifest()
-    assert judgment.draw_sample(rows) == SAMPLE, "sample.txt is not the seeded draw"
-    for row in LABELS:
+    labels, violations, read = SETS[name]
+    drawn = judgment.draw_sample(rows) if name == "workbench" else judgment.draw_holdout(rows, SAMPLE)
+    assert drawn == read, f"the {name}'s replies are not the seeded draw"
+    for row in labels:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"
         text = judgment.reply_text(row["file"])
         assert judgment.span_digest(text[row["start"]:row["end"]]) == row["span_sha1"], \
             f"label {row['file']} {row['code']} {row['start']}-{row['end']} no longer matches its text"
-    for row in VIOLATIONS:
+    for row in violations:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"
         assert row["end"] <= len(judgment.reply_text(row["file"])), row
