@@ -116,6 +116,8 @@ class HttpClient:
         try:
             return Response(status, json.loads(response.content))
         except ValueError:
+            if status in accept:  # an error page: its status says enough
+                return Response(status, None)
             raise Retryable(f"the answer to {method} {_path(url)} is not JSON") from None
 
     def _wait(self, state: RetryCallState) -> float:

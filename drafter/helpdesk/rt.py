@@ -177,7 +177,7 @@ class RTConnector(Connector):
         if not (_WRITABLE.fullmatch(path) or _SEARCH_BY_POST.fullmatch(path)):
             raise HelpdeskError(f"drafter never sends POST {path} to RT: it only adds comments")
         return self.http.request("POST", self.api + path, json_body=body, params=params or None,
-                                 accept=(403, 404) if _WRITABLE.fullmatch(path) else ())
+                                 accept=(400, 403, 404) if _WRITABLE.fullmatch(path) else ())
 
     def add_note(self, number: str, text: str) -> str | None:
         """Add `text` to ticket `number` as a comment, which requestors never see."""
@@ -185,9 +185,15 @@ class RTConnector(Connector):
                               {"Content": text, "ContentType": "text/plain"})
         if response.status == 404:
             raise HelpdeskError(f"{self.name(number)}: no such ticket in RT at {self.config.url}")
-        if response.status == 403:
-            raise HelpdeskError(f"{self.name(number)}: the token's user may not comment (403)",
-                                hint="grant it CommentOnTicket on the ticket's queue")
+        if response.status in (400, 403):
+            # RT answers a missing right with 400 and "Permission Denied".
+            said = (response.data or {}).get("message", "") if isinstance(response.data, dict) else ""
+            if response.status == 403 or "permission" in str(said).lower():
+                raise HelpdeskError(f"{self.name(number)}: the token's user may not comment "
+                                    f"({response.status})",
+                                    hint="grant it CommentOnTicket on the ticket's queue")
+            raise HelpdeskError(f"{self.name(number)}: RT refused the comment ({response.status}): "
+                                f"{str(said)[:200]}")
         return None
 
     # --- checking ----------------------------------------------------------------------------
