@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rt_fixtures import CUSTOMER, QUEUE, RT, TOKEN_ENV
+from rt_server import CUSTOMER, QUEUE, RT, TOKEN_ENV
 
 from drafter.config import load_settings
 from drafter.helpdesk import HelpdeskError, HelpdeskUnavailable, open_connector
@@ -20,6 +20,7 @@ from drafter.helpdesk.base import NOTE_MARKER
 from drafter.helpdesk.http import HttpClient
 from drafter.helpdesk.rt import RTConnector
 
+pytest_plugins = ["rt_fixtures"]  # one RT per session, shared with the other helpdesk tests
 pytestmark = pytest.mark.real_server("rt")
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "tickets"
@@ -125,6 +126,7 @@ def test_a_note_lands_as_a_comment_the_customer_never_sees(rt: RT) -> None:
     number = rt.create_ticket("Where is my refund?", "I returned the lamp two weeks ago.")
     with connector(rt) as c:
         ticket = c.fetch(number)
+        assert c.may_add_note(number) is True
         first = c.post_note(ticket, "Hi Zoë,\n\nYour refund left today.\n\nfindings: none")
         assert first.posted and first.ticket == f"rt:{number}"
         again = c.post_note(c.fetch(number), "Hi Zoë, a second draft")
@@ -219,7 +221,9 @@ def test_errors_are_clear(rt: RT, thread: str, monkeypatch: pytest.MonkeyPatch) 
             c.post_note(ticket, "A draft")
     monkeypatch.setenv(TOKEN_ENV, rt.tokens["reader"])
     with connector(rt) as c, pytest.raises(HelpdeskError, match="may not comment") as caught:
-        c.post_note(c.fetch(thread), "A draft")
+        ticket = c.fetch(thread)
+        assert c.may_add_note(thread) is False
+        c.post_note(ticket, "A draft")
     assert caught.value.exit_code == 2
     monkeypatch.setenv(TOKEN_ENV, "1-31-secret-bad-token")
     with connector(rt) as c, pytest.raises(HelpdeskError, match="refused the token") as refused:

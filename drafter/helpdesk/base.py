@@ -129,6 +129,11 @@ class Connector(ABC):
     def check(self) -> list[Check]:
         """Check the URL, the credentials and the rights to read tickets and add notes."""
 
+    def may_add_note(self, number: str) -> bool | None:
+        """Whether notes may be added to the ticket (None: cannot tell before trying); asked
+        before drafting, so a missing right costs no model call."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional: a connector without connections has none
         """Release connections."""
 
@@ -146,12 +151,16 @@ class Connector(ABC):
         """Add `text` as an internal note unless a note for the same latest customer message is
         there already (`force` adds it anyway); the note ends with a line saying which."""
         assert ticket.name is not None
-        number = ticket.name.split(":", 1)[1]
-        marker = note_marker(ticket)
-        if not force and any(m.internal and marker in m.body for m in ticket.messages):
+        if not force and self.has_note(ticket):
             return NoteResult(ticket.name, posted=False)
-        return NoteResult(ticket.name, posted=True,
-                          note_id=self.add_note(number, f"{text.rstrip()}\n\n{marker}\n"))
+        number = ticket.name.split(":", 1)[1]
+        return NoteResult(ticket.name, posted=True, note_id=self.add_note(
+            number, f"{text.rstrip()}\n\n{note_marker(ticket)}\n"))
+
+    def has_note(self, ticket: Ticket) -> bool:
+        """Whether `ticket` holds drafter's note for its latest customer message already."""
+        marker = note_marker(ticket)
+        return any(m.internal and marker in m.body for m in ticket.messages)
 
 
 def note_marker(ticket: Ticket) -> str:

@@ -46,6 +46,7 @@ class RTConnector(Connector):
         self.host = urlsplit(config.url).hostname or "rt"
         self._http: HttpClient | None = None
         self._users: dict[str, dict[str, Any]] = {}
+        self._commentable: dict[str, bool] = {}  # ticket -> whether RT offers to comment
 
     @property
     def http(self) -> HttpClient:
@@ -96,6 +97,8 @@ class RTConnector(Connector):
                                 hint=f"use --ticket {self.name(effective)}")
         if data.get("Status") == "deleted":
             raise HelpdeskError(f"{name} is deleted in RT", hint="answer another ticket")
+        self._commentable[str(number)] = any(link.get("ref") == "comment"
+                                             for link in data.get("_hyperlinks") or [])
         requestors = [r["id"] for r in data.get("Requestor") or [] if r.get("id")]
         transactions = [t for t in self._pages(f"/ticket/{number}/history",
                                                fields="Type,Creator,Created")
@@ -173,6 +176,10 @@ class RTConnector(Connector):
 
     # --- writing: internal comments only ----------------------------------------------------
 
+    def may_add_note(self, number: str) -> bool | None:
+        """RT links a ticket to its comment action only for users with CommentOnTicket."""
+        return self._commentable.get(str(number))
+
     def _post(self, path: str, body: Any, **params: Any) -> Any:
         if not (_WRITABLE.fullmatch(path) or _SEARCH_BY_POST.fullmatch(path)):
             raise HelpdeskError(f"drafter never sends POST {path} to RT: it only adds comments")
@@ -189,12 +196,15 @@ class RTConnector(Connector):
             # RT answers a missing right with 400 and "Permission Denied".
             said = (response.data or {}).get("message", "") if isinstance(response.data, dict) else ""
             if response.status == 403 or "permission" in str(said).lower():
-                raise HelpdeskError(f"{self.name(number)}: the token's user may not comment "
-                                    f"({response.status})",
-                                    hint="grant it CommentOnTicket on the ticket's queue")
+                raise self.no_comment_right(number)
             raise HelpdeskError(f"{self.name(number)}: RT refused the comment ({response.status}): "
                                 f"{str(said)[:200]}")
         return None
+
+    def no_comment_right(self, number: str) -> HelpdeskError:
+        """The error for a ticket the token's user may not comment on."""
+        return HelpdeskError(f"{self.name(number)}: the token's user may not comment on it",
+                             hint="grant it CommentOnTicket on the ticket's queue")
 
     # --- checking ----------------------------------------------------------------------------
 
