@@ -189,14 +189,16 @@ def test_sync_copies_tickets_once_keeping_their_names(draft: Any, rt: RT, config
     assert [m["latest"] for m in shown["messages"]] == ["I ordered the green lamp and got a red one."]
     assert "two refunds" not in json.dumps(shown)  # internal notes stay in the helpdesk
 
+    # Its last update (the comment) is newer than its newest stored message: read again,
+    # nothing stored twice.
     again = json.loads(draft(sync).stdout)
-    assert (again["new_tickets"], again["new_messages"], again["duplicates"]) == (0, 0, 0)
+    assert (again["new_tickets"], again["new_messages"], again["duplicates"]) == (0, 0, 1)
     rt.reply(number, "Any news?", "customer")
     later = json.loads(draft(sync).stdout)
     assert (later["new_tickets"], later["new_messages"], later["ticket_ids"]) == (0, 1, [local])
     monkeypatch.setenv("DRAFTER_STORE", store)  # offline: the synced copy in the store
     offline = draft(["reply", "--ticket", f"local:{local}", "--dry-run"])
     assert offline.code == 0 and "got a red one" in offline.stdout and "Any news?" in offline.stdout
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%d")
+    future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     none = json.loads(draft([*sync[:-4], "--since", future, "--format", "json"]).stdout)
     assert none["ticket_ids"] == []
