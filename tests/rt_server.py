@@ -170,6 +170,12 @@ class RT:
                         "correspond", "--timeout", "60"], input=raw, check=True,
                        capture_output=True, env=self.env)
 
+    def perl(self, code: str) -> None:
+        """Run Perl against this RT's database through RT's own API (as RT's system user)."""
+        subprocess.run(["perl", "-e", f"use lib '{RT_LIB}'; use RT; RT::LoadConfig(); RT::Init(); "
+                        f"my $sys = RT->SystemUser; {code}"], env=self.env, check=True,
+                       capture_output=True, timeout=300)
+
     def settings_flags(self) -> dict[str, Any]:
         """Config values that point drafter at this RT, the token read from TOKEN_ENV."""
         return {"helpdesk.kind": "rt", "helpdesk.url": self.url, "helpdesk.token_env": TOKEN_ENV,

@@ -231,6 +231,22 @@ def test_errors_are_clear(rt: RT, thread: str, monkeypatch: pytest.MonkeyPatch) 
     assert "secret-bad-token" not in str(refused.value) and TOKEN_ENV in str(refused.value)
 
 
+def test_merged_and_deleted_tickets_are_clear_errors(rt: RT) -> None:
+    merged, kept, deleted = (rt.create_ticket(f"Ticket {n}", "Hello?") for n in range(3))
+    rt.perl(f"""
+        my $t = RT::Ticket->new($sys); $t->Load({merged});
+        my ($ok, $msg) = $t->MergeInto({kept}); die $msg unless $ok;
+        my $d = RT::Ticket->new($sys); $d->Load({deleted});
+        ($ok, $msg) = $d->SetStatus('deleted'); die $msg unless $ok;
+    """)
+    with connector(rt) as c:
+        with pytest.raises(HelpdeskError, match=f"rt:{merged} was merged into rt:{kept}") as e:
+            c.fetch(merged)
+        assert e.value.hint == f"use --ticket rt:{kept}"
+        with pytest.raises(HelpdeskError, match=f"rt:{deleted}: no such ticket|rt:{deleted} is deleted"):
+            c.fetch(deleted)
+
+
 def test_a_helpdesk_that_stays_down_fails_with_exit_3_after_retries(
         rt: RT, monkeypatch: pytest.MonkeyPatch) -> None:
     retries: list[str] = []
