@@ -66,7 +66,8 @@ def command(ctx: click.Context, source: str | None, ticket_name: str | None, fmt
             model: str | None, channel: str | None, max_revisions: int | None, dry_run: bool,
             quote: bool, save_draft: bool, post_note: bool, force: bool, fail_on: str,
             stream: bool | None) -> None:
-    """Draft a reply to a ticket (--ticket ID) or to an email or plain text on stdin.
+    """Draft a reply to a ticket (--ticket 123, rt:123, local:7) or to an email or plain text
+    on stdin.
 
     The draft goes to stdout; the reviewer's findings and progress go to stderr.
     """
