@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faultproxy import RESET_BEFORE, FaultProxy, always, script, status
 from rt_server import CUSTOMER, QUEUE, RT, TOKEN_ENV
 
 from drafter.config import load_settings
@@ -245,6 +246,29 @@ def test_merged_and_deleted_tickets_are_clear_errors(rt: RT) -> None:
         assert e.value.hint == f"use --ticket rt:{kept}"
         with pytest.raises(HelpdeskError, match=f"rt:{deleted}: no such ticket|rt:{deleted} is deleted"):
             c.fetch(deleted)
+
+
+def test_retries_follow_the_model_clients_policy(rt: RT, thread: str) -> None:
+    """Faults played by tests/faultproxy.py in front of the real RT: 429 with Retry-After, 503,
+    a reset connection; then a helpdesk that keeps failing."""
+    plan = script(status(429, "1"), status(503), RESET_BEFORE)
+    with FaultProxy(rt.url, plan, faulty=lambda path: path.startswith("/REST/2.0/")) as proxy:
+        url = f"http://127.0.0.1:{proxy.server.server_address[1]}"
+        fast = {"helpdesk.url": url, "llm.backoff_initial": 0.01, "llm.backoff_max": 0.02}
+        retries: list[tuple[str, float]] = []
+        with connector(rt, **fast) as c:
+            c.http.on_retry = lambda n, why, wait: retries.append((why, wait))
+            ticket = c.fetch(thread)
+        assert len(ticket.messages) == 4
+        assert [why for why, _ in retries] == [
+            "rate limited (429)", "server error 503", f"the connection to {url} dropped"]
+        assert retries[0][1] >= 1.0 > retries[1][1]  # Retry-After honoured, else backoff
+        assert proxy.tally.injected == ["429", "503", "reset_before"]
+        proxy.reset(always(status(502)))
+        with connector(rt, **fast, **{"llm.max_attempts": 3}) as c, \
+                pytest.raises(HelpdeskUnavailable, match="after 3 attempts: server error 502") as e:
+            c.fetch(thread)
+        assert e.value.exit_code == 3 and proxy.tally.injected == ["502"] * 3
 
 
 def test_a_helpdesk_that_stays_down_fails_with_exit_3_after_retries(
