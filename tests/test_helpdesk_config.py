@@ -87,6 +87,7 @@ def test_a_literal_token_in_the_file_is_refused(tmp_path: Path) -> None:
     ({"helpdesk.url": None}, "`helpdesk.url` is not set"),
     ({"helpdesk.url": "rt.example.com"}, "must be an http\\(s\\) URL"),
     ({"helpdesk.url": "https://root:password@rt.example.com"}, "holds a user name or password"),
+    ({"helpdesk.url": "https://rt.example.com/?token=1-2-abc"}, "has a query or fragment"),
     ({"helpdesk.token_command": "echo x"}, "both `helpdesk.token_env` and `helpdesk.token_command`"),
 ])
 def test_config_mistakes_are_named(flags: dict[str, str | None], says: str) -> None:

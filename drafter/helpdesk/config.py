@@ -93,6 +93,10 @@ def helpdesk_config(settings: Settings) -> HelpdeskConfig | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"`helpdesk.url` must be an http(s) URL, got {url!r}",
                           hint="for example https://rt.example.com")
+    if parts.query or parts.fragment:
+        raise ConfigError("`helpdesk.url` has a query or fragment",
+                          hint="give the base URL only; a token goes in the environment "
+                          "(`helpdesk.token_env`) or a command (`helpdesk.token_command`)")
     if parts.username or parts.password:
         raise ConfigError("`helpdesk.url` holds a user name or password",
                           hint="remove them from the URL; put the token in the environment "

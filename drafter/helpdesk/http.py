@@ -109,6 +109,11 @@ class HttpClient:
             raise Retryable("rate limited (429)", _retry_after(response))
         if status >= 500 or status == 408:
             raise Retryable(f"server error {status}", _retry_after(response))
+        if 300 <= status < 400 and status not in accept:
+            # Not followed: the token would go wherever the redirect points.
+            raise HelpdeskError(f"the helpdesk at {self.config.url} redirects {_path(url)} "
+                                f"to {response.headers.get('location', '?')} ({status})",
+                                hint="set `helpdesk.url` to the address it redirects to")
         if not (200 <= status < 300 or status in accept):
             raise _refused(self.config, method, status)
         if not response.content.strip():
