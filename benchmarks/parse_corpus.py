@@ -98,7 +98,7 @@ def main() -> None:
     print(f"{len(corpus)} messages, {mb:.1f} MB (largest {max(len(m.data) for m in corpus):,} "
           f"bytes); Python {sys.version.split()[0]}")
 
-    for m in corpus[:50]:  # warm-up: lazy imports (html2text), regex compilation
+    for m in corpus[:50]:  # warm-up: lazy imports (lxml), regex compilation
         with contextlib.suppress(InputError):
             parse_email(m.data, source=m.name)
 

@@ -16,6 +16,7 @@ imported only when a method needs them, so `draft lint` never pays for the model
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
@@ -111,12 +112,18 @@ class App:
 
         from drafter.review.context import ReviewContext
 
+        # A draft has no template language: the team's own slots in it are unfilled too.
+        own = _slot_pattern(self.settings["lint.slot_pattern"])
         if ticket is None:
-            return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only)
+            return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only,
+                                 slot_pattern=own)
         from drafter.review.signals import context_from_ticket
 
         context = context_from_ticket(ticket, self.guide, channel=channel, body_only=body_only)
-        return replace(context, customer_name=customer_name) if customer_name else context
+        if customer_name or own is not None:
+            context = replace(context, customer_name=customer_name or context.customer_name,
+                              slot_pattern=own)
+        return context
 
     def review(self, text: str, ticket: Ticket | None = None, *,
                context: ReviewContext | None = None, reviewer: Reviewer | None = None,
@@ -345,7 +352,10 @@ class App:
                                   extra_keys=frozenset(s["lint.extra_keys"]),
                                   body_only=s["lint.body_only"],
                                   channel=channel or s["lint.channel"],
-                                  channels=_channel_globs(s["lint.channels"])),
+                                  channels=_channel_globs(s["lint.channels"]),
+                                  max_bytes=s["lint.max_file_size"] * 1024 * 1024,
+                                  templates=_templates(s["lint.templates"]),
+                                  slot_pattern=_slot_pattern(s["lint.slot_pattern"])),
             baseline=Baseline.load(base_file) if base_file is not None else None,
             review=bool(reviewer.rules),
             keep_accepted=write_baseline is not None,
@@ -369,6 +379,32 @@ def note_text(result: Result) -> str:
         line = f"- {f.line}:{f.column} {f.code} ({f.severity}) {f.message}"
         lines.append(line + (f" (suggest: {f.suggestion!r})" if f.suggestion else ""))
     return "\n".join(lines)
+
+
+def _templates(names: Sequence[Any]) -> frozenset[str]:
+    """`lint.templates`, checked: the template languages drafter knows."""
+    from drafter.review.rules.hygiene import TEMPLATE_LANGUAGES
+
+    unknown = [n for n in names if n not in TEMPLATE_LANGUAGES]
+    if unknown:
+        from drafter.errors import ConfigError
+
+        raise ConfigError(f"`lint.templates` names an unknown template language: {unknown[0]!r}",
+                          hint=f"use some of {', '.join(TEMPLATE_LANGUAGES)}")
+    return frozenset(names)
+
+
+def _slot_pattern(pattern: str | None) -> re.Pattern[str] | None:
+    """`lint.slot_pattern`, compiled (None when not set)."""
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        from drafter.errors import ConfigError
+
+        raise ConfigError(f"`lint.slot_pattern` is not a valid regular expression: {exc}",
+                          hint=r"for example '@@[A-Z_]+@@'") from None
 
 
 def _channel_globs(table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

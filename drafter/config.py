@@ -79,6 +79,11 @@ FIELDS: tuple[Field, ...] = (
     Field("lint.exclude", "list", ["README*", "CHANGELOG*", "CONTRIBUTING*", "LICENSE*"],
           "Globs of files and folders that `draft lint` skips when walking a folder."),
     Field("lint.variables", "list", [], "Template variables declared for every canned response."),
+    Field("lint.templates", "list", ["jinja", "liquid", "helpscout"], "Template languages of the "
+          "canned responses, whose slots are legitimate in them: jinja, liquid, helpscout, slots "
+          "(saved-reply slots such as {issue-author}, <ISSUE_NUMBER>, [NAME], XXX)."),
+    Field("lint.slot_pattern", "str", None, "A regular expression for the team's own slot "
+          "(e.g. @@[A-Z_]+@@): legitimate in canned responses, an error in drafts."),
     Field("lint.extra_keys", "list", [], "Front-matter / collection keys accepted besides the "
           "known ones (LNT002)."),
     Field("lint.channel", "choice", None, "The channel canned responses are written for, unless "
@@ -86,6 +91,7 @@ FIELDS: tuple[Field, ...] = (
           choices=("email", "chat", "social")),
     Field("lint.channels", "table", {}, "Glob = channel: the channel of matching files, e.g. "
           '"social/**" = "social" (front matter `channel` overrides).'),
+    Field("lint.max_file_size", "int", 5, "Megabytes: a larger file is refused (LNT001), not read."),
     Field("lint.body_only", "bool", False, "Canned responses are bodies without greeting and "
           "sign-off (front matter `body_only` overrides)."),
     # The shared inbox over IMAP (`draft tickets sync`, `draft reply --save-draft`).

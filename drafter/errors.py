@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -39,3 +41,14 @@ class LLMError(DrafterError):
     """The model service failed (after retries where retrying could help)."""
 
     exit_code = EXIT_LLM
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a folder" if stat.S_ISDIR(mode) else "a special file"

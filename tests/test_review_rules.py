@@ -120,6 +120,16 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("EMP001", "@anna You can also reset it from the app settings. 1/2", UPSET,
      ["@anna You can also reset it from the app settings."]),
     ("EMP001", "Your replacement ships Monday.", {"upset": False, "reports_problem": False}, []),
+    # Real misses: a slogan or a greeting is not an acknowledgement, nor is a stock apology.
+    ("EMP001", "@jo Here to help! Connect with us here: https://t.co/abc", UPSET,
+     ["@jo Here to help!"]),
+    ("EMP001", "@jo Hey, help's here! Can you try the web player?", UPSET,
+     ["@jo Hey, help's here!"]),
+    # ... and real acknowledgements in other words: agreeing it is bad, offering to put it right.
+    ("EMP001", "@jo Hello, this does not sound good. Can you DM the account name?", UPSET, []),
+    ("EMP001", "@jo We'd love the chance to turn things around for you! Please DM us.", UPSET,
+     []),
+    ("EMP001", "@jo We appreciate your constructive feedback and will share it.", UPSET, []),
     # EMP002
     ("EMP002", "We apologize for any inconvenience this may have caused.", {},
      ["We apologize for any inconvenience this may have caused"]),
@@ -197,6 +207,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR005", "@jo Our app is online. Try signing out and back in.",
      {"asks_question": True, "customer_text": "@shop is the APP down?"}, []),
     ("DIR005", "@jo We value your loyalty. Our team is great. 2/2", Q, []),
+    # Real false alarms: a suggestion put as a question, taken up; "yeah" is a yes.
+    ("DIR005", "@jo This sounds like a great idea! Suggest it in our Community.",
+     {"asks_question": True, "customer_text": "I love the app, but maybe a custom clip option?"},
+     []),
+    ("DIR005", "@jo Yeah, we know it's a bit corny.",
+     {"asks_question": True, "customer_text": "Wine hour at the hotel (candy corn??!)"}, []),
     ("DIR005", "We value your loyalty.", {"asks_question": False,
                                           "customer_text": "Thanks!"}, []),
     # PLN001
@@ -306,6 +322,11 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      "any other questions.\n\nBest regards,\nAnna", EMAIL,
      ["The storm closed the roads last week, and our warehouse could not send any parcels for "
       "five days, so your order left us late."]),
+    # Real false alarms: a reply to praise has nothing left to do next.
+    ("OWN004", "@kyle Hi Kyle, thanks for recognizing our employees. We're proud of our crew too. "
+     "Every day our team is working to make flying with us better!", SOCIAL, []),
+    ("OWN004", "@colin Hi Colin, so pleased you and your teapot had a great flight with us. We "
+     "hope we can welcome you both on board again one day this year.", SOCIAL, []),
     # PER001
     ("PER001", "Dear customer,\nYour order shipped.", NAME, ["Dear customer"]),
     ("PER001", "Hi there! Your order shipped.", NAME, ["Hi there"]),
@@ -349,6 +370,28 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
                                         "variables": frozenset({"first_name"})},
      ["[Customer Name]"]),
     ("HYG001", "Hi {{ anything }},", {"is_template": True}, []),
+    # In a draft every template slot is unfilled: Liquid tags and Help Scout variables too.
+    ("HYG001", "Hi {%customer.firstName,fallback=there%}, {% if vip %}thanks!{% endif %}", {},
+     ["{%customer.firstName,fallback=there%}", "{% if vip %}", "{% endif %}"]),
+    # In a canned response the declared languages' slots are legitimate; leftovers are not.
+    ("HYG001", "Hi {{ticket.requester.first_name | capitalize}}, {% if x %}y{% endif %}",
+     {"templates": frozenset({"liquid"})}, []),
+    ("HYG001", "Hi {%customer.firstName,fallback=there%},", {"templates": frozenset({"helpscout"})},
+     []),
+    ("HYG001", "Thanks @{issue-author}! Duplicate of #<ISSUE_NUMBER>; see [Issue URL]. Code: XXX",
+     {"templates": frozenset({"slots"})}, []),
+    ("HYG001", "Thanks @{issue-author}!", {"templates": frozenset({"liquid"})}, ["{issue-author}"]),
+    ("HYG001", "Please see {{the community forum and/or documentation}}.",
+     {"templates": frozenset({"liquid"})}, ["{{the community forum and/or documentation}}"]),
+    ("HYG001", "Closed. {explain why we closed it}", {"templates": frozenset({"slots"})},
+     ["{explain why we closed it}"]),
+    ("HYG001", "Hi {{ticket.requester.first_name}} and {{ frist_name }}",
+     {"templates": frozenset({"liquid"}), "variables": frozenset({"first_name"})},
+     ["{{ frist_name }}"]),
+    ("HYG001", "Hi @@FIRST_NAME@@,", {"slot_pattern": re.compile("@@[A-Z_]+@@")},
+     ["@@FIRST_NAME@@"]),
+    ("HYG001", "Hi @@FIRST_NAME@@,", {"slot_pattern": re.compile("@@[A-Z_]+@@"),
+                                       "templates": frozenset({"jinja"})}, []),
     # HYG002
     ("HYG002", "Hi {{ name },", {}, ["{{"]),
     ("HYG002", "Hi name }},", {}, ["}}"]),
@@ -359,6 +402,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("HYG002", "{% set x = 1 %}{{ x }}", {}, []),
     ("HYG002", "Plain text with { braces } and 100% sure.", {}, []),
     ("HYG002", "Run `{{ broken` in the shell.", {}, []),
+    ("HYG002", "{% unless vip %}x{% endunless %}{% case a %}{% when 1 %}y{% endcase %}", {}, []),
+    ("HYG002", "{% unless vip %}x", {}, ["{% unless vip %}"]),
+    ("HYG002", "Hi {%customer.firstName,fallback=there}", {}, ["{%"]),
+    ("HYG002", "Hi {%customer.firstName,fallback=there%}", {}, []),
     # HYG003
     ("HYG003", "TODO: check with billing.", {}, ["TODO:"]),
     ("HYG003", "Internal only: customer is difficult.", {}, ["Internal only"]),
@@ -387,6 +434,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("SAF001", "I can't guarantee it, but I'll check with billing.", {}, []),
     ("SAF001", "I've asked billing about a refund.", {}, []),
     ("SAF001", "> I want a full refund!\nI've asked billing.", {}, []),
+    # Real miss: eligibility stated as a fact binds like a promise. Real false alarm: saying back
+    # the compensation the customer is waiting for promises nothing.
+    ("SAF001", "If it arrives damaged, you are eligible for a full refund.", {},
+     ["you are eligible for a full refund"]),
+    ("SAF001", "I see you're waiting for a compensation of $160. Which order was it?", {}, []),
+    ("SAF001", "I'll check whether you're eligible for a refund.", {}, []),
     # SAF002
     ("SAF002", "See https://bit.ly/abc for it.", {}, ["https://bit.ly/abc"]),
     ("SAF002", "See https://evil.example.net/x.", {}, []),
@@ -505,6 +558,38 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN006", "I've passed this to the relevant team, and they'll email you by Friday.", {}, []),
     ("OWN006", "Please DM us your order number so we can look into it.", SOCIAL, []),
     ("OWN006", "I'll follow up with our team there.", {}, []),
+    # TON005: the suggestion in the case a reader expects
+    ("TON005", "FYI: the fix is out.", {}, ["FYI"]),
+    # TON006: lecturing
+    ("TON006", "Please don't comment on already closed issues.", {},
+     ["Please don't comment on already closed issues"]),
+    ("TON006", "As stated in the docs, this is expected.", {}, ["As stated in the docs"]),
+    ("TON006", "This ticket is closed due to guidelines not followed.", {},
+     ["guidelines not followed"]),
+    ("TON006", "This has been asked many times before.", {}, ["This has been asked many times"]),
+    ("TON006", "Please read the documentation before opening an issue.", {},
+     ["Please read the documentation before"]),
+    ("TON006", "The docs explain how to set it up: see the install page.", {}, []),
+    ("TON006", "Please don't hesitate to comment if it comes back.", {}, []),
+    ("TON006", "Have you checked the logs? They say why it stopped.", {}, []),
+    # TON007: curt closing
+    ("TON007", "Closing this issue.", {}, ["Closing this issue."]),
+    ("TON007", "This ticket is now closed.", {}, ["This ticket is now closed."]),
+    ("TON007", "Thanks for the report! Closing this issue.", {}, []),
+    ("TON007", "I'm closing this as a duplicate of #12.", {}, []),
+    ("TON007", "Closing this due to inactivity; reopen it if it comes back.", {}, []),
+    ("TON007", "Your issue will be closed in 5 days if the template is not completed.", {}, []),
+    ("TON007", "The store is closing this week.", {}, []),
+    ("TON007", "This ticket will be automatically closed.", {},
+     ["This ticket will be automatically closed."]),
+    ("TON007", "We use this tracker only for bug reports. This ticket will be automatically "
+     "closed.", {}, []),
+    # OWN001: blame for what the report lacks
+    ("OWN001", "However, you didn't provide sufficient information for us to reproduce it.", {},
+     ["you didn't provide sufficient information"]),
+    ("OWN001", "You did not fill in the issue template.", {},
+     ["You did not fill in the issue template"]),
+    ("OWN001", "If you haven't provided the logs yet, please attach them.", {}, []),
     # PER004: impersonal salutation
     ("PER004", "To whom it may concern,\n\nYour request has been processed.", {},
      ["To whom it may concern"]),
@@ -512,6 +597,57 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("PER004", "Dear Sir/Madam,\n\nYour refund was sent.", {}, ["Dear Sir/Madam"]),
     ("PER004", "To whom it may concern,\n\nYour refund was sent.", NAME, []),  # PER001's
     ("PER004", "Hello,\n\nYour refund was sent to whom it may concern.", {}, []),
+    # PER005: the customer's detail quoted back mangled (real: digits added to an order number,
+    # "$3" become "$350"); a new detail of the same kind is not a wrong one.
+    ("PER005", "I've cancelled order 370795561790.", {"customer_text": "cancel order 3707955617"},
+     ["370795561790"]),
+    ("PER005", "Your refund of $350 is on its way.", {"customer_text": "reimbursing $3"},
+     ["350"]),
+    ("PER005", "Order 12345687 is on its way.", {"customer_text": "Where is order 12345678?"},
+     ["12345687"]),
+    ("PER005", "I've cancelled order 3707955617.", {"customer_text": "cancel order 3707955617"},
+     []),
+    ("PER005", "Hi Jo,\n\nOrder #12345687 ships today.\n\nBest,\nAnna",
+     {"customer_text": "Where is my order #12345678? #annoyed"}, ["12345687"]),
+    ("PER005", "Your refund of $3.00 is on its way.", {"customer_text": "reimbursing $3"}, []),
+    ("PER005", "The $3.99 charge is for the coffee.", {"customer_text": "what's this $3 charge?"},
+     []),
+    ("PER005", "Your replacement is order 55501234.", {"customer_text": "order 12345678 broke"},
+     []),
+    ("PER005", "We refunded the $20 difference.", {"customer_text": "charged $50, not $30"}, []),
+    ("PER005", "Your refund of £350 is on its way.", {"customer_text": "reimbursing $3"}, []),
+    ("PER005", "@123456 Order 12345 ships today.", {"customer_text": "@1234567 order 12345?"}, []),
+    ("PER005", "I've cancelled order 370795561790.", {}, []),
+    # PER006: a stock pointer to a link that never touches the problem (real: "Here to help!
+    # Send us a note here <link>", help pages for a device that won't recognise accounts).
+    ("PER006", "@jo Here to help! Send us a note here https://t.co/abc so we can further assist.",
+     {**SOCIAL, "reports_problem": True,
+      "customer_text": "I changed my number and the app won't let me update it!!"},
+     ["Here to help! Send us a note here https://t.co/abc so we can further assist."]),
+    ("PER006", "@jo Oh no, sorry for the issues! Please check out our Echo help pages: "
+     "https://t.co/abc", {**SOCIAL, "reports_problem": True,
+                          "customer_text": "My new Echo won't recognise any account at home."},
+     ["Oh no, sorry for the issues! Please check out our Echo help pages: https://t.co/abc"]),
+    # ... but not a reply that works on the case: a question, a detail asked for, the private
+    # channel, words about their problem; nor a stock answer to a message with nothing in it.
+    ("PER006", "@jo Sorry! Please DM us your order number: https://t.co/abc",
+     {**SOCIAL, "reports_problem": True, "customer_text": "My parcel never arrived, week three"},
+     []),
+    ("PER006", "@jo Sorry! Send us a DM here: https://t.co/abc",
+     {**SOCIAL, "reports_problem": True, "customer_text": "My parcel never arrived, week three"},
+     []),
+    ("PER006", "@jo Sorry to hear that! Which device is it? https://t.co/abc",
+     {**SOCIAL, "reports_problem": True, "customer_text": "The app crashes on start since today"},
+     []),
+    ("PER006", "@jo Sorry the parcel is late! Track it here: https://t.co/abc",
+     {**SOCIAL, "reports_problem": True, "customer_text": "My parcel never arrived, week three"},
+     []),
+    ("PER006", "@jo Sorry to hear this. Tell us more here: https://t.co/abc",
+     {**SOCIAL, "reports_problem": True, "customer_text": "I have a problem"}, []),
+    ("PER006", "@jo Here to help! Send us a note here https://t.co/abc",
+     {**SOCIAL, "reports_problem": False, "upset": False,
+      "customer_text": "Loved the new playlist feature, thanks"}, []),
+    ("PER006", "@jo Here to help! Send us a note here https://t.co/abc", SOCIAL, []),
 ]
 
 

@@ -29,6 +29,19 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     ("Thanks, that worked perfectly.", False, False, False),
     ("The handle broke off on day two.", False, True, False),
     ("Any student deals? I'm broke", False, False, True),
+    # Real misses: feelings in emoji or in "no one can help", problems in other words.
+    ("They charged me for the driver cancelling \U0001F621\U0001F621", True, False, False),
+    ("now I have a tummy ache :((((", True, False, False),
+    ("By mail, by phone, no one is able to help me", True, False, False),
+    ("I've heard zero from you!", True, False, False),
+    ("Now constantly glitching since the update", False, True, False),
+    ("All of my songs disappeared from my library.", False, True, False),
+    ("I've left my phone on the 22:35 train. Can you help?", False, True, True),
+    ("Great gig :) see you soon", False, False, False),
+    ("Everyone was able to help me, thanks!", False, False, False),
+    # Real false alarms: capitals and "!!!" in praise are cheer.
+    ("I LOVE WALMART, best store in town!!!", False, False, False),
+    ("Thank you for ruining my phone \U0001F624", True, False, False),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:

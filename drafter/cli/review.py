@@ -31,9 +31,12 @@ def read_text(source: str) -> tuple[str, str]:
                              hint="pass a FILE, or pipe the reply: cat reply.txt | draft review")
         data, name = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "-"
     else:
+        from drafter.tickets.email import regular_file
+
         path = Path(source)
         if path.is_dir():
             raise InputError(f"{path} is a folder", hint=f"use `draft lint {path}` for folders")
+        regular_file(path)
         try:
             with path.open("rb") as fh:
                 data = fh.read(MAX_INPUT_BYTES + 1)

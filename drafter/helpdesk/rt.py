@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from drafter.helpdesk.base import Check, Connector, HelpdeskError, Listed
 from drafter.helpdesk.http import HttpClient
-from drafter.tickets.email import html_to_text
+from drafter.tickets.htmltext import html_to_text
 from drafter.tickets.model import Attachment, Message, Ticket
 from drafter.tickets.trim import trim
 

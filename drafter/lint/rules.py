@@ -26,9 +26,12 @@ LINT_RULES: dict[str, LintRule] = {
                  "matter, or is not shaped like a collection of responses. Nothing in it was "
                  "reviewed. `draft lint` exits with 2; this code cannot be ignored, suppressed "
                  "or baselined."),
-        LintRule("LNT002", "unknown-key", "warning", "Unknown front-matter or collection key.",
-                 "A key that drafter does not know, usually a typo (`chanel:`), so the setting "
-                 "it meant to make has no effect. Accept extra keys with `lint.extra_keys`."),
+        LintRule("LNT002", "unknown-key", "info", "Unknown front-matter or collection key.",
+                 "A key that drafter does not know: another tool's (`aliases:`, `embed:`), or a "
+                 "typo (`chanel:`, reported with a “did you mean”), so the setting it meant to "
+                 "make has no effect. Info by default, so another tool's metadata never fails "
+                 "CI; accept a team's keys with `lint.extra_keys`, or make typos fail with "
+                 "`LNT002 = \"warning\"` under `[review.severity]`."),
         LintRule("LNT003", "invalid-value", "error", "A front-matter or collection value has "
                  "the wrong type or is not one of the allowed values.",
                  "For example `channel: sms` (allowed: email, chat, social) or `upset: maybe` (true or "

@@ -1,4 +1,4 @@
-"""Read canned-response files (Markdown, text, Jinja, YAML/JSON collections, Zendesk macros)
+"""Read canned-response files (Markdown, text, HTML, Jinja, YAML/JSON collections, Zendesk macros)
 into units of reply text that remember where each character came from."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import codecs
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -14,7 +15,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from drafter.errors import InputError
+from drafter.errors import InputError, file_kind
 from drafter.lint.rules import LINT_RULES, PARSE_ERROR
 from drafter.lint.structured import (
     Node,
@@ -27,13 +28,15 @@ from drafter.lint.structured import (
 from drafter.lint.textmap import SourceText, constant, identity
 from drafter.review.context import CHANNELS, ReviewContext
 from drafter.review.finding import Finding
+from drafter.review.rules.hygiene import LIQUID_OBJECTS
 from drafter.review.selection import path_matches
 
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024  # lint.max_file_size
 # Longest suffixes first, so `.html.j2` wins over `.j2`.
 FORMATS: dict[str, str] = {
     ".html.j2": "html-jinja", ".html.jinja": "html-jinja", ".html.jinja2": "html-jinja",
     ".md": "markdown", ".markdown": "markdown",
-    ".txt": "text", ".text": "text",
+    ".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
     ".j2": "jinja", ".jinja": "jinja", ".jinja2": "jinja",
     ".yaml": "yaml", ".yml": "yaml", ".json": "json",
 }
@@ -42,8 +45,6 @@ BODY_KEYS = ("body", "text", "content")
 BOOL_KEYS = ("upset", "reports_problem", "asks_question", "body_only", "template")
 META_KEYS = (*NAME_KEYS, "description", "tags", "category", "channel", "variables",
              "customer_message", *BOOL_KEYS)
-# Zendesk placeholders belong to these objects; they are filled in by Zendesk, so legitimate.
-ZENDESK_NAMESPACES = ("ticket", "current_user", "satisfaction", "dc", "account")
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Unit:
     hide_html_comments: bool = False  # HTML comments are not shown to the customer
     hide_jinja_comments: bool = False  # Jinja comments never render
     strip_tags: bool = False  # HTML markup is not reply text
+    markdown: bool = False  # emphasis markers (**bold**, *italic*) are not reply text
 
 
 @dataclass
@@ -94,6 +96,9 @@ class SourceOptions:
     body_only: bool = False
     channel: str | None = None  # the file's channel unless its metadata says
     channels: tuple[tuple[str, str], ...] = ()  # (glob, channel): the first match wins
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES  # a larger file is refused, not read
+    templates: frozenset[str] = frozenset()  # template languages whose slots are legitimate
+    slot_pattern: re.Pattern[str] | None = None  # the team's own slot
 
     def for_file(self, display: str) -> SourceOptions:
         """These options with the channel that `channels` gives the file `display`."""
@@ -204,8 +209,9 @@ def _walk(folder: str, real: str, rel: str, exclude: tuple[str, ...],
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
-    except OSError:
-        return  # an unreadable folder is skipped, as os.walk skips it
+    except OSError:  # read_source reports it, so the run exits 2: part of it was not linted
+        found.append((Path(folder), real.rstrip("/")))
+        return
     dirs: list[os.DirEntry[str]] = []
     files: list[os.DirEntry[str]] = []
     for entry in entries:
@@ -300,10 +306,15 @@ def read_source(path: Path, display: str | None = None,
     options = options.for_file(sf.display) if options.channels else options
     fmt = _name_format(path.name) or "text"
     try:
-        raw = _read_bytes(os.fspath(path))
+        raw = _read_bytes(os.fspath(path), options.max_bytes)
     except OSError as exc:
-        sf.problems.append(sf.problem(PARSE_ERROR, f"cannot read the file: {exc.strerror}",
-                                      1, 1, 1, 1, fix="check that the file exists and is readable"))
+        what = "folder" if os.path.isdir(path) else "file"
+        sf.problems.append(sf.problem(PARSE_ERROR, f"cannot read the {what}: {exc.strerror}",
+                                      1, 1, 1, 1, fix=f"check that the {what} exists and is "
+                                      "readable"))
+        return sf
+    except _Refused as exc:
+        sf.problems.append(sf.problem(PARSE_ERROR, str(exc), 1, 1, 1, 1, fix=exc.fix))
         return sf
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
@@ -341,16 +352,37 @@ def read_source(path: Path, display: str | None = None,
     return sf
 
 
-_DOCUMENTS = frozenset(["markdown", "text", "jinja", "html-jinja"])
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_DOCUMENTS = frozenset(["markdown", "text", "jinja", "html-jinja", "html"])
+# O_NONBLOCK: opening a FIFO returns at once (fstat then refuses it) instead of waiting for a
+# writer; reads of a regular file ignore it.
+_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NONBLOCK", 0))
 
 
-def _read_bytes(path: str) -> bytes:
-    """The file's bytes, read without a buffered file object (four system calls, not nine)."""
+class _Refused(Exception):
+    """A path that is not linted: not a regular file, or over the size limit."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.fix = fix
+
+
+def _read_bytes(path: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file `path`, refusing anything else and files over
+    `max_bytes`, read without a buffered file object (five system calls, not ten)."""
     fd = os.open(path, _READ_FLAGS)
     try:
+        mode = os.fstat(fd)
+        if not stat.S_ISREG(mode.st_mode):
+            raise _Refused(f"not linted: {file_kind(mode.st_mode)}, not a regular file",
+                           "lint regular files only; move it out of the folder or exclude it")
         chunks = []
+        size = 0
         while chunk := os.read(fd, 1 << 16):
+            size += len(chunk)
+            if size > max_bytes:  # counted while reading: the file may grow after fstat
+                raise _Refused(f"not linted: larger than the limit of {max_bytes:,} bytes",
+                               "split the file, or raise lint.max_file_size (MB)")
             chunks.append(chunk)
     finally:
         os.close(fd)
@@ -431,8 +463,9 @@ class _Reader:
                 fix="write the response, or delete the file"))
             return
         unit = Unit(body, identity(body_start, len(body)), name, context,
-                    hide_html_comments=fmt in ("markdown", "html-jinja"),
-                    hide_jinja_comments=template, strip_tags=fmt == "html-jinja")
+                    hide_html_comments=fmt in ("markdown", "html-jinja", "html"),
+                    hide_jinja_comments=template, strip_tags=fmt in ("html-jinja", "html"),
+                    markdown=fmt == "markdown")
         self.sf.units.append(unit)
 
     # -- metadata (front matter or a collection entry)
@@ -442,7 +475,7 @@ class _Reader:
         """Check metadata keys and turn them into a unit name and a ReviewContext."""
         if node is None:  # the config's settings alone
             return unit, _context(bool(template), frozenset(self.options.variables),
-                                  self.options.body_only, _channel_signal(self.options))
+                                  self.options.body_only, _signals(self.options))
         found = _Metadata(unit, self.options)
         for key_node, value_node in node.pairs:
             key = key_node.value
@@ -451,11 +484,15 @@ class _Reader:
             if not found.known(key):
                 import difflib
 
-                near = difflib.get_close_matches(str(key), META_KEYS, n=1)
+                # A near miss of drafter's own key is a typo, whose setting has no effect (a
+                # warning); another tool's key (`aliases`) is only worth knowing about (info).
+                near = difflib.get_close_matches(str(key), META_KEYS, n=1, cutoff=0.8)
                 self.add("LNT002", f"unknown key `{key}`"
                          + (f" (did you mean `{near[0]}`?)" if near else ""), key_node,
                          found.name, fix=f"rename it to `{near[0]}`" if near else
                          "remove it, or accept it with `lint.extra_keys` in the config")
+                if near:
+                    self.sf.problems[-1] = replace(self.sf.problems[-1], severity="warning")
                 continue
             wrong = found.take(key, value_node.to_python())
             if wrong is not None:
@@ -571,8 +608,10 @@ class _Reader:
             return  # a macro that only sets fields has no reply text
         # Zendesk fills {{ticket.requester.first_name}} and the like: its objects are declared.
         context = ReviewContext(is_template=True, body_only=self.options.body_only,
-                                variables=frozenset(ZENDESK_NAMESPACES) | self.options.variables,
-                                channel=self.options.channel)
+                                variables=LIQUID_OBJECTS | self.options.variables,
+                                channel=self.options.channel,
+                                templates=self.options.templates | {"liquid"},
+                                slot_pattern=self.options.slot_pattern)
         if text_node is not None:
             self.body(text_node, label, label, context)
             return
@@ -597,7 +636,7 @@ class _Metadata:
         self.name = name
         self.options = options
         self.values: dict[str, Any] = {"body_only": options.body_only,
-                                       **dict(_channel_signal(options))}
+                                       **dict(_signals(options))}
         self.variables = frozenset(options.variables)
 
     def known(self, key: Any) -> bool:
@@ -642,9 +681,15 @@ class _Metadata:
         return _context(is_template, self.variables, body_only, tuple(values.items()))
 
 
-def _channel_signal(options: SourceOptions) -> tuple[tuple[str, Any], ...]:
-    """The configured channel as a context signal (none when not configured)."""
-    return (("channel", options.channel),) if options.channel else ()
+def _signals(options: SourceOptions) -> tuple[tuple[str, Any], ...]:
+    """What the config says of every response: its channel (when configured), its template
+    languages and the team's own slot."""
+    out: tuple[tuple[str, Any], ...] = (("channel", options.channel),) if options.channel else ()
+    if options.templates:
+        out += (("templates", options.templates),)
+    if options.slot_pattern is not None:
+        out += (("slot_pattern", options.slot_pattern),)
+    return out
 
 
 @lru_cache(maxsize=256, typed=True)

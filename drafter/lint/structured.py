@@ -88,7 +88,7 @@ def parse_yaml(src: str, base: int = 0) -> Node | None:
     import yaml  # only when a YAML file or front matter is present
 
     try:
-        loader = yaml.SafeLoader(src)
+        loader = _bounded_loader()(src)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, a control one
         where = getattr(exc, "position", None)
         char = getattr(exc, "character", None)
@@ -110,6 +110,63 @@ def parse_yaml(src: str, base: int = 0) -> Node | None:
         raise ParseError(f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
+
+
+# What YAML aliases may add to a document, in nodes: enough for a shared list of tags or
+# variables, far below "billion laughs" (nine nested levels of ten aliases: 10^9 nodes).
+MAX_ALIAS_NODES = 10_000
+
+
+@lru_cache(maxsize=1)
+def _bounded_loader() -> type:
+    """PyYAML's SafeLoader, refusing aliases that expand past MAX_ALIAS_NODES (built on use)."""
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        """Counts the nodes each alias stands for, as it is composed, and stops at the bound."""
+
+        def __init__(self, src: str) -> None:
+            super().__init__(src)
+            self.expanded = 0
+            self.sizes: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                target = self.anchors.get(event.anchor)
+                if target is not None:
+                    self.expanded += _size(target, self.sizes)
+                    if self.expanded > MAX_ALIAS_NODES:
+                        raise yaml.composer.ComposerError(
+                            None, None, f"its aliases expand to more than {MAX_ALIAS_NODES:,} "
+                            "values (a YAML bomb?); repeat the values instead", event.start_mark)
+            return super().compose_node(parent, index)
+
+    return BoundedLoader
+
+
+def _size(node: Any, sizes: dict[int, int]) -> int:
+    """The nodes under `node`, aliases counted in full (each node's count computed once)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    order, stack = [], [node]
+    while stack:  # children before parents, without recursion
+        current = stack.pop()
+        if id(current) in sizes:
+            continue
+        order.append(current)
+        if isinstance(current.value, list):
+            for child in current.value:
+                stack.extend(child if isinstance(child, tuple) else (child,))
+    for current in reversed(order):
+        total = 1
+        if isinstance(current.value, list):
+            for child in current.value:
+                for item in child if isinstance(child, tuple) else (child,):
+                    total += sizes.get(id(item), 1)
+        sizes[id(current)] = total
+    return sizes[id(node)]
 
 
 def _from_yaml(loader: Any, node: Any, src: str, base: int) -> Node:

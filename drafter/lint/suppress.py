@@ -11,6 +11,7 @@ A directive without codes applies to every rule. Codes match by prefix (`HYG` co
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,8 +25,6 @@ _DIRECTIVE = re.compile(
 )
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote)\b", re.I)
 
 
 def _codes(args: str) -> tuple[str, ...]:
@@ -84,12 +83,47 @@ class Prepared:
     suppressions: Suppressions
 
 
+# Markdown emphasis: **strong**, __strong__, *em*, _em_ (not inside a word, as in snake_case).
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_)(?=[^\s*_])[^\n]*?(?<=[^\s*_])\1(?![\w*])")
+
+
+def emphasis_markers(text: str) -> list[tuple[int, int, str]]:
+    """The spans of Markdown's emphasis markers in `text`, each read as nothing: the words
+    inside them are reply text, the asterisks are not."""
+    out: list[tuple[int, int, str]] = []
+    for m in _EMPHASIS.finditer(text):
+        n = len(m.group(1))
+        out += [(m.start(), m.start() + n, ""), (m.end() - n, m.end(), "")]
+    return out
+
+
+class _Taken:
+    """Spans that do not overlap, kept sorted: a new one is taken only where it fits."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for s, e in sorted(spans):
+            self.add(s, e)
+
+    def add(self, start: int, end: int) -> bool:
+        """Take [start, end) unless it overlaps a span taken before; return whether it was."""
+        i = bisect.bisect_left(self.starts, end)
+        # Sorted and apart, the spans that start before `end` end in order: the last decides.
+        if i and self.ends[i - 1] > start:
+            return False
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+        return True
+
+
 def prepare(unit: Unit) -> Prepared:
     """Find the directives in `unit` and take out what is not reply text, keeping positions."""
     text = unit.text
     if ("<!--" not in text or not (unit.hide_html_comments or "draft-" in text)) and (
             "{#" not in text or not (unit.hide_jinja_comments or "draft-" in text)) and (
-            not unit.strip_tags or "<" not in text):
+            not unit.strip_tags or ("<" not in text and "&" not in text)) and (
+            not unit.markdown or ("*" not in text and "_" not in text)):
         # Nothing to take out: the unit's text as it is (most files).
         return Prepared(text, unit.offsets, range(len(text) + 1), _NO_DIRECTIVES)
     events: list[tuple[int, str, tuple[str, ...]]] = []
@@ -107,20 +141,24 @@ def prepare(unit: Unit) -> Prepared:
         else:
             events.append((m.start(), kind, codes))
         spans.append((m.start(), m.end(), ""))
-    taken = [(s, e) for s, e, _ in spans]
+    taken = _Taken([(s, e) for s, e, _ in spans])
     extra: list[tuple[int, int, str]] = []
     if unit.hide_html_comments:
         extra += [(m.start(), m.end(), "") for m in _HTML_COMMENT.finditer(text)]
     if unit.hide_jinja_comments:
         extra += [(m.start(), m.end(), "") for m in _JINJA_COMMENT.finditer(text)]
-    for s, e, r in sorted(extra):
-        if not any(s < te and ts < e for ts, te in taken):
-            spans.append((s, e, r))
-            taken.append((s, e))
+    # Directives first, then comments, then markup: what overlaps an earlier span is skipped.
+    markup: list[tuple[int, int, str]] = []
     if unit.strip_tags:
-        for m in _TAG.finditer(text):
-            if not any(m.start() < te and ts < m.end() for ts, te in taken):
-                spans.append((m.start(), m.end(), "\n" if _BLOCK_TAG.match(m.group()) else " "))
+        from drafter.lint.markup import markup_spans  # html.parser, only for HTML files
+
+        markup = markup_spans(text)
+    if unit.markdown:
+        markup += emphasis_markers(text)
+    for group in (sorted(extra), sorted(markup)):
+        for s, e, r in group:
+            if taken.add(s, e):
+                spans.append((s, e, r))
     spans.sort()
 
     pieces: list[str] = []

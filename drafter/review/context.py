@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # The channels the reviewer knows; on social media no greeting or sign-off is expected and the
@@ -24,3 +25,7 @@ class ReviewContext:
     is_template: bool = False  # a canned response: declared placeholders are legitimate
     variables: frozenset[str] = field(default_factory=frozenset)  # declared template variables
     body_only: bool = False  # the text has no greeting/sign-off by design (drafter adds them)
+    # The template languages whose slots are legitimate here (a canned response's `lint.templates`);
+    # empty for a draft or a sent reply, where every unfilled slot is an error.
+    templates: frozenset[str] = field(default_factory=frozenset)
+    slot_pattern: re.Pattern[str] | None = None  # the team's own slot (`lint.slot_pattern`)

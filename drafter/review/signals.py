@@ -1,7 +1,8 @@
 """Context signals from a ticket: is the customer upset, reporting a problem, asking a question?
 
 The word lists are data in the style guide (`[rules.EMP001]` upset_words / upset_patterns /
-problem_words, `[rules.DIR005]` question_starts), next to the rules that use the signals.
+praise_words / problem_words, `[rules.DIR005]` question_starts), next to the rules that use the
+signals.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ class Signals:
     def __init__(self, guide: StyleGuide) -> None:
         emp = _settings(guide, "EMP001")
         direct = _settings(guide, "DIR005")
-        self.upset = compile_phrases(get_list(emp, "upset_words"), get_list(emp, "upset_patterns"))
+        self.upset = compile_phrases(get_list(emp, "upset_words"))
+        self.upset_marks = compile_phrases(patterns=get_list(emp, "upset_patterns"))
+        self.praise = compile_phrases(get_list(emp, "praise_words"))
         self.problem = compile_phrases(get_list(emp, "problem_words"),
                                        get_list(emp, "problem_patterns"))
         # A sentence that opens with "how", "can you", ... asks even without a question mark.
@@ -38,7 +41,9 @@ class Signals:
         doc = Doc(text, ReviewContext())
         prose = doc.prose  # quotes of earlier messages, URLs and code do not count
         return {
-            "upset": _found(self.upset, prose),
+            # "!!!" and capitals in praise ("I LOVE this!!") are cheer, not anger.
+            "upset": _found(self.upset, prose) or (
+                _found(self.upset_marks, prose) and not _found(self.praise, prose)),
             "reports_problem": _found(self.problem, prose),
             "asks_question": "?" in prose or _opens_a_sentence(self.question, prose),
         }

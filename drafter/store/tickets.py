@@ -29,14 +29,25 @@ class ImportReport:
     duplicates: int = 0
     ticket_ids: list[int] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    seen: set[int] = field(init=False, repr=False)  # ticket_ids, for a linear import
+
+    def __post_init__(self) -> None:
+        self.seen = set(self.ticket_ids)
 
     def add(self, other: ImportReport) -> None:
         """Add another report's counts to this one."""
         self.new_tickets += other.new_tickets
         self.new_messages += other.new_messages
         self.duplicates += other.duplicates
-        self.ticket_ids.extend(t for t in other.ticket_ids if t not in self.ticket_ids)
+        for ticket_id in other.ticket_ids:
+            self.touched(ticket_id)
         self.failed.extend(other.failed)
+
+    def touched(self, ticket_id: int) -> None:
+        """Record that the import stored a message in this ticket."""
+        if ticket_id not in self.seen:
+            self.seen.add(ticket_id)
+            self.ticket_ids.append(ticket_id)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
@@ -92,8 +103,9 @@ class Tickets(Database):
             report.failed.extend(item.failed)
             if item.messages:
                 report.add(self.import_messages(item.messages))
-            for external_id, ticket in item.tickets:
-                report.add(self.import_ticket(ticket, external_id))
+            with self.transaction():  # a file's tickets in one commit, not one each
+                for external_id, ticket in item.tickets:
+                    report.add(self.import_ticket(ticket, external_id))
         return report
 
     def import_messages(self, messages: Iterable[Message]) -> ImportReport:
@@ -128,8 +140,7 @@ class Tickets(Database):
             from_customer = bool(customer) and (message.sender_address or "").lower() == customer
         self._insert_message(ticket_id, key, message, from_customer)
         report.new_messages += 1
-        if ticket_id not in report.ticket_ids:
-            report.ticket_ids.append(ticket_id)
+        report.touched(ticket_id)
 
     def import_ticket(self, ticket: Ticket, external_id: str | None = None) -> ImportReport:
         """Store a ticket with its messages as given (roles included); idempotent by message id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.header
 import email.headerregistry
@@ -9,13 +10,14 @@ import email.policy
 import email.utils
 import functools
 import re
+import stat
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.message import Message as MimeMessage
 from pathlib import Path
 from typing import IO, Any
 
-from drafter.errors import InputError
+from drafter.errors import InputError, file_kind
 from drafter.tickets.model import Attachment, Message
 from drafter.tickets.trim import trim
 
@@ -49,12 +51,6 @@ _MAX_PARSED_HEADER = 8192
 _EMPTY_PARAMS = re.compile(r"[\s;]*;[\s;]*")
 # Control bytes other than tab, newlines, form feed and ESC (ISO-2022-JP uses ESC).
 _MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
-_LONG_SPACE = re.compile(r"\s{32,}")
-# What may stand in a <head>; any other tag there means the body has begun.
-_HEAD_TAGS = frozenset({"html", "head", "title", "meta", "link", "style", "script", "base",
-                        "noscript", "object", "template"})
-# html2text shows nothing inside these.
-_HIDING_TAGS = frozenset({"head", "style", "script"})
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 
 # Charsets as mail clients really use them: the superset that decoders should use instead.
@@ -69,6 +65,26 @@ _CHARSET_ALIASES = {
 }
 _SINGLE_BYTE_PREFIXES = ("iso-8859", "iso8859", "windows-125", "cp125", "latin", "koi8", "us-ascii",
                          "ascii", "macintosh", "x-mac")
+# The only codecs that decode mail text (Python's names, as codecs.lookup gives them): the
+# charsets real mail declares. Python has other codecs that are no charsets (`punycode` and
+# `idna` are quadratic, `unicode_escape` turns `\u0041` into `A`, `undefined` always fails);
+# a body or encoded word declaring one of them, or a name Python does not know, is read as
+# undeclared: UTF-8, else windows-1252 (docs/tickets.md, docs/security.md).
+MAIL_CHARSETS = frozenset({
+    "utf-8", "utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le", "utf-7",
+    "ascii", "iso8859-1", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6",
+    "iso8859-7", "iso8859-8", "iso8859-9", "iso8859-10", "iso8859-11", "iso8859-13",
+    "iso8859-14", "iso8859-15", "iso8859-16", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254",
+    "cp1255", "cp1256", "cp1257", "cp1258", "cp437", "cp850", "cp852", "cp866", "cp874",
+    "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "mac-greek", "mac-iceland", "mac-latin2",
+    "mac-turkish", "tis-620", "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950",
+    "euc_jp", "euc_jis_2004", "shift_jis", "shift_jis_2004", "cp932", "iso2022_jp",
+    "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3", "iso2022_jp_ext",
+    "euc_kr", "cp949", "iso2022_kr", "johab",
+})
+# An RFC 2047 encoded word's charset (before any `*language`).
+_WORD_CHARSET = re.compile(r"=\?([^?*\s]{1,80})[?*]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,80}\?[bBqQ]\?[^?\s]{0,1000}\?=")
 
 
 def read_limited(
@@ -88,10 +104,28 @@ def read_limited(
     return b"".join(chunks)
 
 
+def regular_file(path: Path) -> int:
+    """The size of the regular file `path`; a FIFO, socket or device is refused unopened (a FIFO
+    blocks, /dev/zero never ends)."""
+    try:
+        mode = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="check the path") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(mode.st_mode):
+        raise InputError(f"{path}: is a folder, not a message file",
+                         hint="pass the files inside it, e.g. folder/*.eml")
+    if not stat.S_ISREG(mode.st_mode):
+        raise InputError(f"{path}: is {file_kind(mode.st_mode)}, not a regular file",
+                         hint="give a file's path, or pipe the data on standard input")
+    return mode.st_size
+
+
 def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a file of mail, refusing it (before reading it) when it is over `max_bytes`."""
+    size = regular_file(path)
     try:
-        size = path.stat().st_size
         if size > max_bytes:
             raise too_big(str(path), max_bytes, f"{size} bytes")
         with path.open("rb") as fh:
@@ -126,8 +160,8 @@ class _BoundedPolicy(email.policy.EmailPolicy):
             if len(value) > _MAX_MIME_HEADER:
                 value = _EMPTY_PARAMS.sub("; ", value)[:_MAX_MIME_HEADER]
             return value
-        if len(value) > _MAX_PARSED_HEADER:
-            return value
+        if len(value) > _MAX_PARSED_HEADER or foreign_charset(value):
+            return value  # read by _header, which decodes only mail charsets
         try:
             return self.header_factory(name, value)
         except Exception:  # e.g. RecursionError on thousands of nested "(" comments
@@ -240,19 +274,19 @@ def decode_text(data: bytes, declared: str | None) -> str:
 
 
 def _decode_text(data: bytes, declared: str | None) -> str:
-    charset = (declared or "").strip().strip('"').lower()
-    charset = _CHARSET_ALIASES.get(charset, charset)
-    has_high = not data.isascii()
-    if charset and has_high and charset.startswith(_SINGLE_BYTE_PREFIXES):
+    name = (declared or "").strip().strip('"').lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    codec = text_codec(name)
+    if codec and not data.isascii() and name.startswith(_SINGLE_BYTE_PREFIXES):
         # Declared a single-byte charset but the bytes are valid UTF-8: UTF-8 was meant.
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
-    if charset:
+    if codec:
         try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(codec)
+        except UnicodeDecodeError:
             pass
     if b"\x1b$B" in data or b"\x1b$@" in data or b"\x1b(J" in data:
         try:
@@ -264,12 +298,26 @@ def _decode_text(data: bytes, declared: str | None) -> str:
             return data.decode(guess)
         except UnicodeDecodeError:
             continue
-    if charset:
-        try:
-            return data.decode(charset, errors="replace")
-        except LookupError:
-            pass
-    return data.decode("utf-8", errors="replace")
+    return data.decode(codec or "utf-8", errors="replace")
+
+
+@functools.lru_cache(maxsize=256)
+def text_codec(declared: str | None) -> str | None:
+    """The Python codec for a declared mail charset; None unless it is one of MAIL_CHARSETS."""
+    name = (declared or "").strip().strip('"').lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return codec if codec in MAIL_CHARSETS else None
+
+
+def foreign_charset(header: str) -> bool:
+    """Whether a raw header holds an encoded word in a charset that is not a mail charset."""
+    return "=?" in header and any(text_codec(m) is None for m in _WORD_CHARSET.findall(header))
 
 
 def _normalize_newlines(text: str) -> str:
@@ -306,6 +354,8 @@ def _header(mime: MimeMessage, name: str, hint: str | None = None) -> str | None
         value = mime.get(name)
         if value is None:
             return None
+        if not hasattr(value, "name") and "=?" in value and len(value) <= _MAX_PARSED_HEADER:
+            return _squash(_decode_raw_header(value, hint))  # left unparsed by the policy
         text = _squash(str(value))
         if not _garbled(text):
             return text
@@ -353,23 +403,47 @@ def _squash(text: str) -> str:
 
 
 def _sender(mime: MimeMessage, hint: str | None = None) -> tuple[str | None, str | None]:
+    name, address = None, None
     try:
         header = mime.get("From")
         addresses = getattr(header, "addresses", None)
         if addresses and not _garbled(addresses[0].display_name + addresses[0].addr_spec):
-            first = addresses[0]
-            return (first.display_name or None), (first.addr_spec or None)
+            name, address = addresses[0].display_name or None, addresses[0].addr_spec or None
     except Exception:
         pass
-    raw = _header(mime, "From", hint)
-    if not raw:
-        return None, None
+    if address is None:
+        raw = _header(mime, "From", hint)
+        if not raw:
+            return None, None
+        try:
+            name, address = (part or None for part in email.utils.parseaddr(raw))
+        except Exception:  # RecursionError on deeply nested comments: find it by its shape
+            found = _BARE_ADDRESS.search(raw)
+            name, address = None, (found.group(0) if found else None)
+    # An encoded word is never an address (RFC 2047), but once decoded it can look like one
+    # ("=?utf-8?q?Jane=0D=0ABcc:_x@evil.test?= <jane@example.com>"): the address is the one
+    # the raw header gives with its encoded words left out.
+    raw_from = next((v for k, v in _raw_items(mime) if k.lower() == "from"), "")
+    if "=?" in raw_from:
+        plain = _address_outside_words(raw_from)
+        if plain != address:
+            name = _squash(_decode_raw_header(raw_from.split("<", 1)[0], hint)).strip('" ') \
+                if "<" in raw_from else None
+            return name or None, plain
+    return name, address
+
+
+def _address_outside_words(raw: str) -> str | None:
+    """The address in a raw address header, its encoded words (display names) left out."""
+    blanked = _ENCODED_WORD.sub('""', _squash(raw))
     try:
-        name, addr = email.utils.parseaddr(raw)
-    except Exception:  # RecursionError on deeply nested comments: find the address by its shape
-        found = _BARE_ADDRESS.search(raw)
-        return None, (found.group(0) if found else None)
-    return (name or None), (addr or None)
+        address = email.utils.parseaddr(blanked)[1]
+    except Exception:
+        address = ""
+    if not address:
+        found = _BARE_ADDRESS.search(blanked)
+        address = found.group(0) if found else ""
+    return address or None
 
 
 def _recipients(mime: MimeMessage, name: str, hint: str | None = None) -> list[str]:
@@ -476,6 +550,8 @@ def _walk(part: MimeMessage, texts: list[str], attachments: list[Attachment], de
             return
         text = _part_text(part)
         if ctype == "text/html":
+            from drafter.tickets.htmltext import html_to_text  # lxml only when HTML is present
+
             text = html_to_text(text)
         texts.append(text)
     except Exception:  # a part too broken to read: listed, so nobody takes the mail as complete
@@ -618,65 +694,3 @@ def unflow(text: str, delsp: bool = False) -> str:
     if buf:
         out.append(">" * buf_depth + (" " if buf_depth else "") + buf)
     return "\n".join(out)
-
-
-def html_to_text(html: str) -> str:
-    """Convert HTML mail to readable text (links kept); html2text is imported only here."""
-    converter = _html_converter_class()()
-    converter.body_width = 0
-    converter.ignore_links = False
-    converter.ignore_images = True
-    converter.unicode_snob = True
-    converter.ignore_emphasis = True
-    # html2text's Markdown escaping scans white space from every line start (`^\s*-`): quadratic
-    # on long runs of blank lines (40 KB of newlines took 38 s). HTML renders a run as one space
-    # (outside <pre>) anyway, so long runs are shortened first.
-    html = _LONG_SPACE.sub(_shorten_space, html)
-    try:
-        text = converter.handle(html)
-    except Exception:  # html2text on broken markup: fall back to the tags stripped
-        text = re.sub(r"<[^>]{0,2000}>", " ", html)
-    # html2text escapes characters that would be Markdown; in a customer's words they are text.
-    return _normalize_newlines(text).replace("\\-", "-").replace("\\.", ".").replace("\\_", "_")
-
-
-def _shorten_space(run: re.Match[str]) -> str:
-    newlines = run.group(0).count("\n")
-    return "\n\n" if newlines > 1 else "\n" if newlines else " "
-
-
-@functools.cache
-def _html_converter_class() -> type[Any]:
-    """html2text's converter, made safe for broken mail markup (built on first use)."""
-    import html2text
-
-    class Converter(html2text.HTML2Text):
-        """html2text hides everything inside <head>, <style> and <script>; broken mail used to
-        hide the whole message: an unmatched </style> or </head> (its hidden-depth count went
-        negative), a <head> opened after <body>, or one never closed before the content."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.open_hiding: dict[str, int] = {}
-            self.in_body = False
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "body":
-                self.in_body = True
-            elif tag == "head" and self.in_body:
-                return
-            if self.open_hiding.get("head") and tag not in _HEAD_TAGS:
-                # Content in a <head> never closed: a browser starts the body here, so do we.
-                self.handle_endtag("head")
-            if tag in _HIDING_TAGS:
-                self.open_hiding[tag] = self.open_hiding.get(tag, 0) + 1
-            super().handle_starttag(tag, attrs)
-
-        def handle_endtag(self, tag: str) -> None:
-            if tag in _HIDING_TAGS:
-                if not self.open_hiding.get(tag):
-                    return
-                self.open_hiding[tag] -= 1
-            super().handle_endtag(tag)
-
-    return Converter

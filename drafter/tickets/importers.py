@@ -17,6 +17,7 @@ from drafter.tickets.email import (
     check_input,
     parse_email,
     read_file,
+    regular_file,
     too_big,
 )
 from drafter.tickets.model import CHANNELS, Attachment, Message, Ticket, content_id
@@ -40,8 +41,8 @@ def ticket_from_input(data: bytes, source: str = "stdin",
     head = data.lstrip()[:1]
     if head == b"{":
         try:
-            parsed = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            parsed = _load_json(data, source)
+        except InputError:
             parsed = None
         if isinstance(parsed, dict) and ("messages" in parsed or "tickets" in parsed):
             tickets = tickets_from_json(parsed, source)
@@ -86,6 +87,8 @@ def _read_or_fail(path: Path, max_bytes: int) -> Found:
         return read_path(path, max_bytes)
     except InputError as exc:
         return Found(failed=[(str(path), exc.message)])
+    except Exception as exc:  # last resort: one file drafter cannot handle never stops the rest
+        return Found(failed=[(str(path), f"{path}: cannot read: {type(exc).__name__}: {exc}")])
 
 
 def read_path(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Found:
@@ -95,7 +98,7 @@ def read_path(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Found:
         return _read_mbox(path, max_bytes)
     data = read_file(path, max_bytes)
     if suffix == ".json" or (suffix not in (".eml", ".txt") and data.lstrip()[:1] in (b"{", b"[")):
-        return Found(tickets=tickets_from_json(_load_json(data, path), str(path)))
+        return Found(tickets=tickets_from_json(_load_json(data, str(path)), str(path)))
     if data.startswith(b"From ") and b"\nFrom " in data:
         return _read_mbox(path, max_bytes)
     return Found(messages=[parse_email(data, str(path), max_bytes)])
@@ -107,6 +110,7 @@ def iter_mbox(path: Path, max_bytes: int) -> Iterator[bytes | int]:
     Messages start only at a real separator line after a blank line (email.MBOX_SEPARATOR); the
     stdlib's mailbox.mbox also splits at body paragraphs that merely start with "From ".
     """
+    regular_file(path)
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -154,14 +158,26 @@ def _read_mbox(path: Path, max_bytes: int) -> Found:
 # --- the JSON ticket format (docs/tickets.md) -----------------------------------------------
 
 
-def _load_json(data: bytes, path: Path) -> Any:
+def _load_json(data: bytes, source: str) -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        parsed = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text", hint="save the JSON file as UTF-8") from None
+        raise InputError(f"{source}: not UTF-8 text", hint="save the JSON file as UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
+        raise InputError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
                          hint="fix the syntax at that line") from None
+    except RecursionError:
+        raise InputError(f"{source}: its JSON is nested too deeply to read",
+                         hint="a ticket file nests a few levels; this one is likely corrupt") from None
+    except ValueError:  # a number of more than 4,300 digits (sys.get_int_max_str_digits)
+        raise InputError(f"{source}: a number in its JSON has too many digits to read",
+                         hint="write ids and other long numbers as strings") from None
+    try:  # a lone surrogate (`"\ud800"`) is valid JSON but no text: no output can encode it
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{source}: holds a lone surrogate ({exc.object[exc.start]!a}), which is "
+                         "not a character", hint="save the file as UTF-8 text") from None
+    return parsed
 
 
 def tickets_from_json(data: Any, source: str) -> list[tuple[str | None, Ticket]]:
@@ -290,7 +306,7 @@ def _attachments(data: Any, source: str, key: str) -> list[Attachment]:
         if not filename:
             raise InputError(f"{source}: {_k(where, 'filename')} is missing")
         size = item.get("size", 0)
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size < 2**63:
             raise _bad(source, _k(where, "size"), "must be a whole number of bytes", size)
         ctype = _opt_str(item, "content_type", source, where) or "application/octet-stream"
         out.append(Attachment(filename=filename, content_type=ctype, size=size))

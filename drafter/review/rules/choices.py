@@ -39,6 +39,9 @@ def _norm(phrase: str) -> str:
     instead="I can send a replacement today, or refund the full amount to your card. Which would "
             "you prefer?",
     fix="Offer the options and ask which they prefer",
+    known_problems="A resolution word is not always a proposal: a step that asks which item to swap in "
+                   "reads as “replace it”. Its one finding on the real replies of the workbench "
+                   "was of that kind, so it reports as info",
 )
 def _cho001(settings: Mapping[str, Any]) -> Check:
     table = settings.get("resolutions", {})

@@ -23,7 +23,9 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
 @rule(
     "EMP001", "missing-acknowledgement", "info", P,
     "An upset customer, or one reporting a problem, gets no early acknowledgement.",
-    what="When the customer is upset or reports a problem (context signals from the ticket), the "
+    what="When the customer is upset or reports a problem (context signals from the ticket: the "
+         "`upset_words`, and marks such as “!!” or an angry face except in a message of praise "
+         "(`praise_words`); the `problem_words`), the "
          "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
          "the `acknowledgements` phrases (“I'm sorry”, “I understand”, “that sounds "
          "frustrating”, “sorry to hear”, ...), not a stock apology. A later part of a split reply "
@@ -37,9 +39,10 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
     example_context={"upset": True, "reports_problem": True},
     needs=("upset", "reports_problem"),
     known_problems="It cannot tell a calm how-to question that mentions a problem from a "
-                   "complaint, and some acknowledgements are in words of their own (a warm "
-                   "“we'd love to see you back”). About three in four findings were right on "
-                   "real tweets.",
+                   "complaint, or a playful message with a crying emoji from a sad one, and "
+                   "some acknowledgements are in words of their own (a warm “we'd love to see "
+                   "you back”, agreeing that it is “unbelievable”). About four in five findings "
+                   "were right on real tweets, so it reports as info.",
 )
 def _emp001(settings: Mapping[str, Any]) -> Check:
     acks = compile_phrases(get_list(settings, "acknowledgements"),
@@ -103,6 +106,10 @@ def _emp002(settings: Mapping[str, Any]) -> Check:
     instead="I'm sorry the parcel is late. It's now with the courier and arrives tomorrow.",
     fix="Apologize once",
     defaults={"max": 1},
+    known_problems="It counts apologies, not how they read: two apologies far apart in a long "
+                   "answer (one at the start, one in the closing) are not over-apologizing. Its "
+                   "one finding on the real replies of the workbench was of that kind, so it "
+                   "reports as info.",
 )
 def _emp003(settings: Mapping[str, Any]) -> Check:
     return checks.occurrence(settings, "Apology {match} is one of {count}; the guide allows {max}",

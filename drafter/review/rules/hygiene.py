@@ -4,8 +4,9 @@ the greeting, sign-off and length the channel needs."""
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,10 @@ _XXX = re.compile(r"(?<![\w-])[Xx]{3,}(?![\w-])")
 _PERCENT = re.compile(r"(?<!\w)%([A-Z][A-Z0-9_]{1,40})%(?!\w)")
 _DUNDER = re.compile(r"(?<!\w)__([A-Z][A-Z0-9_]{1,40})__(?!\w)")
 _TBD = re.compile(r"(?<!\w)(TBD|TBC)(?!\w)")
+# A statement tag of Jinja or Liquid ({% if x %}), or a Help Scout variable
+# ({%customer.firstName,fallback=there%}: its first word names an object's property).
+_TAG = re.compile(r"\{%-?\s*([^{}%\n]{0,200}?)\s*-?%\}")
+_HELPSCOUT_NAME = re.compile(r"[A-Za-z]\w*\.\w[\w.]*\s*(?:,|$)")
 _HTML_TAGS = frozenset(
     ["a", "b", "i", "u", "p", "br", "hr", "em", "li", "ol", "ul", "tr", "td", "th", "div",
      "span", "table", "strong", "small", "big", "code", "pre", "img", "html", "head", "body",
@@ -46,7 +51,7 @@ class Placeholder:
 
     start: int
     end: int
-    style: str  # jinja | brace | bracket | angle | xxx | percent | dunder | tbd
+    style: str  # jinja | tag | helpscout | brace | bracket | angle | xxx | percent | dunder | tbd
     name: str
 
 
@@ -71,6 +76,9 @@ class PlaceholderFinder:
         if "{" in text:
             out += [Placeholder(*m.span(), "jinja", m.group(1)) for m in _JINJA.finditer(text)]
             out += [Placeholder(*m.span(), "brace", m.group(1)) for m in _BRACE.finditer(text)]
+            if "{%" in text:
+                out += [Placeholder(*m.span(), "helpscout" if _HELPSCOUT_NAME.match(m.group(1))
+                                    else "tag", m.group(1)) for m in _TAG.finditer(text)]
         if "[" in text:
             for m in _BRACKET.finditer(text):
                 inner = m.group(1)
@@ -167,13 +175,87 @@ def declared(name: str, variables: frozenset[str]) -> bool:
     return any(_norm_name(v) == norm or v.startswith(name + ".") for v in variables)
 
 
+MAX_HITS = 50  # a text with more is broken throughout: the first ones, then one for the rest
+
+
+def at_most(hits: Iterable[Hit], end: int, what: str) -> Iterator[Hit]:
+    """The first MAX_HITS of `hits`, then one finding from the next one to `end` (the rest are
+    not looked for: a megabyte of broken template would otherwise make a finding per brace)."""
+    for i, hit in enumerate(hits):
+        if i == MAX_HITS:
+            yield Hit(hit.start, end, f"More {what} from here on; fix the ones before first")
+            return
+        yield hit
+
+
+# The template languages a team can declare for its canned responses (`lint.templates`), and the
+# placeholder styles whose slots each one fills.
+TEMPLATE_LANGUAGES: dict[str, frozenset[str]] = {
+    "jinja": frozenset({"jinja", "tag"}),
+    "liquid": frozenset({"jinja", "tag"}),  # Zendesk, Shopify, Intercom, Freshdesk
+    "helpscout": frozenset({"helpscout"}),  # {%customer.firstName,fallback=there%}
+    "slots": frozenset({"brace", "bracket", "angle", "xxx", "percent", "dunder"}),  # saved replies
+}
+# The objects Zendesk fills in a Liquid placeholder ({{ticket.requester.first_name}}).
+LIQUID_OBJECTS = frozenset({"ticket", "current_user", "satisfaction", "dc", "account"})
+# A slot that tells the author what to write ({explain why we closed it}) is a note, not a slot.
+_NOTE = re.compile(r"\s*(?:add|explain|describe|mention|say|write|include|remove|delete|check|"
+                   r"ask|confirm|update|fix|change|replace|fill|pick|choose|todo|note)\b", re.I)
+_WORD = re.compile(r"[A-Za-z_][\w.-]*")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_KEYWORDS = frozenset(["and", "or", "not", "in", "is", "if", "else", "for", "true", "false",
+                       "none", "null", "nil"])
+
+
+def accepted_styles(languages: frozenset[str]) -> frozenset[str]:
+    """The placeholder styles that the template `languages` fill."""
+    return frozenset().union(*(TEMPLATE_LANGUAGES.get(lang, ()) for lang in languages))
+
+
+def is_note(p: Placeholder) -> bool:
+    """Whether a slot's inside is words for the author rather than a name the template fills."""
+    if p.style == "jinja":
+        bare = _QUOTED.sub('""', p.name)
+        words = list(_WORD.finditer(bare))
+        # Two names side by side (“{{ Customer Name }}”) are no expression of Jinja or Liquid.
+        return any(not bare[a.end():b.start()].strip() and a.group().lower() not in _KEYWORDS
+                   and b.group().lower() not in _KEYWORDS for a, b in itertools.pairwise(words))
+    if p.style in ("brace", "bracket", "angle"):
+        return bool(_NOTE.match(p.name)) or len(p.name.split()) >= 5
+    return False
+
+
+def _undeclared(p: Placeholder, found: str, ctx: ReviewContext) -> Iterator[Hit]:
+    """The finding on a template variable that the template does not declare, if it is one."""
+    name = placeholder_name(p)
+    if name is None or not ctx.variables or declared(name, ctx.variables) or (
+            "liquid" in ctx.templates and name.split(".")[0] in LIQUID_OBJECTS):
+        return
+    near = difflib.get_close_matches(name, sorted(ctx.variables), n=1, cutoff=0.6)
+    if near:
+        m = re.search(re.escape(name), found)
+        assert m is not None
+        repl = found[:m.start()] + near[0] + found[m.end():]
+        yield Hit(p.start, p.end, f"{quote(found)} uses `{name}`, which the template does not "
+                  f"declare; did you mean `{near[0]}`?", suggestion=repl, fix=f"Use `{near[0]}`")
+    else:
+        yield Hit(p.start, p.end, f"{quote(found)} uses `{name}`, which the template does not "
+                  f"declare (declared: {', '.join(sorted(ctx.variables))})",
+                  fix="Use a declared variable")
+
+
 @rule(
     "HYG001", "unfilled-placeholder", "error", P,
     "Placeholders such as [Customer Name], {{ name }} or XXX left in the text.",
-    what="Finds placeholders left unfilled: {{ name }}, {Order Number}, [Customer Name], <NAME>, "
-         "XXX, %NAME%, __NAME__, TBD. In a canned-response template a placeholder is fine when it "
-         "is one of the template's declared variables; an unknown one (often a misspelling) is "
-         "flagged with the nearest declared variable as the suggestion.",
+    what="Finds placeholders left unfilled: {{ name }}, {% if %} tags, Help Scout's "
+         "{%customer.firstName%}, {Order Number}, [Customer Name], <NAME>, XXX, %NAME%, __NAME__, "
+         "TBD. In a draft or a sent reply every one is an error. In a canned response (`draft "
+         "lint`) the slots of the template languages the team declares (`lint.templates`: "
+         "jinja, liquid, helpscout, slots; and its own `lint.slot_pattern`) are legitimate, and "
+         "only leftovers are flagged: a slot of an undeclared language, an authoring note in "
+         "slot brackets ({explain why we closed it}, {{ Customer Name }}), and, where the "
+         "template declares its variables, an unknown one (often a misspelling, with the "
+         "nearest declared variable as the suggestion).",
     why=WHY + " A placeholder in a sent reply looks careless and can expose template names.",
     example="Hi [Customer Name], your order {Order Number} has shipped.",
     instead="Hi Jane, your order 48213 has shipped.",
@@ -184,96 +266,108 @@ def _hyg001(settings: Mapping[str, Any]) -> Check:
     finder = PlaceholderFinder(get_list(settings, "field_words"))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        yield from at_most(unfilled(doc, ctx), len(doc.text), "placeholders")
+
+    def unfilled(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         # The pre-pass already found them (same settings); a bare Doc gets its own search.
         items = doc.placeholder_items if doc._find_placeholders else finder.find(doc.nocode)
+        own: list[tuple[int, int]] = []
+        if ctx.slot_pattern is not None:
+            own = [m.span() for m in ctx.slot_pattern.finditer(doc.nocode) if m.end() > m.start()]
+            if not ctx.templates:  # a draft: the team's own slots are unfilled too
+                for s, e in own:
+                    yield Hit(s, e, f"Unfilled placeholder {quote(doc.text[s:e])}")
+        styles = accepted_styles(ctx.templates)
         for p in items:
+            if own and any(s < p.end and p.start < e for s, e in own):
+                continue
             found = doc.text[p.start:p.end]
-            if ctx.is_template and p.style == "jinja":
-                name = placeholder_name(p)
-                if name is None or not ctx.variables or declared(name, ctx.variables):
-                    continue
-                near = difflib.get_close_matches(name, sorted(ctx.variables), n=1, cutoff=0.6)
-                if near:
-                    m = re.search(re.escape(name), found)
-                    assert m is not None
-                    repl = found[:m.start()] + near[0] + found[m.end():]
-                    yield Hit(p.start, p.end, f"{quote(found)} uses `{name}`, which the template "
-                              f"does not declare; did you mean `{near[0]}`?",
-                              suggestion=repl, fix=f"Use `{near[0]}`")
-                else:
-                    yield Hit(p.start, p.end, f"{quote(found)} uses `{name}`, which the template "
-                              f"does not declare (declared: {', '.join(sorted(ctx.variables))})",
-                              fix="Use a declared variable")
+            if p.style in styles or (ctx.is_template and p.style in ("jinja", "tag")):
+                if is_note(p):
+                    yield Hit(p.start, p.end, f"Authoring note {quote(found)} left in the "
+                              "response", fix="Write what it asks for, or remove it")
+                elif p.style == "jinja":
+                    yield from _undeclared(p, found, ctx)
                 continue
             if ctx.is_template and declared(p.name, ctx.variables):
                 continue
-            yield Hit(p.start, p.end, f"Unfilled placeholder {quote(found)}")
+            langs = [lang for lang, st in TEMPLATE_LANGUAGES.items() if p.style in st]
+            yield Hit(p.start, p.end, f"Unfilled placeholder {quote(found)}",
+                      fix=f"Fill it in, or add “{langs[-1]}” to `lint.templates`"
+                      if ctx.templates and langs else None)
 
     return check
 
 
-_TAG_RE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
-_BLOCK_TAGS = frozenset(
-    ["if", "for", "block", "macro", "call", "filter", "with", "raw", "autoescape", "trans", "set"]
+_CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
+# One piece of template syntax: a whole {{ ... }}, {% ... %} (group 1: its inside) or {# ... #}
+# that no other opener interrupts, else a lone delimiter. Each character is read a bounded
+# number of times, so a text of any shape is checked in linear time.
+_PIECE = re.compile(
+    r"\{\{(?:(?!\{[{%#]).)*?\}\}"
+    r"|\{%((?:(?!\{[{%#]).)*?)%\}"
+    r"|\{#(?:(?!\{[{%#]).)*?#\}"
+    r"|\{\{|\{%|\{#|\}\}|%\}|#\}",
+    re.S,
 )
-_MIDDLE = {"else": ("if", "for"), "elif": ("if",), "pluralize": ("trans",)}
+# Block tags of Jinja and Liquid; the content of raw and comment blocks is not template code.
+_BLOCK_TAGS = frozenset(
+    ["if", "for", "block", "macro", "call", "filter", "with", "raw", "autoescape", "trans", "set",
+     "unless", "case", "capture", "comment", "tablerow"]
+)
+_VERBATIM = frozenset(["raw", "comment"])
+_MIDDLE = {"else": ("if", "for", "unless", "case"), "elif": ("if",), "elsif": ("if", "unless"),
+           "when": ("case",), "pluralize": ("trans",)}
 
 
 def template_errors(text: str) -> Iterator[Hit]:
-    """Yield the syntax errors of a Jinja-style template: unbalanced delimiters and blocks."""
+    """Yield the syntax errors of a Jinja- or Liquid-style template: unbalanced delimiters and
+    blocks, in time linear in the text."""
     # Every delimiter has a brace: two one-character tests rule out most texts.
     if ("{" not in text and "}" not in text) or not any(
             d in text for d in ("{{", "}}", "{%", "%}", "{#", "#}")):
         return
-    closer = {"{{": "}}", "{%": "%}", "{#": "#}"}
     stack: list[tuple[str, int, int]] = []  # open block tags: (name, start, end)
-    pos = 0
-    in_raw = False
-    for m in _TAG_RE.finditer(text):
-        if m.start() < pos:
-            continue
-        tok = m.group()
-        if tok in closer:
-            want = closer[tok]
-            end = text.find(want, m.end())
-            nxt = _TAG_RE.search(text, m.end())
-            if end == -1 or (nxt is not None and nxt.start() < end and nxt.group() in closer):
-                if not in_raw:
-                    yield Hit(m.start(), m.end(), f"“{tok}” is never closed with “{want}”",
-                              fix=f"Close it with “{want}”")
-                pos = m.end()
-                continue
-            pos = end + 2
-            if tok != "{%":
-                continue
-            inner = text[m.end():end].strip().strip("-+").strip()
-            word = inner.split()[0] if inner.split() else ""
-            if in_raw and word != "endraw":
-                continue
-            if word in _BLOCK_TAGS and not (word == "set" and "=" in inner):
-                stack.append((word, m.start(), end + 2))
-                in_raw = word == "raw"
-            elif word.startswith("end") and word[3:] in _BLOCK_TAGS:
-                want_tag = word[3:]
-                if stack and stack[-1][0] == want_tag:
-                    stack.pop()
-                    in_raw = False
-                elif stack:
-                    yield Hit(m.start(), end + 2, f"“{{% {word} %}}” closes “{stack[-1][0]}”, "
-                              f"opened earlier; expected “{{% end{stack[-1][0]} %}}”",
-                              suggestion=f"{{% end{stack[-1][0]} %}}",
-                              fix=f"Close “{stack[-1][0]}” first")
-                    stack.pop()
+    verbatim = False
+    for m in _PIECE.finditer(text):
+        start, end = m.span()
+        if end - start == 2:  # a lone delimiter
+            tok = m.group()
+            if not verbatim:
+                if tok in _CLOSER:
+                    yield Hit(start, end, f"“{tok}” is never closed with “{_CLOSER[tok]}”",
+                              fix=f"Close it with “{_CLOSER[tok]}”")
                 else:
-                    yield Hit(m.start(), end + 2, f"“{{% {word} %}}” has no opening "
-                              f"“{{% {want_tag} %}}”", fix="Remove it or add the opening tag")
-            elif word in _MIDDLE and not (stack and stack[-1][0] in _MIDDLE[word]):
-                yield Hit(m.start(), end + 2, f"“{{% {word} %}}” outside "
-                          f"“{{% {_MIDDLE[word][0]} %}}”", fix="Move it inside the block")
-        elif not in_raw:
-            yield Hit(m.start(), m.end(), f"“{tok}” closes nothing", fix="Remove it or add the "
-                      "opening delimiter")
-            pos = m.end()
+                    yield Hit(start, end, f"“{tok}” closes nothing",
+                              fix="Remove it or add the opening delimiter")
+            continue
+        inner = m.group(1)
+        if inner is None:
+            continue
+        inner = inner.strip().strip("-+").strip()
+        word = inner.split(None, 1)[0] if inner else ""
+        if verbatim and word not in ("endraw", "endcomment"):
+            continue
+        if word in _BLOCK_TAGS and not (word == "set" and "=" in inner):
+            stack.append((word, start, end))
+            verbatim = word in _VERBATIM
+        elif word.startswith("end") and word[3:] in _BLOCK_TAGS:
+            want_tag = word[3:]
+            if stack and stack[-1][0] == want_tag:
+                stack.pop()
+                verbatim = False
+            elif stack:
+                yield Hit(start, end, f"“{{% {word} %}}” closes “{stack[-1][0]}”, opened "
+                          f"earlier; expected “{{% end{stack[-1][0]} %}}”",
+                          suggestion=f"{{% end{stack[-1][0]} %}}",
+                          fix=f"Close “{stack[-1][0]}” first")
+                stack.pop()
+            else:
+                yield Hit(start, end, f"“{{% {word} %}}” has no opening “{{% {want_tag} %}}”",
+                          fix="Remove it or add the opening tag")
+        elif word in _MIDDLE and not (stack and stack[-1][0] in _MIDDLE[word]):
+            yield Hit(start, end, f"“{{% {word} %}}” outside “{{% {_MIDDLE[word][0]} %}}”",
+                      fix="Move it inside the block")
     for name, s, e in stack:
         yield Hit(s, e, f"“{{% {name} %}}” is never closed with “{{% end{name} %}}”",
                   fix=f"Add “{{% end{name} %}}”")
@@ -293,7 +387,7 @@ def template_errors(text: str) -> Iterator[Hit]:
 )
 def _hyg002(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        yield from template_errors(doc.nocode)
+        yield from at_most(template_errors(doc.nocode), len(doc.text), "template syntax errors")
 
     return check
 

@@ -22,8 +22,9 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
     "SAF001", "unapproved-promise", "warning", P,
     "Promises that need a person's approval: refunds, credits, discounts, guarantees.",
     what="Finds promises of money or certainty — “I've refunded”, “we will refund”, “you'll get a "
-         "20% discount”, “I guarantee”, “this will never happen again” — from the `phrases` / "
-         "`patterns` settings. A negated one (“I can't guarantee”) is not a promise.",
+         "20% discount”, “you are eligible for a refund”, “I guarantee”, “this will never happen "
+         "again” — from the `phrases` / `patterns` settings. A negated one (“I can't "
+         "guarantee”) is not a promise, nor is checking eligibility (“whether you're eligible”).",
     why=WHY + " A refund or a guarantee in writing binds the company; the guide says offer to "
         "check instead, unless the ticket shows it was approved.",
     example="I've refunded you $200 and I guarantee it will never happen again.",

@@ -121,6 +121,10 @@ def _may_bang(prose: str) -> bool:
     instead="Please leave the router on while the update runs.",
     fix="Use normal case and one full stop",
     defaults={"min_letters": 6},
+    known_problems="Capitals in playful banter (a brand's meme, “FROM OUTTA NOWHERE”) or an "
+                   "enthusiastic “help has arrived” are not shouting at anyone. Every labelled "
+                   "finding on the real tweets of the workbench was of that kind (few: it "
+                   "rarely fires).",
 )
 def _ton003(settings: Mapping[str, Any]) -> Check:
     emphasis = {w.upper() for w in get_list(settings, "emphasis_words")}
@@ -185,4 +189,84 @@ def _ton004(settings: Mapping[str, Any]) -> Check:
 )
 def _ton005(settings: Mapping[str, Any]) -> Check:
     get_map(settings, "substitutions")
-    return prose_only(checks.substitution(settings, "Slang: {match}; write {suggestion}"))
+    check = prose_only(checks.substitution(settings, "Slang: {match}; write {suggestion}"))
+
+    def reader_case(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        return [_in_reader_case(doc.text, h) for h in check(doc, ctx)]
+
+    return reader_case
+
+
+def _in_reader_case(text: str, hit: Hit) -> Hit:
+    """A capitalised abbreviation (“FYI”, “PLS”) is not shouting: its suggestion is in the case a
+    reader expects, capitalised only where a sentence starts."""
+    found = text[hit.start:hit.end]
+    if hit.suggestion is None or not (found.isupper() and len(found) > 1):
+        return hit
+    before = text[:hit.start].rstrip(" \t")
+    repl = hit.suggestion.lower()
+    if not before or before[-1] in ".!?:\n":
+        repl = repl[:1].upper() + repl[1:]
+    return Hit(hit.start, hit.end, f"Slang: {quote(found)}; write {quote(repl)}",
+               suggestion=repl, fix=f"Replace with {quote(repl)}")
+
+
+@rule(
+    "TON006", "lecturing", "warning", P,
+    "Rebuking or lecturing the customer (“Please don't comment on closed issues”, “As stated in "
+    "the docs”).",
+    what="Finds rebukes and lectures from the `phrases` / `patterns` settings: telling the "
+         "customer off for where or how they wrote (“please don't comment on closed issues”, "
+         "“guidelines not followed”), and pointing at what they should already have read (“as "
+         "stated in the docs”, “please read the documentation before”, “this has been asked many "
+         "times”). Blame for a mistake is OWN001's; talking down is TON001's.",
+    why=WHY + " A reply that scolds makes the customer defensive, and the next reply harder; say "
+        "what to do instead, and why it helps them.",
+    example="Please don't comment on closed issues. As stated in the docs, this is expected.",
+    instead="This issue was closed when the fix shipped in 2.4. If you still see the problem, "
+            "please open a new issue with your version. We'll look at it there.",
+    fix="Say what to do next and why, without the rebuke",
+    known_problems="Measured on few findings: silent on the 408 workbench replies, right on all 5 "
+                   "of its findings in 66 published saved replies. “You should have read” is "
+                   "also OWN001's (blame).",
+)
+def _ton006(settings: Mapping[str, Any]) -> Check:
+    return prose_only(checks.existence(settings, "Lecturing the customer: {match}",
+                                       fix="Say what to do next and why, without the rebuke"))
+
+
+@rule(
+    "TON007", "curt-closing", "info", P,
+    "Closing the customer's issue or ticket with neither thanks nor a reason.",
+    what="Finds a reply that closes the issue or ticket (the `closing` phrases: “I'm closing "
+         "this”, “closing this issue”, “this ticket is now closed”) and has none of the `thanks` "
+         "phrases and none of the `reasons` (“because”, “as a duplicate of”, “has been fixed”, "
+         "“no response”, “if …”) anywhere in it. The finding is the sentence that closes.",
+    why=WHY + " Closing someone's issue without a word of thanks or why reads as a door shut in "
+        "their face; a reason tells them what to do if it comes back.",
+    example="Closing this issue.",
+    instead="Thanks for the report! I'm closing this because the fix shipped in 2.4; please "
+            "reopen it if you still see the problem.",
+    fix="Thank them and say why it is closed",
+    defaults={"closing": [], "thanks": [], "reasons": []},
+    known_problems="Not yet seen on real replies: it fired on none of the 408 workbench replies "
+                   "nor on 66 published saved replies (whose closings all thank or give a "
+                   "reason), so its precision is unmeasured and it reports as info.",
+)
+def _ton007(settings: Mapping[str, Any]) -> Check:
+    closing = checks.compile_phrases(get_list(settings, "closing"), phrases_key="closing")
+    softer = checks.compile_phrases([*get_list(settings, "thanks"),
+                                     *get_list(settings, "reasons")], phrases_key="thanks")
+
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        if closing is None:
+            return []
+        first = next(iter(checks.finditer(doc, closing)), None)
+        if first is None or (softer is not None and next(iter(checks.finditer(doc, softer)),
+                                                         None) is not None):
+            return []
+        start, end = doc.sentence_at(first.start())
+        return [Hit(start, end, "Closes the issue with neither thanks nor a reason",
+                    fix="Thank them and say why it is closed")]
+
+    return check
