@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from drafter.config import Settings, default_store_path, load_settings
 
 if TYPE_CHECKING:
+    from drafter.helpdesk import Connector, NoteResult, TicketName
     from drafter.lint.engine import LintResult
     from drafter.pipeline import Result, Round
     from drafter.prompting import Prompts
@@ -179,6 +181,57 @@ class App:
             ticket: Ticket = store.get(ticket_id)
             return ticket
 
+    def helpdesk(self) -> Connector:
+        """The configured helpdesk's connector, `[helpdesk]` (use it as a context manager)."""
+        from drafter.helpdesk import open_connector
+
+        return open_connector(self.settings)
+
+    def ticket_name(self, name: str) -> TicketName:
+        """Read a ticket name: `local:7`, `rt:123`, or a bare number (the configured helpdesk,
+        else the store)."""
+        from drafter.helpdesk import parse_ticket_name
+
+        return parse_ticket_name(name, self.settings["helpdesk.kind"])
+
+    def sync_helpdesk(self, scope: str | None = None, since: datetime | None = None,
+                      progress: Callable[[str], None] | None = None) -> Any:
+        """Copy the helpdesk's tickets in `scope` (default `helpdesk.queue`) updated after
+        `since` into the store as `kind:N`, their public messages once each; a ticket whose
+        newest stored message is as new as its last update is not fetched again."""
+        from drafter.helpdesk import HelpdeskError
+        from drafter.store.tickets import ImportReport
+        from drafter.tickets.model import public_thread
+
+        report = ImportReport()
+        with self.helpdesk() as helpdesk, self.store() as store:
+            known = store.synced_from(helpdesk.kind)
+            for listed in helpdesk.list_tickets(scope or helpdesk.config.queue, since):
+                name = helpdesk.name(listed.number)
+                newest = known.get(name)
+                if newest is not None and listed.updated and \
+                        datetime.fromisoformat(listed.updated).timestamp() <= newest:
+                    continue
+                try:
+                    ticket = public_thread(helpdesk.fetch(listed.number))
+                except HelpdeskError as exc:  # deleted or merged meanwhile: say so, go on
+                    report.failed.append((name, exc.message))
+                    continue
+                if not ticket.messages:
+                    continue
+                one = store.import_ticket(ticket, external_id=name)
+                store.set_status(one.ticket_ids[0], ticket.status)
+                report.add(one)
+                if progress is not None:
+                    progress(name)
+        return report
+
+    def post_note(self, helpdesk: Connector, ticket: Ticket, result: Result, *,
+                  force: bool = False) -> NoteResult:
+        """Add the draft and the reviewer's findings to `ticket` as an internal note, once per
+        latest customer message (`force`: again)."""
+        return helpdesk.post_note(ticket, note_text(result), force=force)
+
     # --- drafting ----------------------------------------------------------------------------
 
     def channel_for(self, ticket: Ticket, channel: str | None = None) -> str:
@@ -189,8 +242,10 @@ class App:
 
     def reply_messages(self, ticket: Ticket, channel: str | None = None) -> list[dict[str, str]]:
         """The prompt messages a reply to `ticket` would send (no model call)."""
+        from drafter.tickets.model import public_thread
+
         messages: list[dict[str, str]] = self.prompts.reply_messages(
-            self.guide, self.team, ticket, self.channel_for(ticket, channel))
+            self.guide, self.team, public_thread(ticket), self.channel_for(ticket, channel))
         return messages
 
     def reply(
@@ -206,7 +261,9 @@ class App:
         """Draft a reply to `ticket` with the configured model, review it and revise it."""
         from drafter import pipeline
         from drafter.llm.endpoint import open_client
+        from drafter.tickets.model import public_thread
 
+        ticket = public_thread(ticket)  # a helpdesk's internal notes never reach the model
         chan = self.channel_for(ticket, channel)
         context = self.context(ticket, channel=chan, body_only=True)
         with open_client(self.settings, on_retry=on_retry, on_status=on_status) as client:
@@ -310,6 +367,18 @@ class App:
         if write_baseline is not None:
             Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))
         return result
+
+
+def note_text(result: Result) -> str:
+    """The internal note for a draft: the draft, then what the reviewer still found in it."""
+    findings = result.findings
+    lines = [result.text.rstrip(), "", "-- ", f"Draft by drafter ({result.model}), not sent. "
+             + (f"The reviewer found {len(findings)} issue{'s' if len(findings) != 1 else ''}:"
+                if findings else "The reviewer found no issues.")]
+    for f in findings:
+        line = f"- {f.line}:{f.column} {f.code} ({f.severity}) {f.message}"
+        lines.append(line + (f" (suggest: {f.suggestion!r})" if f.suggestion else ""))
+    return "\n".join(lines)
 
 
 def _templates(names: Sequence[Any]) -> frozenset[str]:

@@ -84,8 +84,11 @@ class Tally:
 class FaultProxy:
     """The proxy: `base_url` for drafter, `plan` to set, `tally` to read, `delay` added to all."""
 
-    def __init__(self, upstream_base_url: str, plan: Plan | None = None, delay: float = 0.0) -> None:
+    def __init__(self, upstream_base_url: str, plan: Plan | None = None, delay: float = 0.0,
+                 faulty: Callable[[str], bool] | None = None) -> None:
         parts = urlsplit(upstream_base_url)
+        # Which request paths the plan applies to (and the tally counts): chat calls by default.
+        self.faulty = faulty or (lambda path: path.endswith("/chat/completions"))
         assert parts.hostname in ("127.0.0.1", "localhost", "::1"), "loopback upstreams only"
         self.upstream = (parts.hostname, parts.port or 80)
         self.plan: Plan = plan or (lambda n: None)
@@ -134,11 +137,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._forward_plain(b"")
+        self._serve(b"")
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        if not self.path.endswith("/chat/completions"):
+        self._serve(self.rfile.read(int(self.headers.get("content-length", 0))))
+
+    def _serve(self, body: bytes) -> None:
+        if not self.owner.faulty(self.path):
             self._forward_plain(body)
             return
         proxy = self.owner
@@ -148,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
             fault = proxy.plan(n)
             if fault is not None:
                 proxy.tally.injected.append(fault.name)
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, AttributeError):
                 proxy.tally.models.append(json.loads(body).get("model", ""))
             delay = proxy.delay
         if delay:
@@ -206,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             conn.request(self.command, self.path, body=body or None, headers=headers)
             resp = conn.getresponse()
             payload = resp.read()
-            if self.path.endswith("/chat/completions"):
+            if self.owner.faulty(self.path):
                 with self.owner.lock:
                     self.owner.tally.forwarded += 1
             return resp.status, resp.getheaders(), payload

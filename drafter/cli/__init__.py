@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("drafter.cli.batch", "Draft replies for many tickets at once (concurrent or Batch API)."),
     "drafts": ("drafter.cli.drafts", "List and show stored drafts and their findings."),
     "config": ("drafter.cli.config_cmd", "Show the effective settings and where each came from."),
+    "helpdesk": ("drafter.cli.helpdesk", "Check the helpdesk connection: URL, token and rights."),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,9 +11,11 @@ import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color
 from drafter.errors import InputError
+from drafter.helpdesk.base import HelpdeskError
 
 if TYPE_CHECKING:
     from drafter.app import App
+    from drafter.helpdesk import Connector
     from drafter.tickets.model import Ticket
 
 
@@ -34,7 +37,8 @@ def read_ticket(app: App, ticket_id: int | None, source: str | None) -> Ticket:
 
 @click.command("reply")
 @click.argument("source", required=False, metavar="[FILE|-]")
-@click.option("--ticket", "ticket_id", type=int, help="Answer this ticket from the store.")
+@click.option("--ticket", "ticket_name", metavar="NAME", help="Answer this ticket: 123 (the "
+              "configured helpdesk, else the store), rt:123 or local:7.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text",
               show_default=True, help="text: the draft; json: draft, findings, usage, timings; "
               "eml: a complete reply message.")
@@ -47,24 +51,59 @@ def read_ticket(app: App, ticket_id: int | None, source: str | None) -> Ticket:
 @click.option("--save-draft", is_flag=True, help="Also append the reply to the IMAP account's "
               "Drafts folder, threaded to the customer's message (see docs/imap.md). "
               "Nothing is ever sent.")
+@click.option("--post-note", is_flag=True, help="Add the draft and the reviewer's findings to "
+              "the helpdesk ticket as an internal note (once per customer message; see "
+              "docs/helpdesk.md). Nothing is ever sent to the customer.")
+@click.option("--force", is_flag=True, help="With --post-note: add a note even when one for the "
+              "latest customer message is there.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
               default="never", show_default=True,
               help="Exit 1 when the kept draft still has findings at or above this severity.")
 @click.option("--stream/--no-stream", default=None, help="Stream the model's words as they come "
               "(default: when stdout is a terminal).")
 @click.pass_context
-def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: str,
+def command(ctx: click.Context, source: str | None, ticket_name: str | None, fmt: str,
             model: str | None, channel: str | None, max_revisions: int | None, dry_run: bool,
-            quote: bool, save_draft: bool, fail_on: str, stream: bool | None) -> None:
-    """Draft a reply to a ticket (--ticket ID) or to an email or plain text on stdin.
+            quote: bool, save_draft: bool, post_note: bool, force: bool, fail_on: str,
+            stream: bool | None) -> None:
+    """Draft a reply to a ticket (--ticket 123, rt:123, local:7) or to an email or plain text
+    on stdin.
 
     The draft goes to stdout; the reviewer's findings and progress go to stderr.
     """
     app = app_from(ctx, **{"llm.model": model, "draft.max_revisions": max_revisions,
                            "draft.channel": channel})
-    if ticket_id is not None and source not in (None, "-"):
+    if ticket_name is not None and source not in (None, "-"):
         raise click.UsageError("give either --ticket or a FILE, not both")
-    ticket = read_ticket(app, ticket_id, source)
+    name = app.ticket_name(ticket_name) if ticket_name is not None else None
+    if (post_note or force) and (name is None or name.is_local):
+        raise click.UsageError("--post-note needs a ticket in the helpdesk (--ticket rt:123)")
+    with contextlib.ExitStack() as stack:
+        helpdesk = None
+        if name is not None and not name.is_local:
+            helpdesk = stack.enter_context(app.helpdesk())
+            ticket = helpdesk.fetch(name.number)
+            if post_note and not force and helpdesk.has_note(ticket):
+                diag(f"{ticket.name}: the note for the customer's latest message is there "
+                     "already; --force adds another")
+                return
+            if ticket.latest_customer_message is None:
+                raise HelpdeskError(f"{ticket.name} has no message from the customer to answer",
+                                    hint="drafter drafts replies to customers' messages")
+            if post_note and helpdesk.may_add_note(name.number) is False:
+                raise HelpdeskError(f"{ticket.name}: the token's user may not add internal notes "
+                                    "to it", hint="`draft helpdesk check` says which right is missing")
+        else:
+            ticket = read_ticket(app, int(name.number) if name else None, source)
+        _answer(ctx, app, ticket, helpdesk if post_note else None, force=force, fmt=fmt,
+                channel=channel, dry_run=dry_run, quote=quote, save_draft=save_draft,
+                fail_on=fail_on, stream=stream)
+
+
+def _answer(ctx: click.Context, app: App, ticket: Ticket, helpdesk: Connector | None, *,
+            force: bool, fmt: str, channel: str | None, dry_run: bool, quote: bool,
+            save_draft: bool, fail_on: str, stream: bool | None) -> None:
+    """Draft the reply (or show its prompt), post the note, and render what came back."""
     if dry_run:
         messages = app.reply_messages(ticket, channel)
         if fmt == "json":
@@ -108,8 +147,15 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
         from drafter.outbound.imap_drafts import save_draft as append_draft
 
         diag(f"saved as a draft: {append_draft(app.settings, message)}")
+    note = None
+    if helpdesk is not None:
+        note = app.post_note(helpdesk, ticket, result, force=force)
+        diag(f"{note.ticket}: the draft is on the ticket as an internal note" if note.posted else
+             f"{note.ticket}: the note for the customer's latest message is there already")
     if fmt == "json":
-        emit_json({"ticket": ticket.id, "channel": chan, **result.to_dict()})
+        extra = {"note": {"ticket": note.ticket, "posted": note.posted}} if note else {}
+        emit_json({"ticket": ticket.name or ticket.id, "channel": chan, **result.to_dict(),
+                   **extra})
     elif fmt == "eml" and message is not None:
         sys.stdout.buffer.write(bytes(message))
         sys.stdout.flush()

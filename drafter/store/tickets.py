@@ -255,6 +255,7 @@ class Tickets(Database):
             channel=row["channel"],
             status=row["status"],
             tags=json.loads(row["tags"]),
+            name=row["external_id"] if ":" in (row["external_id"] or "") else None,
         )
 
     def list(self, status: str | None = None, limit: int | None = None) -> list[TicketSummary]:
@@ -311,6 +312,15 @@ class Tickets(Database):
                 continue
             out.append(int(row["id"]))
         return out
+
+    def synced_from(self, source: str) -> dict[str, float | None]:
+        """For tickets synced from helpdesk `source` (external ids `source:N`): external id ->
+        the time (epoch seconds) of its newest stored message."""
+        rows = self.db.execute(
+            "SELECT t.external_id, MAX(m.sort_key) FROM tickets t LEFT JOIN messages m"
+            " ON m.ticket_id = t.id WHERE substr(t.external_id, 1, ?) = ? GROUP BY t.id",
+            (len(source) + 1, source + ":"))
+        return {r[0]: r[1] for r in rows}
 
     def missing_ids(self, ids: Sequence[int]) -> builtins.list[int]:
         """Return those of `ids` that name no ticket."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # The channels a ticket can come from: email, live chat, social media (posts and direct
@@ -43,6 +43,7 @@ class Message:
     references: list[str] = field(default_factory=list)
     from_customer: bool = True
     attachments: list[Attachment] = field(default_factory=list)
+    internal: bool = False  # a team's internal note (a helpdesk comment): never the customer's
 
     def to_dict(self) -> dict[str, Any]:
         """Return the message as plain JSON-ready data."""
@@ -61,6 +62,7 @@ class Ticket:
     channel: str = "email"
     status: str = "open"
     tags: list[str] = field(default_factory=list)
+    name: str | None = None  # its name in a helpdesk, e.g. "rt:123"; None for the store's own
 
     @property
     def latest_customer_message(self) -> Message | None:
@@ -81,6 +83,13 @@ class Ticket:
     def to_dict(self) -> dict[str, Any]:
         """Return the ticket as plain JSON-ready data."""
         return asdict(self)
+
+
+def public_thread(ticket: Ticket) -> Ticket:
+    """Return `ticket` without its internal notes: the conversation the customer saw."""
+    if not any(m.internal for m in ticket.messages):
+        return ticket
+    return replace(ticket, messages=[m for m in ticket.messages if not m.internal])
 
 
 def content_id(*parts: str | None) -> str:
