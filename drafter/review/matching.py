@@ -557,6 +557,8 @@ class Phrases:
             self.patterns.append(source)
             self.word_needs.append(need)
         self.scanned = len(self.patterns)  # the anchored patterns come last
+        # The words one of which starts each match of a scanned pattern (None: not known).
+        self.starts_with = [first_words(p) for p in self.patterns]
         self.patterns += [source for source, _, _ in self.anchored]
         self.trie = trie
         self.firsts = frozenset(trie)
@@ -567,7 +569,8 @@ class Phrases:
         needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
         self.needs = None if needs is None else _any_of(needs)
         self.by_words = any(self.word_needs)
-        self._subsets: dict[tuple[int, ...], re.Pattern[str] | None] = {}
+        self._subsets: dict[tuple[int, ...], tuple[re.Pattern[str] | None,
+                                                  frozenset[str] | None]] = {}
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
@@ -579,29 +582,63 @@ class Phrases:
     def regex_for(self, runs: Runs) -> re.Pattern[str] | None:
         """A regex of the scanned patterns that can match in the text of `runs` (None: none
         can). Leaving out patterns that match nowhere in the text changes no match."""
+        return self._scanned(runs)[0]
+
+    def _scanned(self, runs: Runs) -> tuple[re.Pattern[str] | None, frozenset[str] | None]:
+        """`regex_for`, and the words one of which starts each of its matches (None: not
+        known), found once per text."""
         if not self.scanned:
-            return None
+            return None, None
         key = (self, "regex")
-        if key in runs.memo:
-            return runs.memo[key]
+        found = runs.memo.get(key)
+        if found is not None:
+            return found
         needs = self.needs
         low = runs.low if needs is not None else None
         others = needs is None or low is None or needs(low)
         if not self.by_words and self.scanned == len(self.patterns):
-            found = self.regex if others else None
+            keep = tuple(range(self.scanned)) if others else ()
         else:
             words = runs.words
             keep = tuple(i for i, need in enumerate(self.word_needs)
                          if (others if need is None
                              else all(not ws.isdisjoint(words) for ws in need)))
-            if keep not in self._subsets:
-                if len(self._subsets) > 256:
-                    self._subsets.clear()
-                self._subsets[keep] = _regex("|".join(f"(?:{self.patterns[i]})" for i in keep),
-                                             self.flags) if keep else None
-            found = self._subsets[keep]
+        found = self._subsets.get(keep)
+        if found is None:
+            if len(self._subsets) > 256:
+                self._subsets.clear()
+            firsts = [self.starts_with[i] for i in keep]
+            found = self._subsets[keep] = (
+                (self.regex if len(keep) == len(self.patterns) else
+                 _regex("|".join(f"(?:{self.patterns[i]})" for i in keep), self.flags))
+                if keep else None,
+                None if None in firsts else frozenset().union(*firsts))  # type: ignore[arg-type]
         runs.memo[key] = found
         return found
+
+    def _regex_matches(self, runs: Runs, pos: int, stop: int) -> Iterator[re.Match[str]]:
+        """The non-empty matches of `regex_for(runs)` in text[pos:stop], as its finditer gives
+        them: where every match starts with one of known words, tried only where they start."""
+        regex, firsts = self._scanned(runs)
+        if regex is None:
+            return
+        text = runs.text
+        if firsts is None:
+            for m in regex.finditer(text, pos, stop):
+                if m.end() > m.start():
+                    yield m
+            return
+        words = firsts.intersection(runs.words)
+        if not words:
+            return
+        starts, q = runs.starts, pos
+        for i in runs.places(words, pos, stop):
+            at = starts[i]
+            if at >= q:
+                found = regex.match(text, at, stop)
+                if found is not None and found.end() > at:
+                    yield found
+                    q = found.end()
 
     def pattern_hits(self, runs: Runs, pos: int | None = None,
                      stop: int | None = None) -> list[tuple[int, int]]:
@@ -684,8 +721,7 @@ class Phrases:
         text = runs.text
         pos, stop = _window(runs, pos, stop)
         hits = self.word_hits(runs, pos, stop)
-        regex = self.regex_for(runs)
-        if regex is None:
+        if self._scanned(runs)[0] is None:
             last = -1
             for start, end in hits:
                 if start >= last:
@@ -693,19 +729,17 @@ class Phrases:
                     last = end
             return
         if not hits:
-            for m in regex.finditer(text, pos, stop):
-                if m.end() > m.start():
-                    yield m
+            yield from self._regex_matches(runs, pos, stop)
             return
         # Both: at each place the first pattern match wins over a phrase.
-        found = _nonempty(regex.finditer(text, pos, stop))
+        found = self._regex_matches(runs, pos, stop)
         pm = next(found, None)
         k, q = 0, pos
         while True:
             while k < len(hits) and hits[k][0] < q:
                 k += 1
             if pm is not None and pm.start() < q:  # overlaps a phrase taken: search anew
-                found = _nonempty(regex.finditer(text, q, stop))
+                found = self._regex_matches(runs, q, stop)
                 pm = next(found, None)
             if pm is not None and (k == len(hits) or pm.start() <= hits[k][0]):
                 yield pm
@@ -723,8 +757,10 @@ class Phrases:
         pos, stop = _window(runs, pos, stop)
         if self.word_hits(runs, pos, stop):
             return True
-        regex = self.regex_for(runs)
-        return regex is not None and regex.search(runs.text, pos, stop) is not None
+        regex, firsts = self._scanned(runs)
+        if regex is None or firsts is None:
+            return regex is not None and regex.search(runs.text, pos, stop) is not None
+        return next(self._regex_matches(runs, pos, stop), None) is not None
 
     # -- over strings, as re.Pattern ----------------------------------------------------------
 
@@ -736,8 +772,7 @@ class Phrases:
         """The first match in `text[pos:endpos]`, as `re.Pattern.search` finds it, or None."""
         runs = Runs(text, pos, endpos)
         hits = self.word_hits(runs)
-        regex = self.regex_for(runs)
-        m = regex.search(text, runs.pos, runs.stop) if regex is not None else None
+        m = next(self._regex_matches(runs, runs.pos, runs.stop), None)
         if m is not None and (not hits or m.start() <= hits[0][0]):
             return m
         return Match(text, *hits[0]) if hits else None
@@ -758,10 +793,6 @@ class Phrases:
 
 def _window(runs: Runs, pos: int | None, stop: int | None) -> tuple[int, int]:
     return (runs.pos if pos is None else pos), (runs.stop if stop is None else stop)
-
-
-def _nonempty(matches: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
-    return (m for m in matches if m.end() > m.start())
 
 
 @lru_cache(maxsize=1024)
@@ -1017,6 +1048,61 @@ def _any_of(strings: Iterable[str]) -> Callable[[str], bool]:
         return any(ch in text and any(s in text for s in group) for ch, group in by_char)
 
     return test
+
+
+# A regex that opens with a word break (after look-behinds), then a word or a group of
+# alternatives that each start with a word; after each word, no word character.
+_OPENING_BREAK = re.compile(r"(?:\(\?<[!=](?:[^()\\]|\\.)*\))*(?:\\b|\(\?<!\\w\))")
+_OPENING_WORDS = re.compile(r"([A-Za-z]+)|\(\?:([^()]*)\)")
+_ALTERNATIVE = re.compile(r"([A-Za-z]+)(?:$|\\[sb]|\\?-|['’]|\[['’]+\])")
+_AFTER_WORD = re.compile(r"\\[sb]|\(\?!\\w\)|\\?-|$")
+
+
+def first_words(pattern: str) -> frozenset[str] | None:
+    """The words (folded) one of which starts every match of regex `pattern`, a whole word at
+    the match's start: known when it opens with a word break and a word, or a group of
+    alternatives that start with words, that no word character follows
+    (`\\b(?:we|I)\\s+...`, `\\b(?:you\\s+will|you'll)`), and has no `|` outside a group."""
+    lead = _OPENING_BREAK.match(pattern)
+    opening = _OPENING_WORDS.match(pattern, lead.end()) if lead else None
+    if opening is None or pattern[opening.end():opening.end() + 1] in ("?", "*", "{", "+") or (
+            _bar_outside(pattern)):
+        return None
+    after = _AFTER_WORD.match(pattern, opening.end()) is not None
+    if opening.group(1):
+        return frozenset([fold(opening.group(1))]) if after else None
+    words = []
+    for alt in opening.group(2).split("|"):
+        word = _ALTERNATIVE.match(alt)
+        if word is None or (word.end() == len(alt) and not after):
+            return None
+        words.append(fold(word.group(1)))
+    return frozenset(words)
+
+
+def _bar_outside(pattern: str) -> bool:
+    """Whether `pattern` has a `|` outside every group (and character set)."""
+    depth, i, n = 0, 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 1
+        elif ch == "[":
+            i += 1
+            if pattern.startswith("^", i):
+                i += 1
+            if pattern.startswith("]", i):
+                i += 1
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
 
 
 def needed_strings(pattern: str) -> frozenset[str] | None:
