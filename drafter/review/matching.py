@@ -1081,28 +1081,13 @@ def first_words(pattern: str) -> frozenset[str] | None:
 
 
 def _bar_outside(pattern: str) -> bool:
-    """Whether `pattern` has a `|` outside every group (and character set)."""
-    depth, i, n = 0, 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            i += 1
-        elif ch == "[":
-            i += 1
-            if pattern.startswith("^", i):
-                i += 1
-            if pattern.startswith("]", i):
-                i += 1
-            while i < n and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
-        i += 1
-    return False
+    """Whether `pattern` has a `|` outside every group (or syntax the pre-filter's reader
+    does not read)."""
+    try:
+        reader = _Reader(pattern)
+        return len(reader.alternatives()) > 1 or reader.i != len(pattern)
+    except _Unknown:
+        return True
 
 
 def needed_strings(pattern: str) -> frozenset[str] | None:
