@@ -66,7 +66,14 @@ class App:
         """The prompt templates (the shipped ones overlaid with `team.prompts`)."""
         from drafter.prompting import Prompts
 
-        return Prompts(self.settings["team.prompts"])
+        s = self.settings
+        return Prompts(s["team.prompts"], team_domains=self.team_domains,
+                       team_addresses=[*s["team.addresses"], s["team.from_address"]])
+
+    @property
+    def team_domains(self) -> list[str]:
+        """The team's own domains (`team.domains`): its mail, and the sites it links to."""
+        return [d.strip().lower().lstrip("@") for d in self.settings["team.domains"] if d.strip()]
 
     @property
     def team(self) -> dict[str, str]:
