@@ -106,6 +106,7 @@ class RenderLimit(Exception):
     """A template went over a render limit (caught by Prompts.render and named there)."""
 
 
+_OPERATORS = {"*": operator.mul, "**": operator.pow, "+": operator.add, "%": operator.mod}
 _BUDGET: contextvars.ContextVar[tuple[float, int] | None] = contextvars.ContextVar(
     "render_budget", default=None)
 
@@ -131,10 +132,17 @@ def _bounded_range(*args: int) -> Iterator[int]:
         yield i
 
 
-def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
+def _widths(text: Any) -> int:
+    """The largest number in a format string: a field width it would pad to."""
+    return max((int(n) for n in re.findall(r"\d+", text)), default=0) if isinstance(text, str) else 0
+
+
+def _guarded(function: Callable[..., Any], formats: bool = False) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         _check(max((abs(a) for a in (*args[1:], *kwargs.values())
                     if isinstance(a, int) and not isinstance(a, bool)), default=0))
+        if formats and args:
+            _check(_widths(args[0]))
         result = function(*args, **kwargs)
         _check(_size(result))
         return result
@@ -147,7 +155,6 @@ class _Environment(ImmutableSandboxedEnvironment):
     """The immutable sandbox with every call, lookup, loop and growing operator on a budget."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
-    _OPERATORS = {"*": operator.mul, "**": operator.pow, "+": operator.add, "%": operator.mod}
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
         """Refuse operations that would build a huge value before building it."""
@@ -157,9 +164,9 @@ class _Environment(ImmutableSandboxedEnvironment):
             _check(_size(right) * abs(left))
         elif op == "**" and isinstance(right, (int, float)) and abs(right) > 64:
             raise RenderLimit(f"it raised a number to the power {right}")
-        elif op == "%" and isinstance(left, str):
-            _check(max((int(n) for n in re.findall(r"\d+", left)), default=0))
-        result = self._OPERATORS[op](left, right)
+        elif op == "%":
+            _check(_widths(left))
+        result = _OPERATORS[op](left, right)
         _check(_size(result))
         return result
 
@@ -168,8 +175,9 @@ class _Environment(ImmutableSandboxedEnvironment):
         _check(max((abs(a) for a in (*args, *kwargs.values())
                     if isinstance(a, int) and not isinstance(a, bool)), default=0))
         if getattr(obj, "__name__", "") in ("format", "format_map"):
-            _check(max((int(n) for a in args if isinstance(a, str)
-                        for n in re.findall(r"\d+", a)), default=0))
+            # The sandbox wraps str.format; the format string is the wrapped method's self.
+            target = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)
+            _check(max((_widths(a) for a in (target, *args)), default=0))
         result = super().call(context, obj, *args, **kwargs)
         _check(_size(result))
         return result
@@ -227,7 +235,8 @@ class Prompts:
             loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
             keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
         )
-        self.env.filters = {name: _guarded(f) for name, f in self.env.filters.items()}
+        self.env.filters = {name: _guarded(f, formats=name == "format")
+                            for name, f in self.env.filters.items()}
         self.env.filters["data"] = quote_data
         self.env.filters["data_line"] = quote_line
         self.env.globals["range"] = _bounded_range
