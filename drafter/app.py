@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings, default_store_path, load_settings
+from drafter.errors import TemplateError
 
 if TYPE_CHECKING:
     from drafter.lint.engine import LintResult
@@ -118,10 +119,16 @@ class App:
 
         if ticket is None:
             return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only)
+        from drafter.prompting import instructions
         from drafter.review.signals import context_from_ticket
 
         context = context_from_ticket(ticket, self.guide, channel=channel, body_only=body_only)
-        return replace(context, customer_name=customer_name) if customer_name else context
+        try:  # the prompt this ticket would get, for the echo rule (SAN001)
+            prompt: str | None = instructions(self.reply_messages(ticket, channel))
+        except TemplateError:
+            prompt = None  # a broken team template does not stop a review
+        return replace(context, prompt=prompt,
+                       customer_name=customer_name or context.customer_name)
 
     def review(self, text: str, ticket: Ticket | None = None, *,
                context: ReviewContext | None = None, reviewer: Reviewer | None = None,

@@ -24,3 +24,7 @@ class ReviewContext:
     is_template: bool = False  # a canned response: declared placeholders are legitimate
     variables: frozenset[str] = field(default_factory=frozenset)  # declared template variables
     body_only: bool = False  # the text has no greeting/sign-off by design (drafter adds them)
+    # The prompt's own words (instructions and data delimiters, never the customer's text nor
+    # reference material), for catching a draft that echoes its prompt.
+    prompt: str | None = None
+    model_draft: bool = False  # the text is a model's draft body (drafter adds greeting/sign-off)
