@@ -82,16 +82,20 @@ def instructions(messages: Sequence[ChatMessage]) -> str:
     for message in messages:
         if message["role"] == "assistant":
             continue
-        parts.append(_DATA_BLOCK.sub(_keep_tags, message["content"]))
+        pieces = _DATA_BLOCK.split(message["content"])
+        # Quoted text in the instructions is examples of wording ("Like this: …"), not orders.
+        parts.append("".join(_keep_tags(p) if p.startswith("<ticket>") else _QUOTED.sub(" ", p)
+                             for p in pieces))
     return "\n\n".join(parts)
 
 
-_DATA_BLOCK = re.compile(r"<ticket>.*?</ticket>", re.DOTALL)
+_DATA_BLOCK = re.compile(r"(<ticket>.*?</ticket>)", re.DOTALL)
+_QUOTED = re.compile(r"\"[^\"\n]*\"")
 _TAG_LINE = re.compile(r"^<[^\n]*>$", re.MULTILINE)
 
 
-def _keep_tags(match: re.Match[str]) -> str:
-    return "\n".join(t.group(0) for t in _TAG_LINE.finditer(match.group(0)))
+def _keep_tags(block: str) -> str:
+    return "\n".join(t.group(0) for t in _TAG_LINE.finditer(block))
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ WHY = "The guide's principle “Send a finished message”."
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
-    """The words of `text`, lower-cased and with curly apostrophes straightened, with spans."""
+    """The words of `text`, lower-cased and with curly apostrophes straightened, with spans
+    (not @handles: a reply names the people the customer named)."""
     return [(m.group(0).lower().replace("’", "'"), m.start(), m.end())
-            for m in WORD_RE.finditer(text)]
+            for m in WORD_RE.finditer(text) if text[m.start() - 1: m.start()] != "@"]
 
 
 def shared_runs(text: str, source: str, n: int) -> list[tuple[int, int, int]]:
@@ -346,15 +347,17 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
 
 
 @rule(
-    "SAN006", "question-untouched", "error", "answer_directly",
+    "SAN006", "question-untouched", "warning", "answer_directly",
     "The customer asked a question, and the reply does not touch it anywhere.",
     what="When the customer asked a question (context signal), compares the content words of "
          "the question (with the whole message when the question itself has fewer than two) "
          "with those of the whole reply, stems folded, and flags a reply that shares none — "
          "not the order, not the product, not the thing asked about. A reply that opens with a "
-         "yes or no, or that asks a question back, is an answer. Unlike DIR005, which reads "
-         "only the opening, this reads the whole reply and is an error: a reply that never "
-         "touches the question cannot be sent. Silent without the customer's words.",
+         "yes or no, that asks a question back, or that asks for what an answer needs "
+         "(`detail_requests`: “DM us”, “could you”, “please check”) touches it. Unlike DIR005, "
+         "which reads only the opening, this reads the whole reply. Silent on one part of a split reply (“1/2”), on a "
+         "reply in another language than the customer's (SAN005), and without the customer's "
+         "words.",
     why="The guide's principle “Answer first and directly”. A reply about something else "
         "entirely (an invented history, another customer's problem) is the model's failure, "
         "not a style issue.",
@@ -373,21 +376,37 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
         "able", "anyone", "someone", "something", "anything", "possible", "help", "question",
         "regards", "best", "dear", "team", "support", "get", "got", "can't", "cannot",
         "doesn't", "don't", "isn't", "won't", "sure", "glad", "happy", "sorry", "today",
-        "time", "send", "sent", "soon", "back", "let", "look", "looking", "hear", "hope"]},
+        "time", "send", "sent", "soon", "back", "let", "look", "looking", "hear", "hope"],
+        # Asking for what an answer needs, or pointing to where it is, touches the question.
+        "detail_requests": [
+            "DM us", "DM me", "send us", "message us", "could you", "can you", "would you",
+            "please confirm", "please provide", "please share", "please check", "reach out to us",
+            "get in touch", "contact us", "please DM", "DM your", "DM the", "write to us",
+            "tell us", "tell me", "drop us", "follow us", "please visit", "please see",
+            "please try", "please follow", "because", "due to", "the steps"]},
     example_context={"asks_question": True,
                      "customer_text": "Can I change the delivery address of my order?"},
     needs=("asks_question", "customer_text"),
+    known_problems="An answer in other words than the question's (“It was released earlier "
+                   "today” to “when is the update out?”) goes unseen: on 403 real human replies "
+                   "with their customer's message it flagged 9 (about 2%), most of them right "
+                   "answers in other words, so it is a warning, not an error.",
 )
 def _san006(settings: Mapping[str, Any]) -> Check:
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
+    requests = re.compile(r"\b(?:%s)\b" % "|".join(
+        re.escape(p) for p in get_list(settings, "detail_requests")) or "(?!)", re.IGNORECASE)
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.asks_question or not ctx.customer_text:
             return
         b0, b1 = doc.body
         body = doc.text[b0:b1]
-        if not body.strip() or _DIRECT.match(body) or "?" in body:
+        if not body.strip() or _DIRECT.match(body) or "?" in body or requests.search(body):
             return
+        if doc.structure.split_part(doc.text) or guess_language(body) not in (
+                None, guess_language(ctx.customer_text)):
+            return  # one part of a split reply; or another language (SAN005's finding)
         questions = " ".join(re.findall(r"[^.!?\n]*\?", ctx.customer_text))
         asked = content_words(questions, stop)
         if len(asked) < 2:
