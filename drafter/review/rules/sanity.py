@@ -355,9 +355,9 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
          "not the order, not the product, not the thing asked about. A reply that opens with a "
          "yes or no, that asks a question back, or that asks for what an answer needs "
          "(`detail_requests`: “DM us”, “could you”, “please check”) touches it. Unlike DIR005, "
-         "which reads only the opening, this reads the whole reply. Silent on one part of a split reply (“1/2”), on a "
-         "reply in another language than the customer's (SAN005), and without the customer's "
-         "words.",
+         "which reads only the opening, this reads the whole reply. Silent on one part of a "
+         "split reply (“1/2”), on a reply in another language than the customer's (SAN005), "
+         "and without the customer's words.",
     why="The guide's principle “Answer first and directly”. A reply about something else "
         "entirely (an invented history, another customer's problem) is the model's failure, "
         "not a style issue.",
@@ -394,8 +394,8 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
 )
 def _san006(settings: Mapping[str, Any]) -> Check:
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
-    requests = re.compile(r"\b(?:%s)\b" % "|".join(
-        re.escape(p) for p in get_list(settings, "detail_requests")) or "(?!)", re.IGNORECASE)
+    phrases = "|".join(re.escape(p) for p in get_list(settings, "detail_requests"))
+    requests = re.compile(rf"\b(?:{phrases})\b" if phrases else "(?!)", re.IGNORECASE)
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.asks_question or not ctx.customer_text:
