@@ -31,7 +31,8 @@ DATA_TAGS = ("ticket", "message", "subject")
 ROLE_NAMES = {"customer": "customer", "team": "support team", "other": "someone else"}
 
 # Characters that look like "<" or "/" to a reader (or a model) but that NFKC leaves alone.
-_LT = "<\u2039\u2329\u27e8\u3008\u276e\u276c\u02c2\u1438\u00ab\u27ea"
+# (Not the guillemet «: French quotes «ticket» are ordinary text.)
+_LT = "<\u2039\u2329\u27e8\u3008\u276e\u276c\u02c2\u1438"
 _SLASH = "/\u2044\u2215\u29f8"
 _DELIMITER = re.compile(
     rf"[{_LT}]\s*[{_SLASH}]?\s*(?:{'|'.join(DATA_TAGS)})\b", re.IGNORECASE)
@@ -73,7 +74,7 @@ def _escape_first(match: re.Match[str]) -> str:
 
 
 def instructions(messages: Sequence[ChatMessage]) -> str:
-    """The prompt's own words: every message with the data block's contents cut out, tags kept.
+    """The prompt's own words: every message with the data block's contents cut out.
 
     What the reviewer compares a draft against to catch prompt echo; never the customer's text
     (that has its own rule) nor any reference material the model was given to use.
@@ -84,18 +85,13 @@ def instructions(messages: Sequence[ChatMessage]) -> str:
             continue
         pieces = _DATA_BLOCK.split(message["content"])
         # Quoted text in the instructions is examples of wording ("Like this: …"), not orders.
-        parts.append("".join(_keep_tags(p) if p.startswith("<ticket>") else _QUOTED.sub(" ", p)
-                             for p in pieces))
+        parts.append("".join("<ticket>\n</ticket>" if p.startswith("<ticket>")
+                             else _QUOTED.sub(" ", p) for p in pieces))
     return "\n\n".join(parts)
 
 
 _DATA_BLOCK = re.compile(r"(<ticket>.*?</ticket>)", re.DOTALL)
 _QUOTED = re.compile(r"\"[^\"\n]*\"")
-_TAG_LINE = re.compile(r"^<[^\n]*>$", re.MULTILINE)
-
-
-def _keep_tags(block: str) -> str:
-    return "\n".join(t.group(0) for t in _TAG_LINE.finditer(block))
 
 
 @dataclass(frozen=True)

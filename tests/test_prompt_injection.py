@@ -78,7 +78,8 @@ def test_lookalike_delimiters_cannot_close_the_data_block(lookalike: str) -> Non
 
 
 def test_quote_data_keeps_ordinary_text() -> None:
-    text = "I <3 it. Order [48213], 2 < 3 and <b>bold</b>. Café ½ price — thanks!"
+    text = ("I <3 it. Order [48213], 2 < 3 and <b>bold</b>. Café ½ price — thanks! Le «ticket» "
+            "et le message sont arrivés.")
     assert quote_data(text) == unicodedata.normalize("NFKC", text)
 
 
