@@ -198,8 +198,11 @@ class _Alarm:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+        # Only where the timer is free: never cancel or replace someone else's alarm.
         self.armed = (threading.current_thread() is threading.main_thread()
-                      and hasattr(signal, "setitimer"))
+                      and hasattr(signal, "setitimer")
+                      and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN)
+                      and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
 
     def __enter__(self) -> None:
         if self.armed:
