@@ -203,6 +203,7 @@ def _steps(
             break
         t0 = time.perf_counter()
         messages = prompts.revise_messages(first, body, remaining)
+        context = replace(context, prompt=instructions(messages))  # the revision's prompt too
         timings["prompting"] += time.perf_counter() - t0
     return result_of(rounds, ticket, team, model, timings)
 

@@ -84,14 +84,15 @@ def instructions(messages: Sequence[ChatMessage]) -> str:
         if message["role"] == "assistant":
             continue
         pieces = _DATA_BLOCK.split(message["content"])
-        # Quoted text in the instructions is examples of wording ("Like this: …"), not orders.
+        # Quoted text in the instructions is examples of wording ("Like this: …") or, in a
+        # revision request, the findings quoting the draft: not the prompt's own words.
         parts.append("".join("<ticket>\n</ticket>" if p.startswith("<ticket>")
                              else _QUOTED.sub(" ", p) for p in pieces))
     return "\n\n".join(parts)
 
 
 _DATA_BLOCK = re.compile(r"(<ticket>.*?</ticket>)", re.DOTALL)
-_QUOTED = re.compile(r"\"[^\"\n]*\"")
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 
 
 @dataclass(frozen=True)

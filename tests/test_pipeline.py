@@ -66,8 +66,8 @@ def test_draft_review_revise_keeps_the_best_draft(cassette: Any) -> None:
     # The kept draft is the best one, and its findings are what the reviewer says of it.
     best = min(r.score() for r in rounds)
     assert rounds[result.kept_round].score() == best
-    # (The pipeline adds the prompt's instructions to the context, for the echo rule.)
-    context = replace(CONTEXT, prompt=instructions(sent[0]), model_draft=True)
+    # (The pipeline adds the instructions of the round's prompt to the context: SAN001.)
+    context = replace(CONTEXT, prompt=instructions(sent[result.kept_round]), model_draft=True)
     assert result.findings == Reviewer(load_styleguide()).review(result.body, context)
     # drafter, not the model, writes the greeting and the sign-off.
     assert result.text.startswith("Hi Jane,\n\n")
