@@ -128,7 +128,9 @@ def clean_body(text: str, cut_off: bool = False) -> str:
         tail = body[matches[-1].end():].strip()
         if len(tail.splitlines()) <= 3 and len(tail) <= 120:
             body = body[: matches[-1].start()].rstrip()
-    return body.strip()
+    # A draft that was nothing but furniture (an echoed "<ticket>" and "<subject>") stays as
+    # written: the reviewer says what is wrong with it, and an empty draft would hide that.
+    return body.strip() or text.strip()
 
 
 def compose(body: str, ticket: Ticket | None, team: Mapping[str, str]) -> str:
