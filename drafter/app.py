@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings, default_store_path, load_settings
+from drafter.errors import TemplateError
 
 if TYPE_CHECKING:
     from drafter.helpdesk import Connector, NoteResult, TicketName
@@ -69,7 +70,14 @@ class App:
         """The prompt templates (the shipped ones overlaid with `team.prompts`)."""
         from drafter.prompting import Prompts
 
-        return Prompts(self.settings["team.prompts"])
+        s = self.settings
+        return Prompts(s["team.prompts"], team_domains=self.team_domains,
+                       team_addresses=[*s["team.addresses"], s["team.from_address"]])
+
+    @property
+    def team_domains(self) -> list[str]:
+        """The team's own domains (`team.domains`): its mail, and the sites it links to."""
+        return [d.strip().lower().lstrip("@") for d in self.settings["team.domains"] if d.strip()]
 
     @property
     def team(self) -> dict[str, str]:
@@ -117,13 +125,16 @@ class App:
         if ticket is None:
             return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only,
                                  slot_pattern=own)
+        from drafter.prompting import instructions
         from drafter.review.signals import context_from_ticket
 
         context = context_from_ticket(ticket, self.guide, channel=channel, body_only=body_only)
-        if customer_name or own is not None:
-            context = replace(context, customer_name=customer_name or context.customer_name,
-                              slot_pattern=own)
-        return context
+        try:  # the prompt this ticket would get, for the echo rule (SAN001)
+            prompt: str | None = instructions(self.reply_messages(ticket, channel))
+        except TemplateError:
+            prompt = None  # a broken team template does not stop a review
+        return replace(context, prompt=prompt, slot_pattern=own,
+                       customer_name=customer_name or context.customer_name)
 
     def review(self, text: str, ticket: Ticket | None = None, *,
                context: ReviewContext | None = None, reviewer: Reviewer | None = None,

@@ -62,6 +62,10 @@ FIELDS: tuple[Field, ...] = (
     Field("team.sign_off", "str", "Best regards,", "Closing line before the signature."),
     Field("team.signature", "str", "The Support Team", "Signature lines after the sign-off."),
     Field("team.from_address", "str", "support@example.com", "From address of --format eml replies."),
+    Field("team.addresses", "list", [], "The team's own email addresses: in prompts, only "
+          "messages from these (or from team.domains, or a source's agent role) are the team's."),
+    Field("team.domains", "list", [], "The team's own domains (mail and links), e.g. "
+          '["example.com"]; a sender at one of them is the team.'),
     Field("team.prompts", "path", None, "A folder of Jinja templates overriding the shipped ones."),
     Field("team.styleguide", "path", None, "A folder of style-guide TOML overriding the shipped one."),
     # The ticket store.

@@ -59,7 +59,7 @@ def test_dry_run_reads_the_ticket_from_rt_without_its_internal_notes(
         assert "Can you send a new shade before Saturday?" in result.stdout
         assert "Your order has shipped" not in result.stdout  # quoted history trimmed
         assert "two refunds" not in result.stdout  # an internal note never reaches the model
-        assert 'about "Cracked lamp shade"' in result.stdout
+        assert "<subject>Cracked lamp shade</subject>" in result.stdout  # inside the data block
         no_secret(rt, result.stdout, result.stderr)
 
 

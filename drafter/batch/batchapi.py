@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drafter import pipeline
@@ -337,6 +337,7 @@ def _usage(body: dict[str, Any]) -> dict[str, int]:
 def _collect_one(store: Store, api: BatchAPI, spec: BatchSpec, job: BatchJob, batch: Any,
                  report: CollectReport) -> str | None:
     """Collect one finished job; return the id of its follow-up job, if one was submitted."""
+    from drafter.prompting import instructions
     from drafter.review.signals import context_from_ticket
 
     results: dict[str, dict[str, Any]] = {}
@@ -365,13 +366,15 @@ def _collect_one(store: Store, api: BatchAPI, spec: BatchSpec, job: BatchJob, ba
             choice = body["choices"][0]
             clean = pipeline.clean_body(choice["message"]["content"],
                                         choice.get("finish_reason") == "length")
-            context = context_from_ticket(ticket, spec.guide, channel=item.channel, body_only=True)
+            first = prompts.reply_messages(spec.guide, spec.team, ticket, item.channel)
+            context = replace(context_from_ticket(ticket, spec.guide, channel=item.channel,
+                                                  body_only=True),
+                              prompt=instructions(first), model_draft=True)
             findings = spec.reviewer.review(clean, context)
             rounds.append({"index": len(rounds), "body": clean, "usage": _usage(body),
                            "findings": [f.to_dict() for f in findings]})
             remaining = pipeline.blocking(findings, spec.revise_on)
             if remaining and len(rounds) <= spec.max_revisions:
-                first = prompts.reply_messages(spec.guide, spec.team, ticket, item.channel)
                 messages = prompts.revise_messages(first, clean, remaining)
                 follow.append((BatchItem(item.ticket_id, item.channel, rounds),
                                _request(api, item.ticket_id, messages)))

@@ -217,12 +217,13 @@ class Tickets(Database):
         cur = self.db.execute(
             "INSERT INTO messages (ticket_id, message_id, in_reply_to, refs, sender_name,"
             " sender_address, recipients, subject, date, sort_key, body, latest, from_customer,"
-            " attachments, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " from_team, attachments, imported_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 ticket_id, key, message.in_reply_to, json.dumps(message.references),
                 message.sender_name, message.sender_address, json.dumps(message.to),
                 message.subject, message.date, _timestamp(message.date), message.body,
-                message.latest, int(from_customer),
+                message.latest, int(from_customer), int(message.from_team and not from_customer),
                 json.dumps([a.__dict__ for a in message.attachments]), stamp,
             ),
         )
@@ -341,5 +342,6 @@ def _message_from_row(row: sqlite3.Row) -> Message:
         in_reply_to=row["in_reply_to"],
         references=json.loads(row["refs"]),
         from_customer=bool(row["from_customer"]),
+        from_team=bool(row["from_team"]),
         attachments=[Attachment(**a) for a in json.loads(row["attachments"])],
     )
