@@ -23,6 +23,7 @@ from typing import Any
 
 from drafter import pipeline
 from drafter.batch.costs import PriceTable, estimate_tokens
+from drafter.config import redact
 from drafter.errors import DrafterError, TemplateError
 from drafter.llm.client import ServiceRefused
 from drafter.review.finding import at_or_above
@@ -288,6 +289,7 @@ class BatchRunner:
             s.blocking += 1
 
     def _failed(self, ticket_id: int, reason: str) -> None:
+        reason = redact(reason)
         self.store.save_draft(StoredDraft(ticket_id=ticket_id, status="failed", reason=reason,
                                           model=self.client.model,
                                           prompt_version=self.spec.prompt_version))
