@@ -212,6 +212,14 @@ class App:
                 revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
             )
 
+    def store_reply(self, ticket_id: int, result: Result) -> None:
+        """Store `result` as the draft of stored ticket `ticket_id` (as `draft batch` would)."""
+        from drafter.batch.runner import stored_draft
+
+        with self.store() as store:
+            store.save_draft(stored_draft(ticket_id, result, self.batch_spec(), result.model,
+                                          via="reply"))
+
     def batch_spec(self, fail_on: str | None = None) -> Any:
         """What a batch run needs: prompts, guide, reviewer, team, limits and prices."""
         from drafter.batch.costs import PriceTable, prompt_version

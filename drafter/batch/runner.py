@@ -140,6 +140,18 @@ class BatchSpec:
     prompt_version: str | None = None
 
 
+def stored_draft(ticket_id: int, result: pipeline.Result, spec: BatchSpec, model: str,
+                 via: str = "concurrent") -> StoredDraft:
+    """Return a finished draft as the store keeps it, with its cost at `model`'s price."""
+    return StoredDraft(
+        ticket_id=ticket_id, status="done", draft=result.text, body=result.body,
+        findings=[f.to_dict() for f in result.findings], usage=result.usage,
+        cost=spec.prices.cost(model, result.usage), model=result.model,
+        prompt_version=spec.prompt_version, rounds=len(result.rounds),
+        kept_round=result.kept_round, via=via,
+    )
+
+
 def plan(store: Store, ids: Sequence[int], redo: bool) -> tuple[list[int], int]:
     """Return the tickets to draft (those without a finished draft unless `redo`) and how many
     were skipped."""
@@ -263,15 +275,7 @@ class BatchRunner:
         self._store_result(ticket_id, result)
 
     def _store_result(self, ticket_id: int, result: pipeline.Result) -> None:
-        spec = self.spec
-        usage = result.usage
-        cost = spec.prices.cost(self.client.model, usage)
-        draft = StoredDraft(
-            ticket_id=ticket_id, status="done", draft=result.text, body=result.body,
-            findings=[f.to_dict() for f in result.findings], usage=usage, cost=cost,
-            model=result.model, prompt_version=spec.prompt_version, rounds=len(result.rounds),
-            kept_round=result.kept_round, via="concurrent",
-        )
+        draft = stored_draft(ticket_id, result, self.spec, self.client.model)
         self.store.save_draft(draft)
         self.count_done(draft)
         self.events.finished(draft)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color
-from drafter.errors import InputError
+from drafter.errors import DrafterError, InputError
 
 if TYPE_CHECKING:
     from drafter.app import App
@@ -97,17 +97,25 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
     result = app.reply(ticket, channel=chan, on_token=on_token if live else None,
                        on_round=on_round, on_retry=on_retry, on_status=diag)
     team = app.team
-
+    # The model has answered: from here on a failure must not lose the draft. A stored ticket's
+    # draft is stored, and every draft is printed, before it is wrapped or saved to a mailbox.
+    stored = ""
+    if ticket_id is not None and (fmt == "eml" or save_draft):
+        try:
+            app.store_reply(ticket_id, result)
+            stored = f"; it is stored too (draft drafts show {ticket_id})"
+        except DrafterError as exc:
+            diag(f"warning: the draft could not be stored: {exc.message}")
     message = None
+    unwrapped: DrafterError | None = None
     if fmt == "eml" or save_draft:
         from drafter.outbound.reply_email import build_reply
 
-        message = build_reply(ticket, result.text, from_address=team["from_address"],
-                              from_name=team["name"], quote=quote)
-    if save_draft and message is not None:
-        from drafter.outbound.imap_drafts import save_draft as append_draft
-
-        diag(f"saved as a draft: {append_draft(app.settings, message)}")
+        try:
+            message = build_reply(ticket, result.text, from_address=team["from_address"],
+                                  from_name=team["name"], quote=quote)
+        except DrafterError as exc:
+            unwrapped = exc
     if fmt == "json":
         emit_json({"ticket": ticket.id, "channel": chan, **result.to_dict()})
     elif fmt == "eml" and message is not None:
@@ -123,8 +131,25 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
     diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
          f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "
          f"tokens, {result.timings['model']:.1f} s waiting for the model")
+    if unwrapped is not None:
+        raise _after_the_draft(unwrapped, "", stored)
+    if save_draft and message is not None:
+        from drafter.outbound.imap_drafts import save_draft as append_draft
+
+        try:
+            diag(f"saved as a draft: {append_draft(app.settings, message)}")
+        except DrafterError as exc:
+            raise _after_the_draft(exc, "the draft could not be saved to the mailbox: ",
+                                   stored) from None
     if fail_on != "never" and pipeline.blocking(result.findings, fail_on):
         ctx.exit(1)
+
+
+def _after_the_draft(exc: DrafterError, prefix: str, stored: str) -> DrafterError:
+    """`exc`, its message and hint saying that the draft was printed (and stored) all the same."""
+    exc.message = prefix + exc.message
+    exc.hint = f"the draft is printed above{stored}" + (f"; {exc.hint}" if exc.hint else "")
+    return exc
 
 
 def _report(findings: list[Any]) -> None:
