@@ -253,6 +253,7 @@ class App:
         from drafter.llm.aclient import AsyncChatClient
         from drafter.llm.endpoint import client_options, serve_endpoint
 
+        store.check_writable()  # before spending anything on answers it could not keep
         with serve_endpoint(self.settings, on_status=on_status) as endpoint:
             assert endpoint.base_url is not None and endpoint.model is not None
             client = AsyncChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,

@@ -35,6 +35,9 @@ SEEDS: dict[int, str] = {
         INSERT INTO imap_sync_state (account, mailbox, uidvalidity, last_uid, updated_at)
             VALUES ('support@imap.example:993', 'INBOX', 42, 7, '2024-01-09');
     """,
+    4: """
+        INSERT INTO claims (ticket_id, owner, expires_at) VALUES (1, 'elsewhere:1:ab', 9e12);
+    """,
 }
 
 
@@ -58,7 +61,12 @@ def _check_3(store: Store) -> None:
     assert state is not None and (state.uidvalidity, state.last_uid) == (42, 7)
 
 
-CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3}
+def _check_4(store: Store) -> None:
+    # A live claim of another host's run: this run may not take the ticket.
+    assert store.claim(1, "here:1:cd", since=0.0) == "taken"
+
+
+CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3, 4: _check_4}
 
 
 def build(path: Path, version: int) -> None:

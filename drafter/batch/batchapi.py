@@ -159,6 +159,7 @@ def submit(store: Store, api: BatchAPI, ticket_ids: Sequence[int], spec: BatchSp
         raise ConfigError(f"--max-cost needs the price of `{api.model}`, and [prices] has none",
                           hint=f'add [prices."{api.model}"] with input and output prices per million '
                           "tokens to drafter.toml")
+    store.check_writable()  # a job the store cannot record would be paid for and lost
     jobs: list[BatchJob] = []
     lines: list[tuple[BatchItem, str]] = []
     estimate = 0.0
