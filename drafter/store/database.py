@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -63,20 +64,29 @@ class Database:
         code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary result code
         where = f"the ticket store {self.path}"
         other = "or set `store.path` (or DRAFTER_STORE) to a file on another disk"
-        if code == sqlite3.SQLITE_FULL:
-            return ConfigError(f"{where} is full (disk full): {doing}",
+        free = self._disk_free()
+        if code == sqlite3.SQLITE_FULL or (
+                code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN) and free < MIN_FREE_BYTES):
+            return ConfigError(f"{where} is full (disk full: {free // 1024} KB free): {doing}",
                                hint=f"free space on the disk that holds it, {other}")
-        if code == sqlite3.SQLITE_READONLY:
-            return ConfigError(f"{where} is read-only: {doing}",
+        folder_read_only = self.path.parent.is_dir() and not os.access(self.path.parent, os.W_OK)
+        if code == sqlite3.SQLITE_READONLY or (code == sqlite3.SQLITE_CANTOPEN and folder_read_only):
+            which = f"its folder {self.path.parent} is" if folder_read_only else "the file is"
+            return ConfigError(f"{where} is read-only ({which}): {doing}",
                                hint="make the file and its folder writable (SQLite writes "
                                f"{self.path.name}-wal and -shm beside it), {other}")
         if code == sqlite3.SQLITE_CANTOPEN:
-            return ConfigError(f"cannot open {where}: {exc}: the folder may be read-only or "
-                               "missing", hint=f"make {self.path.parent} writable, {other}")
+            return ConfigError(f"cannot open {where}: {exc}", hint=f"check {self.path.parent}, {other}")
         if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
             return ConfigError(f"{self.path} is not a drafter ticket store: {exc}",
                                hint="point `store.path` (or DRAFTER_STORE) at another file")
         return ConfigError(f"{where} failed: {exc}: {doing}", hint=f"check the file, {other}")
+
+    def _disk_free(self) -> int:
+        try:
+            return shutil.disk_usage(self.path.parent).free
+        except OSError:
+            return MIN_FREE_BYTES  # unknown: assume enough, and let SQLite's error speak
 
     def check_writable(self, min_free: int = MIN_FREE_BYTES) -> None:
         """Raise ConfigError unless the store can take writes now: not read-only, not full.
@@ -93,11 +103,10 @@ class Database:
                 self.db.execute("PRAGMA freelist_count").fetchone()[0]
         except sqlite3.Error as exc:
             raise self.fault(exc, doing) from None
-        free = min(pages * self.db.execute("PRAGMA page_size").fetchone()[0],
-                   shutil.disk_usage(self.path.parent).free)
+        free = min(pages * self.db.execute("PRAGMA page_size").fetchone()[0], self._disk_free())
         if free < min_free:
             raise ConfigError(f"the ticket store {self.path} is full (disk full: {free // 1024} KB "
-                              f"free, {min_free // 1024} KB needed): {doing}",
+                              f"free of the {min_free // 1024} KB a run needs): {doing}",
                               hint="free space on the disk that holds it, or set `store.path` "
                               "(or DRAFTER_STORE) to a file on another disk")
 
