@@ -43,9 +43,10 @@ FIELDS: tuple[Field, ...] = (
           env=("OPENAI_API_KEY",), secret=True),
     Field("llm.local", "choice", "auto", "Use the bundled local model: auto (when no endpoint is "
           "configured), always, never.", choices=("auto", "always", "never")),
-    Field("llm.timeout", "float", 120.0, "Seconds to wait for one model response."),
+    Field("llm.timeout", "float", 120.0, "Seconds one model request may take, to its last byte."),
     Field("llm.max_attempts", "int", 4, "Attempts per model call, retries included."),
-    Field("llm.max_retry_seconds", "float", 300.0, "Total seconds one call may spend retrying."),
+    Field("llm.max_retry_seconds", "float", 300.0, "Total seconds one call may take, retries "
+          "and waits included."),
     Field("llm.temperature", "float", 0.0, "Sampling temperature."),
     Field("llm.max_tokens", "int", 350, "Most tokens the model may write per draft."),
     Field("llm.seed", "int", 42, "Sampling seed, for reproducible drafts where the server honours it."),
