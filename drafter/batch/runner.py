@@ -189,8 +189,6 @@ class BatchRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self.owner = new_owner()  # whose the claims of this run are
         if spec.max_cost is not None and spec.prices.price(client.model) is None:
-            from drafter.errors import ConfigError
-
             raise ConfigError(f"--max-cost needs the price of `{client.model}`, and [prices] has none",
                               hint=f'add [prices."{client.model}"] with input and output prices per '
                               "million tokens to drafter.toml")
