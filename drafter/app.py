@@ -287,6 +287,14 @@ class App:
                 revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
             )
 
+    def store_reply(self, ticket_id: int, result: Result) -> None:
+        """Store `result` as the draft of stored ticket `ticket_id` (as `draft batch` would)."""
+        from drafter.batch.runner import stored_draft
+
+        with self.store() as store:
+            store.save_draft(stored_draft(ticket_id, result, self.batch_spec(), result.model,
+                                          via="reply"))
+
     def batch_spec(self, fail_on: str | None = None) -> Any:
         """What a batch run needs: prompts, guide, reviewer, team, limits and prices."""
         from drafter.batch.costs import PriceTable, prompt_version
@@ -320,6 +328,7 @@ class App:
         from drafter.llm.aclient import AsyncChatClient
         from drafter.llm.endpoint import client_options, serve_endpoint
 
+        store.check_writable()  # before spending anything on answers it could not keep
         with serve_endpoint(self.settings, on_status=on_status) as endpoint:
             assert endpoint.base_url is not None and endpoint.model is not None
             client = AsyncChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,10 @@ FIELDS: tuple[Field, ...] = (
           env=("OPENAI_API_KEY",), secret=True),
     Field("llm.local", "choice", "auto", "Use the bundled local model: auto (when no endpoint is "
           "configured), always, never.", choices=("auto", "always", "never")),
-    Field("llm.timeout", "float", 120.0, "Seconds to wait for one model response."),
+    Field("llm.timeout", "float", 120.0, "Seconds one model request may take, to its last byte."),
     Field("llm.max_attempts", "int", 4, "Attempts per model call, retries included."),
-    Field("llm.max_retry_seconds", "float", 300.0, "Total seconds one call may spend retrying."),
+    Field("llm.max_retry_seconds", "float", 300.0, "Total seconds one call may take, retries "
+          "and waits included."),
     Field("llm.temperature", "float", 0.0, "Sampling temperature."),
     Field("llm.max_tokens", "int", 350, "Most tokens the model may write per draft."),
     Field("llm.seed", "int", 42, "Sampling seed, for reproducible drafts where the server honours it."),
@@ -172,13 +174,30 @@ class Settings:
         rows = []
         for f in FIELDS:
             value = self.values.get(f.key)
-            shown = _mask(value) if f.secret and value else repr(value)
+            if f.secret and value:
+                shown = mask_secret(value)
+            else:
+                shown = repr(redact(value) if isinstance(value, str) else value)
             rows.append((f.key, shown, self.origins.get(f.key, "default")))
         return rows
 
 
-def _mask(value: str) -> str:
+def mask_secret(value: str) -> str:
+    """Return a secret as drafter shows it: its last four characters at most."""
     return "****" + value[-4:] if len(value) > 12 else "****"
+
+
+# The user-info part of a URL (`user:password@`), up to its last `@` (passwords hold some).
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s]*@")
+
+
+def redact(text: str) -> str:
+    """Return `text` with the credentials of every URL in it masked.
+
+    Every place that shows or stores a URL or a message that may hold one (settings, errors,
+    progress, the store) passes it through here.
+    """
+    return _URL_CREDENTIALS.sub(r"\1****@", text) if "@" in text else text
 
 
 def _coerce(f: Field, value: Any, origin: str, base: Path | None) -> Any:

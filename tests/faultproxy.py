@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 class Fault:
     """One fault: `kind` and its details (status and headers, or seconds of delay)."""
 
-    kind: str  # status | reset_before | reset_during | slow | malformed | empty_choices | unknown_model
+    kind: str  # status | reset_before | reset_during | slow | drip | malformed | empty_choices
+    #           | not_text | unknown_model
     status: int = 0
     headers: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0
@@ -45,11 +46,17 @@ RESET_BEFORE = Fault("reset_before")
 RESET_DURING = Fault("reset_during")
 MALFORMED = Fault("malformed")
 EMPTY_CHOICES = Fault("empty_choices")
+NOT_TEXT = Fault("not_text")  # the real answer with its message content a list, not a string
 UNKNOWN_MODEL = Fault("unknown_model")
 
 
 def slow(seconds: float) -> Fault:
     return Fault("slow", seconds=seconds)
+
+
+def drip(seconds: float) -> Fault:
+    """Headers at once, then one byte of the body every `seconds`, never finishing."""
+    return Fault("drip", seconds=seconds)
 
 
 Plan = Callable[[int], "Fault | None"]  # 1-based number of the chat request -> fault or None
@@ -180,6 +187,19 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "slow":
             time.sleep(fault.seconds)  # the client has given up by now; answer nothing
             self._reset()
+        elif kind == "drip":
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", "100000")
+            self.end_headers()
+            try:  # every read the client makes returns within its read timeout
+                for _ in range(600):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(fault.seconds)
+            except OSError:
+                pass  # the client gave up, as it should
+            self.close_connection = True
         else:
             status, headers, payload = self._upstream(body)
             if kind == "reset_during":
@@ -199,6 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
             elif kind == "empty_choices":
                 data = json.loads(payload)
                 data["choices"] = []
+                self._send(200, headers, json.dumps(data).encode())
+            elif kind == "not_text":
+                data = json.loads(payload)
+                data["choices"][0]["message"]["content"] = [{"type": "text", "text": "hi"}]
                 self._send(200, headers, json.dumps(data).encode())
             else:
                 raise AssertionError(kind)

@@ -41,6 +41,9 @@ SEEDS: dict[int, str] = {
             VALUES (1, '<agent@example.com>', 'It ships today.', 'It ships today.', 0, 1,
                     '2024-01-09', '2024-01-09T10:00:00+00:00', 1704794400.0);
     """,
+    5: """
+        INSERT INTO claims (ticket_id, owner, expires_at) VALUES (1, 'elsewhere:1:ab', 9e12);
+    """,
 }
 
 
@@ -69,8 +72,13 @@ def _check_4(store: Store) -> None:
     assert (first.from_team, agent.from_team) == (False, True)
 
 
+def _check_5(store: Store) -> None:
+    # A live claim of another host's run: this run may not take the ticket.
+    assert store.claim(1, "here:1:cd", since=0.0) == "taken"
+
+
 CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3,
-                                              4: _check_4}
+                                              4: _check_4, 5: _check_5}
 
 
 def build(path: Path, version: int) -> None:

@@ -38,10 +38,11 @@ class BatchAPI:
     def __init__(self, base_url: str, api_key: str | None, model: str, settings: Settings) -> None:
         import openai
 
+        from drafter.config import redact
         from drafter.llm.client import RetryPolicy
         from drafter.llm.client import httpx as _httpx
 
-        self.base_url = base_url
+        self.base_url = redact(base_url)  # as shown and stored: credentials masked
         self.model = model
         self.settings = settings
         self.policy = RetryPolicy(base_url, model, max_attempts=settings["llm.max_attempts"],
@@ -158,6 +159,7 @@ def submit(store: Store, api: BatchAPI, ticket_ids: Sequence[int], spec: BatchSp
         raise ConfigError(f"--max-cost needs the price of `{api.model}`, and [prices] has none",
                           hint=f'add [prices."{api.model}"] with input and output prices per million '
                           "tokens to drafter.toml")
+    store.check_writable()  # a job the store cannot record would be paid for and lost
     jobs: list[BatchJob] = []
     lines: list[tuple[BatchItem, str]] = []
     estimate = 0.0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color
-from drafter.errors import InputError
+from drafter.errors import DrafterError, InputError
 from drafter.helpdesk.base import HelpdeskError
 
 if TYPE_CHECKING:
@@ -93,14 +93,17 @@ def command(ctx: click.Context, source: str | None, ticket_name: str | None, fmt
             if post_note and helpdesk.may_add_note(name.number) is False:
                 raise HelpdeskError(f"{ticket.name}: the token's user may not add internal notes "
                                     "to it", hint="`draft helpdesk check` says which right is missing")
+            stored_id = None  # a helpdesk's ticket is not in the local store
         else:
-            ticket = read_ticket(app, int(name.number) if name else None, source)
-        _answer(ctx, app, ticket, helpdesk if post_note else None, force=force, fmt=fmt,
+            stored_id = int(name.number) if name else None
+            ticket = read_ticket(app, stored_id, source)
+        _answer(ctx, app, ticket, stored_id, helpdesk if post_note else None, force=force, fmt=fmt,
                 channel=channel, dry_run=dry_run, quote=quote, save_draft=save_draft,
                 fail_on=fail_on, stream=stream)
 
 
-def _answer(ctx: click.Context, app: App, ticket: Ticket, helpdesk: Connector | None, *,
+def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
+            helpdesk: Connector | None, *,
             force: bool, fmt: str, channel: str | None, dry_run: bool, quote: bool,
             save_draft: bool, fail_on: str, stream: bool | None) -> None:
     """Draft the reply (or show its prompt), post the note, and render what came back."""
@@ -136,22 +139,26 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, helpdesk: Connector | 
     result = app.reply(ticket, channel=chan, on_token=on_token if live else None,
                        on_round=on_round, on_retry=on_retry, on_status=diag)
     team = app.team
-
+    # The model has answered: from here on a failure must not lose the draft. A stored ticket's
+    # draft is stored, and every draft is printed, before it is wrapped or saved to a mailbox.
+    stored = ""
+    if ticket_id is not None and (fmt == "eml" or save_draft):
+        try:
+            app.store_reply(ticket_id, result)
+            stored = f"; it is stored too (draft drafts show {ticket_id})"
+        except DrafterError as exc:
+            diag(f"warning: the draft could not be stored: {exc.message}")
     message = None
+    unwrapped: DrafterError | None = None
     if fmt == "eml" or save_draft:
         from drafter.outbound.reply_email import build_reply
 
-        message = build_reply(ticket, result.text, from_address=team["from_address"],
-                              from_name=team["name"], quote=quote)
-    if save_draft and message is not None:
-        from drafter.outbound.imap_drafts import save_draft as append_draft
-
-        diag(f"saved as a draft: {append_draft(app.settings, message)}")
-    note = None
-    if helpdesk is not None:
-        note = app.post_note(helpdesk, ticket, result, force=force)
-        diag(f"{note.ticket}: the draft is on the ticket as an internal note" if note.posted else
-             f"{note.ticket}: the note for the customer's latest message is there already")
+        try:
+            message = build_reply(ticket, result.text, from_address=team["from_address"],
+                                  from_name=team["name"], quote=quote)
+        except DrafterError as exc:
+            unwrapped = exc
+    note = app.post_note(helpdesk, ticket, result, force=force) if helpdesk is not None else None
     if fmt == "json":
         extra = {"note": {"ticket": note.ticket, "posted": note.posted}} if note else {}
         emit_json({"ticket": ticket.name or ticket.id, "channel": chan, **result.to_dict(),
@@ -169,8 +176,28 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, helpdesk: Connector | 
     diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
          f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "
          f"tokens, {result.timings['model']:.1f} s waiting for the model")
+    if unwrapped is not None:
+        raise _after_the_draft(unwrapped, "", stored)
+    if save_draft and message is not None:
+        from drafter.outbound.imap_drafts import save_draft as append_draft
+
+        try:
+            diag(f"saved as a draft: {append_draft(app.settings, message)}")
+        except DrafterError as exc:
+            raise _after_the_draft(exc, "the draft could not be saved to the mailbox: ",
+                                   stored) from None
+    if note is not None:
+        diag(f"{note.ticket}: the draft is on the ticket as an internal note" if note.posted else
+             f"{note.ticket}: the note for the customer's latest message is there already")
     if fail_on != "never" and pipeline.blocking(result.findings, fail_on):
         ctx.exit(1)
+
+
+def _after_the_draft(exc: DrafterError, prefix: str, stored: str) -> DrafterError:
+    """`exc`, its message and hint saying that the draft was printed (and stored) all the same."""
+    exc.message = prefix + exc.message
+    exc.hint = f"the draft is printed above{stored}" + (f"; {exc.hint}" if exc.hint else "")
+    return exc
 
 
 def _report(findings: list[Any]) -> None:

@@ -109,5 +109,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN from_team INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: which run is drafting (or last drafted) which ticket, so that runs at the same time
+    # share the work. A claim lapses when its run dies: its expiry (which a live run keeps
+    # renewing) passes, or, on the same host, its process is gone. Times are Unix seconds.
+    """
+    CREATE TABLE claims (
+        ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX claims_owner ON claims(owner);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
