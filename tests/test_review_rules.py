@@ -215,6 +215,20 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      {"asks_question": True, "customer_text": "Wine hour at the hotel (candy corn??!)"}, []),
     ("DIR005", "We value your loyalty.", {"asks_question": False,
                                           "customer_text": "Thanks!"}, []),
+    # Real misses: a general question (which app, can it be switched off, why it happens) is
+    # not answered by asking the customer to DM; a question about their own order is.
+    ("DIR005", "@jo Good question! Send us a DM and we'll sort you out.",
+     {"asks_question": True, "customer_text": "@shop which app do I need to scan receipts?"},
+     ["@jo Good question!"]),
+    ("DIR005", "@jo We'd like to look into this. DM us your email.",
+     {"asks_question": True, "customer_text": "@shop why does the price change at checkout?"},
+     ["@jo We'd like to look into this."]),
+    ("DIR005", "@jo We'd like to look into this. DM us your email.",
+     {"asks_question": True, "customer_text": "@shop why was my order cancelled?"}, []),
+    ("DIR005", "@jo Happy to help. Just tap Settings, then Sounds, and switch it off.",
+     {"asks_question": True, "customer_text": "@shop can you turn off the beeping?"}, []),
+    ("DIR005", "@jo Thanks Jo. A fault has been reported and the team is on it.",
+     {"asks_question": True, "customer_text": "@shop is there a problem with the site?"}, []),
     # PLN001
     ("PLN001", "Please utilize the form.", {}, ["utilize"]),
     ("PLN001", "Prior to shipping, we check it.", {}, ["Prior to"]),

@@ -42,6 +42,9 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     # Real false alarms: capitals and "!!!" in praise are cheer.
     ("I LOVE WALMART, best store in town!!!", False, False, False),
     ("Thank you for ruining my phone \U0001F624", True, False, False),
+    # Real misses and false alarms: a question after @handles; "when" that tells, not asks.
+    ("@ShopHelp @jo which app reads the receipts", False, False, True),
+    ("@Shop When the driver said he was tired, the ride went downhill.", False, False, False),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:

@@ -61,8 +61,8 @@ def _found(phrases: Phrases | None, prose: str) -> bool:
 
 
 # Where a sentence's first word may stand: after the start, a line break or an end mark, and
-# any space.
-_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?\n]))\s*", re.M)
+# any space and @handles ("@TMobileHelp What app should I use").
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:[.]?@\w+[:,]?\s+)*", re.M)
 
 
 def _opens_a_sentence(phrases: Phrases | None, prose: str) -> bool:
