@@ -156,6 +156,23 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["I hope this email finds you well"]),
     ("DIR001", "The fix is live. Updates take a minute. Thank you for reaching out.", {}, []),
     ("DIR001", "The fix is live; restart the app to get it.", {}, []),
+    # Real miss: thanks for raising it, before the substance.
+    ("DIR001", "Thanks for bringing the issue to our attention. The fix is live.", {},
+     ["Thanks for bringing the issue to our attention"]),
+    ("DIR001", "The fix is live. Bringing it to your attention was the point.", {}, []),
+    # Real misses: openers that restate or announce in other words (DIR007, DIR008).
+    ("DIR007", "I understand that you accidentally booked two rooms. Cancel one under Trips.", {},
+     ["I understand that you accidentally"]),
+    ("DIR007", "I understand your urgency to get the parcel. It leaves today.", {},
+     ["I understand your urgency to"]),
+    ("DIR007", "I understand your frustration. It leaves today.", {}, []),
+    ("DIR008", "Of course, we can help you with changing the seat. Open Trips and pick a seat.",
+     {}, ["we can help you with changing"]),
+    ("DIR008", "We'd love to help you with this seat swap! Open Trips and pick a seat.", {},
+     ["We'd love to help you with this"]),
+    ("DIR008", "Sure, I'll walk you through it: open Trips and pick a seat. Done.", {},
+     ["I'll walk you through"]),
+    ("DIR008", "Open Trips and pick a seat. The crew can help you with bags.", {}, []),
     # DIR002
     ("DIR002", "I think the update fixed it.", {}, ["I think"]),
     ("DIR002", "Perhaps try again later.", {}, ["Perhaps"]),
