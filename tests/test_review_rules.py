@@ -131,6 +131,27 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      []),
     ("EMP001", "@jo We appreciate your constructive feedback and will share it.", UPSET, []),
     # EMP002
+    # Real misses: stock apologies in other words, and conditional ones.
+    ("EMP002", "We apologise for any trouble or inconvenience you may be having. It ships today.",
+     {}, ["apologise for any trouble or inconvenience you may be"]),
+    ("EMP002", "We're sorry if our courier missed you. It comes back tomorrow.", {},
+     ["We're sorry if our"]),
+    # Real false alarm: a closing courtesy is not an apology.
+    ("EMP002", "It ships today. Thank you for your understanding.", {}, []),
+    ("EMP002", "I'm sorry our courier missed you. It comes back tomorrow.", {}, []),
+    # Real false alarm: the customer's own word, taken up, is not generic.
+    ("EMP005", "Sorry for the frustration! The code is on its way.",
+     {"customer_text": "no code again, this is so frustrating"}, []),
+    ("EMP005", "Sorry for the frustration! The code is on its way.",
+     {"customer_text": "no code again"}, ["Sorry for the frustration"]),
+    # Real false alarms: a calm question answered in the first words; an acknowledgement in
+    # other words.
+    ("EMP001", "@jo Yes, chat is open 9 to 5. Tap Help.",
+     {"reports_problem": True, "asks_question": True, "upset": False}, []),
+    ("EMP001", "@jo Yes, chat is open 9 to 5. Tap Help.",
+     {"reports_problem": True, "asks_question": True, "upset": True},
+     ["@jo Yes, chat is open 9 to 5. Tap Help."]),
+    ("EMP001", "Hi Jo. That is distressing to read. We'll refund it now.", UPSET, []),
     ("EMP002", "We apologize for any inconvenience this may have caused.", {},
      ["We apologize for any inconvenience this may have caused"]),
     ("EMP002", "Sorry for the inconvenience.", {}, ["Sorry for the inconvenience"]),
