@@ -589,6 +589,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("EMP005", "Sorry for the inconvenience.", {}, []),  # a stock inconvenience: EMP002's
     # OWN005: a promise to come back with no time
     ("OWN005", "Thanks for the details. We'll be in touch.", {}, ["We'll be in touch"]),
+    # Real misses: the same promise in other words.
+    ("OWN005", "Thanks. Someone from the team will be in contact.", {},
+     ["team will be in contact"]),
+    ("OWN005", "I'll make sure your complaint is reviewed by a manager.", {},
+     ["I'll make sure your complaint is reviewed"]),
+    ("OWN005", "I'll make sure your complaint is reviewed by Friday.", {}, []),
+    ("OWN005", "Our team will be in contact within two hours.", {}, []),
     ("OWN005", "We will look into your claim and contact you with an update.", {},
      ["We will look into your claim and contact you"]),
     ("OWN005", "We'll be in touch by 5 pm tomorrow.", {}, []),
