@@ -280,6 +280,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("PLN002", "The AVS check failed. AVS again.", {}, ["AVS"]),
     ("PLN002", "The address verification service (AVS) check failed.", {}, []),
     ("PLN002", "Download the PDF from the FAQ.", {}, []),
+    # Real false alarms: the customer's own acronym in another spelling, the brand's own
+    # name to its own handle, a colleague's initials.
+    ("PLN002", "Is your WWII code not working?", {"customer_text": "who has a WW2 code"}, []),
+    ("PLN002", "Is your WWII code not working?", {"customer_text": "who has a code"}, ["WWII"]),
+    ("PLN002", "BSN is online now.", {"customer_text": "@AskBookShop is it down"}, []),
+    ("PLN002", "BSN is online now.", {"customer_text": "@AskPlayStation is it down"}, ["BSN"]),
+    ("PLN002", "Use the link KW sent you.", {}, []),
     ("PLN002", "Our SLA is 24 hours.", {}, []),
     ("PLN002", "Please DO NOT restart it.", {}, []),
     ("PLN002", "Run `AWS configure` first.", {}, []),

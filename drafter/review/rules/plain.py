@@ -68,7 +68,9 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
     what="Finds words in capitals (2 to `max_letters` letters) that are not spelled out where "
          "first used, as in “service level agreement (SLA)” or “SLA (service level agreement)”. "
          "Well-known ones in `known` (PDF, FAQ, ...), the channel's own words in `channel_words` "
-         "(“DM” on social), those the customer wrote in their own message, names (capitals "
+         "(“DM” on social), those the customer wrote in their own message (also in another "
+         "spelling of the number: “WW2” for “WWII”), the brand's own names to its own handle "
+         "(“PSN” to @AskPlayStation), a colleague's initials (“the link TN sent”), names (capitals "
          "next to a capitalised word, as in “Lightroom Classic CC”), glossary terms (see "
          "PLN001), and runs of capitals (see TON003) are left alone. Reads the writer's prose "
          "only: never the greeting, the signature (an agent's initials such as “^KJ”, “-JN”, "
@@ -101,12 +103,17 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
         if ctx.customer_text:
             # What the customer wrote themselves is shared vocabulary ("is PSN down?").
             own = own | {w.removesuffix("s") for w in _ACRONYM_RE.findall(ctx.customer_text)}
+        said = {_letters(w) for w in own}
+        brands = _brand_initials(ctx.customer_text or "")
         for i, m in enumerate(matches):
             word = m.group()
             bare = word[:-1] if word.endswith("s") else word
             if (bare in seen or bare in known or bare in own or bare in glossary
-                    or len(bare) > max_letters or sum(c.isalpha() for c in bare) < 2):
-                continue
+                    or len(bare) > max_letters or sum(c.isalpha() for c in bare) < 2
+                    or _letters(bare) in said or any(i in bare[:len(i)] for i in brands)):
+                continue  # known, or the customer's own ("WW2" for "WWII", "PSN" to @AskPlayStation)
+            if _COLLEAGUE_RE.match(prose, m.end()):
+                continue  # a colleague's initials: "the link TN sent"
             if prose[m.start() - 1:m.start()] in _INITIALS_MARKS or doc.structure.inside(
                     m.start(), m.end(), _NOT_READ):
                 continue  # an agent's initials ("^KJ" anywhere), the signature, a greeting
@@ -122,6 +129,28 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
             yield Hit(m.start(), m.end(), f"Acronym {quote(word)} is not spelled out")
 
     return check
+
+
+def _letters(word: str) -> str:
+    """An acronym without its number: "WW2" and "WWII" are both "WW"."""
+    return _NUMBER_RE.sub("", word) or word
+
+
+def _brand_initials(text: str) -> set[str]:
+    """Initials of two or more capitalised parts of the @handles in `text` (@AskPlayStation:
+    "PS"), the start of the brand's own acronyms ("PSN")."""
+    out = set()
+    for handle in _HANDLE_RE.findall(text):
+        caps = "".join(p[0] for p in _CAMEL_RE.findall(handle))
+        out |= {caps[i:i + 2] for i in range(len(caps) - 1)}
+    return out
+
+
+_NUMBER_RE = re.compile(r"(?<=[A-Z]{2})(?:\d+|[IVX]+)$")
+_HANDLE_RE = re.compile(r"@(\w+)")
+_CAMEL_RE = re.compile(r"[A-Z][a-z]+")
+_COLLEAGUE_RE = re.compile(r"\s+(?:has\s+|had\s+|just\s+)?(?:provided|sent|shared|mentioned|said|"
+                           r"gave|posted|linked|suggested|asked|replied|noted)\b")
 
 
 # A capitalised word (not in capitals) just before or after: "Lightroom Classic CC".
