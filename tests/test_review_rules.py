@@ -201,6 +201,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR002", "Mayberry Street is on file.", {}, []),
     ("DIR002", "See https://example.com/maybe-later for details.", {}, []),
     # DIR003
+    # Real false alarm: @handles and #tags are not words of the sentence.
+    ("DIR003", " ".join(f"@shop{i}" for i in range(10)) + " " + " ".join(["word"] * 25)
+     + " #tag.", {}, []),
     ("DIR003", " ".join(["word"] * 31) + ".", {}, [" ".join(["word"] * 31) + "."]),
     ("DIR003", " ".join(["word"] * 30) + ".", {}, []),
     ("DIR003", "Open https://example.com/" + "/".join(["a"] * 40) + " now.", {}, []),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -131,6 +132,23 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
     return check
 
 
+def own_words(prose: str, start: int, end: int, words: list[str]) -> list[str]:
+    """The sentence's `words` less its @handles and #hashtags, which nobody reads as words."""
+    tags = Counter(_TAG_RE.findall(prose, start, end))
+    if not tags:
+        return words
+    out = []
+    for w in words:
+        if tags[w]:
+            tags[w] -= 1
+        else:
+            out.append(w)
+    return out
+
+
+_TAG_RE = re.compile(r"(?<![\w@#])[@#](\w+)")
+
+
 def _letters(word: str) -> str:
     """An acronym without its number: "WW2" and "WWII" are both "WW"."""
     return _NUMBER_RE.sub("", word) or word
@@ -239,7 +257,7 @@ def syllables_at_most(text: str, words: int) -> int:
     "Reading level above the guide's ceiling (Flesch-Kincaid grade, for texts long enough).",
     what="Measures the body's Flesch-Kincaid grade level (from words per sentence and syllables "
          "per word) when it has at least `min_words` words, and flags it when above `max_grade`. "
-         "The finding points at the hardest sentence.",
+         "@handles and #tags are not words. The finding points at the hardest sentence.",
     why=WHY + " The guide asks for a level a busy reader takes in at a glance; many customers "
         "read in a second language.",
     example="Subsequently, the organisational infrastructure necessitated comprehensive "
@@ -256,8 +274,9 @@ def syllables_at_most(text: str, words: int) -> int:
     fix="Use shorter sentences and shorter words",
     defaults={"max_grade": 10, "min_words": 40},
     known_problems="A readability formula over one sentence is noisy: a plain request for an "
-                   "order number can score as hard to read. Under half its findings were right "
-                   "on real replies; treat it as a hint.",
+                   "order number can score as hard to read. About half its findings were "
+                   "right on the workbench and a third on the holdout (6 of 13 together); "
+                   "treat it as a hint.",
 )
 def _pln003(settings: Mapping[str, Any]) -> Check:
     max_grade = get_num(settings, "max_grade", 10)
@@ -265,10 +284,14 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         sents, sent_words = doc.sentences, doc.sentence_words
+        handles = "@" in doc.prose or "#" in doc.prose
+        if handles:
+            sent_words = [own_words(doc.prose, s, e, w) for (s, e), w in zip(sents, sent_words,
+                                                                              strict=True)]
         n_words = sum(map(len, sent_words))
         if n_words < min_words or n_words == 0:
             return
-        if doc.plain_ascii:
+        if doc.plain_ascii and not handles:
             # Most texts are well below the ceiling, as a bound of their syllables shows
             # (every word of the sentences lies between the first's start and the last's end).
             most = syllables_at_most(doc.prose[sents[0][0]:sents[-1][1]], n_words)
