@@ -275,6 +275,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("PLN001", "Prior to shipping, we check it.", {}, ["Prior to"]),
     ("PLN001", "Our SLA is 24 hours.", {}, ["SLA"]),
     ("PLN001", "Please use the form.", {}, []),
+    # Real misses: stilted words for plain ones.
+    ("PLN001", "Adhere to the steps on screen.", {}, ["Adhere to"]),
+    ("PLN001", "We will rectify it today.", {}, ["rectify"]),
     ("PLN001", "Run `cache clear` or see https://example.com/utilize.", {}, []),
     ("PLN001", "Email backend@example.com for access.", {}, []),
     ("PLN001", "The cachet of the brand.", {}, []),
