@@ -135,10 +135,11 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("EMP002", "We apologise for any trouble or inconvenience you may be having. It ships today.",
      {}, ["apologise for any trouble or inconvenience you may be"]),
     ("EMP002", "We're sorry if our courier missed you. It comes back tomorrow.", {},
-     ["We're sorry if our"]),
+     ["sorry if our"]),
     # Real false alarm: a closing courtesy is not an apology.
     ("EMP002", "It ships today. Thank you for your understanding.", {}, []),
     ("EMP002", "I'm sorry our courier missed you. It comes back tomorrow.", {}, []),
+    ("EMP002", "I'm sorry, if you DM us the order number we'll fix it.", {}, []),
     # Real false alarm: the customer's own word, taken up, is not generic.
     ("EMP005", "Sorry for the frustration! The code is on its way.",
      {"customer_text": "no code again, this is so frustrating"}, []),
