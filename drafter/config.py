@@ -384,3 +384,43 @@ def _close_matches(word: str, known: Any) -> list[str]:
     import difflib  # only for a mistake's hint
 
     return difflib.get_close_matches(word, known, n=1)
+
+
+SECRET_COMMAND_TIMEOUT = 30.0  # seconds a `*_command` setting may take to print its secret
+
+
+def secret_from_command(key: str, command: str, what: str) -> str:
+    """Run the `key` setting's `command` and return the secret (`what`: password, token) it
+    prints; every failure is a ConfigError naming the setting, never showing its output."""
+    import shlex
+    import subprocess
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"`{key}` cannot be split into words: {exc}",
+                          hint="check its quotes") from None
+    if not argv:
+        raise ConfigError(f"`{key}` is empty")
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=SECRET_COMMAND_TIMEOUT,
+                              stdin=subprocess.DEVNULL, check=False)
+    except FileNotFoundError:
+        raise ConfigError(f"`{key}`: program {argv[0]!r} not found",
+                          hint="use the full path of the program") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"`{key}` ({argv[0]}) did not finish in "
+                          f"{SECRET_COMMAND_TIMEOUT:.0f} s") from None
+    except OSError as exc:
+        raise ConfigError(f"`{key}`: cannot run {argv[0]!r}: {exc.strerror}") from None
+    if done.returncode != 0:
+        # Its stderr explains the failure; its stdout could hold the secret, so never shown.
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ConfigError(f"`{key}` ({argv[0]}) exited with {done.returncode}"
+                          + (f": {why[-1][:200]}" if why else ""),
+                          hint="run the command yourself to see what it needs")
+    value = done.stdout.decode("utf-8", "replace").rstrip("\r\n")
+    if not value:
+        raise ConfigError(f"`{key}` ({argv[0]}) printed nothing",
+                          hint=f"the command must print the {what} on its standard output")
+    return value

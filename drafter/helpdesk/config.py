@@ -4,9 +4,7 @@ and connectors by kind: built in, or plugins from the `drafter.helpdesks` entry 
 from __future__ import annotations
 
 import os
-import shlex
 import ssl
-import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import entry_points
@@ -14,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from drafter.config import Settings
+from drafter.config import Settings, secret_from_command
 from drafter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -23,7 +21,6 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "drafter.helpdesks"
 BUILT_IN = {"rt": "drafter.helpdesk.rt:RTConnector"}
-TOKEN_COMMAND_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,8 @@ class HelpdeskConfig:
                                   hint=f"export {self.token_env} with your {self.kind} API token")
             return value.strip()
         assert self.token_command is not None
-        return _run_token_command(self.token_command)
+        # A token has no spaces: what surrounds it is the command's formatting.
+        return secret_from_command("helpdesk.token_command", self.token_command, "token").strip()
 
     def tls_context(self) -> ssl.SSLContext:
         """A verifying TLS context: the system's CAs, plus `ca_file` when set."""
@@ -150,36 +148,3 @@ def open_connector(settings: Settings) -> Connector:
                           hint="set [helpdesk] kind, url and token_env in drafter.toml "
                           "(see docs/helpdesk.md)")
     return connector_class(config.kind)(config)
-
-
-def _run_token_command(command: str) -> str:
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise ConfigError(f"`helpdesk.token_command` cannot be split into words: {exc}",
-                          hint="check its quotes") from None
-    if not argv:
-        raise ConfigError("`helpdesk.token_command` is empty")
-    try:
-        done = subprocess.run(argv, capture_output=True, timeout=TOKEN_COMMAND_TIMEOUT,
-                              stdin=subprocess.DEVNULL, check=False)
-    except FileNotFoundError:
-        raise ConfigError(f"`helpdesk.token_command`: program {argv[0]!r} not found",
-                          hint="use the full path of the program") from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"`helpdesk.token_command` ({argv[0]}) did not finish in "
-                          f"{TOKEN_COMMAND_TIMEOUT:.0f} s") from None
-    except OSError as exc:
-        raise ConfigError(f"`helpdesk.token_command`: cannot run {argv[0]!r}: {exc.strerror}"
-                          ) from None
-    if done.returncode != 0:
-        # Its stderr explains the failure; its stdout could hold the secret, so never shown.
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ConfigError(f"`helpdesk.token_command` ({argv[0]}) exited with {done.returncode}"
-                          + (f": {why[-1][:200]}" if why else ""),
-                          hint="run the command yourself to see what it needs")
-    value = done.stdout.decode("utf-8", "replace").strip()
-    if not value:
-        raise ConfigError(f"`helpdesk.token_command` ({argv[0]}) printed nothing",
-                          hint="the command must print the token on its standard output")
-    return value

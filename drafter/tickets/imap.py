@@ -10,9 +10,7 @@ import contextlib
 import ipaddress
 import os
 import re
-import shlex
 import ssl
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,12 +21,10 @@ from urllib.parse import quote
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from drafter.config import Settings
+from drafter.config import Settings, secret_from_command
 from drafter.errors import ConfigError, DrafterError, InputError
 from drafter.tickets.email import parse_email
 from drafter.tickets.model import Message
-
-PASSWORD_COMMAND_TIMEOUT = 30.0
 
 RESUME_HINT = "run `draft tickets sync` again: it resumes after the last message it imported"
 
@@ -127,38 +123,7 @@ def _password(account: Account) -> str:
             )
         return value
     assert account.password_command is not None
-    try:
-        argv = shlex.split(account.password_command)
-    except ValueError as exc:
-        raise ConfigError(f"`imap.password_command` cannot be split into words: {exc}",
-                          hint="check its quotes") from None
-    if not argv:
-        raise ConfigError("`imap.password_command` is empty")
-    try:
-        done = subprocess.run(argv, capture_output=True, timeout=PASSWORD_COMMAND_TIMEOUT,
-                              stdin=subprocess.DEVNULL, check=False)
-    except FileNotFoundError:
-        raise ConfigError(f"`imap.password_command`: program {argv[0]!r} not found",
-                          hint="use the full path of the program") from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"`imap.password_command` ({argv[0]}) did not finish in "
-                          f"{PASSWORD_COMMAND_TIMEOUT:.0f} s") from None
-    except OSError as exc:
-        raise ConfigError(f"`imap.password_command`: cannot run {argv[0]!r}: {exc.strerror}"
-                          ) from None
-    if done.returncode != 0:
-        # Its stderr explains the failure; its stdout could hold the secret, so never shown.
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ConfigError(
-            f"`imap.password_command` ({argv[0]}) exited with {done.returncode}"
-            + (f": {why[-1][:200]}" if why else ""),
-            hint="run the command yourself to see what it needs",
-        )
-    value = done.stdout.decode("utf-8", "replace").rstrip("\r\n")
-    if not value:
-        raise ConfigError(f"`imap.password_command` ({argv[0]}) printed nothing",
-                          hint="the command must print the password on its standard output")
-    return value
+    return secret_from_command("imap.password_command", account.password_command, "password")
 
 
 # --- connecting -------------------------------------------------------------------------------
