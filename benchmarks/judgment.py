@@ -40,12 +40,16 @@ SAMPLE = DATA / "sample.txt"
 HOLDOUT = DATA / "holdout.txt"
 HOLDOUT_LABELS = DATA / "holdout_labels.jsonl"
 HOLDOUT_VIOLATIONS = DATA / "holdout_violations.jsonl"
+HOLDOUT2 = DATA / "holdout2.txt"
+HOLDOUT2_LABELS = DATA / "holdout2_labels.jsonl"
+HOLDOUT2_VIOLATIONS = DATA / "holdout2_violations.jsonl"
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
 
 SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
 SAMPLE_SIZE = 100
 HOLDOUT_SEED = 1611  # replies outside sample.txt, read once to check the tuned rules
 HOLDOUT_SIZE = 50
+HOLDOUT2_SEED = 2207  # a second holdout, outside both sample.txt and holdout.txt
 LABEL_SEED = 11  # which findings of each rule were labelled
 LABELS_PER_RULE = 15
 NEAR = 200  # a label follows its span's text this many characters after an edit
@@ -123,6 +127,11 @@ def draw_sample(files: Iterable[str], n: int = SAMPLE_SIZE, seed: int = SAMPLE_S
 def draw_holdout(files: Iterable[str], sample: Iterable[str]) -> list[str]:
     """The seeded holdout: replies not in `sample`, drawn the way the sample was."""
     return draw_sample(set(files) - set(sample), HOLDOUT_SIZE, HOLDOUT_SEED)
+
+
+def draw_holdout2(files: Iterable[str], sample: Iterable[str], holdout: Iterable[str]) -> list[str]:
+    """The seeded second holdout: replies in neither `sample` nor `holdout`, drawn the same way."""
+    return draw_sample(set(files) - set(sample) - set(holdout), HOLDOUT_SIZE, HOLDOUT2_SEED)
 
 
 def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:

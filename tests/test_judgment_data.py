@@ -29,6 +29,7 @@ SAMPLE = judgment.SAMPLE.read_text(encoding="utf-8").split()
 HOLDOUT = judgment.HOLDOUT.read_text(encoding="utf-8").split()
 HOLDOUT_LABELS = judgment.read_jsonl(judgment.HOLDOUT_LABELS)
 HOLDOUT_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT_VIOLATIONS)
+HOLDOUT2 = judgment.HOLDOUT2.read_text(encoding="utf-8").split()
 # (labels, violations, the replies read for those violations): the workbench, then the holdout
 SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
         "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT)}
@@ -86,6 +87,17 @@ def test_the_holdout_is_50_distinct_replies_outside_the_sample() -> None:
     assert len(HOLDOUT) == len(set(HOLDOUT)) == judgment.HOLDOUT_SIZE
     assert all(FILE.match(f) for f in HOLDOUT)
     assert not set(HOLDOUT) & set(SAMPLE)
+
+
+def test_the_second_holdout_is_50_distinct_replies_outside_both() -> None:
+    assert len(HOLDOUT2) == len(set(HOLDOUT2)) == judgment.HOLDOUT_SIZE
+    assert all(FILE.match(f) for f in HOLDOUT2)
+    assert not set(HOLDOUT2) & (set(SAMPLE) | set(HOLDOUT))
+
+
+@needs_corpus
+def test_the_second_holdout_is_the_seeded_draw() -> None:
+    assert judgment.draw_holdout2(judgment.manifest(), SAMPLE, HOLDOUT) == HOLDOUT2
 
 
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
