@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings, default_store_path, load_settings
+from drafter.errors import TemplateError
 
 if TYPE_CHECKING:
+    from drafter.helpdesk import Connector, NoteResult, TicketName
     from drafter.lint.engine import LintResult
     from drafter.pipeline import Result, Round
     from drafter.prompting import Prompts
@@ -67,7 +70,14 @@ class App:
         """The prompt templates (the shipped ones overlaid with `team.prompts`)."""
         from drafter.prompting import Prompts
 
-        return Prompts(self.settings["team.prompts"])
+        s = self.settings
+        return Prompts(s["team.prompts"], team_domains=self.team_domains,
+                       team_addresses=[*s["team.addresses"], s["team.from_address"]])
+
+    @property
+    def team_domains(self) -> list[str]:
+        """The team's own domains (`team.domains`): its mail, and the sites it links to."""
+        return [d.strip().lower().lstrip("@") for d in self.settings["team.domains"] if d.strip()]
 
     @property
     def team(self) -> dict[str, str]:
@@ -115,13 +125,16 @@ class App:
         if ticket is None:
             return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only,
                                  slot_pattern=own)
+        from drafter.prompting import instructions
         from drafter.review.signals import context_from_ticket
 
         context = context_from_ticket(ticket, self.guide, channel=channel, body_only=body_only)
-        if customer_name or own is not None:
-            context = replace(context, customer_name=customer_name or context.customer_name,
-                              slot_pattern=own)
-        return context
+        try:  # the prompt this ticket would get, for the echo rule (SAN001)
+            prompt: str | None = instructions(self.reply_messages(ticket, channel))
+        except TemplateError:
+            prompt = None  # a broken team template does not stop a review
+        return replace(context, prompt=prompt, slot_pattern=own,
+                       customer_name=customer_name or context.customer_name)
 
     def review(self, text: str, ticket: Ticket | None = None, *,
                context: ReviewContext | None = None, reviewer: Reviewer | None = None,
@@ -179,6 +192,57 @@ class App:
             ticket: Ticket = store.get(ticket_id)
             return ticket
 
+    def helpdesk(self) -> Connector:
+        """The configured helpdesk's connector, `[helpdesk]` (use it as a context manager)."""
+        from drafter.helpdesk import open_connector
+
+        return open_connector(self.settings)
+
+    def ticket_name(self, name: str) -> TicketName:
+        """Read a ticket name: `local:7`, `rt:123`, or a bare number (the configured helpdesk,
+        else the store)."""
+        from drafter.helpdesk import parse_ticket_name
+
+        return parse_ticket_name(name, self.settings["helpdesk.kind"])
+
+    def sync_helpdesk(self, scope: str | None = None, since: datetime | None = None,
+                      progress: Callable[[str], None] | None = None) -> Any:
+        """Copy the helpdesk's tickets in `scope` (default `helpdesk.queue`) updated after
+        `since` into the store as `kind:N`, their public messages once each; a ticket whose
+        newest stored message is as new as its last update is not fetched again."""
+        from drafter.helpdesk import HelpdeskError
+        from drafter.store.tickets import ImportReport
+        from drafter.tickets.model import public_thread
+
+        report = ImportReport()
+        with self.helpdesk() as helpdesk, self.store() as store:
+            known = store.synced_from(helpdesk.kind)
+            for listed in helpdesk.list_tickets(scope or helpdesk.config.queue, since):
+                name = helpdesk.name(listed.number)
+                newest = known.get(name)
+                if newest is not None and listed.updated and \
+                        datetime.fromisoformat(listed.updated).timestamp() <= newest:
+                    continue
+                try:
+                    ticket = public_thread(helpdesk.fetch(listed.number))
+                except HelpdeskError as exc:  # deleted or merged meanwhile: say so, go on
+                    report.failed.append((name, exc.message))
+                    continue
+                if not ticket.messages:
+                    continue
+                one = store.import_ticket(ticket, external_id=name)
+                store.set_status(one.ticket_ids[0], ticket.status)
+                report.add(one)
+                if progress is not None:
+                    progress(name)
+        return report
+
+    def post_note(self, helpdesk: Connector, ticket: Ticket, result: Result, *,
+                  force: bool = False) -> NoteResult:
+        """Add the draft and the reviewer's findings to `ticket` as an internal note, once per
+        latest customer message (`force`: again)."""
+        return helpdesk.post_note(ticket, note_text(result), force=force)
+
     # --- drafting ----------------------------------------------------------------------------
 
     def channel_for(self, ticket: Ticket, channel: str | None = None) -> str:
@@ -189,8 +253,10 @@ class App:
 
     def reply_messages(self, ticket: Ticket, channel: str | None = None) -> list[dict[str, str]]:
         """The prompt messages a reply to `ticket` would send (no model call)."""
+        from drafter.tickets.model import public_thread
+
         messages: list[dict[str, str]] = self.prompts.reply_messages(
-            self.guide, self.team, ticket, self.channel_for(ticket, channel))
+            self.guide, self.team, public_thread(ticket), self.channel_for(ticket, channel))
         return messages
 
     def reply(
@@ -206,7 +272,9 @@ class App:
         """Draft a reply to `ticket` with the configured model, review it and revise it."""
         from drafter import pipeline
         from drafter.llm.endpoint import open_client
+        from drafter.tickets.model import public_thread
 
+        ticket = public_thread(ticket)  # a helpdesk's internal notes never reach the model
         chan = self.channel_for(ticket, channel)
         context = self.context(ticket, channel=chan, body_only=True)
         with open_client(self.settings, on_retry=on_retry, on_status=on_status) as client:
@@ -218,6 +286,14 @@ class App:
                 max_revisions=self.settings["draft.max_revisions"],
                 revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
             )
+
+    def store_reply(self, ticket_id: int, result: Result) -> None:
+        """Store `result` as the draft of stored ticket `ticket_id` (as `draft batch` would)."""
+        from drafter.batch.runner import stored_draft
+
+        with self.store() as store:
+            store.save_draft(stored_draft(ticket_id, result, self.batch_spec(), result.model,
+                                          via="reply"))
 
     def batch_spec(self, fail_on: str | None = None) -> Any:
         """What a batch run needs: prompts, guide, reviewer, team, limits and prices."""
@@ -252,6 +328,7 @@ class App:
         from drafter.llm.aclient import AsyncChatClient
         from drafter.llm.endpoint import client_options, serve_endpoint
 
+        store.check_writable()  # before spending anything on answers it could not keep
         with serve_endpoint(self.settings, on_status=on_status) as endpoint:
             assert endpoint.base_url is not None and endpoint.model is not None
             client = AsyncChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,
@@ -310,6 +387,18 @@ class App:
         if write_baseline is not None:
             Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))
         return result
+
+
+def note_text(result: Result) -> str:
+    """The internal note for a draft: the draft, then what the reviewer still found in it."""
+    findings = result.findings
+    lines = [result.text.rstrip(), "", "-- ", f"Draft by drafter ({result.model}), not sent. "
+             + (f"The reviewer found {len(findings)} issue{'s' if len(findings) != 1 else ''}:"
+                if findings else "The reviewer found no issues.")]
+    for f in findings:
+        line = f"- {f.line}:{f.column} {f.code} ({f.severity}) {f.message}"
+        lines.append(line + (f" (suggest: {f.suggestion!r})" if f.suggestion else ""))
+    return "\n".join(lines)
 
 
 def _templates(names: Sequence[Any]) -> frozenset[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,10 @@ FIELDS: tuple[Field, ...] = (
           env=("OPENAI_API_KEY",), secret=True),
     Field("llm.local", "choice", "auto", "Use the bundled local model: auto (when no endpoint is "
           "configured), always, never.", choices=("auto", "always", "never")),
-    Field("llm.timeout", "float", 120.0, "Seconds to wait for one model response."),
+    Field("llm.timeout", "float", 120.0, "Seconds one model request may take, to its last byte."),
     Field("llm.max_attempts", "int", 4, "Attempts per model call, retries included."),
-    Field("llm.max_retry_seconds", "float", 300.0, "Total seconds one call may spend retrying."),
+    Field("llm.max_retry_seconds", "float", 300.0, "Total seconds one call may take, retries "
+          "and waits included."),
     Field("llm.temperature", "float", 0.0, "Sampling temperature."),
     Field("llm.max_tokens", "int", 350, "Most tokens the model may write per draft."),
     Field("llm.seed", "int", 42, "Sampling seed, for reproducible drafts where the server honours it."),
@@ -62,6 +64,10 @@ FIELDS: tuple[Field, ...] = (
     Field("team.sign_off", "str", "Best regards,", "Closing line before the signature."),
     Field("team.signature", "str", "The Support Team", "Signature lines after the sign-off."),
     Field("team.from_address", "str", "support@example.com", "From address of --format eml replies."),
+    Field("team.addresses", "list", [], "The team's own email addresses: in prompts, only "
+          "messages from these (or from team.domains, or a source's agent role) are the team's."),
+    Field("team.domains", "list", [], "The team's own domains (mail and links), e.g. "
+          '["example.com"]; a sender at one of them is the team.'),
     Field("team.prompts", "path", None, "A folder of Jinja templates overriding the shipped ones."),
     Field("team.styleguide", "path", None, "A folder of style-guide TOML overriding the shipped one."),
     # The ticket store.
@@ -127,6 +133,19 @@ FIELDS: tuple[Field, ...] = (
           "(OpenAI: 0.5); a model's own `batch_discount` wins."),
     Field("prices", "table", {}, "Per model, per million tokens: [prices.\"MODEL\"] input, "
           "cached_input, output (and optionally batch_discount)."),
+    # The helpdesk where the tickets live (docs/helpdesk.md). No key holds a secret itself.
+    Field("helpdesk.kind", "str", None, "The helpdesk: rt (Request Tracker 5), or the name of a "
+          "connector plugin (entry point group drafter.helpdesks)."),
+    Field("helpdesk.url", "str", None, "The helpdesk's base URL, e.g. https://rt.example.com."),
+    Field("helpdesk.token_env", "str", None, "Name of the environment variable that holds the "
+          "helpdesk's API token."),
+    Field("helpdesk.token_command", "str", None, "Command whose output is the helpdesk's API "
+          "token, e.g. `pass show support/rt` (run without a shell)."),
+    Field("helpdesk.queue", "str", None, "Default scope (RT: queue) of `draft tickets sync "
+          "--from helpdesk`."),
+    Field("helpdesk.ca_file", "path", None, "PEM file of CA certificates to trust (a private CA) "
+          "besides the system's; TLS is always verified."),
+    Field("helpdesk.timeout", "float", 30.0, "Seconds to wait for the helpdesk on each request."),
 )
 
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
@@ -155,13 +174,30 @@ class Settings:
         rows = []
         for f in FIELDS:
             value = self.values.get(f.key)
-            shown = _mask(value) if f.secret and value else repr(value)
+            if f.secret and value:
+                shown = mask_secret(value)
+            else:
+                shown = repr(redact(value) if isinstance(value, str) else value)
             rows.append((f.key, shown, self.origins.get(f.key, "default")))
         return rows
 
 
-def _mask(value: str) -> str:
+def mask_secret(value: str) -> str:
+    """Return a secret as drafter shows it: its last four characters at most."""
     return "****" + value[-4:] if len(value) > 12 else "****"
+
+
+# The user-info part of a URL (`user:password@`), up to its last `@` (passwords hold some).
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s]*@")
+
+
+def redact(text: str) -> str:
+    """Return `text` with the credentials of every URL in it masked.
+
+    Every place that shows or stores a URL or a message that may hold one (settings, errors,
+    progress, the store) passes it through here.
+    """
+    return _URL_CREDENTIALS.sub(r"\1****@", text) if "@" in text else text
 
 
 def _coerce(f: Field, value: Any, origin: str, base: Path | None) -> Any:

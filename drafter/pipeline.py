@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from drafter.prompting import instructions
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding, at_or_above
 from drafter.tickets.model import Ticket
@@ -98,7 +99,7 @@ _SIGN_OFF = re.compile(
     r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _SUBJECT = re.compile(r"\A\s*subject:[^\n]*\n", re.IGNORECASE)
 # Small models echo the data delimiters of the reply prompt around their answer.
-_DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message)\b[^>\n]*>[ \t]*$\n?",
+_DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message|subject)\b[^>\n]*>[ \t]*$\n?",
                              re.IGNORECASE | re.MULTILINE)
 # The end of a finished sentence: . ! ? (or a colon ending a line), maybe closed by a quote or bracket.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|\Z)|:(?=[ \t]*(?:\n|\Z))")
@@ -127,7 +128,9 @@ def clean_body(text: str, cut_off: bool = False) -> str:
         tail = body[matches[-1].end():].strip()
         if len(tail.splitlines()) <= 3 and len(tail) <= 120:
             body = body[: matches[-1].start()].rstrip()
-    return body.strip()
+    # A draft that was nothing but furniture (an echoed "<ticket>" and "<subject>") stays as
+    # written: the reviewer says what is wrong with it, and an empty draft would hide that.
+    return body.strip() or text.strip()
 
 
 def compose(body: str, ticket: Ticket | None, team: Mapping[str, str]) -> str:
@@ -174,6 +177,8 @@ def _steps(
     timings = {"prompting": 0.0, "model": 0.0, "review": 0.0}
     t0 = time.perf_counter()
     first = prompts.reply_messages(guide, team, ticket, channel)
+    # The reviewer checks every draft against the prompt's own words (SAN001).
+    context = replace(context, prompt=instructions(first), model_draft=True)
     timings["prompting"] += time.perf_counter() - t0
 
     rounds: list[Round] = []
@@ -200,6 +205,7 @@ def _steps(
             break
         t0 = time.perf_counter()
         messages = prompts.revise_messages(first, body, remaining)
+        context = replace(context, prompt=instructions(messages))  # the revision's prompt too
         timings["prompting"] += time.perf_counter() - t0
     return result_of(rounds, ticket, team, model, timings)
 

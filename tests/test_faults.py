@@ -17,11 +17,13 @@ from batch_fixtures import make_tickets, model_env, real_messages
 from faultproxy import (
     EMPTY_CHOICES,
     MALFORMED,
+    NOT_TEXT,
     RESET_BEFORE,
     RESET_DURING,
     UNKNOWN_MODEL,
     Fault,
     always,
+    drip,
     every,
     script,
     slow,
@@ -30,7 +32,7 @@ from faultproxy import (
 
 from drafter.errors import LLMError
 from drafter.llm.aclient import AsyncChatClient
-from drafter.llm.client import ServiceRefused
+from drafter.llm.client import ChatClient, ServiceRefused
 from drafter.llm.local import LOCAL_MODEL_NAME
 from drafter.store import Store
 
@@ -111,6 +113,48 @@ def test_a_response_slower_than_the_timeout_is_abandoned_and_retried(proxy) -> N
     assert all("timed out" in r[1] for r in retries)
     assert proxy.tally.answered_ok >= 1 and result.text.strip()
     assert time.monotonic() - started >= 10.0
+
+
+def sync_complete(proxy: Any, **kw: Any) -> Any:
+    """One call of the sync client (what `draft reply` uses) through the proxy."""
+    client = ChatClient(proxy.base_url, "sk-test", LOCAL_MODEL_NAME, backoff_initial=0.01,
+                        backoff_max=0.05, max_tokens=8, **kw)
+    try:
+        return client.complete(real_messages())
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("call", [complete, sync_complete], ids=["async", "sync"])
+def test_a_server_dripping_bytes_is_cut_off_at_the_deadline(proxy, call: Any) -> None:
+    # One byte every 0.5 s: each read returns well within the timeout, the answer never does.
+    proxy.reset(always(drip(0.5)))
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"after 2 attempts: timed out: no complete answer within 2 s"):
+        call(proxy, timeout=2.0, max_attempts=2)
+    assert proxy.tally.chat_requests == 2
+    assert time.monotonic() - started < 2 * 2.0 + 1.5
+
+
+def test_an_unresponsive_server_costs_no_more_than_the_retry_budget(proxy) -> None:
+    proxy.reset(always(slow(30.0)))
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="timed out"):
+        complete(proxy, timeout=2.0, max_attempts=10, max_retry_seconds=5.0)
+    elapsed = time.monotonic() - started
+    # Attempts of 2 s, 2 s and what is left (about 1 s); no attempt outlives the budget.
+    assert proxy.tally.chat_requests == 3 and 4.5 <= elapsed < 6.0
+
+
+def test_an_unreadable_retry_after_and_content_that_is_not_text_are_retried(proxy) -> None:
+    proxy.reset(script(status(429, "soon-ish"), NOT_TEXT))
+    result, retries = complete(proxy)
+    assert result.attempts == 3 and result.text.strip()
+    assert "rate limited (429)" in retries[0][1]
+    assert "malformed response: its content is list, not text" in retries[1][1]
+    proxy.reset(always(NOT_TEXT))
+    with pytest.raises(LLMError, match="failed after 2 attempts: malformed response: its content"):
+        complete(proxy, max_attempts=2)
 
 
 def test_the_retry_budget_ends_in_one_clear_error(proxy) -> None:

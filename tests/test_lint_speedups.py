@@ -173,6 +173,46 @@ def test_pre_filter_skips_texts_without_the_words_and_not_texts_with_folding_let
     assert kelvin.search("the \u212ait") is not None
 
 
+def test_first_words_of_a_regex() -> None:
+    first = matching.first_words
+    assert first(r"(?<!\bas )\bsoon\b(?!\s+as\b)") == {"soon"}
+    assert first(r"\b(?:we|I)\s+(?:do\s+)?regret") == {"we", "i"}
+    assert first(r"\b(?:you\s+will|you['’]ll)\s+get") == {"you"}
+    assert first(r"\bsk-(?:live-)?\w{20,}") == {"sk"}
+    assert first(r"\b(?:please\s+)?accept") is None  # may start with "accept"
+    assert first(r"\bsoons?\b") is None  # the word may go on
+    assert first(r"\bsoon\b|later") is None  # an alternative that starts elsewhere
+    assert first(r"soon\b") is None  # may start inside a word
+    assert first(r"\bgithub_pat_\w+") is None
+    assert first(r"(?-i:\bTODO\b)") is None  # not read
+
+
+# Patterns that open with known words are tried only where those words start.
+WORD_STARTED = checks.compile_phrases(["soon", "by monday", "sorry"], [
+    r"(?<!\bas )\bsoon\b(?!\s+as\b)", r"\bby\s+\d{1,2}\s*(?:am|pm)\b",
+    r"\b(?:you\s+will|you['’]ll)\s+(?:get|receive)\b", r"\b(?:sorry|apologies)\s+for\b",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from([
+    "soon", "as soon as", "as ", "Soon", "ſoon", "by", "5 pm", " ", "\n", "you will get",
+    "you'll receive", "you’ll", "sorry for", "apologies for", "by monday", "x", "İ", ".",
+]), max_size=12).map("".join), data=st.data())
+def test_regexes_tried_where_their_words_start_find_what_a_plain_scan_finds(
+        text: str, data: st.DataObject) -> None:
+    phrases = WORD_STARTED
+    assert phrases is not None and phrases.scanned == 4 and None not in phrases.starts_with
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    doc = Doc(text, ReviewContext())
+    plain = plain_scan(phrases, doc.prose, start, end)
+    assert [m.span() for m in checks.finditer_span(doc, phrases, "prose", start, end)] == plain
+    assert checks.search(doc, phrases, start, end) == bool(plain)
+    found = phrases.search(doc.prose, start, end)
+    assert (found.span() if found else None) == (plain[0] if plain else None)
+
+
 # -- rewritten regexes and the word index ---------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from drafter import pipeline
 from drafter.config import load_settings
 from drafter.llm.endpoint import open_client
-from drafter.prompting import Prompts
+from drafter.prompting import Prompts, instructions
 from drafter.review.context import ReviewContext
 from drafter.review.finding import Finding
 from drafter.review.reviewer import Reviewer
@@ -65,7 +66,9 @@ def test_draft_review_revise_keeps_the_best_draft(cassette: Any) -> None:
     # The kept draft is the best one, and its findings are what the reviewer says of it.
     best = min(r.score() for r in rounds)
     assert rounds[result.kept_round].score() == best
-    assert result.findings == Reviewer(load_styleguide()).review(result.body, CONTEXT)
+    # (The pipeline adds the instructions of the round's prompt to the context: SAN001.)
+    context = replace(CONTEXT, prompt=instructions(sent[result.kept_round]), model_draft=True)
+    assert result.findings == Reviewer(load_styleguide()).review(result.body, context)
     # drafter, not the model, writes the greeting and the sign-off.
     assert result.text.startswith("Hi Jane,\n\n")
     assert result.text.endswith("\n\nBest regards,\nThe Support Team\n")

@@ -110,3 +110,20 @@ def test_missing_variable_through_the_cli_is_exit_2(draft, tmp_path: Path,
     result = draft(["reply", "--dry-run"], input=b"Where is my order?")
     assert result.code == 2, result
     assert "order_number" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_system_prompt_has_one_principle_a_line_and_the_glossary_as_a_list() -> None:
+    guide = load_styleguide()
+    lines = Prompts().system(guide, TEAM, "email").splitlines()
+    numbered = [line for line in lines if line[:1].isdigit()]
+    assert numbered == [f"{i}. {p.title}. {p.guidance}"
+                        for i, p in enumerate(guide.principles, 1)]
+    for p in guide.principles:  # each example on its own line, right after its principle
+        assert f'   Like this: "{p.good[0]}"' in lines
+        assert f'   Not like this: "{p.bad[0]}"' in lines
+    start = lines.index("Plain words to use instead of jargon:")
+    entries = lines[start + 1: start + 1 + len(guide.glossary)]
+    assert entries == [f'- "{plain}", not "{jargon}"' for jargon, plain in sorted(guide.glossary.items(),
+                                                              key=lambda kv: kv[0].lower())]
+    assert lines[start - 1] == "" and lines[start + 1 + len(guide.glossary)] == ""
+    assert max(len(line) for line in lines) < 700

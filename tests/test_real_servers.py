@@ -121,7 +121,7 @@ def test_an_unknown_server_name_is_a_usage_error(pytester: pytest.Pytester) -> N
     result = pytester.runpytest("-p", "real_servers")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*test_mail: real_server takes one of dovecot, spam-corpus, "
-                                 "local-model, not ('postfix',)"])
+                                 "local-model, rt, not ('postfix',)"])
 
 
 @pytest.mark.parametrize("target", ["test", "demo"])

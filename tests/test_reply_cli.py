@@ -105,10 +105,11 @@ def test_json_output_has_draft_findings_usage_rounds_timings(draft, cassette: An
     assert all(f.keys() >= {"code", "severity", "message", "line", "column"} for f in data["findings"])
     assert data["timings"]["model"] > 0
     assert "review:" in result.stderr  # findings and progress on stderr, not in the JSON
-    # The recorded model ran into llm.max_tokens here: its unfinished sentence is not kept.
-    assert data["rounds"][data["kept_round"]]["cut_off"] is True
-    assert data["body"].rstrip()[-1] in ".!?:\"”)", data["body"][-80:]
+    # The recorded model ran into llm.max_tokens in a round: its unfinished sentence is not kept.
+    assert any(r["cut_off"] for r in data["rounds"])
     assert "unfinished last sentence was dropped" in result.stderr
+    if data["rounds"][data["kept_round"]]["cut_off"]:
+        assert data["body"].rstrip()[-1] in ".!?:\"”)", data["body"][-80:]
 
 
 def test_eml_output_is_a_threaded_reply(draft, cassette: Any) -> None:

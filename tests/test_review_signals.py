@@ -42,6 +42,15 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     # Real false alarms: capitals and "!!!" in praise are cheer.
     ("I LOVE WALMART, best store in town!!!", False, False, False),
     ("Thank you for ruining my phone \U0001F624", True, False, False),
+    # Real misses and false alarms: a question after @handles; "when" that tells, not asks.
+    ("@ShopHelp @jo which app reads the receipts", False, False, True),
+    ("@Shop When the driver said he was tired, the ride went downhill.", False, False, False),
+    # Real misses: upset in sarcasm and in "not helpful".
+    ("Fix the signal. Not like there is a cup final tonight or anything.", True, False, False),
+    ("The best they can offer is a week. Not helpful at all.", True, False, False),
+    # Real miss: a run-on message that asks with no question mark.
+    ("no luck with the code can you switch off the 2 step thing", False, False, True),
+    ("I switched off the 2 step thing, all good now", False, False, False),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:

@@ -35,13 +35,22 @@ SEEDS: dict[int, str] = {
         INSERT INTO imap_sync_state (account, mailbox, uidvalidity, last_uid, updated_at)
             VALUES ('support@imap.example:993', 'INBOX', 42, 7, '2024-01-09');
     """,
+    4: """
+        INSERT INTO messages (ticket_id, message_id, body, latest, from_customer, from_team,
+                              imported_at, date, sort_key)
+            VALUES (1, '<agent@example.com>', 'It ships today.', 'It ships today.', 0, 1,
+                    '2024-01-09', '2024-01-09T10:00:00+00:00', 1704794400.0);
+    """,
+    5: """
+        INSERT INTO claims (ticket_id, owner, expires_at) VALUES (1, 'elsewhere:1:ab', 9e12);
+    """,
 }
 
 
 def _check_1(store: Store) -> None:
     ticket = store.get(1)
     assert (ticket.subject, ticket.customer_address) == ("Old order", "jane@example.com")
-    assert [m.message_id for m in ticket.messages] == ["<old@example.com>"]
+    assert ticket.messages[0].message_id == "<old@example.com>"
     # Threading still finds the old message's references.
     assert store.select_ids() == [1]
 
@@ -58,7 +67,18 @@ def _check_3(store: Store) -> None:
     assert state is not None and (state.uidvalidity, state.last_uid) == (42, 7)
 
 
-CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3}
+def _check_4(store: Store) -> None:
+    first, agent = store.get(1).messages
+    assert (first.from_team, agent.from_team) == (False, True)
+
+
+def _check_5(store: Store) -> None:
+    # A live claim of another host's run: this run may not take the ticket.
+    assert store.claim(1, "here:1:cd", since=0.0) == "taken"
+
+
+CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3,
+                                              4: _check_4, 5: _check_5}
 
 
 def build(path: Path, version: int) -> None:

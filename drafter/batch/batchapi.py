@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drafter import pipeline
@@ -38,10 +38,11 @@ class BatchAPI:
     def __init__(self, base_url: str, api_key: str | None, model: str, settings: Settings) -> None:
         import openai
 
+        from drafter.config import redact
         from drafter.llm.client import RetryPolicy
         from drafter.llm.client import httpx as _httpx
 
-        self.base_url = base_url
+        self.base_url = redact(base_url)  # as shown and stored: credentials masked
         self.model = model
         self.settings = settings
         self.policy = RetryPolicy(base_url, model, max_attempts=settings["llm.max_attempts"],
@@ -158,6 +159,7 @@ def submit(store: Store, api: BatchAPI, ticket_ids: Sequence[int], spec: BatchSp
         raise ConfigError(f"--max-cost needs the price of `{api.model}`, and [prices] has none",
                           hint=f'add [prices."{api.model}"] with input and output prices per million '
                           "tokens to drafter.toml")
+    store.check_writable()  # a job the store cannot record would be paid for and lost
     jobs: list[BatchJob] = []
     lines: list[tuple[BatchItem, str]] = []
     estimate = 0.0
@@ -337,6 +339,7 @@ def _usage(body: dict[str, Any]) -> dict[str, int]:
 def _collect_one(store: Store, api: BatchAPI, spec: BatchSpec, job: BatchJob, batch: Any,
                  report: CollectReport) -> str | None:
     """Collect one finished job; return the id of its follow-up job, if one was submitted."""
+    from drafter.prompting import instructions
     from drafter.review.signals import context_from_ticket
 
     results: dict[str, dict[str, Any]] = {}
@@ -365,13 +368,15 @@ def _collect_one(store: Store, api: BatchAPI, spec: BatchSpec, job: BatchJob, ba
             choice = body["choices"][0]
             clean = pipeline.clean_body(choice["message"]["content"],
                                         choice.get("finish_reason") == "length")
-            context = context_from_ticket(ticket, spec.guide, channel=item.channel, body_only=True)
+            first = prompts.reply_messages(spec.guide, spec.team, ticket, item.channel)
+            context = replace(context_from_ticket(ticket, spec.guide, channel=item.channel,
+                                                  body_only=True),
+                              prompt=instructions(first), model_draft=True)
             findings = spec.reviewer.review(clean, context)
             rounds.append({"index": len(rounds), "body": clean, "usage": _usage(body),
                            "findings": [f.to_dict() for f in findings]})
             remaining = pipeline.blocking(findings, spec.revise_on)
             if remaining and len(rounds) <= spec.max_revisions:
-                first = prompts.reply_messages(spec.guide, spec.team, ticket, item.channel)
                 messages = prompts.revise_messages(first, clean, remaining)
                 follow.append((BatchItem(item.ticket_id, item.channel, rounds),
                                _request(api, item.ticket_id, messages)))

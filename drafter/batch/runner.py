@@ -3,7 +3,9 @@
 Every ticket's outcome is written to the store in its own transaction the moment it is known, so
 an interrupted or killed run leaves finished drafts in place and nothing half-written; the next
 run skips what is done. A fault that hits every request (a refused key, an unknown model, a
-broken template) stops the run at once instead of failing each ticket in turn.
+broken template) or the store (full, read-only) stops the run at once instead of failing each
+ticket in turn. Each ticket is claimed in the store before its first request, so runs at the
+same time on one store share the work instead of drafting every ticket twice.
 
 At most `concurrency` tickets are worked on at once: as many workers take tickets in turn and
 take each through its requests, review and storing; so at most `concurrency` model requests
@@ -13,6 +15,7 @@ are in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import os
 import time
@@ -23,10 +26,12 @@ from typing import Any
 
 from drafter import pipeline
 from drafter.batch.costs import PriceTable, estimate_tokens
-from drafter.errors import DrafterError, TemplateError
+from drafter.config import redact
+from drafter.errors import ConfigError, DrafterError, TemplateError
 from drafter.llm.client import ServiceRefused
 from drafter.review.finding import at_or_above
 from drafter.store import Store, StoredDraft
+from drafter.store.claims import CLAIM_SECONDS, new_owner
 from drafter.tickets.model import reply_channel
 
 CURRENT_TICKET: contextvars.ContextVar[int | None] = contextvars.ContextVar("ticket", default=None)
@@ -69,6 +74,7 @@ class Summary:
 
     selected: int = 0
     skipped: int = 0  # already had a finished draft
+    elsewhere: int = 0  # being drafted by another run at the same time
     done: int = 0
     failed: int = 0
     not_started: int = 0  # left for the next run (budget reached, or stopped)
@@ -91,7 +97,8 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """Return the summary as JSON-ready data."""
         return {
-            "via": self.via, "selected": self.selected, "skipped": self.skipped, "done": self.done,
+            "via": self.via, "selected": self.selected, "skipped": self.skipped,
+            "elsewhere": self.elsewhere, "done": self.done,
             "failed": self.failed, "not_started": self.not_started, "retries": self.retries,
             "findings_by_rule": dict(sorted(self.findings_by_rule.items())),
             "findings_by_severity": dict(self.findings_by_severity), "blocking": self.blocking,
@@ -137,6 +144,21 @@ class BatchSpec:
     max_cost: float | None = None
     max_tokens: int = 350
     prompt_version: str | None = None
+    # When the run was planned: a ticket another run finished since is not drafted again. Make
+    # a spec per run (before choosing its tickets).
+    since: float = field(default_factory=time.time)
+
+
+def stored_draft(ticket_id: int, result: pipeline.Result, spec: BatchSpec, model: str,
+                 via: str = "concurrent") -> StoredDraft:
+    """Return a finished draft as the store keeps it, with its cost at `model`'s price."""
+    return StoredDraft(
+        ticket_id=ticket_id, status="done", draft=result.text, body=result.body,
+        findings=[f.to_dict() for f in result.findings], usage=result.usage,
+        cost=spec.prices.cost(model, result.usage), model=result.model,
+        prompt_version=spec.prompt_version, rounds=len(result.rounds),
+        kept_round=result.kept_round, via=via,
+    )
 
 
 def plan(store: Store, ids: Sequence[int], redo: bool) -> tuple[list[int], int]:
@@ -165,9 +187,8 @@ class BatchRunner:
         self._spent = 0.0  # cost of every answer received (stored or not yet), for --max-cost
         self._started = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.owner = new_owner()  # whose the claims of this run are
         if spec.max_cost is not None and spec.prices.price(client.model) is None:
-            from drafter.errors import ConfigError
-
             raise ConfigError(f"--max-cost needs the price of `{client.model}`, and [prices] has none",
                               hint=f'add [prices."{client.model}"] with input and output prices per '
                               "million tokens to drafter.toml")
@@ -185,14 +206,29 @@ class BatchRunner:
         workers = [asyncio.create_task(self._worker(queue))
                    for _ in range(max(1, self.spec.concurrency))]
         self._tasks.update(workers)
+        renewing = asyncio.create_task(self._renew_claims())
         try:
             await asyncio.gather(*workers)
         finally:
+            renewing.cancel()
             for w in workers:
                 w.cancel()
-            self.summary.elapsed = time.monotonic() - self._started
-            self.summary.not_started = (self.summary.selected - self.summary.done - self.summary.failed)
+            with contextlib.suppress(DrafterError):  # a full store: the claims lapse by themselves
+                self.store.release_claims(self.owner)
+            s = self.summary
+            s.elapsed = time.monotonic() - self._started
+            s.not_started = s.selected - s.done - s.failed - s.skipped - s.elsewhere
         return self.summary
+
+    async def _renew_claims(self) -> None:
+        """Keep this run's claims alive while it runs (a dead run's lapse)."""
+        while True:
+            await asyncio.sleep(CLAIM_SECONDS / 3)
+            try:
+                self.store.renew_claims(self.owner)
+            except DrafterError as exc:
+                self._fatal(exc)
+                return
 
     def elapsed(self) -> float:
         """Seconds since the run started."""
@@ -230,6 +266,17 @@ class BatchRunner:
         spec = self.spec
         CURRENT_TICKET.set(ticket_id)
         try:
+            claim = self.store.claim(ticket_id, self.owner, spec.since)
+        except DrafterError as exc:  # the store cannot take writes: stop before spending
+            self._fatal(exc)
+            return
+        if claim != "claimed":
+            if claim == "taken":
+                self.summary.elsewhere += 1
+            else:
+                self.summary.skipped += 1
+            return
+        try:
             ticket = self.store.get(ticket_id)
         except DrafterError as exc:
             self._failed(ticket_id, exc.message)
@@ -244,6 +291,7 @@ class BatchRunner:
                 channel=channel, max_revisions=spec.max_revisions, revise_on=spec.revise_on,
             )
         except _NotStarted:
+            self.store.release_claims(self.owner, ticket_id)
             return
         except (ServiceRefused, TemplateError) as exc:
             self._fatal(exc)
@@ -262,18 +310,24 @@ class BatchRunner:
         self._store_result(ticket_id, result)
 
     def _store_result(self, ticket_id: int, result: pipeline.Result) -> None:
-        spec = self.spec
-        usage = result.usage
-        cost = spec.prices.cost(self.client.model, usage)
-        draft = StoredDraft(
-            ticket_id=ticket_id, status="done", draft=result.text, body=result.body,
-            findings=[f.to_dict() for f in result.findings], usage=usage, cost=cost,
-            model=result.model, prompt_version=spec.prompt_version, rounds=len(result.rounds),
-            kept_round=result.kept_round, via="concurrent",
-        )
-        self.store.save_draft(draft)
-        self.count_done(draft)
-        self.events.finished(draft)
+        draft = stored_draft(ticket_id, result, self.spec, self.client.model)
+        if self._save(draft):
+            self.count_done(draft)
+            self.events.finished(draft)
+
+    def _save(self, draft: StoredDraft) -> bool:
+        """Store a ticket's outcome and finish its claim, together; a store that cannot take it
+        (full, read-only) stops the run, so no more is spent on answers that would be lost."""
+        try:
+            with self.store.transaction():
+                self.store.save_draft(draft)
+                self.store.finish_claim(draft.ticket_id, self.owner)
+        except ConfigError as exc:
+            exc.message += (f" (the outcome of ticket {draft.ticket_id} is lost; "
+                            f"the {self.summary.done + self.summary.failed} stored before it are kept)")
+            self._fatal(exc)
+            return False
+        return True
 
     def count_done(self, draft: StoredDraft) -> None:
         """Add a stored draft to the summary."""
@@ -288,9 +342,11 @@ class BatchRunner:
             s.blocking += 1
 
     def _failed(self, ticket_id: int, reason: str) -> None:
-        self.store.save_draft(StoredDraft(ticket_id=ticket_id, status="failed", reason=reason,
-                                          model=self.client.model,
-                                          prompt_version=self.spec.prompt_version))
+        reason = redact(reason)
+        if not self._save(StoredDraft(ticket_id=ticket_id, status="failed", reason=reason,
+                                      model=self.client.model,
+                                      prompt_version=self.spec.prompt_version)):
+            return
         self.summary.failed += 1
         self.summary.failures.append((ticket_id, reason))
         self.events.failed(ticket_id, reason)

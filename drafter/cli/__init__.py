@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from drafter import __version__
+from drafter.config import redact
 from drafter.errors import EXIT_INTERRUPTED, EXIT_USAGE, DrafterError
 
 # name -> (module, short help). Modules are imported only when their command runs, so
@@ -25,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("drafter.cli.batch", "Draft replies for many tickets at once (concurrent or Batch API)."),
     "drafts": ("drafter.cli.drafts", "List and show stored drafts and their findings."),
     "config": ("drafter.cli.config_cmd", "Show the effective settings and where each came from."),
+    "helpdesk": ("drafter.cli.helpdesk", "Check the helpdesk connection: URL, token and rights."),
 }
 
 
@@ -81,9 +83,9 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         code = cli.main(args=argv, prog_name="draft", standalone_mode=False)
     except DrafterError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        click.echo(f"error: {redact(exc.message)}", err=True)
         if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
+            click.echo(f"  hint: {redact(exc.hint)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as exc:
         if os.environ.get("DRAFTER_DEBUG"):
             raise
-        click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"error: internal error: {type(exc).__name__}: {redact(str(exc))}", err=True)
         click.echo("  hint: this is a bug in drafter; run again with DRAFTER_DEBUG=1 for the "
                    "traceback and report it", err=True)
         sys.exit(EXIT_USAGE)

@@ -14,7 +14,7 @@ import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color
 from drafter.config import Settings
-from drafter.errors import EXIT_FINDINGS, EXIT_LLM, InputError
+from drafter.errors import EXIT_FINDINGS, EXIT_LLM, ConfigError, InputError
 
 if TYPE_CHECKING:
     from drafter.app import App
@@ -124,11 +124,11 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
         selected = store.select_ids(wanted, status, tags)
         from drafter.batch.runner import plan
 
+        spec = app.batch_spec(fail_on)  # first: its time is when the run was planned
         todo, skipped = plan(store, selected, redo)
         if via == "batch-api" and not dry_run:
             pending = store.pending_batch_ids()
             todo = [t for t in todo if t not in pending]
-        spec = app.batch_spec(fail_on)
         if dry_run:
             _dry_run(store, todo, skipped, settings, spec, via, fmt)
             return
@@ -183,7 +183,7 @@ def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: A
     events.close()
     assert runner is not None
     summary = runner.summary
-    summary.skipped = skipped
+    summary.skipped += skipped
     summary.selected += skipped
     if runner.fatal is not None:
         summary.stopped = None  # the error below says why, once
@@ -192,7 +192,7 @@ def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: A
         diag(f"error: {runner.fatal.message}")
         if runner.fatal.hint:
             diag(f"  hint: {runner.fatal.hint}")
-        return EXIT_LLM
+        return runner.fatal.exit_code if isinstance(runner.fatal, ConfigError) else EXIT_LLM
     if summary.failed:
         return EXIT_LLM
     return EXIT_FINDINGS if summary.blocking else 0
@@ -280,7 +280,8 @@ def _print_summary(summary: Any, fmt: str, model: str) -> None:
         return
     s = summary
     click.echo(f"{s.selected} ticket{'s' if s.selected != 1 else ''}: {s.done} drafted, {s.failed} "
-               f"failed, {s.skipped} skipped (already drafted), {s.not_started} not started")
+               f"failed, {s.skipped} skipped (already drafted), {s.not_started} not started"
+               + (f", {s.elsewhere} left to another run drafting them now" if s.elsewhere else ""))
     if s.findings_by_rule:
         rules = ", ".join(f"{code} ×{n}" for code, n in sorted(
             s.findings_by_rule.items(), key=lambda kv: (-kv[1], kv[0])))

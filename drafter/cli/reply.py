@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color
-from drafter.errors import InputError
+from drafter.errors import DrafterError, InputError
+from drafter.helpdesk.base import HelpdeskError
 
 if TYPE_CHECKING:
     from drafter.app import App
+    from drafter.helpdesk import Connector
     from drafter.tickets.model import Ticket
 
 
@@ -34,7 +37,8 @@ def read_ticket(app: App, ticket_id: int | None, source: str | None) -> Ticket:
 
 @click.command("reply")
 @click.argument("source", required=False, metavar="[FILE|-]")
-@click.option("--ticket", "ticket_id", type=int, help="Answer this ticket from the store.")
+@click.option("--ticket", "ticket_name", metavar="NAME", help="Answer this ticket: 123 (the "
+              "configured helpdesk, else the store), rt:123 or local:7.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text",
               show_default=True, help="text: the draft; json: draft, findings, usage, timings; "
               "eml: a complete reply message.")
@@ -47,24 +51,62 @@ def read_ticket(app: App, ticket_id: int | None, source: str | None) -> Ticket:
 @click.option("--save-draft", is_flag=True, help="Also append the reply to the IMAP account's "
               "Drafts folder, threaded to the customer's message (see docs/imap.md). "
               "Nothing is ever sent.")
+@click.option("--post-note", is_flag=True, help="Add the draft and the reviewer's findings to "
+              "the helpdesk ticket as an internal note (once per customer message; see "
+              "docs/helpdesk.md). Nothing is ever sent to the customer.")
+@click.option("--force", is_flag=True, help="With --post-note: add a note even when one for the "
+              "latest customer message is there.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
               default="never", show_default=True,
               help="Exit 1 when the kept draft still has findings at or above this severity.")
 @click.option("--stream/--no-stream", default=None, help="Stream the model's words as they come "
               "(default: when stdout is a terminal).")
 @click.pass_context
-def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: str,
+def command(ctx: click.Context, source: str | None, ticket_name: str | None, fmt: str,
             model: str | None, channel: str | None, max_revisions: int | None, dry_run: bool,
-            quote: bool, save_draft: bool, fail_on: str, stream: bool | None) -> None:
-    """Draft a reply to a ticket (--ticket ID) or to an email or plain text on stdin.
+            quote: bool, save_draft: bool, post_note: bool, force: bool, fail_on: str,
+            stream: bool | None) -> None:
+    """Draft a reply to a ticket (--ticket 123, rt:123, local:7) or to an email or plain text
+    on stdin.
 
     The draft goes to stdout; the reviewer's findings and progress go to stderr.
     """
     app = app_from(ctx, **{"llm.model": model, "draft.max_revisions": max_revisions,
                            "draft.channel": channel})
-    if ticket_id is not None and source not in (None, "-"):
+    if ticket_name is not None and source not in (None, "-"):
         raise click.UsageError("give either --ticket or a FILE, not both")
-    ticket = read_ticket(app, ticket_id, source)
+    name = app.ticket_name(ticket_name) if ticket_name is not None else None
+    if (post_note or force) and (name is None or name.is_local):
+        raise click.UsageError("--post-note needs a ticket in the helpdesk (--ticket rt:123)")
+    with contextlib.ExitStack() as stack:
+        helpdesk = None
+        if name is not None and not name.is_local:
+            helpdesk = stack.enter_context(app.helpdesk())
+            ticket = helpdesk.fetch(name.number)
+            if post_note and not force and helpdesk.has_note(ticket):
+                diag(f"{ticket.name}: the note for the customer's latest message is there "
+                     "already; --force adds another")
+                return
+            if ticket.latest_customer_message is None:
+                raise HelpdeskError(f"{ticket.name} has no message from the customer to answer",
+                                    hint="drafter drafts replies to customers' messages")
+            if post_note and helpdesk.may_add_note(name.number) is False:
+                raise HelpdeskError(f"{ticket.name}: the token's user may not add internal notes "
+                                    "to it", hint="`draft helpdesk check` says which right is missing")
+            stored_id = None  # a helpdesk's ticket is not in the local store
+        else:
+            stored_id = int(name.number) if name else None
+            ticket = read_ticket(app, stored_id, source)
+        _answer(ctx, app, ticket, stored_id, helpdesk if post_note else None, force=force, fmt=fmt,
+                channel=channel, dry_run=dry_run, quote=quote, save_draft=save_draft,
+                fail_on=fail_on, stream=stream)
+
+
+def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
+            helpdesk: Connector | None, *,
+            force: bool, fmt: str, channel: str | None, dry_run: bool, quote: bool,
+            save_draft: bool, fail_on: str, stream: bool | None) -> None:
+    """Draft the reply (or show its prompt), post the note, and render what came back."""
     if dry_run:
         messages = app.reply_messages(ticket, channel)
         if fmt == "json":
@@ -97,19 +139,30 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
     result = app.reply(ticket, channel=chan, on_token=on_token if live else None,
                        on_round=on_round, on_retry=on_retry, on_status=diag)
     team = app.team
-
+    # The model has answered: from here on a failure must not lose the draft. A stored ticket's
+    # draft is stored, and every draft is printed, before it is wrapped or saved to a mailbox.
+    stored = ""
+    if ticket_id is not None and (fmt == "eml" or save_draft):
+        try:
+            app.store_reply(ticket_id, result)
+            stored = f"; it is stored too (draft drafts show {ticket_id})"
+        except DrafterError as exc:
+            diag(f"warning: the draft could not be stored: {exc.message}")
     message = None
+    unwrapped: DrafterError | None = None
     if fmt == "eml" or save_draft:
         from drafter.outbound.reply_email import build_reply
 
-        message = build_reply(ticket, result.text, from_address=team["from_address"],
-                              from_name=team["name"], quote=quote)
-    if save_draft and message is not None:
-        from drafter.outbound.imap_drafts import save_draft as append_draft
-
-        diag(f"saved as a draft: {append_draft(app.settings, message)}")
+        try:
+            message = build_reply(ticket, result.text, from_address=team["from_address"],
+                                  from_name=team["name"], quote=quote)
+        except DrafterError as exc:
+            unwrapped = exc
+    note = app.post_note(helpdesk, ticket, result, force=force) if helpdesk is not None else None
     if fmt == "json":
-        emit_json({"ticket": ticket.id, "channel": chan, **result.to_dict()})
+        extra = {"note": {"ticket": note.ticket, "posted": note.posted}} if note else {}
+        emit_json({"ticket": ticket.name or ticket.id, "channel": chan, **result.to_dict(),
+                   **extra})
     elif fmt == "eml" and message is not None:
         sys.stdout.buffer.write(bytes(message))
         sys.stdout.flush()
@@ -123,8 +176,28 @@ def command(ctx: click.Context, source: str | None, ticket_id: int | None, fmt: 
     diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
          f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "
          f"tokens, {result.timings['model']:.1f} s waiting for the model")
+    if unwrapped is not None:
+        raise _after_the_draft(unwrapped, "", stored)
+    if save_draft and message is not None:
+        from drafter.outbound.imap_drafts import save_draft as append_draft
+
+        try:
+            diag(f"saved as a draft: {append_draft(app.settings, message)}")
+        except DrafterError as exc:
+            raise _after_the_draft(exc, "the draft could not be saved to the mailbox: ",
+                                   stored) from None
+    if note is not None:
+        diag(f"{note.ticket}: the draft is on the ticket as an internal note" if note.posted else
+             f"{note.ticket}: the note for the customer's latest message is there already")
     if fail_on != "never" and pipeline.blocking(result.findings, fail_on):
         ctx.exit(1)
+
+
+def _after_the_draft(exc: DrafterError, prefix: str, stored: str) -> DrafterError:
+    """`exc`, its message and hint saying that the draft was printed (and stored) all the same."""
+    exc.message = prefix + exc.message
+    exc.hint = f"the draft is printed above{stored}" + (f"; {exc.hint}" if exc.hint else "")
+    return exc
 
 
 def _report(findings: list[Any]) -> None:

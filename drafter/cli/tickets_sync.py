@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
+from typing import Any
 
 import click
 
@@ -14,7 +16,14 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-@click.command("sync", short_help="Import new mail from the shared inbox (IMAP).")
+@click.command("sync", short_help="Import new mail (IMAP) or helpdesk tickets.")
+@click.option("--from", "source", type=click.Choice(["imap", "helpdesk"]), default="imap",
+              show_default=True, help="imap: the shared inbox ([imap]); helpdesk: the tickets "
+              "of the configured helpdesk ([helpdesk]), named like rt:123.")
+@click.option("--queue", default=None, help="With --from helpdesk: the scope (RT: queue; "
+              "default `helpdesk.queue`).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+              default=None, help="With --from helpdesk: only tickets updated after this (UTC).")
 @click.option("--mailbox", default=None, metavar="NAME",
               help="Mailbox to import from (default: `imap.mailbox`, INBOX).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=50, show_default=True,
@@ -24,8 +33,8 @@ def _n(count: int, noun: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
 @click.pass_context
-def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int,
-         fmt: str) -> None:
+def sync(ctx: click.Context, source: str, queue: str | None, since: datetime | None,
+         mailbox: str | None, batch_size: int, max_size: int, fmt: str) -> None:
     """Import new messages from the shared inbox over IMAP, threading them into tickets.
 
     Only messages newer than the last sync are fetched, and they stay unread on the server.
@@ -35,6 +44,11 @@ def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int
     """
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     app = app_from(ctx, **{"store.path": obj.get("store"), "imap.mailbox": mailbox})
+    if source == "helpdesk":
+        _from_helpdesk(ctx, app, queue, since, fmt)
+        return
+    if queue or since:
+        raise click.UsageError("--queue and --since go with --from helpdesk")
     show_progress = fmt == "text" and sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -61,6 +75,26 @@ def sync(ctx: click.Context, mailbox: str | None, batch_size: int, max_size: int
             + f" ({report.mailbox} on {report.server} as {report.user})"
         )
         diag(f"store: {path}")
+    if report.failed:
+        ctx.exit(EXIT_USAGE)
+
+
+def _from_helpdesk(ctx: click.Context, app: Any, queue: str | None, since: datetime | None,
+                   fmt: str) -> None:
+    """`draft tickets sync --from helpdesk`: copy the helpdesk's tickets into the store."""
+    when = since.replace(tzinfo=timezone.utc) if since is not None else None
+    show = fmt == "text" and sys.stderr.isatty()
+    report = app.sync_helpdesk(queue, when, progress=(lambda name: diag(f"synced {name}"))
+                               if show else None)
+    if fmt == "json":
+        emit_json({**report.to_dict(), "store": str(app.store_path)})
+    else:
+        for name, reason in report.failed:
+            diag(f"error: {name}: {reason}")
+        click.echo(f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
+                   f", {_n(report.duplicates, 'duplicate')} skipped"
+                   + (f", {_n(len(report.failed), 'failed ticket')}" if report.failed else ""))
+        diag(f"store: {app.store_path}")
     if report.failed:
         ctx.exit(EXIT_USAGE)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,7 +34,7 @@ class AsyncChatClient(RetryPolicy):
         max_connections: int = 16,
         **policy: Any,
     ) -> None:
-        super().__init__(base_url, model, **policy)
+        super().__init__(base_url, model, timeout=timeout, **policy)
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=max_connections)
         # The SDK's own retries are off: tenacity owns the policy.
@@ -61,12 +62,18 @@ class AsyncChatClient(RetryPolicy):
             async for attempt in AsyncRetrying(**self._retry_args()):
                 with attempt:
                     attempts += 1
+                    limit = self.attempt_limit(started)
+                    deadline = asyncio.timeout(limit)
                     try:
-                        if on_token is None:
-                            result = await self._once(messages)
-                        else:
-                            result = await self._stream(messages, on_token)
+                        async with deadline:
+                            if on_token is None:
+                                result = await self._once(messages)
+                            else:
+                                result = await self._stream(messages, on_token)
                     except Exception as exc:
+                        if deadline.expired():
+                            raise _Retryable(f"timed out: no complete answer within {limit:.3g} s "
+                                             "(llm.timeout)") from exc
                         raise classify(exc, self.base_url, self.model) from exc
         except _Retryable as exc:
             raise self._exhausted(exc, attempts) from None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 
@@ -17,15 +19,16 @@ except ImportError:  # pragma: no cover
     import httpx  # type: ignore[no-redef]
 from tenacity import (
     RetryCallState,
-    Retrying,
     retry_if_exception,
     stop_after_attempt,
-    stop_after_delay,
+    stop_before_delay,
 )
 
+from drafter.config import redact
 from drafter.errors import LLMError
 
 ChatMessage = dict[str, str]
+T = TypeVar("T")
 
 
 @dataclass
@@ -95,8 +98,12 @@ def _retry_after(response: httpx.Response | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (ValueError, TypeError):
+        return None  # neither seconds nor a date ("soon-ish"): back off as for any retry
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def classify(exc: BaseException, base_url: str, model: str) -> BaseException:
@@ -152,6 +159,7 @@ class RetryPolicy:
         base_url: str,
         model: str,
         *,
+        timeout: float = 120.0,
         max_attempts: int = 4,
         max_retry_seconds: float = 300.0,
         temperature: float = 0.0,
@@ -161,8 +169,9 @@ class RetryPolicy:
         backoff_max: float = 30.0,
         on_retry: Callable[[int, str, float], None] | None = None,
     ) -> None:
-        self.base_url = base_url
+        self.base_url = redact(base_url)  # as shown in messages: credentials masked
         self.model = model
+        self.timeout = timeout  # seconds for one attempt, from sending to the last byte
         self.max_attempts = max(1, max_attempts)
         self.max_retry_seconds = max_retry_seconds
         self.temperature = temperature
@@ -178,8 +187,7 @@ class RetryPolicy:
         wait = random.uniform(backoff / 2, backoff)  # jitter: spread out clients that failed together
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             wait = max(wait, exc.retry_after)
-        remaining = self.max_retry_seconds - (time.monotonic() - state.start_time)
-        return max(0.0, min(wait, remaining))
+        return wait  # a wait past the budget stops the retries instead (stop_before_delay)
 
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -190,12 +198,17 @@ class RetryPolicy:
     def _retry_args(self) -> dict[str, Any]:
         """Keyword arguments for tenacity's Retrying / AsyncRetrying."""
         return {
-            "stop": stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_retry_seconds),
+            # No attempt starts once the budget is spent (and each ends by it: attempt_limit).
+            "stop": stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_retry_seconds),
             "wait": self._wait,
             "retry": retry_if_exception(lambda e: isinstance(e, _Retryable)),
             "before_sleep": self._before_sleep,
             "reraise": True,
         }
+
+    def attempt_limit(self, started: float) -> float:
+        """Seconds the next attempt may take: `timeout`, or what is left of the retry budget."""
+        return max(0.0, min(self.timeout, self.max_retry_seconds - (time.monotonic() - started)))
 
     def _exhausted(self, exc: _Retryable, attempts: int) -> LLMError:
         return LLMError(
@@ -220,6 +233,8 @@ class RetryPolicy:
         text = choice.message.content
         if text is None:
             raise _Retryable("the response had no text")
+        if not isinstance(text, str):
+            raise _Retryable(f"malformed response: its content is {type(text).__name__}, not text")
         return Completion(text=text, model=response.model or self.model,
                           usage=_usage(response.usage), finish_reason=choice.finish_reason)
 
@@ -239,6 +254,9 @@ class _StreamState:
             self.usage = _usage(chunk.usage)
         for choice in chunk.choices:
             delta = choice.delta.content if choice.delta else None
+            if delta and not isinstance(delta, str):
+                raise _Retryable(f"malformed response: a streamed piece is "
+                                 f"{type(delta).__name__}, not text")
             if delta:
                 self.pieces.append(delta)
                 on_token(delta)
@@ -251,8 +269,12 @@ class _StreamState:
                           finish_reason=self.finish)
 
 
-class ChatClient(RetryPolicy):
-    """Chat completions against one OpenAI-compatible endpoint, with drafter's retry policy."""
+class ChatClient:
+    """Chat completions for callers without an event loop: the async client on a loop of its own.
+
+    A blocking HTTP read can only time out per read, so a server sending a byte now and then
+    would hold it for ever; on an event loop each attempt has a real deadline (`timeout`).
+    """
 
     def __init__(
         self,
@@ -263,18 +285,18 @@ class ChatClient(RetryPolicy):
         timeout: float = 120.0,
         **policy: Any,
     ) -> None:
-        super().__init__(base_url, model, **policy)
-        # The SDK's own retries are off: tenacity owns the policy.
-        self._client = openai.OpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            max_retries=0,
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-        )
+        from drafter.llm.aclient import AsyncChatClient
+
+        self._client = AsyncChatClient(base_url, api_key, model, timeout=timeout,
+                                       max_connections=1, **policy)
+        self._runner = asyncio.Runner()
+        self.model = model
+        self.base_url = self._client.base_url  # as shown: credentials masked
 
     def close(self) -> None:
-        """Release the HTTP connection pool."""
-        self._client.close()
+        """Release the HTTP connection pool and the event loop."""
+        self._run(self._client.aclose())
+        self._runner.close()
 
     def complete(
         self,
@@ -282,41 +304,16 @@ class ChatClient(RetryPolicy):
         on_token: Callable[[str], None] | None = None,
     ) -> Completion:
         """Send `messages` and return the completion; stream pieces to `on_token` if given."""
-        started = time.monotonic()
-        attempts = 0
+        return self._run(self._client.complete(messages, on_token))
+
+    def _run(self, call: Coroutine[Any, Any, T]) -> T:
         try:
-            for attempt in Retrying(**self._retry_args()):
-                with attempt:
-                    attempts += 1
-                    try:
-                        if on_token is None:
-                            result = self._once(messages)
-                        else:
-                            result = self._stream(messages, on_token)
-                    except Exception as exc:
-                        raise classify(exc, self.base_url, self.model) from exc
-        except _Retryable as exc:
-            raise self._exhausted(exc, attempts) from None
-        result.latency = time.monotonic() - started
-        result.attempts = attempts
-        return result
-
-    def _once(self, messages: Sequence[ChatMessage]) -> Completion:
-        response = self._client.chat.completions.create(
-            messages=list(messages), **self._params()  # type: ignore[arg-type]
-        )
-        return self._completion(response)
-
-    def _stream(self, messages: Sequence[ChatMessage], on_token: Callable[[str], None]) -> Completion:
-        state = _StreamState(self.model)
-        stream = self._client.chat.completions.create(  # type: ignore[call-overload]
-            messages=list(messages), stream=True, stream_options={"include_usage": True},
-            **self._params(),
-        )
-        with stream:
-            for chunk in stream:
-                state.add(chunk, on_token)
-        return state.completion()
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._runner.run(call)
+        # Called from inside a running event loop (a notebook): run on a thread of its own.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(self._runner.run, call).result()
 
 
 def _usage(raw: Any) -> Usage:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from drafter.config import Settings
+from drafter.config import Settings, redact
 from drafter.errors import ConfigError, LLMError
 from drafter.llm.local import INSTALL_HINT, LOCAL_MODEL_NAME, local_available
 
@@ -105,19 +105,21 @@ def open_client(
 
 def _first_model(base_url: str, api_key: str | None, settings: Settings) -> str:
     """Ask a server that was given no model name which models it serves, and take the first."""
-    from drafter.llm.client import ChatClient, classify
+    import openai
 
-    probe = ChatClient(base_url, api_key, "?", timeout=min(10.0, settings["llm.timeout"]))
+    from drafter.llm.client import classify
+
+    probe = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", max_retries=0,
+                          timeout=min(10.0, settings["llm.timeout"]))
     try:
-        models = probe._client.models.list()
-        first = next(iter(models), None)
+        first = next(iter(probe.models.list()), None)
     except Exception as exc:
-        err = classify(exc, base_url, "?")
-        raise LLMError(f"no model is configured and {base_url} did not list its models ({err})",
-                       hint="check that the server is running, or pass --model") from None
+        err = classify(exc, redact(base_url), "?")
+        raise LLMError(f"no model is configured and {redact(base_url)} did not list its models "
+                       f"({err})", hint="check that the server is running, or pass --model") from None
     finally:
         probe.close()
     if first is None:
-        raise ConfigError(f"{base_url} serves no models", hint="pass --model or set DRAFTER_MODEL")
+        raise ConfigError(f"{redact(base_url)} serves no models",
+                          hint="pass --model or set DRAFTER_MODEL")
     return str(first.id)
-

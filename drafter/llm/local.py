@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
@@ -48,7 +49,12 @@ def free_port() -> int:
 
 
 class LocalServer:
-    """Start `python -m llama_cpp.server` on a loopback port, wait until it answers, stop it."""
+    """Start `python -m llama_cpp.server` on a loopback port, wait until it answers, stop it.
+
+    The server dies with drafter: on Linux by a parent-death signal (SIGKILL, so even when
+    drafter itself is killed; see drafter/llm/child.py); elsewhere it runs in a process group
+    of its own that `stop` kills, at the latest when the interpreter exits.
+    """
 
     def __init__(
         self,
@@ -76,15 +82,18 @@ class LocalServer:
     def start(self) -> LocalServer:
         """Start the server and block until it answers, or raise LLMError with its log."""
         threads = max(1, min(4, os.cpu_count() or 1))
+        guard = (["-m", "drafter.llm.child", str(os.getpid())]
+                 if sys.platform.startswith("linux") else ["-m"])
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, *guard, "llama_cpp.server",
             "--model", str(self.model_path),
             "--model_alias", LOCAL_MODEL_NAME,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(self.n_ctx), "--n_threads", str(threads),
         ]
         self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                      stderr=subprocess.STDOUT)
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+        atexit.register(self.stop)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -110,13 +119,15 @@ class LocalServer:
         text = self._log.read().decode("utf-8", "replace").strip()
         return text[-limit:] or "(nothing)"
 
-    def stop(self) -> None:
-        """Stop the server (terminate, then kill if it lingers)."""
+    def stop(self, grace: float = 3.0) -> None:
+        """Stop the server: terminate it, and kill it if it lingers past `grace` seconds (it
+        ignores SIGTERM while it finishes a generation)."""
+        atexit.unregister(self.stop)
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

@@ -170,15 +170,9 @@ def match_case(replacement: str, original: str) -> str:
     return replacement
 
 
-def runs_of(doc: Doc, view: str, end: int) -> Runs:
-    """The word runs of a view of `doc` for matches that end by `end`."""
-    runs = doc.runs(view)
-    text = runs.text
-    if end >= len(text):
-        return runs
-    if end > 0 and is_word_char(text[end - 1]) and is_word_char(text[end]):
-        return Runs(text, 0, end)  # the span ends inside a word: it reads a shorter one
-    return runs.bounded(end)
+def runs_of(doc: Doc, view: str, start: int, end: int) -> Runs:
+    """The word runs of a view of `doc` to find matches in view[start:end] with."""
+    return doc.runs(view).within(start, end)
 
 
 def finditer(
@@ -196,12 +190,12 @@ def finditer(
 def finditer_span(doc: Doc, phrases: Phrases, view: str, b0: int,
                   b1: int) -> Iterator[AnyMatch]:
     """Yield the non-empty matches of `phrases` in view[b0:b1], in order."""
-    return phrases.scan(runs_of(doc, view, b1), b0)
+    return phrases.scan(runs_of(doc, view, b0, b1), b0, b1)
 
 
 def search(doc: Doc, phrases: Phrases, start: int, end: int, view: str = "prose") -> bool:
     """Whether `phrases` finds something in view[start:end]."""
-    return phrases.found(runs_of(doc, view, end), start)
+    return phrases.found(runs_of(doc, view, start, end), start, end)
 
 
 def existence(

@@ -29,3 +29,7 @@ class ReviewContext:
     # empty for a draft or a sent reply, where every unfilled slot is an error.
     templates: frozenset[str] = field(default_factory=frozenset)
     slot_pattern: re.Pattern[str] | None = None  # the team's own slot (`lint.slot_pattern`)
+    # The prompt's own words (instructions and data delimiters, never the customer's text nor
+    # reference material), for catching a draft that echoes its prompt.
+    prompt: str | None = None
+    model_draft: bool = False  # the text is a model's draft body (drafter adds greeting/sign-off)

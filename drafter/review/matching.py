@@ -19,9 +19,10 @@ inflections and contractions, compiled to a regular expression and matched like 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
-from itertools import accumulate, chain
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 _RUN_SPLIT = re.compile(r"(\w+)")
@@ -77,47 +78,27 @@ AnyMatch = Match | re.Match[str]
 
 
 class Runs:
-    """The word runs of `text[pos:endpos]`: their offsets and folded forms (`fold`), found
-    when first asked for."""
+    """The word runs of `text[pos:stop]`: their offsets and folded forms (`fold`), and what
+    phrase lists have found in them (`memo`). A run cut by `pos` starts at -1: no phrase starts
+    inside a word."""
 
-    def __init__(self, text: str, pos: int = 0, endpos: int | None = None) -> None:
+    def __init__(self, text: str, pos: int = 0, stop: int | None = None) -> None:
         self.text = text
         self.pos = pos
-        self.stop = len(text) if endpos is None else max(pos, min(endpos, len(text)))
-
-    def _split(self) -> None:
-        text, pos, stop = self.text, self.pos, self.stop
-        piece = text[pos:stop] if pos or stop < len(text) else text
+        self.stop = stop = len(text) if stop is None else max(pos, min(stop, len(text)))
+        self.memo: dict[Any, Any] = {}
+        self.piece = piece = text[pos:stop] if pos or stop < len(text) else text
         plain = piece.isascii()
         # Runs and separators alternate: [sep, run, sep, run, ..., sep]; lower-casing ASCII
         # keeps every offset.
         parts = _RUN_SPLIT_ASCII.split(piece.lower()) if plain else _RUN_SPLIT.split(piece)
         bounds = list(accumulate(map(len, parts), initial=pos))
-        starts = bounds[1:-1:2]
+        self.starts: list[int] = bounds[1:-1:2]
+        self.ends: list[int] = bounds[2:-1:2]
         words = parts[1::2]
-        if pos and starts and starts[0] == pos and is_word_char(text[pos - 1]):
-            starts[0] = -1  # cut by `pos`: a phrase cannot start inside a word
-        self.__dict__.update(
-            starts=starts, ends=bounds[2:-1:2],
-            keys=words if plain or not words else fold("\0".join(words)).split("\0"))
-
-    @cached_property
-    def starts(self) -> list[int]:
-        """Where each run starts (-1 for one cut by `pos`)."""
-        self._split()
-        return self.__dict__["starts"]
-
-    @cached_property
-    def ends(self) -> list[int]:
-        """Where each run ends."""
-        self._split()
-        return self.__dict__["ends"]
-
-    @cached_property
-    def keys(self) -> list[str]:
-        """Each run folded (`fold`)."""
-        self._split()
-        return self.__dict__["keys"]
+        self.keys: list[str] = words if plain or not words else fold("\0".join(words)).split("\0")
+        if pos and self.starts and self.starts[0] == pos and is_word_char(text[pos - 1]):
+            self.starts[0] = -1
 
     @cached_property
     def index(self) -> dict[str, list[int]]:
@@ -137,18 +118,31 @@ class Runs:
     def low(self) -> str | None:
         """The text lower-cased, for the patterns' pre-filter (None: it has a letter that
         re.IGNORECASE matches with an ASCII letter but str.lower() does not turn into one)."""
-        text = self.text
-        if not text.isascii() and not _FOLDING.isdisjoint(text):
+        piece = self.piece
+        if not piece.isascii() and not _FOLDING.isdisjoint(piece):
             return None
-        return text.lower()
+        return piece.lower()
 
-    def bounded(self, stop: int) -> Runs:
-        """These runs for matches that end by `stop` (which must not cut a word)."""
-        self.words  # noqa: B018 - made once, for both
-        other = object.__new__(Runs)
-        other.__dict__.update(self.__dict__)
-        other.stop = stop
-        return other
+    def within(self, pos: int, stop: int) -> Runs:
+        """The runs to find matches in `text[pos:stop]` with: these, unless `stop` cuts a word
+        (a match may end in the piece before it): then the window's own runs."""
+        text = self.text
+        if stop >= self.stop or stop <= 0 or not (is_word_char(text[stop])
+                                                   and is_word_char(text[stop - 1])):
+            return self
+        return Runs(text, max(pos, self.pos), stop)
+
+    def places(self, found: Iterable[str], pos: int, stop: int) -> list[int]:
+        """The indices of the runs that start in [pos, stop) whose key is one of `found` (words
+        of the text), ascending."""
+        index, starts = self.index, self.starts
+        lo, hi = bisect_left(starts, pos), bisect_left(starts, stop)
+        places: list[int] = []
+        for word in found:
+            at = index[word]
+            places += at[bisect_left(at, lo):bisect_left(at, hi)]
+        places.sort()
+        return places
 
 
 class _Phrase:
@@ -167,6 +161,21 @@ class _Phrase:
         self.tail = seps.pop()  # after the last word: empty unless the phrase ends with one
         self.seps = [None if s == " " else s for s in seps]
         self.one_word = not self.seps and not self.tail  # matches wherever its word is
+
+    def end(self, text: str, starts: list[int], ends: list[int], i: int, stop: int,
+            exact: bool) -> int:
+        """Where this phrase ends if it matches at run `i` (its words are there); -1 if not."""
+        if exact and any(text[starts[i + t]:ends[i + t]] != w for t, w in enumerate(self.words)):
+            return -1
+        for t, sep in enumerate(self.seps, i):
+            a, b = ends[t], starts[t + 1]
+            if not (text[a:b].isspace() if sep is None
+                    else _match_sep(sep, text, a, b, exact) == b):
+                return -1
+        end = ends[i + len(self.keys) - 1]
+        if self.tail:
+            end = _match_sep(self.tail, text, end, stop, exact)
+        return end if end <= stop else -1
 
 
 def _match_sep(sep: str, text: str, at: int, stop: int, case_sensitive: bool) -> int:
@@ -548,16 +557,20 @@ class Phrases:
             self.patterns.append(source)
             self.word_needs.append(need)
         self.scanned = len(self.patterns)  # the anchored patterns come last
+        # The words one of which starts each match of a scanned pattern (None: not known).
+        self.starts_with = [first_words(p) for p in self.patterns]
         self.patterns += [source for source, _, _ in self.anchored]
         self.trie = trie
         self.firsts = frozenset(trie)
+        self.anchor_words = frozenset().union(*(first for _, _, first in self.anchored))
         self.source = "|".join(f"(?:{p})" for p in self.patterns)
         # The other scanned patterns are tested for strings they need.
         others = [p for p, w in zip(self.patterns, self.word_needs, strict=False) if w is None]
         needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
         self.needs = None if needs is None else _any_of(needs)
         self.by_words = any(self.word_needs)
-        self._subsets: dict[tuple[int, ...], re.Pattern[str] | None] = {}
+        self._subsets: dict[tuple[int, ...], tuple[re.Pattern[str] | None,
+                                                  frozenset[str] | None]] = {}
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
@@ -569,93 +582,103 @@ class Phrases:
     def regex_for(self, runs: Runs) -> re.Pattern[str] | None:
         """A regex of the scanned patterns that can match in the text of `runs` (None: none
         can). Leaving out patterns that match nowhere in the text changes no match."""
-        n = self.scanned
-        if not n:
-            return None
+        return self._scanned(runs)[0]
+
+    def _scanned(self, runs: Runs) -> tuple[re.Pattern[str] | None, frozenset[str] | None]:
+        """`regex_for`, and the words one of which starts each of its matches (None: not
+        known), found once per text."""
+        if not self.scanned:
+            return None, None
+        key = (self, "regex")
+        found = runs.memo.get(key)
+        if found is not None:
+            return found
         needs = self.needs
         low = runs.low if needs is not None else None
         others = needs is None or low is None or needs(low)
-        if not self.by_words and n == len(self.patterns):
-            return self.regex if others else None
-        words = runs.words
-        keep = tuple(i for i, need in enumerate(self.word_needs)
-                     if (others if need is None
-                         else all(not ws.isdisjoint(words) for ws in need)))
-        if keep not in self._subsets:
+        if not self.by_words and self.scanned == len(self.patterns):
+            keep = tuple(range(self.scanned)) if others else ()
+        else:
+            words = runs.words
+            keep = tuple(i for i, need in enumerate(self.word_needs)
+                         if (others if need is None
+                             else all(not ws.isdisjoint(words) for ws in need)))
+        found = self._subsets.get(keep)
+        if found is None:
             if len(self._subsets) > 256:
                 self._subsets.clear()
-            self._subsets[keep] = _regex(
-                "|".join(f"(?:{self.patterns[i]})" for i in keep), self.flags) if keep else None
-        return self._subsets[keep]
+            firsts = [self.starts_with[i] for i in keep]
+            found = self._subsets[keep] = (
+                (self.regex if len(keep) == len(self.patterns) else
+                 _regex("|".join(f"(?:{self.patterns[i]})" for i in keep), self.flags))
+                if keep else None,
+                None if None in firsts else frozenset().union(*firsts))  # type: ignore[arg-type]
+        runs.memo[key] = found
+        return found
 
-    def pattern_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
-        """(start, end) of the first anchored pattern that matches at each place from `pos`
-        where one can: where one of the words it starts with starts, in a text that holds
-        every word it needs."""
-        if not self.anchored:
-            return []
+    def _regex_matches(self, runs: Runs, pos: int, stop: int) -> Iterator[re.Match[str]]:
+        """The non-empty matches of `regex_for(runs)` in text[pos:stop], as its finditer gives
+        them: where every match starts with one of known words, tried only where they start."""
+        regex, firsts = self._scanned(runs)
+        if regex is None:
+            return
+        text = runs.text
+        if firsts is None:
+            for m in regex.finditer(text, pos, stop):
+                if m.end() > m.start():
+                    yield m
+            return
+        words = firsts.intersection(runs.words)
+        if not words:
+            return
+        starts, q = runs.starts, pos
+        for i in runs.places(words, pos, stop):
+            at = starts[i]
+            if at >= q:
+                found = regex.match(text, at, stop)
+                if found is not None and found.end() > at:
+                    yield found
+                    q = found.end()
+
+    def pattern_hits(self, runs: Runs, pos: int | None = None,
+                     stop: int | None = None) -> list[tuple[int, int]]:
+        """(start, end) of the first anchored pattern that matches at each place in
+        text[pos:stop] where one can: where one of the words it starts with starts, in a text
+        that holds every word it needs."""
         words = runs.words
-        places: dict[int, list[int]] = {}  # run index -> the patterns to try there
+        if self.anchor_words.isdisjoint(words):
+            return []
+        pos, stop = _window(runs, pos, stop)
+        tries: dict[int, list[int]] = {}  # run index -> the patterns to try there
         for k, (_, needs, first) in enumerate(self.anchored):
             found = first.intersection(words)
-            if not found or not all(not ws.isdisjoint(words) for ws in needs):
-                continue
-            for word in found:
-                for i in runs.index[word]:
-                    places.setdefault(i, []).append(k)
-        if not places:
-            return []
-        text, starts, stop = runs.text, runs.starts, runs.stop
+            if found and all(not ws.isdisjoint(words) for ws in needs):
+                for i in runs.places(found, pos, stop):
+                    tries.setdefault(i, []).append(k)
+        text, starts = runs.text, runs.starts
         hits = []
-        for i in sorted(places):
+        for i in sorted(tries):
             at = starts[i]
-            if at < pos:
-                continue
-            if at >= stop:
-                break
-            for k in sorted(set(places[i])):
+            for k in sorted(set(tries[i])):
                 m = _regex(self.anchored[k][0], self.flags).match(text, at, stop)
                 if m is not None and m.end() > at:
                     hits.append((at, m.end()))
                     break
         return hits
 
-    def word_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
-        """The anchored patterns' and the literal phrases' hits from `pos`, by place: at one
-        place a pattern wins over a phrase."""
-        lits = self.literal_hits(runs, pos)
-        pats = self.pattern_hits(runs, pos)
-        if not pats:
-            return lits
-        if not lits:
-            return pats
-        taken = {start for start, _ in pats}
-        return sorted(pats + [h for h in lits if h[0] not in taken])
-
-    # -- over word runs --------------------------------------------------------------------
-
-    def literal_hits(self, runs: Runs, pos: int = 0) -> list[tuple[int, int]]:
-        """(start, end) of the longest literal phrase at each place it matches from `pos`."""
-        if not self.firsts:
-            return []
+    def literal_hits(self, runs: Runs, pos: int | None = None,
+                     stop: int | None = None) -> list[tuple[int, int]]:
+        """(start, end) of the longest literal phrase at each place it matches in
+        text[pos:stop]."""
         found = self.firsts.intersection(runs.words)
         if not found:
             return []
-        if len(found) == 1:
-            (word,) = found
-            places = runs.index[word]
-        else:
-            places = sorted(chain.from_iterable(map(runs.index.__getitem__, found)))
-        keys, starts, ends, stop, trie = runs.keys, runs.starts, runs.ends, runs.stop, self.trie
+        pos, stop = _window(runs, pos, stop)
+        text, keys, starts, ends, trie = runs.text, runs.keys, runs.starts, runs.ends, self.trie
         exact = self.case_sensitive
         n = len(keys)
         hits = []
-        for i in places:
-            at = starts[i]
-            if at < pos:
-                continue
-            if at >= stop:
-                break
+        for i in runs.places(found, pos, stop):
             # Follow the trie along the words from here: every phrase ending on the way is a
             # candidate, checked for what lies between its words; the longest one wins.
             node = trie[keys[i]]
@@ -664,7 +687,8 @@ class Phrases:
                 ending = node.get("")
                 if ending is not None:
                     for ph in ending:
-                        end = ends[i] if ph.one_word and not exact else self._end(ph, runs, i)
+                        end = (ends[i] if ph.one_word and not exact
+                               else ph.end(text, starts, ends, i, stop, exact))
                         if best < end <= stop:
                             best = end
                 j += 1
@@ -674,32 +698,30 @@ class Phrases:
                 if node is None:
                     break
             if best > 0:
-                hits.append((at, best))
+                hits.append((starts[i], best))
         return hits
 
-    def _end(self, ph: _Phrase, runs: Runs, i: int) -> int:
-        """Where phrase `ph` ends if it matches at run `i` (its words do); -1 if not."""
-        text, starts, ends = runs.text, runs.starts, runs.ends
-        exact = self.case_sensitive
-        if exact and any(text[starts[i + t]:ends[i + t]] != w for t, w in enumerate(ph.words)):
-            return -1
-        for t, sep in enumerate(ph.seps, i):
-            a, b = ends[t], starts[t + 1]
-            if not (text[a:b].isspace() if sep is None
-                    else _match_sep(sep, text, a, b, exact) == b):
-                return -1
-        end = ends[i + len(ph.keys) - 1]
-        if ph.tail:
-            end = _match_sep(ph.tail, text, end, runs.stop, exact)
-        return end if end <= runs.stop else -1
+    def word_hits(self, runs: Runs, pos: int | None = None,
+                  stop: int | None = None) -> list[tuple[int, int]]:
+        """The anchored patterns' and the literal phrases' hits in text[pos:stop], by place:
+        at one place a pattern wins over a phrase."""
+        lits = self.literal_hits(runs, pos, stop)
+        pats = self.pattern_hits(runs, pos, stop) if self.anchored else []
+        if not pats:
+            return lits
+        if not lits:
+            return pats
+        taken = {start for start, _ in pats}
+        return sorted(pats + [h for h in lits if h[0] not in taken])
 
-    def scan(self, runs: Runs, pos: int | None = None) -> Iterator[AnyMatch]:
-        """The non-empty matches in the text of `runs` from `pos` (its start by default)."""
-        text, stop = runs.text, runs.stop
-        pos = runs.pos if pos is None else pos
-        hits = self.word_hits(runs, pos)
-        regex = self.regex_for(runs)
-        if regex is None:
+    def scan(self, runs: Runs, pos: int | None = None,
+             stop: int | None = None) -> Iterator[AnyMatch]:
+        """The non-empty matches in text[pos:stop] of `runs` (its own bounds by default;
+        `stop` must be one `runs.within` accepts)."""
+        text = runs.text
+        pos, stop = _window(runs, pos, stop)
+        hits = self.word_hits(runs, pos, stop)
+        if self._scanned(runs)[0] is None:
             last = -1
             for start, end in hits:
                 if start >= last:
@@ -707,19 +729,17 @@ class Phrases:
                     last = end
             return
         if not hits:
-            for m in regex.finditer(text, pos, stop):
-                if m.end() > m.start():
-                    yield m
+            yield from self._regex_matches(runs, pos, stop)
             return
         # Both: at each place the first pattern match wins over a phrase.
-        found = _nonempty(regex.finditer(text, pos, stop))
+        found = self._regex_matches(runs, pos, stop)
         pm = next(found, None)
         k, q = 0, pos
         while True:
             while k < len(hits) and hits[k][0] < q:
                 k += 1
             if pm is not None and pm.start() < q:  # overlaps a phrase taken: search anew
-                found = _nonempty(regex.finditer(text, q, stop))
+                found = self._regex_matches(runs, q, stop)
                 pm = next(found, None)
             if pm is not None and (k == len(hits) or pm.start() <= hits[k][0]):
                 yield pm
@@ -731,13 +751,16 @@ class Phrases:
             else:
                 return
 
-    def found(self, runs: Runs, pos: int | None = None) -> bool:
-        """Whether the regex alternation would find anything (an empty pattern match too)."""
-        pos = runs.pos if pos is None else pos
-        if self.word_hits(runs, pos):
+    def found(self, runs: Runs, pos: int | None = None, stop: int | None = None) -> bool:
+        """Whether the regex alternation would find anything in text[pos:stop] (an empty
+        pattern match too)."""
+        pos, stop = _window(runs, pos, stop)
+        if self.word_hits(runs, pos, stop):
             return True
-        regex = self.regex_for(runs)
-        return regex is not None and regex.search(runs.text, pos, runs.stop) is not None
+        regex, firsts = self._scanned(runs)
+        if regex is None or firsts is None:
+            return regex is not None and regex.search(runs.text, pos, stop) is not None
+        return next(self._regex_matches(runs, pos, stop), None) is not None
 
     # -- over strings, as re.Pattern ----------------------------------------------------------
 
@@ -748,9 +771,8 @@ class Phrases:
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> AnyMatch | None:
         """The first match in `text[pos:endpos]`, as `re.Pattern.search` finds it, or None."""
         runs = Runs(text, pos, endpos)
-        hits = self.word_hits(runs, pos)
-        regex = self.regex_for(runs)
-        m = regex.search(text, pos, runs.stop) if regex is not None else None
+        hits = self.word_hits(runs)
+        m = next(self._regex_matches(runs, runs.pos, runs.stop), None)
         if m is not None and (not hits or m.start() <= hits[0][0]):
             return m
         return Match(text, *hits[0]) if hits else None
@@ -765,12 +787,12 @@ class Phrases:
                 return m
         if pos >= stop or not is_word_char(text[pos]) or (pos and is_word_char(text[pos - 1])):
             return None
-        hits = self.literal_hits(Runs(text, pos, stop), pos)
+        hits = self.literal_hits(Runs(text, pos, stop))
         return Match(text, *hits[0]) if hits and hits[0][0] == pos else None
 
 
-def _nonempty(matches: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
-    return (m for m in matches if m.end() > m.start())
+def _window(runs: Runs, pos: int | None, stop: int | None) -> tuple[int, int]:
+    return (runs.pos if pos is None else pos), (runs.stop if stop is None else stop)
 
 
 @lru_cache(maxsize=1024)
@@ -1026,6 +1048,46 @@ def _any_of(strings: Iterable[str]) -> Callable[[str], bool]:
         return any(ch in text and any(s in text for s in group) for ch, group in by_char)
 
     return test
+
+
+# A regex that opens with a word break (after look-behinds), then a word or a group of
+# alternatives that each start with a word; after each word, no word character.
+_OPENING_BREAK = re.compile(r"(?:\(\?<[!=](?:[^()\\]|\\.)*\))*(?:\\b|\(\?<!\\w\))")
+_OPENING_WORDS = re.compile(r"([A-Za-z]+)|\(\?:([^()]*)\)")
+_ALTERNATIVE = re.compile(r"([A-Za-z]+)(?:$|\\[sb]|\\?-|['’]|\[['’]+\])")
+_AFTER_WORD = re.compile(r"\\[sb]|\(\?!\\w\)|\\?-|$")
+
+
+def first_words(pattern: str) -> frozenset[str] | None:
+    """The words (folded) one of which starts every match of regex `pattern`, a whole word at
+    the match's start: known when it opens with a word break and a word, or a group of
+    alternatives that start with words, that no word character follows
+    (`\\b(?:we|I)\\s+...`, `\\b(?:you\\s+will|you'll)`), and has no `|` outside a group."""
+    lead = _OPENING_BREAK.match(pattern)
+    opening = _OPENING_WORDS.match(pattern, lead.end()) if lead else None
+    if opening is None or pattern[opening.end():opening.end() + 1] in ("?", "*", "{", "+") or (
+            _bar_outside(pattern)):
+        return None
+    after = _AFTER_WORD.match(pattern, opening.end()) is not None
+    if opening.group(1):
+        return frozenset([fold(opening.group(1))]) if after else None
+    words = []
+    for alt in opening.group(2).split("|"):
+        word = _ALTERNATIVE.match(alt)
+        if word is None or (word.end() == len(alt) and not after):
+            return None
+        words.append(fold(word.group(1)))
+    return frozenset(words)
+
+
+def _bar_outside(pattern: str) -> bool:
+    """Whether `pattern` has a `|` outside every group (or syntax the pre-filter's reader
+    does not read)."""
+    try:
+        reader = _Reader(pattern)
+        return len(reader.alternatives()) > 1 or reader.i != len(pattern)
+    except _Unknown:
+        return True
 
 
 def needed_strings(pattern: str) -> frozenset[str] | None:

@@ -23,10 +23,11 @@ FAMILIES: dict[str, str] = {
     "PER": "personalization",
     "HYG": "hygiene",
     "SAF": "safety",
+    "SAN": "sanity",
 }
 _FAMILY_MODULES = (
     "hygiene", "tone", "empathy", "directness", "plain", "choices", "ownership",
-    "personal", "safety",
+    "personal", "safety", "sanity",
 )
 CODE_RE = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 

@@ -1,8 +1,8 @@
 """Context signals from a ticket: is the customer upset, reporting a problem, asking a question?
 
 The word lists are data in the style guide (`[rules.EMP001]` upset_words / upset_patterns /
-praise_words / problem_words, `[rules.DIR005]` question_starts), next to the rules that use the
-signals.
+praise_words / problem_words, `[rules.DIR005]` question_starts / question_phrases), next to the
+rules that use the signals.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class Signals:
                                        get_list(emp, "problem_patterns"))
         # A sentence that opens with "how", "can you", ... asks even without a question mark.
         self.question = compile_phrases(get_list(direct, "question_starts"))
+        # ... and one of these asks wherever it stands, in a run-on message with no "?".
+        self.question_anywhere = compile_phrases(get_list(direct, "question_phrases"))
 
     def detect(self, text: str) -> dict[str, bool]:
         """Return upset / reports_problem / asks_question for the customer's words `text`."""
@@ -45,7 +47,8 @@ class Signals:
             "upset": _found(self.upset, prose) or (
                 _found(self.upset_marks, prose) and not _found(self.praise, prose)),
             "reports_problem": _found(self.problem, prose),
-            "asks_question": "?" in prose or _opens_a_sentence(self.question, prose),
+            "asks_question": "?" in prose or _opens_a_sentence(self.question, prose)
+            or _found(self.question_anywhere, prose),
         }
 
 
@@ -61,8 +64,8 @@ def _found(phrases: Phrases | None, prose: str) -> bool:
 
 
 # Where a sentence's first word may stand: after the start, a line break or an end mark, and
-# any space.
-_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?\n]))\s*", re.M)
+# any space and @handles ("@TMobileHelp What app should I use").
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:[.]?@\w+[:,]?\s+)*", re.M)
 
 
 def _opens_a_sentence(phrases: Phrases | None, prose: str) -> bool:

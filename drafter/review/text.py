@@ -428,9 +428,10 @@ class Doc:
 
     def sentence_at(self, offset: int) -> tuple[int, int]:
         """The span of the sentence holding `offset` (the whole text if none does)."""
-        for s, e in self.sentences:
-            if s <= offset < e:
-                return s, e
+        sents = self.sentences  # sorted, none overlapping
+        at = bisect_right(sents, (offset, len(self.text) + 1)) - 1
+        if at >= 0 and offset < sents[at][1]:
+            return sents[at]
         # Outside the body (a greeting): the line around the offset.
         ls = self.text.rfind("\n", 0, offset) + 1
         le = self.text.find("\n", offset)

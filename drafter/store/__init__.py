@@ -6,7 +6,7 @@
         ticket = store.get(1)
         store.save_draft(StoredDraft(1, "done", draft="Hi Jane, ..."))
 
-Each repository is a module of its own (tickets, drafts, batches, sync_state) over the one
+Each repository is a module of its own (tickets, drafts, batches, sync_state, claims) over the one
 connection that `database.Database` opens; the schema is the one ordered list in `migrations`.
 Sources (`drafter.tickets`) only read; what they find is written here.
 """
@@ -14,6 +14,7 @@ Sources (`drafter.tickets`) only read; what they find is written here.
 from __future__ import annotations
 
 from drafter.store.batches import Batches, BatchItem, BatchJob
+from drafter.store.claims import Claims
 from drafter.store.drafts import StoredDraft
 from drafter.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from drafter.store.sync_state import SyncState, SyncStates
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 
-class Store(Batches, SyncStates):
+class Store(Batches, SyncStates, Claims):
     """The drafter store at `path`: open it (a context manager), read and write through it."""
 
     def __enter__(self) -> Store:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from drafter.config import redact
 from drafter.errors import InputError
 from drafter.store.database import now
 from drafter.store.drafts import Drafts, StoredDraft
@@ -60,8 +61,9 @@ class Batches(Drafts):
                 " base_url, input_file_id, output_file_id, error_file_id, counts, note,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (job.id, job.round, job.parent, job.status, job.model, job.prompt_version,
-                 job.base_url, job.input_file_id, job.output_file_id, job.error_file_id,
-                 json.dumps(job.counts), job.note, job.created_at or stamp, stamp),
+                 job.base_url and redact(job.base_url), job.input_file_id, job.output_file_id,
+                 job.error_file_id, json.dumps(job.counts), job.note and redact(job.note),
+                 job.created_at or stamp, stamp),
             )
             self.db.executemany(
                 "INSERT INTO batch_items (job_id, ticket_id, channel, rounds) VALUES (?, ?, ?, ?)",
@@ -80,7 +82,7 @@ class Batches(Drafts):
                 " error_file_id = COALESCE(?, error_file_id), note = COALESCE(?, note),"
                 " updated_at = ? WHERE id = ?",
                 (status, json.dumps(counts) if counts is not None else None, output_file_id,
-                 error_file_id, note, now(), job_id),
+                 error_file_id, note and redact(note), now(), job_id),
             )
 
     def finish_batch_job(self, job_id: str, drafts: Sequence[StoredDraft],

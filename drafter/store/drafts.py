@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from drafter.config import redact
 from drafter.store.database import Database, now
 
 
@@ -45,7 +46,7 @@ class Drafts(Database):
                 "INSERT OR REPLACE INTO drafts (ticket_id, status, reason, draft, body, findings,"
                 " usage, cost, model, prompt_version, rounds, kept_round, via, job_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (d.ticket_id, d.status, d.reason, d.draft, d.body,
+                (d.ticket_id, d.status, d.reason and redact(d.reason), d.draft, d.body,
                  json.dumps(d.findings, ensure_ascii=False), json.dumps(d.usage), d.cost, d.model,
                  d.prompt_version, d.rounds, d.kept_round, d.via, d.job_id,
                  d.created_at or now()),
@@ -77,7 +78,8 @@ class Drafts(Database):
 
 def _draft_from_row(row: sqlite3.Row) -> StoredDraft:
     return StoredDraft(
-        ticket_id=int(row["ticket_id"]), status=row["status"], reason=row["reason"],
+        ticket_id=int(row["ticket_id"]), status=row["status"],
+        reason=row["reason"] and redact(row["reason"]),  # stores written before masking
         draft=row["draft"], body=row["body"], findings=json.loads(row["findings"]),
         usage=json.loads(row["usage"]), cost=row["cost"], model=row["model"],
         prompt_version=row["prompt_version"], rounds=int(row["rounds"]),

@@ -104,5 +104,22 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account, mailbox)
     );
     """,
+    # 4: a message the source says the team wrote (a helpdesk's author role). Earlier rows
+    # default to 0: in prompts they are the team's only by the team's addresses and domains.
+    """
+    ALTER TABLE messages ADD COLUMN from_team INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 5: which run is drafting (or last drafted) which ticket, so that runs at the same time
+    # share the work. A claim lapses when its run dies: its expiry (which a live run keeps
+    # renewing) passes, or, on the same host, its process is gone. Times are Unix seconds.
+    """
+    CREATE TABLE claims (
+        ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX claims_owner ON claims(owner);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

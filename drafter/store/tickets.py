@@ -217,12 +217,13 @@ class Tickets(Database):
         cur = self.db.execute(
             "INSERT INTO messages (ticket_id, message_id, in_reply_to, refs, sender_name,"
             " sender_address, recipients, subject, date, sort_key, body, latest, from_customer,"
-            " attachments, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " from_team, attachments, imported_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 ticket_id, key, message.in_reply_to, json.dumps(message.references),
                 message.sender_name, message.sender_address, json.dumps(message.to),
                 message.subject, message.date, _timestamp(message.date), message.body,
-                message.latest, int(from_customer),
+                message.latest, int(from_customer), int(message.from_team and not from_customer),
                 json.dumps([a.__dict__ for a in message.attachments]), stamp,
             ),
         )
@@ -255,6 +256,7 @@ class Tickets(Database):
             channel=row["channel"],
             status=row["status"],
             tags=json.loads(row["tags"]),
+            name=row["external_id"] if ":" in (row["external_id"] or "") else None,
         )
 
     def list(self, status: str | None = None, limit: int | None = None) -> list[TicketSummary]:
@@ -312,6 +314,15 @@ class Tickets(Database):
             out.append(int(row["id"]))
         return out
 
+    def synced_from(self, source: str) -> dict[str, float | None]:
+        """For tickets synced from helpdesk `source` (external ids `source:N`): external id ->
+        the time (epoch seconds) of its newest stored message."""
+        rows = self.db.execute(
+            "SELECT t.external_id, MAX(m.sort_key) FROM tickets t LEFT JOIN messages m"
+            " ON m.ticket_id = t.id WHERE substr(t.external_id, 1, ?) = ? GROUP BY t.id",
+            (len(source) + 1, source + ":"))
+        return {r[0]: r[1] for r in rows}
+
     def missing_ids(self, ids: Sequence[int]) -> builtins.list[int]:
         """Return those of `ids` that name no ticket."""
         known = {int(r[0]) for r in self.db.execute("SELECT id FROM tickets")}
@@ -331,5 +342,6 @@ def _message_from_row(row: sqlite3.Row) -> Message:
         in_reply_to=row["in_reply_to"],
         references=json.loads(row["refs"]),
         from_customer=bool(row["from_customer"]),
+        from_team=bool(row["from_team"]),
         attachments=[Attachment(**a) for a in json.loads(row["attachments"])],
     )

@@ -289,6 +289,7 @@ def _message(data: Any, source: str, key: str, subject: str | None, customer_nam
         message_id=_angle(str(message_id)) if message_id is not None else None,
         in_reply_to=_angle(in_reply_to) if in_reply_to else None,
         from_customer=is_customer,
+        from_team=author == "agent",
         attachments=_attachments(data.get("attachments", []), source, _k(key, "attachments")),
     )
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # The channels a ticket can come from: email, live chat, social media (posts and direct
@@ -42,7 +43,9 @@ class Message:
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     from_customer: bool = True
+    from_team: bool = False  # the source itself says the team wrote it (a helpdesk's author role)
     attachments: list[Attachment] = field(default_factory=list)
+    internal: bool = False  # a team's internal note (a helpdesk comment): never the customer's
 
     def to_dict(self) -> dict[str, Any]:
         """Return the message as plain JSON-ready data."""
@@ -61,6 +64,7 @@ class Ticket:
     channel: str = "email"
     status: str = "open"
     tags: list[str] = field(default_factory=list)
+    name: str | None = None  # its name in a helpdesk, e.g. "rt:123"; None for the store's own
 
     @property
     def latest_customer_message(self) -> Message | None:
@@ -81,6 +85,28 @@ class Ticket:
     def to_dict(self) -> dict[str, Any]:
         """Return the ticket as plain JSON-ready data."""
         return asdict(self)
+
+
+def public_thread(ticket: Ticket) -> Ticket:
+    """Return `ticket` without its internal notes: the conversation the customer saw."""
+    if not any(m.internal for m in ticket.messages):
+        return ticket
+    return replace(ticket, messages=[m for m in ticket.messages if not m.internal])
+
+
+def author_role(message: Message, team_addresses: Iterable[str] = (),
+                team_domains: Iterable[str] = ()) -> str:
+    """Who wrote `message`: "customer", "team" (by the source's author role or the team's own
+    addresses and domains), or "other" (anyone else, however they thread in)."""
+    if message.from_customer:
+        return "customer"
+    address = (message.sender_address or "").strip().lower()
+    domain = address.rpartition("@")[2]
+    if message.from_team or (address and address in team_addresses):
+        return "team"
+    if address and any(domain == d or domain.endswith("." + d) for d in team_domains):
+        return "team"
+    return "other"
 
 
 def content_id(*parts: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -9,10 +10,14 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
-from drafter.review.text import Doc
+from drafter.review.text import WORD_RE, Doc
 
 P = "empathy"
 WHY = "The guide's principle “Acknowledge feelings”."
+
+
+# Where the first sentence's own words start: after @handles, emoji and marks.
+_LEAD_IN = re.compile(r"(?:[\W_]*@\w+)*[\W_]*")
 
 
 def _canned_regex(settings: Mapping[str, Any]) -> Any:
@@ -28,7 +33,9 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
          "(`praise_words`); the `problem_words`), the "
          "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
          "the `acknowledgements` phrases (“I'm sorry”, “I understand”, “that sounds "
-         "frustrating”, “sorry to hear”, ...), not a stock apology. A later part of a split reply "
+         "frustrating”, “sorry to hear”, ...), not a stock apology. A calm question (not upset) "
+         "answered in the reply's first words (`answer_starts`: “Yes”, “We're not aware of any "
+         "issue”) needs none. A later part of a split reply "
          "(“2/2”) is not judged: its opening was in part 1. Silent when the signals are "
          "unknown.",
     why=WHY + " A customer who feels heard accepts the answer; one who does not, argues with it.",
@@ -48,6 +55,7 @@ def _emp001(settings: Mapping[str, Any]) -> Check:
     acks = compile_phrases(get_list(settings, "acknowledgements"),
                            get_list(settings, "acknowledgement_patterns"))
     canned = _canned_regex(settings)
+    answers = compile_phrases(get_list(settings, "answer_starts"))
     n = int(get_num(settings, "opening_sentences", 2))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
@@ -57,6 +65,10 @@ def _emp001(settings: Mapping[str, Any]) -> Check:
         if opening is None or doc.structure.continues(doc.text):
             return  # nothing to read, or part 2 of a split reply: part 1 opened it
         s, e = opening
+        if ctx.asks_question and not ctx.upset and answers is not None:
+            lead = _LEAD_IN.match(doc.prose, s, e)
+            if answers.match(doc.prose, lead.end() if lead else s):
+                return  # a calm question answered in the first words needs no preamble
         # (The phrase lists are looked up by the text's words, not scanned for.)
         stock = [m.span() for m in checks.finditer_span(doc, canned, "prose", s, e)] \
             if canned else []
@@ -77,7 +89,8 @@ def _emp001(settings: Mapping[str, Any]) -> Check:
     "Stock, impersonal apologies (“we apologize for any inconvenience”).",
     what="Finds the stock apologies of the `canned_phrases` / `canned_patterns` settings: “we "
          "apologize for any inconvenience”, “sorry for the inconvenience caused”, “we regret any "
-         "inconvenience”, ...",
+         "inconvenience”, “any frustration or inconvenience you may be experiencing”, and "
+         "conditional ones (“sorry if we haven't…”), ...",
     why=WHY + " A stock apology says nobody looked at this customer's situation; it reads as the "
         "opposite of empathy.",
     example="We apologize for any inconvenience this may have caused.",
@@ -139,7 +152,9 @@ def _emp004(settings: Mapping[str, Any]) -> Check:
          "`patterns` settings (phrase patterns, see “Phrase patterns”), when the apology ends "
          "its clause (`at_clause_end`: punctuation or the sentence's end comes next): “sorry for "
          "the trouble with your card” names the "
-         "problem and is left alone. Apologies for “any inconvenience” are EMP002's.",
+         "problem and is left alone, and so is one that takes up the customer's own word "
+         "(“sorry for the frustration” to “this is so frustrating”). Apologies for “any "
+         "inconvenience” are EMP002's.",
     why=WHY + " An apology that could be pasted into any reply tells the customer nobody read "
         "theirs.",
     example="We apologize for the trouble! Your refund was sent today.",
@@ -148,4 +163,25 @@ def _emp004(settings: Mapping[str, Any]) -> Check:
     defaults={"at_clause_end": True},
 )
 def _emp005(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Generic apology: {match}; say what went wrong")
+    found = checks.existence(settings, "Generic apology: {match}; say what went wrong")
+
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        hits = found(doc, ctx)
+        if not hits or not ctx.customer_text:
+            return list(hits)
+        said = ctx.customer_text.lower()
+        # "Sorry for the frustration" to a customer who wrote "so frustrating" takes up their
+        # own word: it names what they feel.
+        return [h for h in hits if _ECHO_STEM.sub("", _last_word(doc.text[h.start:h.end]))
+                not in said]
+
+    return check
+
+
+def _last_word(text: str) -> str:
+    words = WORD_RE.findall(text.lower())
+    return words[-1] if words else ""
+
+
+# The stem of the apology's last word ("frustration" -> "frustrat"), found in "frustrating".
+_ECHO_STEM = re.compile(r"(?:ions?|ing|ed|es|s)$")

@@ -180,7 +180,8 @@ def _more_follows(text: str, structure: Structure) -> bool:
     "OWN005", "promise-without-time", "info", P,
     "A promise to come back to the customer with no time (“we'll be in touch”).",
     what="Finds promises to come back to the customer — “we'll follow up”, “we'll get back to "
-         "you”, “we'll be in touch”, “someone will contact you” (`promises`, phrase patterns, "
+         "you”, “we'll be in touch”, “someone will contact you”, “I'll make sure your claim is "
+         "handled” (`promises`, phrase patterns, "
          "see “Phrase patterns”) — with no time in the same or the next sentence (`times` / "
          "`time_patterns`: “by 5 pm”, “tomorrow”, “within 24 hours”, ...). A vague time "
          "(“soon”) is OWN003's finding, and a promise tied to an event (`conditions`: “once it "

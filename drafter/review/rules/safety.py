@@ -41,8 +41,10 @@ def _host_allowed(host: str, allowed: frozenset[str]) -> bool:
     """Whether `host` is one of the domains `allowed` or a subdomain of one."""
     if host in allowed:
         return True
-    dot = host.find(".")
-    while dot >= 0:  # each parent domain: "a.b.c" -> "b.c", "c"
+    # Each parent domain ("a.b.c" -> "b.c", "c"), from the longest that could be listed: a
+    # long host costs no more than its last labels.
+    dot = host.find(".", max(0, len(host) - max(map(len, allowed), default=0) - 1))
+    while dot >= 0:
         if host[dot + 1:] in allowed:
             return True
         dot = host.find(".", dot + 1)

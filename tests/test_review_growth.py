@@ -1,0 +1,51 @@
+"""The reviewer takes time in proportion to its input, whatever the input: a megabyte of each
+hostile shape (benchmarks/growth.py: URLs of dots, hyphenated digits, runs of spaces, brackets,
+one-word paragraphs, deep lists and quotes, ...) is reviewed within a generous limit."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+import pytest
+
+from drafter.review.reviewer import Reviewer
+from drafter.styleguide import load_styleguide
+
+REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("growth", REPO / "benchmarks" / "growth.py")
+assert _spec is not None and _spec.loader is not None
+growth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(growth)
+
+SIZE = 1_000_000
+LIMIT = 20.0  # CPU seconds for all these shapes at SIZE together (each takes well under 2 s)
+
+
+def test_a_megabyte_of_each_hostile_shape_is_reviewed_in_linear_time() -> None:
+    reviewer = Reviewer(load_styleguide())
+    spent: dict[str, float] = {}
+    for shape in growth.PASSES:
+        text = growth.hostile(shape, SIZE)
+        t0 = time.process_time()
+        reviewer.review(text)
+        spent[shape] = time.process_time() - t0
+        assert sum(spent.values()) < LIMIT, spent
+
+
+@pytest.mark.parametrize("shape", ["url-dots", "sorry"])
+def test_doubling_a_hostile_input_about_doubles_its_time(shape: str) -> None:
+    # These were quadratic: a host's every parent domain sliced off in turn, and each finding
+    # looking for its sentence from the first.
+    reviewer = Reviewer(load_styleguide())
+
+    def cpu(size: int) -> float:
+        text = growth.hostile(shape, size)
+        t0 = time.process_time()
+        reviewer.review(text)
+        return time.process_time() - t0
+
+    small = min(cpu(50_000) for _ in range(2))
+    large = min(cpu(200_000) for _ in range(2))
+    assert large < 4 * small * 2.5 + 0.2, (small, large)  # linear: about 4x; quadratic: 16x
