@@ -30,9 +30,12 @@ HOLDOUT = judgment.HOLDOUT.read_text(encoding="utf-8").split()
 HOLDOUT_LABELS = judgment.read_jsonl(judgment.HOLDOUT_LABELS)
 HOLDOUT_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT_VIOLATIONS)
 HOLDOUT2 = judgment.HOLDOUT2.read_text(encoding="utf-8").split()
-# (labels, violations, the replies read for those violations): the workbench, then the holdout
+HOLDOUT2_LABELS = judgment.read_jsonl(judgment.HOLDOUT2_LABELS)
+HOLDOUT2_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT2_VIOLATIONS)
+# (labels, violations, the replies read for those violations): the workbench, then the holdouts
 SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
-        "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT)}
+        "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT),
+        "holdout2": (HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS, HOLDOUT2)}
 HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
 needs_corpus = pytest.mark.skipif(
     not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
@@ -95,11 +98,6 @@ def test_the_second_holdout_is_50_distinct_replies_outside_both() -> None:
     assert not set(HOLDOUT2) & (set(SAMPLE) | set(HOLDOUT))
 
 
-@needs_corpus
-def test_the_second_holdout_is_the_seeded_draw() -> None:
-    assert judgment.draw_holdout2(judgment.manifest(), SAMPLE, HOLDOUT) == HOLDOUT2
-
-
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
     label = {"file": "social/001.txt", "code": "PLN002", "start": 40, "end": 42,
              "span_sha1": judgment.span_digest("DM"), "label": "false", "reason": "r"}
@@ -120,7 +118,9 @@ def test_a_label_follows_its_span_after_a_small_edit() -> None:
 def test_the_data_points_into_the_workbench(name: str) -> None:
     rows = judgment.manifest()
     labels, violations, read = SETS[name]
-    drawn = judgment.draw_sample(rows) if name == "workbench" else judgment.draw_holdout(rows, SAMPLE)
+    drawn = {"workbench": lambda: judgment.draw_sample(rows),
+             "holdout": lambda: judgment.draw_holdout(rows, SAMPLE),
+             "holdout2": lambda: judgment.draw_holdout2(rows, SAMPLE, HOLDOUT)}[name]()
     assert drawn == read, f"the {name}'s replies are not the seeded draw"
     for row in labels:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"
