@@ -17,6 +17,8 @@ beside each figure; and the findings that have no label yet.
     python benchmarks/judgment.py --unlabelled  # every unlabelled finding, as label skeletons
     python benchmarks/judgment.py --show FILE   # one reply, its customer message and findings
     python benchmarks/judgment.py --holdout     # the same report on the 50 holdout replies
+    python benchmarks/judgment.py --holdout2    # ... and on the 50 of the second holdout
+    python benchmarks/judgment.py --folder social   # only the tweets (or `assistant`)
 """
 
 from __future__ import annotations
@@ -40,12 +42,19 @@ SAMPLE = DATA / "sample.txt"
 HOLDOUT = DATA / "holdout.txt"
 HOLDOUT_LABELS = DATA / "holdout_labels.jsonl"
 HOLDOUT_VIOLATIONS = DATA / "holdout_violations.jsonl"
+HOLDOUT2 = DATA / "holdout2.txt"
+HOLDOUT2_LABELS = DATA / "holdout2_labels.jsonl"
+HOLDOUT2_VIOLATIONS = DATA / "holdout2_violations.jsonl"
+# A holdout's name -> its replies, the labels of their findings, their violations.
+HOLDOUTS = {"holdout": (HOLDOUT, HOLDOUT_LABELS, HOLDOUT_VIOLATIONS),
+            "holdout2": (HOLDOUT2, HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS)}
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
 
 SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
 SAMPLE_SIZE = 100
 HOLDOUT_SEED = 1611  # replies outside sample.txt, read once to check the tuned rules
 HOLDOUT_SIZE = 50
+HOLDOUT2_SEED = 2207  # a second holdout, outside both sample.txt and holdout.txt
 LABEL_SEED = 11  # which findings of each rule were labelled
 LABELS_PER_RULE = 15
 NEAR = 200  # a label follows its span's text this many characters after an edit
@@ -123,6 +132,11 @@ def draw_sample(files: Iterable[str], n: int = SAMPLE_SIZE, seed: int = SAMPLE_S
 def draw_holdout(files: Iterable[str], sample: Iterable[str]) -> list[str]:
     """The seeded holdout: replies not in `sample`, drawn the way the sample was."""
     return draw_sample(set(files) - set(sample), HOLDOUT_SIZE, HOLDOUT_SEED)
+
+
+def draw_holdout2(files: Iterable[str], sample: Iterable[str], holdout: Iterable[str]) -> list[str]:
+    """The seeded second holdout: replies in neither `sample` nor `holdout`, drawn the same way."""
+    return draw_sample(set(files) - set(sample) - set(holdout), HOLDOUT_SIZE, HOLDOUT2_SEED)
 
 
 def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
@@ -369,27 +383,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unlabelled", action="store_true",
                         help="print every unlabelled finding as a labels.jsonl skeleton")
     parser.add_argument("--show", metavar="FILE", help="print one reply with its findings")
-    parser.add_argument("--holdout", action="store_true",
+    parser.add_argument("--holdout", dest="set", action="store_const", const="holdout",
                         help="judge the 50 holdout replies (holdout*.jsonl), not the workbench")
+    parser.add_argument("--holdout2", dest="set", action="store_const", const="holdout2",
+                        help="judge the 50 replies of the second holdout (holdout2*.jsonl)")
+    parser.add_argument("--folder", choices=("social", "assistant"),
+                        help="only the replies of one folder (tweets or assistant answers)")
     args = parser.parse_args(argv)
     if not (CORPUS / "manifest.jsonl").is_file():
         print(f"judgment: skipped: the workbench is not at {CORPUS} "
               "(it is the shared support_replies corpus, kept beside the checkout)")
         return 0
     rows = manifest()
-    if args.holdout:
-        rows = {f: rows[f] for f in HOLDOUT.read_text(encoding="utf-8").split()}
+    read, labels_path, violations_path = HOLDOUTS.get(args.set, (SAMPLE, LABELS, VIOLATIONS))
+    names = [f for f in read.read_text(encoding="utf-8").split()
+             if not args.folder or f.startswith(args.folder + "/")]
+    if args.set:
+        rows = {f: rows[f] for f in names}
+    if args.folder:
+        rows = {f: row for f, row in rows.items() if f.startswith(args.folder + "/")}
     hits, rules = review_workbench(rows)
     if args.show:
         show(args.show, rows, hits)
         return 0
-    labels_path, violations_path = ((HOLDOUT_LABELS, HOLDOUT_VIOLATIONS) if args.holdout
-                                    else (LABELS, VIOLATIONS))
     labels = read_jsonl(labels_path) if labels_path.exists() else []
-    violations = read_jsonl(violations_path)
-    unlabelled = report(hits, rules, len(rows), labels, violations,
-                        HOLDOUT_SIZE if args.holdout else SAMPLE_SIZE)
-    if args.holdout:
+    violations = [v for v in read_jsonl(violations_path)
+                  if not args.folder or v["file"].startswith(args.folder + "/")]
+    unlabelled = report(hits, rules, len(rows), labels, violations, len(names))
+    if args.set:
         print_tuning_overlap(hits, labels)
     if args.unlabelled:
         for h in unlabelled:

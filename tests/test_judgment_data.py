@@ -29,9 +29,13 @@ SAMPLE = judgment.SAMPLE.read_text(encoding="utf-8").split()
 HOLDOUT = judgment.HOLDOUT.read_text(encoding="utf-8").split()
 HOLDOUT_LABELS = judgment.read_jsonl(judgment.HOLDOUT_LABELS)
 HOLDOUT_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT_VIOLATIONS)
-# (labels, violations, the replies read for those violations): the workbench, then the holdout
+HOLDOUT2 = judgment.HOLDOUT2.read_text(encoding="utf-8").split()
+HOLDOUT2_LABELS = judgment.read_jsonl(judgment.HOLDOUT2_LABELS)
+HOLDOUT2_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT2_VIOLATIONS)
+# (labels, violations, the replies read for those violations): the workbench, then the holdouts
 SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
-        "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT)}
+        "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT),
+        "holdout2": (HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS, HOLDOUT2)}
 HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
 needs_corpus = pytest.mark.skipif(
     not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
@@ -88,6 +92,12 @@ def test_the_holdout_is_50_distinct_replies_outside_the_sample() -> None:
     assert not set(HOLDOUT) & set(SAMPLE)
 
 
+def test_the_second_holdout_is_50_distinct_replies_outside_both() -> None:
+    assert len(HOLDOUT2) == len(set(HOLDOUT2)) == judgment.HOLDOUT_SIZE
+    assert all(FILE.match(f) for f in HOLDOUT2)
+    assert not set(HOLDOUT2) & (set(SAMPLE) | set(HOLDOUT))
+
+
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
     label = {"file": "social/001.txt", "code": "PLN002", "start": 40, "end": 42,
              "span_sha1": judgment.span_digest("DM"), "label": "false", "reason": "r"}
@@ -108,7 +118,9 @@ def test_a_label_follows_its_span_after_a_small_edit() -> None:
 def test_the_data_points_into_the_workbench(name: str) -> None:
     rows = judgment.manifest()
     labels, violations, read = SETS[name]
-    drawn = judgment.draw_sample(rows) if name == "workbench" else judgment.draw_holdout(rows, SAMPLE)
+    drawn = {"workbench": lambda: judgment.draw_sample(rows),
+             "holdout": lambda: judgment.draw_holdout(rows, SAMPLE),
+             "holdout2": lambda: judgment.draw_holdout2(rows, SAMPLE, HOLDOUT)}[name]()
     assert drawn == read, f"the {name}'s replies are not the seeded draw"
     for row in labels:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"
