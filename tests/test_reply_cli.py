@@ -58,6 +58,7 @@ def test_empty_or_binary_stdin_is_a_clear_error(draft, data: bytes, expected: st
     assert result.code == 2, result
     assert expected in result.stderr.lower()
     assert "Traceback" not in result.stderr
+    assert "draft parse" not in result.stderr  # the hint names no other command
 
 
 def test_unknown_ticket_is_a_clear_error(draft) -> None:

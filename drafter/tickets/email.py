@@ -228,7 +228,8 @@ def check_input(data: bytes, source: str = "stdin", max_bytes: int = DEFAULT_MAX
     if not data.strip():
         raise InputError(
             f"{source}: no message (the input is empty)",
-            hint="give an email or plain text, e.g. `cat message.eml | draft parse`",
+            hint="pipe an email or plain text into the command (`cat message.eml | draft ...`), "
+                 "or name the file instead",
         )
     if _is_binary(data):
         raise InputError(
