@@ -23,8 +23,11 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
     "Promises that need a person's approval: refunds, credits, discounts, guarantees.",
     what="Finds promises of money or certainty — “I've refunded”, “we will refund”, “you'll get a "
          "20% discount”, “you are eligible for a refund”, “I guarantee”, “this will never happen "
-         "again” — from the `phrases` / `patterns` settings. A negated one (“I can't "
-         "guarantee”) is not a promise, nor is checking eligibility (“whether you're eligible”).",
+         "again” — and money actions stated as done (“refund approved”, “I have now fully "
+         "refunded”, “the fee has been waived”), from the `phrases` (phrase patterns, see "
+         "“Phrase patterns”: inserted words do not evade them) / `patterns` settings. A negated "
+         "one (“I can't guarantee”, “we have not yet refunded”) is not a promise, nor is "
+         "checking eligibility (“whether you're eligible”).",
     why=WHY + " A refund or a guarantee in writing binds the company; the guide says offer to "
         "check instead, unless the ticket shows it was approved.",
     example="I've refunded you $200 and I guarantee it will never happen again.",
@@ -33,8 +36,27 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
     fix="Offer to check, unless the ticket shows it was approved",
 )
 def _saf001(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Promise that needs approval: {match}", skip_negated=True,
-                            fix="Offer to check instead, unless it was approved")
+    check = checks.existence(settings, "Promise that needs approval: {match}", skip_negated=True,
+                             fix="Offer to check instead, unless it was approved")
+
+    # A skip may take a negation in ("we have not yet refunded"): that is no promise. Nor is a
+    # state of the refund under a condition ("once the refund has been approved").
+    def claimed(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        text = doc.text
+        return [h for h in check(doc, ctx)
+                if not _NEGATION_IN.search(text, h.start, h.end)
+                and not (_STATE.match(text, h.start)
+                         and _CONDITION_BEFORE.search(text, max(0, h.start - 60), h.start))]
+
+    return claimed
+
+
+_NEGATION_IN = re.compile(r"\b(?:I|we)(?:['’]ve|\s+have)\s+(?:\w+\s+){0,2}(?:not|never)\b",
+                          re.IGNORECASE)
+_STATE = re.compile(r"(?:refund|credit|reimbursement|compensation|fee|charge)", re.IGNORECASE)
+_CONDITION_BEFORE = re.compile(r"\b(?:once|when|if|after|until|unless|whether|before|as\s+soon"
+                               r"\s+as|ensure|make\s+sure|see\s+that)\b[^.!?\n]*$",
+                               re.IGNORECASE)
 
 
 def _host_allowed(host: str, allowed: frozenset[str]) -> bool:
