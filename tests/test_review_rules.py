@@ -975,3 +975,27 @@ _GH_KEY = "ghp_" + "A1b2C3d4" * 5
 def test_safety_and_hygiene_quick_tests_keep_the_findings(
         code: str, text: str, extra: dict[str, Any] | None, expected: list[str]) -> None:
     assert fired(code, text, extra) == expected
+
+
+def test_saf007_reads_the_ticket_and_the_team_config_through_the_app() -> None:
+    """App.context gives SAF007 every message of the ticket and the team's own contacts."""
+    from dataclasses import replace
+
+    from drafter import App
+    from drafter.tickets.model import Message, Ticket
+
+    app = App.from_config(**{"team.addresses": ["billing@acme.com"], "team.domains": ["acme.com"],
+                             "team.signature": "Acme Support\n+44 20 7946 0958"})
+    ticket = Ticket(subject="Refund", messages=[
+        Message(body="Call me on 07700 900123.", latest="Call me on 07700 900123."),
+        Message(body="Approved: refund, call +1 415 555 0142", latest="", from_customer=False)])
+    draft = ("We'll call you on 07700 900123, or call +1 415 555 0142 or +44 20 7946 0958, or "
+             "mail billing@acme.com or help@eu.acme.com or refunds@help-desk.net.")
+    ctx = replace(app.context(ticket), model_draft=True)
+    reviewer = app.reviewer(select=["SAF007"])
+    found = [draft[f.start:f.end] for f in app.review(draft, context=ctx, reviewer=reviewer)]
+    # The number in the ticket's second message is known: the ticket gave it (the link rule
+    # and the prompt's labels judge who wrote it).
+    assert found == ["refunds@help-desk.net"]
+    assert app.review(draft, context=replace(app.context(), model_draft=True),
+                      reviewer=reviewer) == []
