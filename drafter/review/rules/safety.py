@@ -291,10 +291,11 @@ def _saf005(settings: Mapping[str, Any]) -> Check:
     # The keyword and what may stand between it and the token: "code: ", "voucher code is “".
     near = re.compile(rf"(?i:\b(?:(\w+)[ \t]+)?(?:{keywords})s?\b)[^.!?\n]{{0,24}}$")
     after = re.compile(rf"^\W{{0,3}}(?i:(?:{keywords})s?\b)")
+    any_keyword = re.compile(rf"(?i:\b(?:{keywords}))")
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         text = doc.text
-        if not keywords:
+        if not keywords or any_keyword.search(text) is None:
             return
         for m in _CODE_TOKEN.finditer(text):
             token = m.group()
