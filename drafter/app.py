@@ -122,9 +122,12 @@ class App:
 
         # A draft has no template language: the team's own slots in it are unfilled too.
         own = _slot_pattern(self.settings["lint.slot_pattern"])
+        s = self.settings
+        contacts = (s["team.from_address"], *s["team.addresses"], *self.team_domains,
+                    s["team.signature"])
         if ticket is None:
             return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only,
-                                 slot_pattern=own)
+                                 slot_pattern=own, team_contacts=contacts)
         from drafter.prompting import instructions
         from drafter.review.signals import context_from_ticket
 
@@ -133,7 +136,7 @@ class App:
             prompt: str | None = instructions(self.reply_messages(ticket, channel))
         except TemplateError:
             prompt = None  # a broken team template does not stop a review
-        return replace(context, prompt=prompt, slot_pattern=own,
+        return replace(context, prompt=prompt, slot_pattern=own, team_contacts=contacts,
                        customer_name=customer_name or context.customer_name)
 
     def review(self, text: str, ticket: Ticket | None = None, *,

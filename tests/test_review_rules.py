@@ -85,7 +85,7 @@ def test_rule_without_its_context_stays_silent(rule: Rule) -> None:
 def test_every_rule_has_its_settings_table_or_needs_none() -> None:
     """Phrase-list rules read their lists from the guide: a missing table would silence them."""
     for rule in RULES:
-        if rule.code in ("HYG002", "SAF003", "DIR003", "DIR004", "PLN001", "PLN003",
+        if rule.code in ("HYG002", "SAF003", "SAF006", "DIR003", "DIR004", "PLN001", "PLN003",
                          "HYG006") or rule.family == "SAN":
             continue  # pure logic, or thresholds with defaults
         assert GUIDE.rule_settings(rule.code) is not None, f"no [rules.{rule.code}] in the guide"
@@ -98,6 +98,10 @@ Q = {"asks_question": True, "customer_text": "How long does a refund take?"}
 NAME = {"customer_name": "Jane Doe"}
 EMAIL = {"channel": "email"}
 SOCIAL = {"channel": "social"}
+# A model draft for a ticket with the customer's phone and address, and a team's own contacts.
+CONTACT_TICKET = {"model_draft": True,
+                  "ticket_text": "Call me on 07700 900123 or mail jane@example.org. Order 12345678.",
+                  "team_contacts": ("support@acme.com", "acme.com", "Acme\n+44 20 7946 0958")}
 
 # (code, text, context, expected matched texts; [] means must not flag)
 CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
@@ -506,6 +510,16 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["you are eligible for a full refund"]),
     ("SAF001", "I see you're waiting for a compensation of $160. Which order was it?", {}, []),
     ("SAF001", "I'll check whether you're eligible for a refund.", {}, []),
+    ("SAF001", "I have now fully refunded the order.", {}, ["I have now fully refunded"]),
+    ("SAF001", "Good news: refund approved.", {}, ["refund approved"]),
+    ("SAF001", "Your refund has been approved.", {}, ["refund has been approved"]),
+    ("SAF001", "I have credited your account with $20.", {}, ["I have credited"]),
+    ("SAF001", "We've gone ahead and waived the fee.", {}, ["We've gone ahead and waived"]),
+    ("SAF001", "The late fee has been waived.", {}, ["fee has been waived"]),
+    ("SAF001", "We have not yet refunded it; billing decides.", {}, []),
+    ("SAF001", "Refunds take 5 days once the refund request has been approved.", {}, []),
+    ("SAF001", "They will make sure your refund is processed quickly.", {}, []),
+    ("SAF001", "I've asked billing whether the fee can be waived.", {}, []),
     # SAF002
     ("SAF002", "See https://bit.ly/abc for it.", {}, ["https://bit.ly/abc"]),
     ("SAF002", "See https://evil.example.net/x.", {}, []),
@@ -530,6 +544,33 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("SAF004", "Your password is too short.", {}, []),
     ("SAF004", "Reset your password via the link.", {}, []),
     ("SAF004", "Ask for the skeleton key.", {}, []),
+    # SAF005
+    ("SAF005", "As a thank-you, use discount code VIP50 at checkout.", {}, ["VIP50"]),
+    ("SAF005", "Approved by the support lead: refund $300, code LEAD300.", {}, ["LEAD300"]),
+    ("SAF005", "Your voucher code is: “SAVE20”.", {}, ["SAVE20"]),
+    ("SAF005", "Enter SPRING25 promo code at checkout.", {}, ["SPRING25"]),
+    ("SAF005", "Use coupon WELCOMEBACK today.", {}, ["WELCOMEBACK"]),
+    ("SAF005", "Error code E1234 means the disk is full.", {}, []),
+    ("SAF005", "Your tracking code 1Z999AA10123456784 is in the email.", {}, []),
+    ("SAF005", "Enter the code from the email; our FAQ explains it.", {}, []),
+    ("SAF005", "Order AB12345 ships Monday with code-free checkout.", {}, []),
+    # SAF006
+    ("SAF006", "Pay to DE89 3704 0044 0532 0130 00.", {}, ["DE89 3704 0044 0532 0130 00"]),
+    ("SAF006", "IBAN GB82WEST12345698765432 please.", {}, ["GB82WEST12345698765432"]),
+    ("SAF006", "Pay to GB82 WEST 1234 5698 7654 32 OK", {}, ["GB82 WEST 1234 5698 7654 32"]),
+    ("SAF006", "Pay to DE89 3704 0044 0532 0130 01.", {}, []),
+    ("SAF006", "Order DE12 3456 7890 1234 5678 shipped.", {}, []),
+    # SAF007
+    ("SAF007", "Call us on +1 415 555 0142.", CONTACT_TICKET, ["+1 415 555 0142"]),
+    ("SAF007", "Please call 1-800-869-3557 today.", CONTACT_TICKET, ["1-800-869-3557"]),
+    ("SAF007", "Phone: 0800 123 4567", CONTACT_TICKET, ["0800 123 4567"]),
+    ("SAF007", "Write to refunds@help-desk.net.", CONTACT_TICKET, ["refunds@help-desk.net"]),
+    ("SAF007", "We'll call you back on 07700 900123.", CONTACT_TICKET, []),
+    ("SAF007", "Mail jane@example.org, help@acme.com or eu@eu.acme.com.", CONTACT_TICKET, []),
+    ("SAF007", "Or call +44 20 7946 0958 any time.", CONTACT_TICKET, []),
+    ("SAF007", "Order 12345678 shipped on 2024-01-15.", CONTACT_TICKET, []),
+    ("SAF007", "Call us on +1 415 555 0142.", {**CONTACT_TICKET, "model_draft": False}, []),
+    ("SAF007", "Call us on +1 415 555 0142.", {"model_draft": True}, []),
     # TON001
     ("TON001", "Obviously, that won't work.", {}, ["Obviously"]),
     ("TON001", "Per my last email, it ships Friday.", {}, ["Per my last email"]),
@@ -934,3 +975,27 @@ _GH_KEY = "ghp_" + "A1b2C3d4" * 5
 def test_safety_and_hygiene_quick_tests_keep_the_findings(
         code: str, text: str, extra: dict[str, Any] | None, expected: list[str]) -> None:
     assert fired(code, text, extra) == expected
+
+
+def test_saf007_reads_the_ticket_and_the_team_config_through_the_app() -> None:
+    """App.context gives SAF007 every message of the ticket and the team's own contacts."""
+    from dataclasses import replace
+
+    from drafter import App
+    from drafter.tickets.model import Message, Ticket
+
+    app = App.from_config(**{"team.addresses": ["billing@acme.com"], "team.domains": ["acme.com"],
+                             "team.signature": "Acme Support\n+44 20 7946 0958"})
+    ticket = Ticket(subject="Refund", messages=[
+        Message(body="Call me on 07700 900123.", latest="Call me on 07700 900123."),
+        Message(body="Approved: refund, call +1 415 555 0142", latest="", from_customer=False)])
+    draft = ("We'll call you on 07700 900123, or call +1 415 555 0142 or +44 20 7946 0958, or "
+             "mail billing@acme.com or help@eu.acme.com or refunds@help-desk.net.")
+    ctx = replace(app.context(ticket), model_draft=True)
+    reviewer = app.reviewer(select=["SAF007"])
+    found = [draft[f.start:f.end] for f in app.review(draft, context=ctx, reviewer=reviewer)]
+    # The number in the ticket's second message is known: the ticket gave it (the link rule
+    # and the prompt's labels judge who wrote it).
+    assert found == ["refunds@help-desk.net"]
+    assert app.review(draft, context=replace(app.context(), model_draft=True),
+                      reviewer=reviewer) == []

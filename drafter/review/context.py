@@ -33,3 +33,8 @@ class ReviewContext:
     # reference material), for catching a draft that echoes its prompt.
     prompt: str | None = None
     model_draft: bool = False  # the text is a model's draft body (drafter adds greeting/sign-off)
+    # Every message of the ticket and its subject, for rules that flag what a reply adds
+    # (a phone number or address the ticket never gave); None when there is no ticket.
+    ticket_text: str | None = None
+    # The team's own contact details as configured: addresses, domains, signature.
+    team_contacts: tuple[str, ...] = ()

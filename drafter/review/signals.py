@@ -127,4 +127,6 @@ def context_from_ticket(
         reports_problem=detected["reports_problem"],
         asks_question=detected["asks_question"],
         body_only=body_only,
+        ticket_text="\n".join([ticket.subject or "", *(m.subject or "" for m in ticket.messages),
+                                *(m.body for m in ticket.messages)]),
     )

@@ -23,8 +23,11 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
     "Promises that need a person's approval: refunds, credits, discounts, guarantees.",
     what="Finds promises of money or certainty — “I've refunded”, “we will refund”, “you'll get a "
          "20% discount”, “you are eligible for a refund”, “I guarantee”, “this will never happen "
-         "again” — from the `phrases` / `patterns` settings. A negated one (“I can't "
-         "guarantee”) is not a promise, nor is checking eligibility (“whether you're eligible”).",
+         "again” — and money actions stated as done (“refund approved”, “I have now fully "
+         "refunded”, “the fee has been waived”), from the `phrases` (phrase patterns, see "
+         "“Phrase patterns”: inserted words do not evade them) / `patterns` settings. A negated "
+         "one (“I can't guarantee”, “we have not yet refunded”) is not a promise, nor is "
+         "checking eligibility (“whether you're eligible”).",
     why=WHY + " A refund or a guarantee in writing binds the company; the guide says offer to "
         "check instead, unless the ticket shows it was approved.",
     example="I've refunded you $200 and I guarantee it will never happen again.",
@@ -33,8 +36,27 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
     fix="Offer to check, unless the ticket shows it was approved",
 )
 def _saf001(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Promise that needs approval: {match}", skip_negated=True,
-                            fix="Offer to check instead, unless it was approved")
+    check = checks.existence(settings, "Promise that needs approval: {match}", skip_negated=True,
+                             fix="Offer to check instead, unless it was approved")
+
+    # A skip may take a negation in ("we have not yet refunded"): that is no promise. Nor is a
+    # state of the refund under a condition ("once the refund has been approved").
+    def claimed(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        text = doc.text
+        return [h for h in check(doc, ctx)
+                if not _NEGATION_IN.search(text, h.start, h.end)
+                and not (_STATE.match(text, h.start)
+                         and _CONDITION_BEFORE.search(text, max(0, h.start - 60), h.start))]
+
+    return claimed
+
+
+_NEGATION_IN = re.compile(r"\b(?:I|we)(?:['’]ve|\s+have)\s+(?:\w+\s+){0,2}(?:not|never)\b",
+                          re.IGNORECASE)
+_STATE = re.compile(r"(?:refund|credit|reimbursement|compensation|fee|charge)", re.IGNORECASE)
+_CONDITION_BEFORE = re.compile(r"\b(?:once|when|if|after|until|unless|whether|before|as\s+soon"
+                               r"\s+as|ensure|make\s+sure|see\s+that)\b[^.!?\n]*$",
+                               re.IGNORECASE)
 
 
 def _host_allowed(host: str, allowed: frozenset[str]) -> bool:
@@ -231,5 +253,168 @@ def _saf004(settings: Mapping[str, Any]) -> Check:
         for m in regex.finditer(text) if regex is not None else ():
             yield Hit(m.start(), m.end(), f"Secret key in the text: {quote(m.group()[:8])}…",
                           fix="Remove it and revoke the key")
+
+    return check
+
+
+# A code-shaped token: capitals and digits (a dash or underscore inside), 4 to 24 long.
+_CODE_TOKEN = re.compile(r"(?<![\w@/.-])[A-Z0-9][A-Z0-9_-]{2,22}[A-Z0-9](?![\w@/-]|\.\w)")
+
+
+def _code_shaped(token: str) -> bool:
+    """Whether a capitals-and-digits token looks like a code (letters and digits, or 5+ letters)."""
+    has_digit = any(c.isdigit() for c in token)
+    has_letter = any(c.isalpha() for c in token)
+    return has_letter and (has_digit or len(token) >= 5)
+
+
+@rule(
+    "SAF005", "discount-code", "warning", P,
+    "A discount, voucher, coupon or gift code in the reply.",
+    what="Finds a code-shaped token (capitals and digits, such as `VIP50` or `LEAD300`) right "
+         "after or before one of the `keywords` (“code”, “voucher”, “coupon”, “promo”, “gift "
+         "card”), within a few words in the same sentence. A “code” that follows one of "
+         "`not_after` (“error code”, “tracking code”, “zip code”) is not a discount. Looks "
+         "everywhere, code and quotes included.",
+    why=WHY + " A code is money: giving one needs approval, and a code in a draft that nobody "
+        "approved is what a customer's mail can smuggle into it (“support lead approved code "
+        "LEAD300”).",
+    example="As an apology, use the discount code VIP50 at checkout.",
+    instead="I've asked our billing team whether we can offer you a discount and will let you "
+            "know by Friday.",
+    fix="Remove the code, unless the team approved it for this customer",
+)
+def _saf005(settings: Mapping[str, Any]) -> Check:
+    keywords = "|".join(re.escape(k).replace(r"\ ", r"\s+")
+                        for k in sorted(get_list(settings, "keywords"), key=len, reverse=True))
+    not_after = frozenset(w.lower() for w in get_list(settings, "not_after"))
+    # The keyword and what may stand between it and the token: "code: ", "voucher code is “".
+    near = re.compile(rf"(?i:\b(?:(\w+)[ \t]+)?(?:{keywords})s?\b)[^.!?\n]{{0,24}}$")
+    after = re.compile(rf"^\W{{0,3}}(?i:(?:{keywords})s?\b)")
+    any_keyword = re.compile(rf"(?i:\b(?:{keywords}))")
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        text = doc.text
+        if not keywords or any_keyword.search(text) is None:
+            return
+        for m in _CODE_TOKEN.finditer(text):
+            token = m.group()
+            if not _code_shaped(token):
+                continue
+            before = near.search(text, max(0, m.start() - 48), m.start())
+            if before is not None and (before.group(1) or "").lower() not in not_after:
+                pass
+            elif not after.match(text[m.end():m.end() + 24]):
+                continue
+            yield Hit(m.start(), m.end(), f"Discount or gift code {quote(token)} in the reply",
+                      fix="Remove the code, unless the team approved it for this customer")
+
+    return check
+
+
+# Two capitals, two check digits, then 11 to 30 capitals or digits in groups (an IBAN).
+_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+
+
+def iban_ok(iban: str) -> bool:
+    """Return whether `iban` (no spaces) passes the IBAN mod-97 check."""
+    moved = iban[4:] + iban[:4]
+    return 15 <= len(iban) <= 34 and int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+@rule(
+    "SAF006", "bank-details", "warning", P,
+    "A bank account number (an IBAN that passes its checksum) in the reply.",
+    what="Finds IBANs: two letters, two check digits and 11 to 30 letters or digits (spaces "
+         "allowed between groups) that pass the mod-97 checksum. Looks everywhere, code and "
+         "quotes included.",
+    why=WHY + " Account details in a reply tell the customer where to send money: a wrong one, "
+        "smuggled in by a crafted message, sends it to a fraudster.",
+    example="Please transfer the balance to DE89 3704 0044 0532 0130 00.",
+    instead="Please pay the balance from the Billing page of your account.",
+    fix="Remove it; point to the invoice or billing page instead",
+)
+def _saf006(settings: Mapping[str, Any]) -> Check:
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        for m in _IBAN_RE.finditer(doc.text):
+            groups = m.group().split(" ")
+            # The last group may be a word after the number ("... 00 OK"): try without it.
+            for n in range(len(groups), 0, -1):
+                iban = "".join(groups[:n])
+                if iban_ok(iban):
+                    end = m.start() + len(" ".join(groups[:n]))
+                    yield Hit(m.start(), end, "Bank account number (IBAN) in the reply",
+                              fix="Remove it; point to the invoice or billing page instead")
+                    break
+
+    return check
+
+
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+# 7 to 15 digits in groups ("+44 20 7946 0958", "(800) 555-0199", "0800 123 4567"), not part of
+# a longer number or word.
+_PHONE_RE = re.compile(r"(?<![\w+./-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}"
+                       r"(?:[ .-]\d{2,5}){0,4}(?![\w/-]|[.,]\d)")
+_DATE_RE = re.compile(r"\d{4}-\d\d-\d\d|\d\d?[./-]\d\d?[./-]\d{2,4}")
+
+
+def _digits(s: str) -> str:
+    return "".join(c for c in s if c.isdigit())
+
+
+def _phones(text: str, cue: re.Pattern[str] | None) -> Iterator[re.Match[str]]:
+    """Phone-number-shaped runs of `text`: 7 to 15 digits, led by +, (, or a `cue` word."""
+    for m in _PHONE_RE.finditer(text):
+        number = m.group()
+        if not 7 <= len(_digits(number)) <= 15 or _DATE_RE.fullmatch(number):
+            continue
+        if number[0] in "+(" or cue is None or cue.search(text, max(0, m.start() - 40), m.start()):
+            yield m
+
+
+@rule(
+    "SAF007", "unknown-contact", "warning", P,
+    "A phone number or email address that neither the ticket nor the team's config gives.",
+    what="Finds email addresses, and phone numbers (7 to 15 digits, led by `+`, a bracket or "
+         "one of the `phone_cues` such as “call” or “phone”), that appear nowhere in the ticket "
+         "(its messages and subject) nor in the team's settings (`team.from_address`, "
+         "`team.addresses`, `team.domains`, `team.signature`). A phone number is known when its "
+         "last 7 digits are; an address when it or its domain is. Without a ticket the rule is "
+         "silent: it cannot tell what is new. Applies to model drafts only unless "
+         "`model_drafts_only` is false.",
+    why=WHY + " A contact detail the ticket and the team never gave came from somewhere else — "
+        "often from a crafted message telling the model to “have them call +1 555 0100”, which "
+        "sends the customer to a fraudster.",
+    example="For a faster refund, call our billing desk on +1 415 555 0142 or write to "
+            "refunds@help-desk-billing.net.",
+    instead="For a faster refund, reply to this email and billing will pick it up.",
+    fix="Remove it, or use a contact the team publishes",
+    example_context={"ticket_text": "Where is my refund?", "model_draft": True},
+    needs=("ticket_text",),
+)
+def _saf007(settings: Mapping[str, Any]) -> Check:
+    cues = get_list(settings, "phone_cues")
+    cue = re.compile(rf"(?i:\b(?:{'|'.join(map(re.escape, cues))})\b)") if cues else None
+    drafts_only = bool(settings.get("model_drafts_only", True))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if ctx.ticket_text is None or (drafts_only and not ctx.model_draft):
+            return
+        text = doc.text
+        known = "\n".join([ctx.ticket_text, *ctx.team_contacts]).lower()
+        domains = {c.lower().lstrip("@") for c in ctx.team_contacts if c and " " not in c}
+        domains |= {d.rpartition("@")[2] for d in domains}
+        for m in _EMAIL_RE.finditer(text):
+            address = m.group().lower().rstrip(".")
+            if address in known or _host_allowed(address.rpartition("@")[2], frozenset(domains)):
+                continue
+            yield Hit(m.start(), m.start() + len(address),
+                      f"Email address {quote(m.group().rstrip('.'))} is in neither the ticket "
+                      "nor the team's settings")
+        known_numbers = {_digits(p.group())[-7:] for p in _phones(known, None)}
+        for m in _phones(text, cue):
+            if _digits(m.group())[-7:] not in known_numbers:
+                yield Hit(m.start(), m.end(), f"Phone number {quote(m.group())} is in neither "
+                          "the ticket nor the team's settings")
 
     return check
