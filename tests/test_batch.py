@@ -218,7 +218,9 @@ def test_interrupting_or_killing_leaves_the_store_consistent_and_the_next_run_re
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
     env.update(OPENAI_BASE_URL=proxy.base_url, DRAFTER_MODEL="smollm2-135m-instruct",
                DRAFTER_STORE=str(store), DRAFTER_LLM_MAX_TOKENS="8")
-    proxy.reset(delay=0.3)
+    # 1 s a request: the signal must land mid-run even when a loaded machine is slow to see
+    # the first two drafts (at 0.3 s the run once finished before it, on a loaded CI).
+    proxy.reset(delay=1.0)
     cmd = [DRAFT, "batch", "--all", "--concurrency", "2", "--max-revisions", "0"]
     proc = _run_until(cmd, env, store, at_least=2)
     proc.send_signal(sig)
