@@ -233,6 +233,7 @@ _SKIP_DOTS = 3  # `...` skips up to this many words
 _MAX_SKIP = 6
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _QUANT_RE = re.compile(r"\{(\d+)(?:,(\d+))?\}")
+_PLAIN_RUN = re.compile(r"[^\s|{}\[\]()~\\]+")  # literal text of a word, read as it is
 # Contractions a pattern word may end with, and the words they stand for.
 _CONTRACTIONS = {"'m": ["am"], "'re": ["are"], "'ll": ["will"], "'ve": ["have"],
                  "'d": ["would", "had"]}
@@ -422,6 +423,11 @@ class _PatternReader:
         parts: list[_Piece] = []
         text = ""  # literal text not yet turned into regex
         while self.i < len(s) and not s[self.i].isspace() and s[self.i] not in "|" + closer:
+            plain = _PLAIN_RUN.match(s, self.i)
+            if plain:
+                text += plain.group()
+                self.i = plain.end()
+                continue
             ch = s[self.i]
             if ch in _CLOSERS:
                 glued = bool(text or parts)
@@ -448,14 +454,11 @@ class _PatternReader:
                 self.i += 1
             elif ch in "}])":
                 raise self.fail(f"unmatched `{ch}`")
-            elif ch == "\\":
+            else:  # a backslash
                 if self.i + 1 >= len(s):
                     raise self.fail("`\\` at the end")
                 text += s[self.i + 1]
                 self.i += 2
-            else:
-                text += ch
-                self.i += 1
         if text:
             parts.append(_literal(text))
         rx = "".join(p.rx for p in parts)
@@ -557,20 +560,34 @@ class Phrases:
             self.patterns.append(source)
             self.word_needs.append(need)
         self.scanned = len(self.patterns)  # the anchored patterns come last
-        # The words one of which starts each match of a scanned pattern (None: not known).
-        self.starts_with = [first_words(p) for p in self.patterns]
         self.patterns += [source for source, _, _ in self.anchored]
         self.trie = trie
         self.firsts = frozenset(trie)
         self.anchor_words = frozenset().union(*(first for _, _, first in self.anchored))
-        self.source = "|".join(f"(?:{p})" for p in self.patterns)
-        # The other scanned patterns are tested for strings they need.
-        others = [p for p, w in zip(self.patterns, self.word_needs, strict=False) if w is None]
-        needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
-        self.needs = None if needs is None else _any_of(needs)
         self.by_words = any(self.word_needs)
         self._subsets: dict[tuple[int, ...], tuple[re.Pattern[str] | None,
                                                   frozenset[str] | None]] = {}
+
+    # What follows is read from the regex sources only when a text is first scanned: a run
+    # that lints one file uses few of the lists it builds.
+
+    @cached_property
+    def starts_with(self) -> list[frozenset[str] | None]:
+        """The words one of which starts each match of a scanned pattern (None: not known)."""
+        return [first_words(p) for p in self.patterns[:self.scanned]]
+
+    @cached_property
+    def needs(self) -> Callable[[str], bool] | None:
+        """A test for the strings one of which a text needs for the scanned patterns that
+        need no words (None: not known)."""
+        others = [p for p, w in zip(self.patterns, self.word_needs, strict=False) if w is None]
+        needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
+        return None if needs is None else _any_of(needs)
+
+    @property
+    def source(self) -> str:
+        """The patterns as the source of one regex."""
+        return "|".join(f"(?:{p})" for p in self.patterns)
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
