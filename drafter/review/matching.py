@@ -293,6 +293,7 @@ class _Seq(NamedTuple):
     first: frozenset[str] | None
 
 
+@lru_cache(maxsize=4096)  # phrase patterns share many words
 def _literal(text: str) -> _Piece:
     """Literal pattern text read (both apostrophes alike, contractions expanded)."""
     low = text.lower().replace("’", "'")
@@ -531,8 +532,6 @@ class Phrases:
         self.case_sensitive = case_sensitive
         self.flags = 0 if case_sensitive else re.IGNORECASE
         self.patterns = list(patterns)  # regex sources, in the alternation's order
-        # The phrases as a trie of their words; the key "" holds the phrases ending there.
-        trie: dict[str, Any] = {}
         self.literals: list[str] = []  # the phrases matched over word runs
         scanned: list[tuple[str, Needs | None]] = []
         # Phrase patterns whose matches start with one of known words are tried only where
@@ -547,11 +546,6 @@ class Phrases:
                     scanned.append((source, words_needed or None))
             elif is_word_char(p[0]):
                 self.literals.append(p)
-                ph = _Phrase(p, case_sensitive)
-                node = trie
-                for key in ph.keys:
-                    node = node.setdefault(key, {})
-                node.setdefault("", []).append(ph)
             else:  # starts with punctuation: not a word run's place, so through re
                 scanned.append((phrase_pattern(p, case_sensitive), None))
         # For each scanned pattern, the words its matches need (None: a regex, or not known).
@@ -561,15 +555,30 @@ class Phrases:
             self.word_needs.append(need)
         self.scanned = len(self.patterns)  # the anchored patterns come last
         self.patterns += [source for source, _, _ in self.anchored]
-        self.trie = trie
-        self.firsts = frozenset(trie)
         self.anchor_words = frozenset().union(*(first for _, _, first in self.anchored))
         self.by_words = any(self.word_needs)
         self._subsets: dict[tuple[int, ...], tuple[re.Pattern[str] | None,
                                                   frozenset[str] | None]] = {}
 
-    # What follows is read from the regex sources only when a text is first scanned: a run
-    # that lints one file uses few of the lists it builds.
+    # What follows is built only when a text is first scanned: a run that lints one file
+    # uses few of the lists it builds.
+
+    @cached_property
+    def trie(self) -> dict[str, Any]:
+        """The literal phrases as a trie of their words; the key "" holds those ending there."""
+        trie: dict[str, Any] = {}
+        for p in self.literals:
+            ph = _Phrase(p, self.case_sensitive)
+            node = trie
+            for key in ph.keys:
+                node = node.setdefault(key, {})
+            node.setdefault("", []).append(ph)
+        return trie
+
+    @cached_property
+    def firsts(self) -> frozenset[str]:
+        """The words the literal phrases start with."""
+        return frozenset(self.trie)
 
     @cached_property
     def starts_with(self) -> list[frozenset[str] | None]:
