@@ -95,7 +95,8 @@ def compile_phrases(
         raise SettingError(phrases_key, f"valid phrase patterns ({exc})", bad) from None
     if pats:
         try:
-            found.regex  # noqa: B018 - compiles it now, to report a broken pattern
+            # Compiled now to report a broken one; the phrase patterns read above are sound.
+            re.compile("|".join(f"(?:{p})" for p in pats), found.flags)
         except re.error:
             for p in pats:  # name the broken pattern (compiling one by one only on failure)
                 try:

@@ -233,6 +233,7 @@ _SKIP_DOTS = 3  # `...` skips up to this many words
 _MAX_SKIP = 6
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _QUANT_RE = re.compile(r"\{(\d+)(?:,(\d+))?\}")
+_PLAIN_RUN = re.compile(r"[^\s|{}\[\]()~\\]+")  # literal text of a word, read as it is
 # Contractions a pattern word may end with, and the words they stand for.
 _CONTRACTIONS = {"'m": ["am"], "'re": ["are"], "'ll": ["will"], "'ve": ["have"],
                  "'d": ["would", "had"]}
@@ -292,6 +293,7 @@ class _Seq(NamedTuple):
     first: frozenset[str] | None
 
 
+@lru_cache(maxsize=4096)  # phrase patterns share many words
 def _literal(text: str) -> _Piece:
     """Literal pattern text read (both apostrophes alike, contractions expanded)."""
     low = text.lower().replace("’", "'")
@@ -422,6 +424,11 @@ class _PatternReader:
         parts: list[_Piece] = []
         text = ""  # literal text not yet turned into regex
         while self.i < len(s) and not s[self.i].isspace() and s[self.i] not in "|" + closer:
+            plain = _PLAIN_RUN.match(s, self.i)
+            if plain:
+                text += plain.group()
+                self.i = plain.end()
+                continue
             ch = s[self.i]
             if ch in _CLOSERS:
                 glued = bool(text or parts)
@@ -448,14 +455,11 @@ class _PatternReader:
                 self.i += 1
             elif ch in "}])":
                 raise self.fail(f"unmatched `{ch}`")
-            elif ch == "\\":
+            else:  # a backslash
                 if self.i + 1 >= len(s):
                     raise self.fail("`\\` at the end")
                 text += s[self.i + 1]
                 self.i += 2
-            else:
-                text += ch
-                self.i += 1
         if text:
             parts.append(_literal(text))
         rx = "".join(p.rx for p in parts)
@@ -528,8 +532,6 @@ class Phrases:
         self.case_sensitive = case_sensitive
         self.flags = 0 if case_sensitive else re.IGNORECASE
         self.patterns = list(patterns)  # regex sources, in the alternation's order
-        # The phrases as a trie of their words; the key "" holds the phrases ending there.
-        trie: dict[str, Any] = {}
         self.literals: list[str] = []  # the phrases matched over word runs
         scanned: list[tuple[str, Needs | None]] = []
         # Phrase patterns whose matches start with one of known words are tried only where
@@ -544,11 +546,6 @@ class Phrases:
                     scanned.append((source, words_needed or None))
             elif is_word_char(p[0]):
                 self.literals.append(p)
-                ph = _Phrase(p, case_sensitive)
-                node = trie
-                for key in ph.keys:
-                    node = node.setdefault(key, {})
-                node.setdefault("", []).append(ph)
             else:  # starts with punctuation: not a word run's place, so through re
                 scanned.append((phrase_pattern(p, case_sensitive), None))
         # For each scanned pattern, the words its matches need (None: a regex, or not known).
@@ -557,20 +554,49 @@ class Phrases:
             self.patterns.append(source)
             self.word_needs.append(need)
         self.scanned = len(self.patterns)  # the anchored patterns come last
-        # The words one of which starts each match of a scanned pattern (None: not known).
-        self.starts_with = [first_words(p) for p in self.patterns]
         self.patterns += [source for source, _, _ in self.anchored]
-        self.trie = trie
-        self.firsts = frozenset(trie)
         self.anchor_words = frozenset().union(*(first for _, _, first in self.anchored))
-        self.source = "|".join(f"(?:{p})" for p in self.patterns)
-        # The other scanned patterns are tested for strings they need.
-        others = [p for p, w in zip(self.patterns, self.word_needs, strict=False) if w is None]
-        needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
-        self.needs = None if needs is None else _any_of(needs)
         self.by_words = any(self.word_needs)
         self._subsets: dict[tuple[int, ...], tuple[re.Pattern[str] | None,
                                                   frozenset[str] | None]] = {}
+
+    # What follows is built only when a text is first scanned: a run that lints one file
+    # uses few of the lists it builds.
+
+    @cached_property
+    def trie(self) -> dict[str, Any]:
+        """The literal phrases as a trie of their words; the key "" holds those ending there."""
+        trie: dict[str, Any] = {}
+        for p in self.literals:
+            ph = _Phrase(p, self.case_sensitive)
+            node = trie
+            for key in ph.keys:
+                node = node.setdefault(key, {})
+            node.setdefault("", []).append(ph)
+        return trie
+
+    @cached_property
+    def firsts(self) -> frozenset[str]:
+        """The words the literal phrases start with."""
+        return frozenset(self.trie)
+
+    @cached_property
+    def starts_with(self) -> list[frozenset[str] | None]:
+        """The words one of which starts each match of a scanned pattern (None: not known)."""
+        return [first_words(p) for p in self.patterns[:self.scanned]]
+
+    @cached_property
+    def needs(self) -> Callable[[str], bool] | None:
+        """A test for the strings one of which a text needs for the scanned patterns that
+        need no words (None: not known)."""
+        others = [p for p, w in zip(self.patterns, self.word_needs, strict=False) if w is None]
+        needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
+        return None if needs is None else _any_of(needs)
+
+    @property
+    def source(self) -> str:
+        """The patterns as the source of one regex."""
+        return "|".join(f"(?:{p})" for p in self.patterns)
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -111,6 +110,8 @@ def author_role(message: Message, team_addresses: Iterable[str] = (),
 
 def content_id(*parts: str | None) -> str:
     """Return a stable Message-ID-like id for a message that has none, from its content."""
+    import hashlib  # here, not at the top: `draft lint` imports this module but never needs it
+
     digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
     return f"<{digest[:32]}@drafter.invalid>"
 

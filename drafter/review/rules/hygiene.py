@@ -3,7 +3,6 @@ the greeting, sign-off and length the channel needs."""
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -231,6 +230,8 @@ def _undeclared(p: Placeholder, found: str, ctx: ReviewContext) -> Iterator[Hit]
     if name is None or not ctx.variables or declared(name, ctx.variables) or (
             "liquid" in ctx.templates and name.split(".")[0] in LIQUID_OBJECTS):
         return
+    import difflib  # here, not at the top: only a template with undeclared variables needs it
+
     near = difflib.get_close_matches(name, sorted(ctx.variables), n=1, cutoff=0.6)
     if near:
         m = re.search(re.escape(name), found)

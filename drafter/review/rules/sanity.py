@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from drafter.review.checks import get_list, get_num
@@ -96,9 +97,13 @@ def _san001(settings: Mapping[str, Any]) -> Check:
 
 # --- SAN002 -----------------------------------------------------------------------------------
 
-_INTRODUCED = re.compile(
-    r"(?:you (?:wrote|said|mentioned|asked|write|say|mention)|in your (?:message|email|last "
-    r"message)|you(?:'ve| have) (?:written|said|asked))\W{0,6}$", re.IGNORECASE)
+# The larger regexes of these rules are compiled on first use: the rules need a customer's
+# message or a model's draft, which `draft lint` seldom has.
+@cache
+def _introduced() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:you (?:wrote|said|mentioned|asked|write|say|mention)|in your (?:message|email|last "
+        r"message)|you(?:'ve| have) (?:written|said|asked))\W{0,6}$", re.IGNORECASE)
 
 
 @rule(
@@ -129,7 +134,7 @@ def _san002(settings: Mapping[str, Any]) -> Check:
         if any(qs <= start and end <= qe for qs, qe in (*doc.quotations, *doc.quoted_lines)):
             return True
         line_start = doc.text.rfind("\n", 0, start) + 1
-        return bool(_INTRODUCED.search(doc.text[line_start:start].rstrip("“\"'‘ ")))
+        return bool(_introduced().search(doc.text[line_start:start].rstrip("“\"'‘ ")))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.customer_text:
@@ -159,15 +164,17 @@ _AGENT_VERBS = frozenset({
     "arranged", "confirmed", "booked", "escalated", "passed", "forwarded", "spoke", "talked",
     "understood", "tried"})
 # The customer's voice in any reply: frustration, their purchase, their wait.
-_VOICE = re.compile(
-    r"\bI(?:'m| am| was)(?: (?:really|very|so|quite|honestly|extremely))? (?:disappointed|"
-    r"frustrated|fed up|annoyed|upset|angry|unhappy)\b(?! (?:to hear|to read|to learn|that you|"
-    r"for you|on your behalf))"
-    r"|\bI was hoping (?:to get|to receive|for a|you (?:could|would))"
-    r"|\bI hope you can help me\b|\b(?:can|could) you (?:please )?help me\b"
-    r"|\bI(?:'ve| have) (?:been waiting|attached|paid)"
-    r"|\bI paid\b"
-    r"|\bmy (?:order|parcel|package|delivery|purchase|refund|money)\b", re.IGNORECASE)
+@cache
+def _voice() -> re.Pattern[str]:
+    return re.compile(
+        r"\bI(?:'m| am| was)(?: (?:really|very|so|quite|honestly|extremely))? (?:disappointed|"
+        r"frustrated|fed up|annoyed|upset|angry|unhappy)\b(?! (?:to hear|to read|to learn|that you|"
+        r"for you|on your behalf))"
+        r"|\bI was hoping (?:to get|to receive|for a|you (?:could|would))"
+        r"|\bI hope you can help me\b|\b(?:can|could) you (?:please )?help me\b"
+        r"|\bI(?:'ve| have) (?:been waiting|attached|paid)"
+        r"|\bI paid\b"
+        r"|\bmy (?:order|parcel|package|delivery|purchase|refund|money)\b", re.IGNORECASE)
 
 
 def _first_person(words: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, int, tuple[str, ...]]]:
@@ -205,7 +212,7 @@ def _san003(settings: Mapping[str, Any]) -> Check:
         if not ctx.customer_text:
             return
         theirs = {phrase for _, _, phrase in _first_person(_words(ctx.customer_text))}
-        spans = [(m.start(), m.end()) for m in _VOICE.finditer(doc.text)]
+        spans = [(m.start(), m.end()) for m in _voice().finditer(doc.text)]
         spans += [(s, e) for s, e, phrase in _first_person(_words(doc.text)) if phrase in theirs]
         last = -1
         for s, e in sorted(spans, key=lambda span: (span[0], -span[1])):
@@ -220,17 +227,23 @@ def _san003(settings: Mapping[str, Any]) -> Check:
 
 # --- SAN004 -----------------------------------------------------------------------------------
 
-_GREETING_LINE = re.compile(
-    r"^[ \t]*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|hallo|"
-    r"guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?|bonjour|bonsoir|hola|"
-    r"estimad[oa]|ciao|buongiorno|gentile|beste|geachte)\b[^\n.?]{0,40}[,!:]?"
-    r"|\[?(?:customer|name)\b[^\n]{0,20}\]?,)[ \t]*$", re.IGNORECASE | re.MULTILINE)
-_SIGN_OFF_LINE = re.compile(
-    r"^[ \t]*(?:(?:best|kind|warm|warmest|many)? ?regards|best(?: wishes)?|sincerely|"
-    r"yours(?: sincerely| truly| faithfully)?|cheers|all the best|thanks(?: again)?|thank you|"
-    r"many thanks|mit freundlichen grüßen|viele grüße|beste grüße|freundliche grüße|"
-    r"cordialement|bien à vous|saludos|atentamente|cordiali saluti|met vriendelijke groet)"
-    r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+@cache
+def _greeting_line() -> re.Pattern[str]:
+    return re.compile(
+        r"^[ \t]*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|hallo|"
+        r"guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?|bonjour|bonsoir|hola|"
+        r"estimad[oa]|ciao|buongiorno|gentile|beste|geachte)\b[^\n.?]{0,40}[,!:]?"
+        r"|\[?(?:customer|name)\b[^\n]{0,20}\]?,)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+@cache
+def _sign_off_line() -> re.Pattern[str]:
+    return re.compile(
+        r"^[ \t]*(?:(?:best|kind|warm|warmest|many)? ?regards|best(?: wishes)?|sincerely|"
+        r"yours(?: sincerely| truly| faithfully)?|cheers|all the best|thanks(?: again)?|thank you|"
+        r"many thanks|mit freundlichen grüßen|viele grüße|beste grüße|freundliche grüße|"
+        r"cordialement|bien à vous|saludos|atentamente|cordiali saluti|met vriendelijke groet)"
+        r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 @rule(
@@ -253,7 +266,7 @@ def _san004(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.model_draft:
             return
-        for kind, pattern in (("greeting", _GREETING_LINE), ("sign-off", _SIGN_OFF_LINE)):
+        for kind, pattern in (("greeting", _greeting_line()), ("sign-off", _sign_off_line())):
             for m in pattern.finditer(doc.text):
                 line = m.group(0).strip()
                 yield Hit(m.start() + m.group(0).index(line), m.end(),
