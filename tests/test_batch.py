@@ -196,8 +196,15 @@ def test_max_cost_stops_starting_requests_and_says_so(draft, proxy, tmp_path: Pa
     assert no_price.code == 2 and 'add [prices."gpt-unknown"]' in no_price.stderr
 
 
+# A command started from a background job of a shell inherits SIGINT ignored, and Python then
+# keeps ignoring it; Ctrl-C at a terminal is the default disposition, so the child gets that.
+_WITH_DEFAULT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                        "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 def _run_until(cmd: list[str], env: dict[str, str], store: Path, at_least: int) -> subprocess.Popen:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", _WITH_DEFAULT_SIGINT, *cmd], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
         if store.exists():
