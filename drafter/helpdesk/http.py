@@ -4,7 +4,6 @@ and jitter. The token goes in a header only: never in a URL, a message or a log.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
 import time
@@ -18,6 +17,7 @@ except ImportError:  # pragma: no cover
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
 from drafter.helpdesk.base import HelpdeskError, HelpdeskUnavailable
+from drafter.retry_after import retry_after
 
 if TYPE_CHECKING:
     from drafter.helpdesk.config import HelpdeskConfig
@@ -106,9 +106,9 @@ class HttpClient:
             raise Retryable(f"the connection to {self.config.url} dropped") from None
         status = response.status_code
         if status == 429:
-            raise Retryable("rate limited (429)", _retry_after(response))
+            raise Retryable("rate limited (429)", retry_after(response.headers))
         if status >= 500 or status == 408:
-            raise Retryable(f"server error {status}", _retry_after(response))
+            raise Retryable(f"server error {status}", retry_after(response.headers))
         if 300 <= status < 400 and status not in accept:
             # Not followed: the token would go wherever the redirect points.
             raise HelpdeskError(f"the helpdesk at {self.config.url} redirects {_path(url)} "
@@ -160,18 +160,3 @@ def _refused(config: HelpdeskConfig, method: str, status: int) -> HelpdeskError:
 
 def _path(url: str) -> str:
     return httpx.URL(url).path
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Read Retry-After, in seconds or as an HTTP date."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, parsed.timestamp() - time.time())

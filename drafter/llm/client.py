@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -26,6 +25,7 @@ from tenacity import (
 
 from drafter.config import redact
 from drafter.errors import LLMError
+from drafter.retry_after import retry_after
 
 ChatMessage = dict[str, str]
 T = TypeVar("T")
@@ -84,26 +84,7 @@ class _Retryable(Exception):
 
 def _retry_after(response: httpx.Response | None) -> float | None:
     """Read Retry-After (seconds or an HTTP date) from a response."""
-    if response is None:
-        return None
-    value = response.headers.get("retry-after-ms")
-    if value:
-        try:
-            return max(0.0, float(value) / 1000)
-        except ValueError:
-            pass
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (ValueError, TypeError):
-        return None  # neither seconds nor a date ("soon-ish"): back off as for any retry
-    return max(0.0, parsed.timestamp() - time.time())
+    return None if response is None else retry_after(response.headers)
 
 
 def classify(exc: BaseException, base_url: str, model: str) -> BaseException:
