@@ -33,17 +33,23 @@ class SyncReport:
     ticket_ids: list[int] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (message URL, reason)
     uidvalidity_changed: bool = False
+    # ticket_ids in a set too: a sync of many messages would otherwise be quadratic.
+    seen: set[int] = field(default_factory=set, repr=False)
 
     def add(self, report: ImportReport) -> None:
         """Add what the store did with one message."""
         self.new_tickets += report.new_tickets
         self.new_messages += report.new_messages
         self.duplicates += report.duplicates
-        self.ticket_ids.extend(t for t in report.ticket_ids if t not in self.ticket_ids)
+        for ticket_id in report.ticket_ids:
+            if ticket_id not in self.seen:
+                self.seen.add(ticket_id)
+                self.ticket_ids.append(ticket_id)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
         data = dict(self.__dict__)
+        del data["seen"]
         data["failed"] = [{"message": m, "reason": r} for m, r in self.failed]
         return data
 
