@@ -127,13 +127,13 @@ def _bounded_loader() -> type:
     if yaml.__with_libyaml__:
         from yaml.composer import Composer
         from yaml.constructor import SafeConstructor
-        from yaml.cyaml import CParser
+        from yaml.cyaml import CParser  # type: ignore[attr-defined]  # in cyaml.__all__
         from yaml.resolver import Resolver
 
         # libyaml's parser reads the events (about 8x faster than PyYAML's own on a 1 MB file)
         # and PyYAML's Python composer builds the nodes, so compose_node below can count
         # aliases; CSafeLoader would compose in C, past the bound.
-        class Parsing(Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        class Parsing(Composer, CParser, SafeConstructor, Resolver):
             """PyYAML's safe loading, with libyaml's parser under the Python composer."""
 
             def __init__(self, src: str) -> None:
@@ -146,7 +146,7 @@ def _bounded_loader() -> type:
     else:
         base = yaml.SafeLoader
 
-    class BoundedLoader(base):  # type: ignore[misc,valid-type]
+    class BoundedLoader(base):
         """Counts the nodes each alias stands for, as it is composed, and stops at the bound."""
 
         def __init__(self, src: str) -> None:
