@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,7 @@ def test_sync_copies_tickets_once_keeping_their_names(draft: Any, rt: RT, config
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     since = (datetime.now(timezone.utc) - timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S")
     number = rt.create_ticket("Wrong colour", "I ordered the green lamp and got a red one.")
+    time.sleep(1.1)  # RT keeps whole seconds: the comment must be an update newer than the message
     rt.comment(number, SECRET_NOTE)
     store = str(tmp_path / "synced.db")
     sync = ["tickets", "--store", store, "sync", "--from", "helpdesk", "--since", since,
@@ -193,6 +195,7 @@ def test_sync_copies_tickets_once_keeping_their_names(draft: Any, rt: RT, config
     # nothing stored twice.
     again = json.loads(draft(sync).stdout)
     assert (again["new_tickets"], again["new_messages"], again["duplicates"]) == (0, 0, 1)
+    time.sleep(1.1)  # whole seconds again: the reply is newer than everything stored
     rt.reply(number, "Any news?", "customer")
     later = json.loads(draft(sync).stdout)
     assert (later["new_tickets"], later["new_messages"], later["ticket_ids"]) == (0, 1, [local])
