@@ -185,6 +185,12 @@ def test_first_words_of_a_regex() -> None:
     assert first(r"soon\b") is None  # may start inside a word
     assert first(r"\bgithub_pat_\w+") is None
     assert first(r"(?-i:\bTODO\b)") is None  # not read
+    # A word ends where a group follows whose every alternative opens with a break.
+    assert first(r"\b(?:I|we)(?:['’]ll|\s+will)\s+refund") == {"i", "we"}
+    assert first(r"(?<!\bif\s)\byou(?:\s+are|['’]re)\s+eligible") == {"you"}
+    assert first(r"\byou(?:\s+are|r)\b") is None  # "your"
+    assert first(r"\byou(?:\s+are)?r") is None  # an optional group
+    assert first(r"\byou(?:\s[)]|r)") is None  # a class the group's reading does not see into
 
 
 # Patterns that open with known words are tried only where those words start.
