@@ -314,7 +314,7 @@ def test_a_lint_process_ends_with_its_whole_report_exit_code_and_cache(tmp_path:
     r = subprocess.run([sys.executable, "-m", "drafter", "lint", ".", "--format", "json"],
                        cwd=tmp_path, capture_output=True, text=True, env=env)
     data = json.loads(r.stdout)  # far more than a pipe holds: every byte got through
-    assert r.returncode == 1 and len(r.stdout) > 200_000
+    assert r.returncode == 1 and len(r.stdout) > 150_000
     assert data["summary"]["files"] == 300 and len(data["findings"]) == data["summary"]["findings"]
     assert r.stderr.endswith("300 files checked\n"), r.stderr
     assert any((tmp_path / "cache").iterdir())

@@ -49,3 +49,37 @@ def test_doubling_a_hostile_input_about_doubles_its_time(shape: str) -> None:
     small = min(cpu(50_000) for _ in range(2))
     large = min(cpu(200_000) for _ in range(2))
     assert large < 4 * small * 2.5 + 0.2, (small, large)  # linear: about 4x; quadratic: 16x
+
+
+@pytest.mark.parametrize("shape", ["sorry", "hedges", "placeholders"])
+def test_a_megabyte_of_one_mistake_gets_a_bounded_number_of_findings(shape: str) -> None:
+    # 150,000 apologies once made 150,000 findings, each with its negation test, message,
+    # position and sentence: the reviewer lists the first MAX_PER_RULE of a rule, then one
+    # saying there are more, and stops that rule's check there.
+    from collections import Counter
+
+    from drafter.review.reviewer import MAX_PER_RULE
+
+    reviewer = Reviewer(load_styleguide())
+    text = growth.hostile(shape, SIZE)
+    t0 = time.process_time()
+    findings = reviewer.review(text)
+    spent = time.process_time() - t0
+    assert max(Counter(f.code for f in findings).values()) <= MAX_PER_RULE + 1
+    assert any(f.message.startswith("More findings of ") for f in findings)
+    assert spent < 10.0, spent
+
+
+def test_the_finding_after_the_limit_says_there_are_more_from_there_on() -> None:
+    from drafter.review.reviewer import MAX_PER_RULE
+
+    reviewer = Reviewer(load_styleguide(), select=["EMP003"])  # one apology allowed
+    under = reviewer.review("Sorry. " * (MAX_PER_RULE + 1))
+    assert len(under) == MAX_PER_RULE and not any("More" in f.message for f in under)
+    over = reviewer.review("Sorry. " * (MAX_PER_RULE + 2))
+    assert len(over) == MAX_PER_RULE + 1
+    last = over[-1]
+    assert last.code == "EMP003" and last.message == (
+        f"More findings of over-apologizing from here on (the first {MAX_PER_RULE} are "
+        "listed); fix those first")
+    assert (last.start, last.end) == (7 * (MAX_PER_RULE + 1), 7 * (MAX_PER_RULE + 1) + 5)

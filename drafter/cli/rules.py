@@ -166,6 +166,12 @@ def render_markdown(rules: list[Any], guide: Any) -> str:
            "fault”, “I can't guarantee”). The safety rules SAF003/SAF004 look everywhere: a card "
            "number in a quote is still a leak. A rule that needs context it does not have (is "
            "the customer upset? what is the channel?) stays silent rather than guess.", "",
+           "Three or more findings of one rule in one sentence are reported as one finding, a "
+           "severity higher (“4 findings of hedging in one sentence”), unless they are errors "
+           "or suggest replacements. A text is reviewed for at most 50 findings of one rule: "
+           "after those, one more finding of that rule marks where the next one is (“More "
+           "findings of hedging from here on”) and the rest are not looked for, so that a "
+           "megabyte of one mistake is reviewed as fast as any other text.", "",
            "## Your own rules", "",
            "A team can add data rules in its style-guide folder: a `[rules.CODE]` table with a "
            "`type` (`existence`, `substitution` or `occurrence`), a kebab-case `name`, a "

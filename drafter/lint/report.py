@@ -202,11 +202,18 @@ def json_data(findings: Sequence[Finding], ctx: ReportContext = ReportContext())
 
 
 class JsonFormatter(_DocumentFormatter):
-    """The JSON report (schema in docs/lint.md)."""
+    """The JSON report (schema in docs/lint.md): indented, with each finding on a line of its
+    own."""
 
     def stop(self) -> None:
-        self.out.write(json.dumps(json_data(self.findings, self.ctx), indent=2,
-                                  ensure_ascii=False) + "\n")
+        data = json_data(self.findings, self.ctx)
+        findings = data.pop("findings")
+        # The findings are written compactly, one a line: `json` encodes those in C, where
+        # indent=2 would take its pure-Python encoder (three times slower on a large report).
+        head = json.dumps(data, indent=2, ensure_ascii=False)
+        one = json.JSONEncoder(ensure_ascii=False).encode
+        self.out.write(head[:-2] + ',\n  "findings": [' + ",".join(
+            "\n    " + one(f) for f in findings) + ("\n  ]\n}\n" if findings else "]\n}\n"))
 
 
 # ---------------------------------------------------------------------------------------- github

@@ -23,7 +23,7 @@ NEGATIONS = frozenset(
      "aren't", "wasn't", "weren't", "without", "nothing", "neither", "nor", "hardly", "barely",
      "shouldn't", "wouldn't", "couldn't"]
 )
-_CLAUSE_BREAK_RE = re.compile(r"[.!?;:\n,]")
+_CLAUSE_BREAKS = ".!?;:\n,"
 
 
 class SettingError(Exception):
@@ -117,12 +117,16 @@ def _unreadable(pattern: str) -> bool:
 
 def negated(prose: str, start: int, window: int = 3) -> bool:
     """Return whether one of the `window` words before `start` (same clause) negates it."""
-    head = prose[max(0, start - 60):start]
-    breaks = [m.end() for m in _CLAUSE_BREAK_RE.finditer(head)]
-    if breaks:
-        head = head[breaks[-1]:]
-    words = [w.lower().replace("’", "'") for w in WORD_RE.findall(head)][-window:]
-    return any(w in NEGATIONS or w.endswith("n't") for w in words)
+    head = max(0, start - 60)
+    for ch in _CLAUSE_BREAKS:  # the clause starts after the last break in the 60 characters
+        at = prose.rfind(ch, head, start)
+        if at >= 0:
+            head = at + 1
+    for word in WORD_RE.findall(prose, head, start)[-window:]:
+        w = word.lower().replace("’", "'")
+        if w in NEGATIONS or w.endswith("n't"):
+            return True
+    return False
 
 
 def ends_clause(doc: Doc, end: int) -> bool:
@@ -222,15 +226,16 @@ def existence(
     skip_negated = bool(settings.get("skip_negated", skip_negated))
     at_end = bool(settings.get("at_clause_end", at_clause_end))
 
-    # Checks return lists, not generators: most texts have nothing, and a list costs less.
-    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+    # Hits are made as the reviewer takes them: it stops taking after its limit per rule
+    # (Reviewer.MAX_PER_RULE), and a text with thousands of matches costs no more than that.
+    def check(doc: Doc, ctx: ReviewContext) -> Iterable[Hit]:
         if regex is None or (when is not None and not when(doc, ctx)):
-            return []
-        return [Hit(m.start(), m.end(), message.format(match=quote(m.group())),
+            return ()
+        return (Hit(m.start(), m.end(), message.format(match=quote(m.group())),
                     suggestion=suggestion, fix=fix)
                 for m in finditer(doc, regex, view, region)
                 if not (skip_negated and negated(doc.prose, m.start()))
-                and not (at_end and not ends_clause(doc, m.end()))]
+                and not (at_end and not ends_clause(doc, m.end())))
 
     return check
 
@@ -252,8 +257,7 @@ def substitution(
     regex = compile_phrases(table)
     message = get_str(settings, "message", message)
 
-    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
-        hits: list[Hit] = []
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         seen: set[str] = set()
         for m in finditer(doc, regex, view):
             found = m.group()
@@ -267,10 +271,9 @@ def substitution(
             if plain is None:
                 continue
             repl = match_case(plain, found)
-            hits.append(Hit(m.start(), m.end(),
-                            message.format(match=quote(found), suggestion=quote(repl)),
-                            suggestion=repl, fix=fix.format(suggestion=quote(repl))))
-        return hits
+            yield Hit(m.start(), m.end(),
+                      message.format(match=quote(found), suggestion=quote(repl)),
+                      suggestion=repl, fix=fix.format(suggestion=quote(repl)))
 
     return check
 
@@ -289,14 +292,16 @@ def occurrence(
     most = int(get_num(settings, "max", default_max))
     message = get_str(settings, "message", message)
 
-    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+    def check(doc: Doc, ctx: ReviewContext) -> Iterable[Hit]:
         matches = [m for m in finditer(doc, regex, view)
                    if not (skip_negated and negated(doc.prose, m.start()))]
         if len(matches) <= most:
-            return []
-        return [Hit(m.start(), m.end(), message.format(
+            return ()
+        # Made as the reviewer takes them (it stops after its limit per rule); the count
+        # needs every match.
+        return (Hit(m.start(), m.end(), message.format(
             match=quote(m.group()), count=len(matches), max=most), fix=fix)
-            for m in matches[most:]]
+            for m in matches[most:])
 
     return check
 

@@ -593,6 +593,16 @@ class Phrases:
         needs = needed_strings("|".join(f"(?:{p})" for p in others)) if others else None
         return None if needs is None else _any_of(needs)
 
+    @cached_property
+    def string_needs(self) -> list[Callable[[str], bool] | None]:
+        """For each scanned pattern that needs no words, a test for the strings one of which
+        a text needs for it (None: not known, or it needs words)."""
+        tests: list[Callable[[str], bool] | None] = []
+        for p, w in zip(self.patterns, self.word_needs, strict=False):
+            needs = needed_strings(p) if w is None else None
+            tests.append(None if needs is None else _any_of(needs))
+        return tests
+
     @property
     def source(self) -> str:
         """The patterns as the source of one regex."""
@@ -619,16 +629,17 @@ class Phrases:
         found = runs.memo.get(key)
         if found is not None:
             return found
+        # A pattern is left out where the text lacks what it needs: one of its words (a phrase
+        # pattern), or one of its strings (a text with "offer" has the "off" one pattern
+        # needs, not the "refund" the others need); first, one test for them all.
+        low = runs.low
         needs = self.needs
-        low = runs.low if needs is not None else None
         others = needs is None or low is None or needs(low)
-        if not self.by_words and self.scanned == len(self.patterns):
-            keep = tuple(range(self.scanned)) if others else ()
-        else:
-            words = runs.words
-            keep = tuple(i for i, need in enumerate(self.word_needs)
-                         if (others if need is None
-                             else all(not ws.isdisjoint(words) for ws in need)))
+        tests = self.string_needs
+        words = runs.words if self.by_words else frozenset()
+        keep = tuple(i for i, need in enumerate(self.word_needs)
+                     if (others and (low is None or (test := tests[i]) is None or test(low))
+                         if need is None else all(not ws.isdisjoint(words) for ws in need)))
         found = self._subsets.get(keep)
         if found is None:
             if len(self._subsets) > 256:
@@ -1094,7 +1105,8 @@ def first_words(pattern: str) -> frozenset[str] | None:
     if opening is None or pattern[opening.end():opening.end() + 1] in ("?", "*", "{", "+") or (
             _bar_outside(pattern)):
         return None
-    after = _AFTER_WORD.match(pattern, opening.end()) is not None
+    after = (_AFTER_WORD.match(pattern, opening.end()) is not None
+             or _breaks_after(pattern, opening.end()))
     if opening.group(1):
         return frozenset([fold(opening.group(1))]) if after else None
     words = []
@@ -1104,6 +1116,25 @@ def first_words(pattern: str) -> frozenset[str] | None:
             return None
         words.append(fold(word.group(1)))
     return frozenset(words)
+
+
+# What every alternative of a group that follows a word must open with for the word to end
+# there: whitespace, a word break or an apostrophe (`\byou(?:\s+are|['’]re)`).
+_BREAK_OPENING = re.compile(r"\\[sb]|['’]|\[['’]+\]")
+
+
+def _breaks_after(pattern: str, at: int) -> bool:
+    """Whether a group that no word character can open follows at `at` (not optional, and
+    without groups inside)."""
+    if not pattern.startswith("(?:", at):
+        return False
+    close = pattern.find(")", at)
+    inner = pattern[at + 3:close]
+    if close < 0 or "(" in inner or "\\" + ")" in pattern[at:close + 1] or (
+            inner.count("[") != inner.count("]")) or (
+            pattern[close + 1:close + 2] in ("?", "*", "{", "+")):
+        return False
+    return all(_BREAK_OPENING.match(alt) for alt in inner.split("|"))
 
 
 def _bar_outside(pattern: str) -> bool:

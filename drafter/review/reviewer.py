@@ -93,8 +93,10 @@ class Reviewer:
         n = len(doc.text)
         findings: list[Finding] = []
         seen: set[tuple[str, int, int]] = set()
+        more: list[Finding] = []  # one per rule that found over MAX_PER_RULE
         for rule, check in self._checks:
             code = rule.code
+            kept = 0
             for hit in check(doc, ctx):
                 start = min(max(hit.start, 0), n)
                 end = min(max(hit.end, start), n)
@@ -102,16 +104,30 @@ class Reviewer:
                     continue
                 seen.add((code, start, end))
                 line, col = doc.line_col(start)
+                if kept == MAX_PER_RULE:
+                    # The rest are not looked for: the check stops here (checks make their
+                    # hits as they are taken), so a megabyte of one mistake costs no more.
+                    more.append(new_finding(
+                        code, rule.name, self._severity[code],
+                        f"More findings of {rule.name} from here on (the first {MAX_PER_RULE} "
+                        "are listed); fix those first", start, end, line, col, None,
+                        rule.fix))
+                    break
+                kept += 1
                 findings.append(new_finding(
                     code, rule.name, self._severity[code], hit.message, start, end, line, col,
                     hit.suggestion, hit.fix if hit.fix is not None else rule.fix))
         if len(findings) >= CROWD:
             findings = _gather_crowds(findings, doc)
+        findings += more
         findings.sort(key=_position)
         return findings
 
 
 _position = attrgetter("start", "end", "code")
+# A text with more findings of one rule than this is wrong throughout (or hostile): its first
+# ones are listed, then one finding says there are more from there on, and no more are sought.
+MAX_PER_RULE = 50
 # This many findings of one rule in one sentence are one finding, a level higher.
 CROWD = 3
 _HIGHER: dict[str, Severity] = {"info": "warning", "warning": "error"}

@@ -11,7 +11,7 @@ next-step rule reads the last body block, the tone and acronym rules skip the si
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -142,12 +142,13 @@ def prose_only(check: Check) -> Check:
     """`check` without the findings that lie in a signature, a sign-off or the channel's
     furniture (a rule that reads the writer's prose only)."""
 
-    def only_prose(doc: Doc, ctx: ReviewContext) -> list[Hit]:
-        hits = list(check(doc, ctx))
-        if not hits:
-            return hits
-        structure = doc.structure
-        return [h for h in hits if not structure.inside(h.start, h.end)]
+    def only_prose(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        structure = None  # parsed at the first hit: most texts have none
+        for h in check(doc, ctx):
+            if structure is None:
+                structure = doc.structure
+            if not structure.inside(h.start, h.end):
+                yield h
 
     return only_prose
 
