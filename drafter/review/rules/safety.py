@@ -401,7 +401,7 @@ def _saf007(settings: Mapping[str, Any]) -> Check:
         if ctx.ticket_text is None or (drafts_only and not ctx.model_draft):
             return
         text = doc.text
-        known = "\n".join([ctx.ticket_text, *ctx.team_contacts]).lower()
+        known = "\n".join([ctx.ticket_text, *ctx.team_contacts, *ctx.reference]).lower()
         domains = {c.lower().lstrip("@") for c in ctx.team_contacts if c and " " not in c}
         domains |= {d.rpartition("@")[2] for d in domains}
         for m in _EMAIL_RE.finditer(text):
