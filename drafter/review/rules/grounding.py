@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from drafter.review.channels import per_channel
 from drafter.review.checks import SettingError, get_list, quote
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
@@ -34,19 +35,20 @@ class Claim:
     keys: tuple[frozenset[Key], ...]
 
 
-# A number as written: digits with thousands or decimal separators. It starts only at the
-# beginning of a run (the lookbehind), so that a long run of digits is read once.
-_NUM = r"(?<![\w.,])\d(?:[\d,.]*\d)?"
+# The words and numbers of a text, one pass: each is then classified by what stands around it.
+_WORD_OR_NUMBER = re.compile(r"\d+(?:[,.]\d+)*|[^\W\d_]+")
 _ORDINAL = r"(?:st|nd|rd|th)?"
-# 7 to 15 digits in groups ("+44 20 7946 0958", "(800) 555-0199"), not part of a longer number.
-_PHONE_RE = re.compile(r"(?<![\w+./-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}"
+# 7 to 15 digits in groups ("+44 20 7946 0958", "(800) 555-0199"), matched where a number starts.
+_PHONE_RE = re.compile(r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}"
                        r"(?:[ .-]\d{2,5}){0,4}(?![\w/-]|[.,]\d)")
-# ISO dates (also inside a timestamp) and day/month/year in either order.
-_ISO_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d\d)-(\d\d)(?!\d)")
-_NUM_DATE_RE = re.compile(r"(?<![\d./-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d\d)(?![\d/]|[.-]\d)")
-# Times of day: "5 pm", "5:30pm", "17:00".
-_TIME_RE = re.compile(r"(?<![\d:.])(\d{1,2})(?::(\d\d))?\s?([ap])\.?m\b\.?|"
-                      r"(?<![\d:.])(\d{1,2}):(\d\d)(?![\d])", re.IGNORECASE)
+# A numeric date's rest after its first number: "/03/2025", ".3.25", "-01-15" (after a year).
+_DATE_REST = re.compile(r"([./-])(\d{1,2})\1(\d{4}|\d\d)(?![\d/]|[.-]\d)")
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d\d)")
+_YEAR_AFTER = re.compile(r",?[ \t]+\d{4}\b")
+_ISO_REST = re.compile(r"-(\d\d)-(\d\d)(?!\d)")
+# A time's rest after its hour: "pm", ":30 pm", ":00".
+_TIME_REST = re.compile(r"(?::(\d\d))?\s?([ap])\.?m\b\.?|:(\d\d)(?!\d)", re.IGNORECASE)
+_TIME_STARTS = frozenset(":aApP ")
 # A token that may be an order, tracking or reference number: letters and digits, joined by
 # dashes or commas ("AB-12345", "1Z999AA10123456784", "#48213", "1,299").
 _TOKEN_RE = re.compile(r"(?<![\w#@/.-])#?[A-Za-z0-9]+(?:[-,][A-Za-z0-9]+|\.\d+)*")
@@ -73,8 +75,8 @@ def number_value(written: str) -> str | None:
         whole, _, frac = s.partition(".")
     if not whole.isdigit() or (frac and not frac.isdigit()):
         return None
-    value = f"{int(whole)}.{frac}".rstrip("0").rstrip(".") if frac else str(int(whole))
-    return value
+    whole = whole.lstrip("0") or "0"  # as text: a hostile number may have a million digits
+    return f"{whole}.{frac}".rstrip("0").rstrip(".") if frac else whole
 
 
 def url_key(url: str) -> str:
@@ -89,11 +91,12 @@ def _words_re(words: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in alts) + ")"
 
 
-def _map(settings: Mapping[str, Any], key: str) -> dict[str, Any]:
-    value = settings.get(key, {})
-    if not isinstance(value, Mapping):
-        raise SettingError(f"`{key}` must be a table of word = value")
-    return {str(k).lower(): v for k, v in value.items()}
+def _units(settings: Mapping[str, Any]) -> dict[str, float]:
+    value = settings.get("duration_units", {})
+    if not isinstance(value, Mapping) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()):
+        raise SettingError("duration_units", "a table of unit = hours", value)
+    return {str(k).lower(): float(v) for k, v in value.items()}
 
 
 class Facts:
@@ -101,63 +104,64 @@ class Facts:
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.numbers = {w.lower(): i for i, w in enumerate(get_list(settings, "number_words"))}
-        self.numbers |= {w.lower(): 20 + 10 * i for i, w in enumerate(get_list(settings, "tens"))}
-        self.units = {k: float(v) for k, v in _map(settings, "duration_units").items()}
+        self.tens = {w.lower(): 20 + 10 * i for i, w in enumerate(get_list(settings, "tens"))}
+        self.numbers |= self.tens
+        self.units = _units(settings)
         self.months = {w: i + 1 for i, names in enumerate(get_list(settings, "months"))
                        for w in names.lower().split()}
         days = [names.lower().split() for names in get_list(settings, "weekdays")]
         self.weekdays = {w: names[0] for names in days for w in names}
-        self.relative = [" ".join(w.lower().split()) for w in get_list(settings, "relative_days")]
+        self.full_days = {names[0] for names in days}
+        relative = [" ".join(w.lower().split()) for w in get_list(settings, "relative_days")]
+        self.relative_starts = {w.split()[0] for w in relative}
+        self.relative = re.compile(rf"{_words_re(relative)}\b", re.IGNORECASE) if relative \
+            else None
+        self.currency_words = {w.lower() for w in get_list(settings, "currency_words")}
         signs = get_list(settings, "currency_signs")
         cue_words = get_list(settings, "phone_cues")
-        tens = [w for w, v in self.numbers.items() if v % 10 == 0 and 20 <= v <= 90]
-        units = [w for w, v in self.numbers.items() if 1 <= v <= 9]
-        # "twenty-four", "forty eight", "five", "twelve".
-        word = (rf"(?:{_words_re(tens)}(?:[- ]{_words_re(units)})?|{_words_re(self.numbers)})"
-                if self.numbers else r"(?!x)x")
-        num_or_word = rf"(?:{_NUM}|\b{word}\b)"
-        cur_words = _words_re(get_list(settings, "currency_words"))
         sign = _words_re(signs) if signs else r"(?!x)x"
-        self.money = re.compile(
-            rf"(?<![\w$€£¥₹])(?i:{sign})\s?(?P<a>{_NUM})"
-            rf"|(?P<b>{_NUM})\s?(?i:{sign})(?![\w$€£¥₹])"
-            rf"|(?P<c>{num_or_word})[ \t]+(?i:{cur_words})\b", re.IGNORECASE)
-        self.percent = re.compile(rf"(?P<a>{num_or_word})\s?(?:%|\bper\s?cent\b)", re.IGNORECASE)
+        units = [w for w, v in self.numbers.items() if 1 <= v <= 9]
+        # "twenty-four", "forty eight", "five", "twelve" (tried only where a range goes on).
+        word = (rf"(?:{_words_re(self.tens)}(?:[- ]{_words_re(units)})?\b|"
+                rf"{_words_re(self.numbers)}\b)" if self.numbers else r"(?!x)x")
         qualifiers = _words_re(get_list(settings, "duration_qualifiers"))
-        range_sep = r"\s?(?:-|–|to|or)\s?"
-        self.duration = re.compile(
-            rf"(?P<a>{num_or_word})(?:{range_sep}(?P<b>{num_or_word}))?[ \t-]+"
-            rf"(?:{qualifiers}[ \t]+)?(?P<u>{_words_re(self.units)})\b", re.IGNORECASE)
+        unit = _words_re(self.units)
+        # What may stand right before a number ("$", "USD ") and right after it, tried in
+        # order at that one place: a currency, a percent sign, a currency word, a duration's
+        # unit (maybe after a range: "3-5 business days"), a month ("3rd of March").
+        self.sign_before = re.compile(rf"(?<![^\W\d_])(?:{sign})\s?\Z", re.IGNORECASE)
+        self.after = re.compile(
+            rf"\s?(?P<sign>{sign})(?![^\W\d_])"
+            rf"|\s?(?P<pct>%|per\s?cent\b)"
+            rf"|(?:\s?(?:-|–|to|or)\s?(?P<b>\d+(?:[,.]\d+)*|{word}))?[ \t-]+"
+            rf"(?:{qualifiers}[ \t]+)?(?P<unit>{unit})\b"
+            rf"|{_ORDINAL}[ \t]+(?P<of>of[ \t]+)?(?P<word>[^\W\d_]+)", re.IGNORECASE)
+        # The first characters of what `after` and `sign_before` can match.
+        self.sign_ends = {sg[-1].lower() for sg in signs} | {sg[-1].upper() for sg in signs}
+        self.after_starts = (set(" \t\n%-–tToOsSnNrR") | {sg[0].lower() for sg in signs}
+                             | {sg[0].upper() for sg in signs})
+        self.tens_unit = re.compile(rf"[- ]({_words_re(units)})\b", re.IGNORECASE)
+        self.day_after_month = re.compile(rf"\.?[ \t]+(\d{{1,2}}){_ORDINAL}\b(?:,?[ \t]+\d{{4}}\b)?")
         # In a source only: "within a day", "an hour" say one.
-        self.one_unit = re.compile(rf"\b(?:a|an)[ \t]+(?:{qualifiers}[ \t]+)?"
-                                   rf"(?P<u>{_words_re(self.units)})\b", re.IGNORECASE)
-        month = _words_re(self.months)
-        self.month_date = re.compile(
-            rf"\b(?P<m1>{month})\.?[ \t]+(?P<d1>\d{{1,2}}){_ORDINAL}\b"
-            rf"|\b(?P<d2>\d{{1,2}}){_ORDINAL}[ \t]+(?:of[ \t]+)?(?P<m2>{month})\b", re.IGNORECASE)
-        full_days = [names[0] for names in days]
-        self.weekday = re.compile(rf"\b{_words_re(full_days)}s?\b", re.IGNORECASE)
-        self.any_weekday = re.compile(rf"\b{_words_re(self.weekdays)}\b", re.IGNORECASE)
-        self.relative_re = (re.compile(rf"\b{_words_re(self.relative)}\b", re.IGNORECASE)
-                            if self.relative else None)
+        self.one_unit = re.compile(rf"\b(?:a|an)[ \t]+(?:{qualifiers}[ \t]+)?(?P<u>{unit})\b",
+                                   re.IGNORECASE)
         self.cue = (re.compile(rf"\b{_words_re(cue_words)}\b", re.IGNORECASE)
                     if cue_words else None)
-        self.word_re = re.compile(rf"\b{word}\b", re.IGNORECASE)
 
     # -- values ------------------------------------------------------------------------------
     def value(self, written: str) -> str | None:
         """The value of a number in digits or words ("30", "thirty", "twenty-four")."""
         if written[:1].isdigit():
             return number_value(written)
-        parts = re.split(r"[- ]", written.lower())
         total = 0
-        for p in parts:
+        for p in re.split(r"[- ]", written.lower()):
             if p not in self.numbers:
                 return None
             total += self.numbers[p]
         return str(total)
 
-    def hours(self, written: str, unit: str) -> object:
+    def hours(self, written: str, unit: str) -> float | None:
+        """A duration of `written` `unit`s in hours."""
         value = self.value(written)
         if value is None:
             return None
@@ -175,84 +179,158 @@ class Facts:
             out.append(Claim(s, e, "email address",
                              (frozenset({("email", text[s:e].lower().rstrip("."))}),)))
         view = mask(text, [(c.start, c.end) for c in out]) if out else text
-        for find in (self._money, self._percent, self._dates, self._times, self._durations,
-                     self._relative, self._weekdays, self._phones, self._ids):
-            found = list(find(view))
-            if found:
-                out += found
-                view = mask(view, [(c.start, c.end) for c in found])
-        out.sort(key=lambda c: c.start)
-        return out
-
-    def _money(self, text: str) -> Iterator[Claim]:
-        for m in self.money.finditer(text):
-            g = "a" if m.group("a") else "b" if m.group("b") else "c"
-            value = self.value(m.group(g))
-            if value is not None:
-                yield Claim(m.start(), m.end(), "amount", (frozenset({("num", value)}),))
-
-    def _percent(self, text: str) -> Iterator[Claim]:
-        for m in self.percent.finditer(text):
-            value = self.value(m.group("a"))
-            if value is not None:
-                yield Claim(m.start(), m.end(), "percentage", (frozenset({("num", value)}),))
-
-    def _dates(self, text: str) -> Iterator[Claim]:
-        for m in _ISO_DATE_RE.finditer(text):
-            yield Claim(m.start(), m.end(), "date",
-                        (frozenset({("date", (int(m.group(2)), int(m.group(3))))}),))
-        for m in _NUM_DATE_RE.finditer(text):
-            a, b = int(m.group(1)), int(m.group(3))
-            readings = {("date", (x, y)) for x, y in ((a, b), (b, a)) if 1 <= x <= 12 and y <= 31}
-            if readings:
-                yield Claim(m.start(), m.end(), "date", (frozenset(readings),))
-        for m in self.month_date.finditer(text):
-            month = self.months[(m.group("m1") or m.group("m2")).lower()]
-            day = int(m.group("d1") or m.group("d2"))
-            if 1 <= day <= 31:
-                yield Claim(m.start(), m.end(), "date", (frozenset({("date", (month, day))}),))
-
-    def _times(self, text: str) -> Iterator[Claim]:
-        for m in _TIME_RE.finditer(text):
-            minutes = _minutes(m)
-            if minutes is not None:
-                yield Claim(m.start(), m.end(), "time", (frozenset({("time", minutes)}),))
-
-    def _durations(self, text: str) -> Iterator[Claim]:
-        for m in self.duration.finditer(text):
-            ends = [self.hours(m.group(g), m.group("u")) for g in ("a", "b") if m.group(g)]
-            if None not in ends:
-                yield Claim(m.start(), m.end(), "duration",
-                            tuple(frozenset({("dur", h)}) for h in ends))
-
-    def _relative(self, text: str) -> Iterator[Claim]:
-        if self.relative_re is None:
-            return
-        for m in self.relative_re.finditer(text):
-            yield Claim(m.start(), m.end(), "date",
-                        (frozenset({("rel", " ".join(m.group().lower().split()))}),))
-
-    def _weekdays(self, text: str) -> Iterator[Claim]:
-        for m in self.weekday.finditer(text):
-            name = self.weekdays[m.group().lower().removesuffix("s")]
-            yield Claim(m.start(), m.end(), "day", (frozenset({("wd", name)}),))
-
-    def _phones(self, text: str) -> Iterator[Claim]:
-        for m in _PHONE_RE.finditer(text):
-            digits = _digits(m.group())
-            if not 7 <= len(digits) <= 15:
+        found: list[Claim] = []
+        taken = 0  # the end of the last claim: a word inside one is not read again
+        for m in _WORD_OR_NUMBER.finditer(view):
+            if m.start() < taken:
                 continue
-            if m.group()[0] in "+(" or (self.cue is not None and self.cue.search(
-                    text, max(0, m.start() - 40), m.start())):
-                yield Claim(m.start(), m.end(), "phone number",
-                            (frozenset({("phone", digits[-7:])}),))
-
-    def _ids(self, text: str) -> Iterator[Claim]:
-        for m in _TOKEN_RE.finditer(text):
+            word = m.group()
+            claim = (self._number(view, m) if word[0].isdigit() else self._word(view, m))
+            if claim is not None:
+                found.append(claim)
+                taken = claim.end
+        if found:
+            view = mask(view, [(c.start, c.end) for c in found])
+        # What is left with four digits or more: order, tracking and other numbers.
+        for m in _TOKEN_RE.finditer(view):
             token = m.group()
             digits = _digits(token)
             if len(digits) >= 4 or (token[0] == "#" and len(digits) >= 3):
-                yield Claim(m.start(), m.end(), "number", (frozenset(_id_keys(token)),))
+                found.append(Claim(m.start(), m.end(), "number", (frozenset(_id_keys(token)),)))
+        out += found
+        out.sort(key=lambda c: c.start)
+        return out
+
+    def _number(self, text: str, m: re.Match[str]) -> Claim | None:
+        """The claim a number in digits starts (or ends, after a currency sign), if any."""
+        s, e = m.span()
+        before_1 = text[s - 1] if s else " "
+        if before_1.isalpha() or before_1 in "_#":
+            return None  # inside a token ("AB1234", "#4821"): the number pass reads it
+        written = m.group()
+        # Each test first looks at the character it needs (a hostile text of numbers costs
+        # a few comparisons per number, not a regex each).
+        if before_1 in self.sign_ends or (before_1 == " " and s > 1
+                                          and text[s - 2] in self.sign_ends):
+            before = self.sign_before.search(text, max(0, s - 6), s)
+            value = number_value(written)
+            if before is not None and value is not None:
+                return Claim(before.start(), e, "amount", (frozenset({("num", value)}),))
+        after_1 = text[e:e + 1]
+        if after_1 in ("/", ".", "-") or "." in written or len(written) == 4:
+            date = self._date(text, m)
+            if date is not None:
+                return date
+        if len(written) <= 2 and after_1 in _TIME_STARTS:
+            t = _TIME_REST.match(text, e)
+            if t is not None:
+                minutes = _minutes(int(written), t)
+                if minutes is not None:
+                    return Claim(s, t.end(), "time", (frozenset({("time", minutes)}),))
+        if after_1 and after_1 in self.after_starts:
+            claim = self._after(text, s, e, written)
+            if claim is not None:
+                return claim
+        if before_1 in "+(" or after_1 in (" ", ".", "-", ")") or len(written) >= 7:
+            return self._phone(text, s)
+        return None
+
+    def _word(self, text: str, m: re.Match[str]) -> Claim | None:
+        """The claim a word starts: a number in words, a month, a day, a relative day."""
+        s, e = m.span()
+        low = m.group().lower()
+        if low in self.numbers:
+            written = low
+            if low in self.tens:
+                unit = self.tens_unit.match(text, e)
+                if unit is not None:
+                    written, e = text[s:unit.end()], unit.end()
+            return self._after(text, s, e, written, words_only=True)
+        if low in self.months:
+            day = self.day_after_month.match(text, e)
+            if day is not None and 1 <= int(day.group(1)) <= 31:
+                return Claim(s, day.end(), "date",
+                             (frozenset({("date", (self.months[low], int(day.group(1))))}),))
+            return None
+        name = low.removesuffix("s")
+        if name in self.full_days:
+            return Claim(s, e, "day", (frozenset({("wd", name)}),))
+        if low in self.relative_starts and self.relative is not None:
+            rel = self.relative.match(text, s)
+            if rel is not None:
+                return Claim(s, rel.end(), "date",
+                             (frozenset({("rel", " ".join(rel.group().lower().split()))}),))
+        return None
+
+    def _after(self, text: str, s: int, e: int, written: str,
+               words_only: bool = False) -> Claim | None:
+        """The claim made by a number and what follows it: an amount, a percentage, a
+        duration, a date."""
+        a = self.after.match(text, e)
+        if a is None:
+            return None
+        value = self.value(written)
+        if value is None:
+            return None
+        if a.group("sign") is not None and not words_only:
+            return Claim(s, a.end(), "amount", (frozenset({("num", value)}),))
+        if a.group("pct") is not None:
+            return Claim(s, a.end(), "percentage", (frozenset({("num", value)}),))
+        unit = a.group("unit")
+        if unit is not None:
+            ends = [self.hours(w, unit) for w in (written, a.group("b")) if w]
+            if None in ends:
+                return None
+            return Claim(s, a.end(), "duration", tuple(frozenset({("dur", h)}) for h in ends))
+        word = (a.group("word") or "").lower()
+        if word in self.currency_words and a.group("of") is None:
+            return Claim(s, a.end(), "amount", (frozenset({("num", value)}),))
+        if word in self.months and not words_only and len(value) <= 2 and 1 <= int(value) <= 31:
+            year = _YEAR_AFTER.match(text, a.end())
+            return Claim(s, year.end() if year else a.end(), "date",
+                         (frozenset({("date", (self.months[word], int(value)))}),))
+        return None
+
+    def _date(self, text: str, m: re.Match[str]) -> Claim | None:
+        """A numeric date that starts with the number `m` ("14/03/2025", "2025-03-14")."""
+        s, e = m.span()
+        written = m.group()
+        dotted = _DOTTED_DATE.fullmatch(written)
+        if dotted is not None:
+            a, b = int(dotted.group(1)), int(dotted.group(2))
+            end = e
+        elif len(written) == 4 and written.isdigit():
+            iso = _ISO_REST.match(text, e)
+            if iso is None:
+                return None
+            return Claim(s, iso.end(), "date",
+                         (frozenset({("date", (int(iso.group(1)), int(iso.group(2))))}),))
+        elif len(written) <= 2:
+            rest = _DATE_REST.match(text, e)
+            if rest is None:
+                return None
+            a, b, end = int(written), int(rest.group(2)), rest.end()
+        else:
+            return None
+        readings = {("date", (x, y)) for x, y in ((a, b), (b, a)) if 1 <= x <= 12 and y <= 31}
+        return Claim(s, end, "date", (frozenset(readings),)) if readings else None
+
+    def _phone(self, text: str, s: int) -> Claim | None:
+        """A phone number starting at the number at `s` (or at a "+" or "(" right before)."""
+        start = s - 1 if s and text[s - 1] in "+(" else s
+        if start and (text[start - 1].isalnum() or text[start - 1] in "+./-"):
+            return None
+        m = _PHONE_RE.match(text, start)
+        if m is None:
+            return None
+        digits = _digits(m.group())
+        if not 7 <= len(digits) <= 15:
+            return None
+        keys = frozenset({("phone", digits[-7:]), ("id", digits)})
+        if m.group()[0] in "+(" or (self.cue is not None and self.cue.search(
+                text, max(0, start - 40), start)):
+            return Claim(start, m.end(), "phone number", (keys,))
+        return Claim(start, m.end(), "number", (keys,))
 
     # -- what sources state ------------------------------------------------------------------
     def known(self, texts: Iterable[str]) -> set[Key]:
@@ -266,27 +344,24 @@ class Facts:
             for claim in self.claims(text, doc.urls, doc.emails):
                 for group in claim.keys:
                     keys |= group
-            for m in _NUM_DATE_RE.finditer(text):  # a date is a date in either order
-                a, b = int(m.group(1)), int(m.group(3))
-                keys |= {("date", (a, b)), ("date", (b, a))}
             for m in _TOKEN_RE.finditer(text):
                 keys |= _id_keys(m.group())
-                for part in re.findall(r"\d[\d,.]*\d|\d", m.group()):
-                    value = number_value(part)
-                    if value is not None:
-                        keys.add(("num", value))
-            for m in self.word_re.finditer(text):
-                value = self.value(m.group())
+            for m in _WORD_OR_NUMBER.finditer(text):
+                word = m.group()
+                if word[0].isdigit():
+                    value = number_value(word)
+                    phone = _PHONE_RE.match(text, m.start())
+                    if phone is not None and len(_digits(phone.group())) >= 7:
+                        keys.add(("phone", _digits(phone.group())[-7:]))
+                else:
+                    word = word.lower()
+                    value = str(self.numbers[word]) if word in self.numbers else None
+                    if word in self.weekdays:
+                        keys.add(("wd", self.weekdays[word]))
                 if value is not None:
                     keys.add(("num", value))
             for m in self.one_unit.finditer(text):
                 keys.add(("dur", round(self.units[m.group("u").lower()], 3)))
-            for m in self.any_weekday.finditer(text):
-                keys.add(("wd", self.weekdays[m.group().lower()]))
-            for m in _PHONE_RE.finditer(text):
-                digits = _digits(m.group())
-                if len(digits) >= 7:
-                    keys.add(("phone", digits[-7:]))
         return keys
 
 
@@ -303,14 +378,15 @@ def _id_keys(token: str) -> set[Key]:
     return keys
 
 
-def _minutes(m: re.Match[str]) -> int | None:
-    if m.group(1):
-        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+def _minutes(hour: int, rest: re.Match[str]) -> int | None:
+    """Minutes after midnight of `hour` and what follows it (`_TIME_REST`)."""
+    if rest.group(2):
+        minute = int(rest.group(1) or 0)
         if not 1 <= hour <= 12 or minute > 59:
             return None
-        hour = hour % 12 + (12 if m.group(3).lower() == "p" else 0)
+        hour = hour % 12 + (12 if rest.group(2).lower() == "p" else 0)
     else:
-        hour, minute = int(m.group(4)), int(m.group(5))
+        minute = int(rest.group(3))
         if hour > 23 or minute > 59:
             return None
     return hour * 60 + minute
@@ -376,6 +452,7 @@ def _supported(claim: Claim, known: Collection[Key], team_domains: frozenset[str
 def _grd001(settings: Mapping[str, Any]) -> Check:
     facts = Facts(settings)
     human = bool(settings.get("human_replies", False))
+    platform = per_channel(settings, "platform_domains")
     cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], set[Key]] = {}
 
     def known_for(ctx: ReviewContext) -> set[Key]:
@@ -392,7 +469,9 @@ def _grd001(settings: Mapping[str, Any]) -> Check:
             return
         skip = [*doc.quoted_lines, *doc.placeholders, *doc.structure.spans(NOT_PROSE)]
         text = mask(doc.text, skip) if skip else doc.text
-        urls = [u for u in doc.urls if text[u[0]:u[1]].strip() == doc.text[u[0]:u[1]]]
+        wrappers = platform.get(ctx.channel or "", frozenset())
+        urls = [u for u in doc.urls if text[u[0]:u[1]] == doc.text[u[0]:u[1]]
+                and not (wrappers and url_key(doc.text[u[0]:u[1]]).split("/", 1)[0] in wrappers)]
         emails = [e for e in doc.emails if text[e[0]:e[1]] == doc.text[e[0]:e[1]]]
         found = facts.claims(text, urls, emails)
         if not found:
