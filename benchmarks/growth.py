@@ -10,6 +10,7 @@ time, 1 MB in under 2 s.
     python benchmarks/growth.py                  # 100 KB, 200 KB, 400 KB, 1 MB
     python benchmarks/growth.py --sizes 50,100   # sizes in KB
     python benchmarks/growth.py --shape url      # one shape
+    python benchmarks/growth.py --ticket         # each as a model's draft for a ticket
 
 The `{{` shape is the template-syntax rule's (HYG002); it is measured here with the rest. A
 shape that takes over 10 s at one size is not tried at the larger ones (a dash in the table).
@@ -88,10 +89,16 @@ PASSES = ("url", "url-dots", "hyphens", "spaces", "newlines", "dots", "brackets"
           "at-words", "digits", "word", "words", "list", "indent-list", "quotes", "quote-lines",
           "dquotes", "backticks", "hash", "colons", "apostrophes", "letters-digits",
           "number-runs", "ids")
-# Every review is of a model's draft for this ticket, so that the rules that need a ticket
-# (GRD001, SAF007) run too; `ticket` shapes review a short draft against a hostile ticket.
+# The shapes of GRD001's claims are reviewed as a model's draft for a ticket, so that the
+# rules that need one (GRD001, SAF007) run; `--ticket` reviews every shape so.
+CLAIMS = frozenset({"money", "number-runs", "number-words", "durations", "times", "dates",
+                    "phones", "ids"})
 CONTEXT = ReviewContext(ticket_text="Order 48213 for $30, sent 3/3/2025.", model_draft=True)
-DRAFT = "Your order 48213 of $30 ships within 5 business days; call +1 555 0100 by 5 pm."
+
+
+def context_for(shape: str, ticket: bool = False) -> ReviewContext | None:
+    """The review context a shape is measured in."""
+    return CONTEXT if ticket or shape in CLAIMS else None
 GIVE_UP = 10.0  # seconds: a shape that takes longer at one size is not tried at the next
 
 
@@ -128,6 +135,9 @@ def main() -> int:
     ap.add_argument("--sizes", default="100,200,400,1000", help="sizes in KB, comma-separated")
     ap.add_argument("--shape", action="append", choices=sorted(SHAPES),
                     help="only these shapes (repeatable)")
+    ap.add_argument("--ticket", action="store_true",
+                    help="review every shape as a model's draft for a ticket (GRD001 and "
+                    "SAF007 run)")
     args = ap.parse_args()
     sizes = [int(float(s) * 1000) for s in args.sizes.split(",")]
     reviewer = Reviewer(load_styleguide())
@@ -141,7 +151,7 @@ def main() -> int:
                 break  # the next size would take too long: what is measured tells enough
             text = hostile(shape, size)
             t0 = time.process_time()
-            reviewer.review(text, CONTEXT)
+            reviewer.review(text, context_for(shape, args.ticket))
             times.append(time.process_time() - t0)
         k = exponent(sizes[:len(times)], times)
         slow = len(times) < len(sizes) or (max(sizes) >= 1_000_000 and times[-1] > 2.0)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from operator import attrgetter
 from typing import Any
 

@@ -36,8 +36,11 @@ class Claim:
 
 
 # The words and numbers of a text, one pass: each is then classified by what stands around it.
-_WORD_OR_NUMBER = re.compile(r"\d+(?:[,.]\d+)*|[^\W\d_]+")
+# A number that is not the end of a word ("AB1234" is the number pass's), or a word of letters
+# only ("a1a1a1..." has neither, and the engine skips it without a stop).
+_WORD_OR_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[,.]\d+)*|(?<![^\W_])[^\W\d_]+(?![^\W_])")
 _ORDINAL = r"(?:st|nd|rd|th)?"
+_CHAIN = re.compile(r"(?:-\d+)+")
 # 7 to 15 digits in groups ("+44 20 7946 0958", "(800) 555-0199"), matched where a number starts.
 _PHONE_RE = re.compile(r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}"
                        r"(?:[ .-]\d{2,5}){0,4}(?![\w/-]|[.,]\d)")
@@ -47,7 +50,10 @@ _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d\d)")
 _YEAR_AFTER = re.compile(r",?[ \t]+\d{4}\b")
 _ISO_REST = re.compile(r"-(\d\d)-(\d\d)(?!\d)")
 # A time's rest after its hour: "pm", ":30 pm", ":00".
-_TIME_REST = re.compile(r"(?::(\d\d))?\s?([ap])\.?m\b\.?|:(\d\d)(?!\d)", re.IGNORECASE)
+_TIME_REST = re.compile(r"(?::(\d\d))?\s?([ap])(?:\.m\.|m\b)|:(\d\d)(?!\d)", re.IGNORECASE)
+# In a source, a run of digits with single separators between them: its last 7 digits are the
+# phone number it may be ("07700 900123", "+44 (20) 7946-0958").
+_DIGIT_RUN = re.compile(r"\d(?:[ .()+-]?\d)*")
 _TIME_STARTS = frozenset(":aApP ")
 # A token that may be an order, tracking or reference number: letters and digits, joined by
 # dashes or commas ("AB-12345", "1Z999AA10123456784", "#48213", "1,299").
@@ -88,6 +94,8 @@ def url_key(url: str) -> str:
 def _words_re(words: Iterable[str]) -> str:
     """A regex group of `words` (longest first, spaces matching any run of spaces)."""
     alts = sorted({w.lower() for w in words if w}, key=len, reverse=True)
+    if not alts:
+        return r"(?!x)x"  # no words: matches nothing
     return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in alts) + ")"
 
 
@@ -119,11 +127,11 @@ class Facts:
         self.currency_words = {w.lower() for w in get_list(settings, "currency_words")}
         signs = get_list(settings, "currency_signs")
         cue_words = get_list(settings, "phone_cues")
-        sign = _words_re(signs) if signs else r"(?!x)x"
+        sign = _words_re(signs)
         units = [w for w, v in self.numbers.items() if 1 <= v <= 9]
         # "twenty-four", "forty eight", "five", "twelve" (tried only where a range goes on).
         word = (rf"(?:{_words_re(self.tens)}(?:[- ]{_words_re(units)})?\b|"
-                rf"{_words_re(self.numbers)}\b)" if self.numbers else r"(?!x)x")
+                rf"{_words_re(self.numbers)}\b)")
         qualifiers = _words_re(get_list(settings, "duration_qualifiers"))
         unit = _words_re(self.units)
         # What may stand right before a number ("$", "USD ") and right after it, tried in
@@ -185,6 +193,13 @@ class Facts:
             if m.start() < taken:
                 continue
             word = m.group()
+            if word[0].isdigit() and view[m.end():m.end() + 1] == "-":
+                chain = _CHAIN.match(view, m.end())
+                if chain is not None and chain.group().count("-") > 4:
+                    # No date, range or phone number has six parts joined by dashes ("4-4-4-4-
+                    # 4-4..."): the number pass reads the chain, once.
+                    taken = chain.end()
+                    continue
             claim = (self._number(view, m) if word[0].isdigit() else self._word(view, m))
             if claim is not None:
                 found.append(claim)
@@ -217,7 +232,9 @@ class Facts:
             if before is not None and value is not None:
                 return Claim(before.start(), e, "amount", (frozenset({("num", value)}),))
         after_1 = text[e:e + 1]
-        if after_1 in ("/", ".", "-") or "." in written or len(written) == 4:
+        # A numeric date's separator comes again after one or two digits ("14/03/2025").
+        dated = after_1 in ("/", ".", "-") and text[e + 2:e + 4].strip("0123456789")[:1] == after_1
+        if dated or "." in written or len(written) == 4:
             date = self._date(text, m)
             if date is not None:
                 return date
@@ -231,7 +248,8 @@ class Facts:
             claim = self._after(text, s, e, written)
             if claim is not None:
                 return claim
-        if before_1 in "+(" or after_1 in (" ", ".", "-", ")") or len(written) >= 7:
+        if before_1 in "+(" or len(written) >= 7 or (
+                after_1 in (" ", ".", "-", ")") and text[e + 1:e + 3].isdigit()):
             return self._phone(text, s)
         return None
 
@@ -350,9 +368,6 @@ class Facts:
                 word = m.group()
                 if word[0].isdigit():
                     value = number_value(word)
-                    phone = _PHONE_RE.match(text, m.start())
-                    if phone is not None and len(_digits(phone.group())) >= 7:
-                        keys.add(("phone", _digits(phone.group())[-7:]))
                 else:
                     word = word.lower()
                     value = str(self.numbers[word]) if word in self.numbers else None
@@ -362,6 +377,10 @@ class Facts:
                     keys.add(("num", value))
             for m in self.one_unit.finditer(text):
                 keys.add(("dur", round(self.units[m.group("u").lower()], 3)))
+            for m in _DIGIT_RUN.finditer(text):
+                digits = _digits(m.group())
+                if len(digits) >= 7:
+                    keys.add(("phone", digits[-7:]))
         return keys
 
 
@@ -435,19 +454,26 @@ def _supported(claim: Claim, known: Collection[Key], team_domains: frozenset[str
     needs=("ticket_text",),
     yields_to=("SAF001", "SAF002", "SAF003", "SAF005", "SAF006", "SAF007"),
     known_problems="Reads claims, not meaning: a fact the ticket gives in other words (“next "
-                   "Friday” for a date, “a couple of days”) is flagged, and a number the sources "
-                   "give for something else supports the same number in the draft. On real "
-                   "replies written by agents (`human_replies = true`) it fires on most that "
-                   "state a time or a number: agents know their hours and usual times, the "
-                   "ticket does not say them — true relative to the ticket, but not what a "
-                   "review of a sent reply is for; hence off for human replies by default. "
+                   "Friday” for a date) is flagged; a number the sources give for something "
+                   "else supports the same number in the draft; a day's name in a product "
+                   "name (“Tuesday goodies”) reads as a date; “24/7”, “a week or so” and "
+                   "numbers under four digits without a unit are not read (measured: 21 of 23 "
+                   "hand-written drafts with an invented fact flagged, 0 of 23 without one; "
+                   "`benchmarks/unsupported_facts.py`). On 403 real replies reviewed against "
+                   "the message each answers it fires on 4%, and 15 of those 16 do state a "
+                   "fact the message does not give — agents' opening hours, usual delays, a "
+                   "flight number, and a text generator's altered order numbers and amounts. "
+                   "For a person's reply that is what the agent knows, not a mistake: hence "
+                   "GRD001 checks a person's reply only with reference material or "
+                   "`human_replies = true`. A warning, not an error: the agent may know the "
+                   "fact is true (the revise loop still asks the model to remove it). "
                    "Ownership, so that a span gets one finding: promises and money actions "
                    "(“we'll refund”, “10% off”) are SAF001's, whatever the sources say (a "
                    "promise needs approval); links to shorteners or off the allow-list "
                    "SAF002's; card numbers SAF003's; discount codes SAF005's; IBANs SAF006's; a "
                    "phone number or email address in a model's draft SAF007's. Where one of "
                    "those rules reports a span, GRD001 does not; it reports the claims they "
-                   "leave (the amount in “I've refunded $45”, a link on an allowed host).",
+                   "leave (the amount in “I've refunded $45”, a link on another host).",
 )
 def _grd001(settings: Mapping[str, Any]) -> Check:
     facts = Facts(settings)
