@@ -10,6 +10,7 @@ time, 1 MB in under 2 s.
     python benchmarks/growth.py                  # 100 KB, 200 KB, 400 KB, 1 MB
     python benchmarks/growth.py --sizes 50,100   # sizes in KB
     python benchmarks/growth.py --shape url      # one shape
+    python benchmarks/growth.py --ticket         # each as a model's draft for a ticket
 
 The `{{` shape is the template-syntax rule's (HYG002); it is measured here with the rest. A
 shape that takes over 10 s at one size is not tried at the larger ones (a dash in the table).
@@ -25,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from drafter.review.context import ReviewContext
 from drafter.review.reviewer import Reviewer
 from drafter.styleguide import load_styleguide
 
@@ -65,6 +67,15 @@ SHAPES: dict[str, tuple[str | None, str]] = {
     "links": ("see www.a.com ", "links in prose"),
     "greetings": ("Hi Jane,\n", "greeting lines"),
     "sign-offs": ("Best regards,\nSam\n", "sign-off lines"),
+    # Claims GRD001 reads (the review is of a model's draft with a ticket, so it runs).
+    "money": ("$1,0 ", "amounts of money"),
+    "number-runs": ("1,2.", "one number of separators: 1,2.1,2..."),
+    "number-words": ("twenty-one ", "numbers in words"),
+    "durations": ("1-2 business days ", "durations"),
+    "times": ("1:11 ", "times of day"),
+    "dates": ("1/1/2024 March 3 ", "dates"),
+    "phones": ("call +1 555 0100 ", "phone numbers"),
+    "ids": ("AB-1234-", "one long id: AB-1234-AB-1234-..."),
     "mixed": ("Hi Jane,\n\nWe apologize for any inconvenience. I think ASAP! "
               "Visit www.a.com or a@b.co.\n\n- one\n  - two\n> quoted\n`code` "
               "[Name] \"said\" 1/2\n\nBest regards,\nSam\n", "a realistic reply, repeated"),
@@ -76,7 +87,18 @@ SHAPES: dict[str, tuple[str | None, str]] = {
 # findings.
 PASSES = ("url", "url-dots", "hyphens", "spaces", "newlines", "dots", "brackets", "parens", "at",
           "at-words", "digits", "word", "words", "list", "indent-list", "quotes", "quote-lines",
-          "dquotes", "backticks", "hash", "colons", "apostrophes", "letters-digits")
+          "dquotes", "backticks", "hash", "colons", "apostrophes", "letters-digits",
+          "number-runs", "ids")
+# The shapes of GRD001's claims are reviewed as a model's draft for a ticket, so that the
+# rules that need one (GRD001, SAF007) run; `--ticket` reviews every shape so.
+CLAIMS = frozenset({"money", "number-runs", "number-words", "durations", "times", "dates",
+                    "phones", "ids"})
+CONTEXT = ReviewContext(ticket_text="Order 48213 for $30, sent 3/3/2025.", model_draft=True)
+
+
+def context_for(shape: str, ticket: bool = False) -> ReviewContext | None:
+    """The review context a shape is measured in."""
+    return CONTEXT if ticket or shape in CLAIMS else None
 GIVE_UP = 10.0  # seconds: a shape that takes longer at one size is not tried at the next
 
 
@@ -113,10 +135,13 @@ def main() -> int:
     ap.add_argument("--sizes", default="100,200,400,1000", help="sizes in KB, comma-separated")
     ap.add_argument("--shape", action="append", choices=sorted(SHAPES),
                     help="only these shapes (repeatable)")
+    ap.add_argument("--ticket", action="store_true",
+                    help="review every shape as a model's draft for a ticket (GRD001 and "
+                    "SAF007 run)")
     args = ap.parse_args()
     sizes = [int(float(s) * 1000) for s in args.sizes.split(",")]
     reviewer = Reviewer(load_styleguide())
-    reviewer.review("Warm-up.")
+    reviewer.review("Warm-up.", CONTEXT)
     print(f"{'shape':<15}" + "".join(f"{s // 1000:>8} KB" for s in sizes) + "  exponent")
     bad = False
     for shape in args.shape or SHAPES:
@@ -126,7 +151,7 @@ def main() -> int:
                 break  # the next size would take too long: what is measured tells enough
             text = hostile(shape, size)
             t0 = time.process_time()
-            reviewer.review(text)
+            reviewer.review(text, context_for(shape, args.ticket))
             times.append(time.process_time() - t0)
         k = exponent(sizes[:len(times)], times)
         slow = len(times) < len(sizes) or (max(sizes) >= 1_000_000 and times[-1] > 2.0)

@@ -114,8 +114,10 @@ class App:
         return self.reviewer()
 
     def context(self, ticket: Ticket | None = None, *, channel: str | None = None,
-                customer_name: str | None = None, body_only: bool = False) -> ReviewContext:
-        """The review context: taken from `ticket` when there is one, else from the arguments."""
+                customer_name: str | None = None, body_only: bool = False,
+                reference: Iterable[str] = ()) -> ReviewContext:
+        """The review context: taken from `ticket` when there is one, else from the arguments;
+        `reference` is the text of the knowledge passages the model was given."""
         from dataclasses import replace
 
         from drafter.review.context import ReviewContext
@@ -127,7 +129,8 @@ class App:
                     s["team.signature"])
         if ticket is None:
             return ReviewContext(channel=channel, customer_name=customer_name, body_only=body_only,
-                                 slot_pattern=own, team_contacts=contacts)
+                                 slot_pattern=own, team_contacts=contacts,
+                                 reference=tuple(reference))
         from drafter.prompting import instructions
         from drafter.review.signals import context_from_ticket
 
@@ -137,7 +140,8 @@ class App:
         except TemplateError:
             prompt = None  # a broken team template does not stop a review
         return replace(context, prompt=prompt, slot_pattern=own, team_contacts=contacts,
-                       customer_name=customer_name or context.customer_name)
+                       customer_name=customer_name or context.customer_name,
+                       reference=tuple(reference))
 
     def review(self, text: str, ticket: Ticket | None = None, *,
                context: ReviewContext | None = None, reviewer: Reviewer | None = None,

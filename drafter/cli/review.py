@@ -99,6 +99,9 @@ def summary(findings: list[Any]) -> str:
 @click.argument("source", required=False, default="-", metavar="[FILE|-]")
 @click.option("--ticket", "ticket_id", type=int,
               help="Take the context (channel, customer, mood, question) from this ticket.")
+@click.option("--reference", "references", multiple=True, metavar="FILE",
+              help="Reference material the reply may draw on (repeatable): with --ticket, "
+              "GRD001 flags the facts that neither the ticket nor these files give.")
 @click.option("--channel", type=click.Choice(CHANNELS),
               help="The channel the reply goes to (greeting, sign-off and length rules).")
 @click.option("--customer-name", help="The customer's name, when there is no --ticket.")
@@ -117,7 +120,8 @@ def summary(findings: list[Any]) -> str:
               help="Also show how the reply was read: greeting, body blocks, sign-off, signature "
               "(with --format json: an object with `findings` and `parse`).")
 @click.pass_context
-def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str | None,
+def command(ctx: click.Context, source: str, ticket_id: int | None,
+            references: tuple[str, ...], channel: str | None,
             customer_name: str | None, body_only: bool, fmt: str, fail_on: str | None,
             select: tuple[str, ...], ignore: tuple[str, ...], explain: bool) -> int:
     """Review one reply (FILE, or stdin by default) against the style guide.
@@ -126,6 +130,7 @@ def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str
       draft review reply.txt
       pbpaste | draft review --channel email --customer-name "Jane Doe"
       draft review reply.txt --ticket 123 --format json
+      draft review draft.txt --ticket 123 --reference refunds.md --reference shipping.md
 
     Prints `path:line:col: CODE message` for each finding. Exit status: 0 clean,
     1 findings at or above --fail-on, 2 usage or input errors.
@@ -135,9 +140,13 @@ def command(ctx: click.Context, source: str, ticket_id: int | None, channel: str
 
     reviewer = app.reviewer(select=split_codes(select) or None, ignore=split_codes(ignore))
     path, text = read_text(source)
+    if references and ticket_id is None:
+        raise InputError("--reference needs --ticket",
+                         hint="the reference supports facts beside a ticket: add --ticket N")
+    reference = [read_text(r)[1] for r in references]
     ticket = app.ticket(ticket_id) if ticket_id is not None else None
     context = app.context(ticket, channel=channel, customer_name=customer_name,
-                          body_only=body_only)
+                          body_only=body_only, reference=reference)
     findings = app.review(text, context=context, reviewer=reviewer)
     parse = app.structure(text, context=context, reviewer=reviewer).to_list() if explain \
         else None

@@ -38,3 +38,6 @@ class ReviewContext:
     ticket_text: str | None = None
     # The team's own contact details as configured: addresses, domains, signature.
     team_contacts: tuple[str, ...] = ()
+    # The texts of the knowledge passages the model was given (reference material), for rules
+    # that flag what a draft states beyond the ticket and the team's knowledge.
+    reference: tuple[str, ...] = ()

@@ -24,10 +24,11 @@ FAMILIES: dict[str, str] = {
     "HYG": "hygiene",
     "SAF": "safety",
     "SAN": "sanity",
+    "GRD": "grounding",
 }
 _FAMILY_MODULES = (
     "hygiene", "tone", "empathy", "directness", "plain", "choices", "ownership",
-    "personal", "safety", "sanity",
+    "personal", "safety", "sanity", "grounding",
 )
 CODE_RE = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 
@@ -71,6 +72,9 @@ class Rule:
     needs: tuple[str, ...] = ()  # context signals without which the rule stays silent
     custom: bool = False  # defined by a team's style guide, not shipped code
     known_problems: str | None = None  # doc: where it is wrong on real text, as measured
+    # Codes that own the same claims: where one of them reports an overlapping span, this
+    # rule's finding there is dropped (a span gets one finding).
+    yields_to: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:
@@ -135,6 +139,7 @@ def rule(
     example_settings: Mapping[str, Any] | None = None,
     needs: tuple[str, ...] = (),
     known_problems: str | None = None,
+    yields_to: tuple[str, ...] = (),
 ) -> Callable[[Builder], Builder]:
     """Decorate a check builder `settings -> check` and register it as a rule."""
 
@@ -144,7 +149,7 @@ def rule(
             what=what, why=why, example=example, instead=instead, build=build, fix=fix,
             defaults=dict(defaults or {}), example_context=dict(example_context or {}),
             example_settings=dict(example_settings or {}), needs=needs,
-            known_problems=known_problems,
+            known_problems=known_problems, yields_to=yields_to,
         ))
         return build
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from operator import attrgetter
 from typing import Any
@@ -72,6 +73,8 @@ class Reviewer:
         self._severity = {r.code: selection.severity_of(r.code, r.name, r.severity)
                           for r in self.rules}
         self._checks: list[tuple[Rule, Check]] = [(r, build_check(guide, r)) for r in self.rules]
+        # Rules that give way where another rule reports the same span: code -> those codes.
+        self._yielding = {r.code: frozenset(r.yields_to) for r in self.rules if r.yields_to}
         from drafter.review.rules import hygiene
 
         self._prepass = hygiene.prepass(guide)
@@ -117,6 +120,8 @@ class Reviewer:
                 findings.append(new_finding(
                     code, rule.name, self._severity[code], hit.message, start, end, line, col,
                     hit.suggestion, hit.fix if hit.fix is not None else rule.fix))
+        if self._yielding and findings:
+            findings = _yield(findings, self._yielding)
         if len(findings) >= CROWD:
             findings = _gather_crowds(findings, doc)
         findings += more
@@ -125,6 +130,35 @@ class Reviewer:
 
 
 _position = attrgetter("start", "end", "code")
+
+
+def _yield(findings: list[Finding], yielding: Mapping[str, frozenset[str]]) -> list[Finding]:
+    """`findings` without those of a yielding rule whose span overlaps a finding of a rule it
+    yields to (one rule owns each kind of claim: a span gets one finding)."""
+    merged: dict[frozenset[str], tuple[list[int], list[int]]] = {}
+    for codes in set(yielding.values()):
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in sorted((f.start, f.end) for f in findings if f.code in codes):
+            if starts and s < ends[-1]:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(max(e, s + 1))
+        merged[codes] = (starts, ends)
+
+    def taken(f: Finding) -> bool:
+        codes = yielding.get(f.code)
+        if codes is None:
+            return False
+        starts, ends = merged[codes]
+        # The last owned stretch that starts before this span ends: does it reach into it?
+        at = bisect_left(starts, max(f.end, f.start + 1)) - 1
+        return at >= 0 and ends[at] > f.start
+
+    return [f for f in findings if not taken(f)]
+
+
 # A text with more findings of one rule than this is wrong throughout (or hostile): its first
 # ones are listed, then one finding says there are more from there on, and no more are sought.
 MAX_PER_RULE = 50

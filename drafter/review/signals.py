@@ -127,6 +127,10 @@ def context_from_ticket(
         reports_problem=detected["reports_problem"],
         asks_question=detected["asks_question"],
         body_only=body_only,
-        ticket_text="\n".join([ticket.subject or "", *(m.subject or "" for m in ticket.messages),
-                                *(m.body for m in ticket.messages)]),
+        ticket_text="\n".join([
+            ticket.subject or "", ticket.customer_name or "", ticket.customer_address or "",
+            *(m.subject or "" for m in ticket.messages), *(m.body for m in ticket.messages),
+            # Who wrote each message and when: a draft may name the date a message came.
+            *(f"{m.sender_name or ''} {m.sender_address or ''} {m.date or ''}"
+              for m in ticket.messages)]),
     )

@@ -34,6 +34,11 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
     instead="I've asked our billing team about a refund and will tell you their answer by "
             "Friday.",
     fix="Offer to check, unless the ticket shows it was approved",
+    known_problems="It owns every promise of money, done or to come, whatever the ticket or "
+                   "the reference material says (a promise needs a person's approval): the "
+                   "unsupported-fact rule (GRD001) gives way to it on the same span (“10% "
+                   "off”), and reports only the amount beside it (“$45” in “I've refunded you "
+                   "$45”). So a refund the team's policy does offer is still flagged in a draft.",
 )
 def _saf001(settings: Mapping[str, Any]) -> Check:
     check = checks.existence(settings, "Promise that needs approval: {match}", skip_negated=True,
@@ -89,6 +94,10 @@ def _host_allowed(host: str, allowed: frozenset[str]) -> bool:
     fix="Link to one of the team's own sites",
     example_settings={"allowed_domains": ["example.com"]},
     defaults={"platform_domains": {}},
+    known_problems="With an empty allow-list it checks only shorteners; a link in a model's "
+                   "draft (or any reply reviewed with reference material) that neither the "
+                   "ticket nor the reference gives is the unsupported-fact rule's (GRD001), "
+                   "which gives way to this one where both would report the same link.",
 )
 def _saf002(settings: Mapping[str, Any]) -> Check:
     platform = per_channel(settings, "platform_domains")
@@ -377,11 +386,11 @@ def _phones(text: str, cue: re.Pattern[str] | None) -> Iterator[re.Match[str]]:
     "A phone number or email address that neither the ticket nor the team's config gives.",
     what="Finds email addresses, and phone numbers (7 to 15 digits, led by `+`, a bracket or "
          "one of the `phone_cues` such as “call” or “phone”), that appear nowhere in the ticket "
-         "(its messages and subject) nor in the team's settings (`team.from_address`, "
-         "`team.addresses`, `team.domains`, `team.signature`). A phone number is known when its "
-         "last 7 digits are; an address when it or its domain is. Without a ticket the rule is "
-         "silent: it cannot tell what is new. Applies to model drafts only unless "
-         "`model_drafts_only` is false.",
+         "(its messages and subject), the reference material the model was given, nor the "
+         "team's settings (`team.from_address`, `team.addresses`, `team.domains`, "
+         "`team.signature`). A phone number is known when its last 7 digits are; an address "
+         "when it or its domain is. Without a ticket the rule is silent: it cannot tell what is "
+         "new. Applies to model drafts only unless `model_drafts_only` is false.",
     why=WHY + " A contact detail the ticket and the team never gave came from somewhere else — "
         "often from a crafted message telling the model to “have them call +1 555 0100”, which "
         "sends the customer to a fraudster.",
@@ -391,6 +400,11 @@ def _phones(text: str, cue: re.Pattern[str] | None) -> Iterator[re.Match[str]]:
     fix="Remove it, or use a contact the team publishes",
     example_context={"ticket_text": "Where is my refund?", "model_draft": True},
     needs=("ticket_text",),
+    known_problems="It owns the phone numbers and email addresses of a model's draft: the "
+                   "unsupported-fact rule (GRD001), which checks the same claims against the "
+                   "same sources, gives way to it there, so a span gets one finding. In a "
+                   "person's reply (silent here by default) GRD001 checks them when reference "
+                   "material is given.",
 )
 def _saf007(settings: Mapping[str, Any]) -> Check:
     cues = get_list(settings, "phone_cues")
@@ -401,7 +415,7 @@ def _saf007(settings: Mapping[str, Any]) -> Check:
         if ctx.ticket_text is None or (drafts_only and not ctx.model_draft):
             return
         text = doc.text
-        known = "\n".join([ctx.ticket_text, *ctx.team_contacts]).lower()
+        known = "\n".join([ctx.ticket_text, *ctx.team_contacts, *ctx.reference]).lower()
         domains = {c.lower().lstrip("@") for c in ctx.team_contacts if c and " " not in c}
         domains |= {d.rpartition("@")[2] for d in domains}
         for m in _EMAIL_RE.finditer(text):
