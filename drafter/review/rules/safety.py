@@ -34,6 +34,7 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
     instead="I've asked our billing team about a refund and will tell you their answer by "
             "Friday.",
     fix="Offer to check, unless the ticket shows it was approved",
+    languages=("en",),
 )
 def _saf001(settings: Mapping[str, Any]) -> Check:
     check = checks.existence(settings, "Promise that needs approval: {match}", skip_negated=True,
@@ -283,6 +284,7 @@ def _code_shaped(token: str) -> bool:
     instead="I've asked our billing team whether we can offer you a discount and will let you "
             "know by Friday.",
     fix="Remove the code, unless the team approved it for this customer",
+    languages=("en",),
 )
 def _saf005(settings: Mapping[str, Any]) -> Check:
     keywords = "|".join(re.escape(k).replace(r"\ ", r"\s+")

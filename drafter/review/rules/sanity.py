@@ -206,6 +206,7 @@ def _first_person(words: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, 
     example_context={"customer_text": "My lamp arrived broken. I was hoping to get it before "
                                       "Saturday. Can you send a replacement?"},
     needs=("customer_text",),
+    languages=("en",),
 )
 def _san003(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
@@ -404,6 +405,7 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
                    "today” to “when is the update out?”) goes unseen: on 403 real human replies "
                    "with their customer's message it flagged 9 (about 2%), most of them right "
                    "answers in other words, so it is a warning, not an error.",
+    languages=("en",),
 )
 def _san006(settings: Mapping[str, Any]) -> Check:
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))

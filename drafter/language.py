@@ -1,0 +1,63 @@
+"""The language a text is written in, by py3langid's bundled model (loaded on first use)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drafter.tickets.model import Ticket
+
+# The language a text is taken to be in when detection is unsure: the team's default.
+DEFAULT = "en"
+# Below this probability the detector's answer is "unsure". Measured on short support messages
+# (benchmarks/language.py): at 0.5 no sure answer was wrong, and 1-3 sentences were all sure.
+MIN_CONFIDENCE = 0.5
+# Fewer letters than this is too little to tell ("ok thanks", "Danke!").
+MIN_LETTERS = 12
+
+NAMES = {
+    "en": "English", "de": "German", "es": "Spanish", "fr": "French", "it": "Italian",
+    "nl": "Dutch", "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish",
+    "nb": "Norwegian", "no": "Norwegian", "fi": "Finnish", "cs": "Czech", "tr": "Turkish",
+    "ru": "Russian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ca": "Catalan",
+}
+_LETTER = re.compile(r"[^\W\d_]")
+# What is not the writer's language: links, addresses, @handles, numbers, placeholders.
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|@\w+|\{\{.*?\}\}|\{%.*?%\}|\[[^\]\n]{0,40}\]")
+
+
+def name(code: str | None) -> str:
+    """The English name of language `code` ("de" -> "German"), or the code itself."""
+    if code is None:
+        return "unknown"
+    return NAMES.get(code, code)
+
+
+@cache
+def _identifier():  # type: ignore[no-untyped-def]
+    # Imported here: loading the model takes a few hundred milliseconds, which commands that
+    # never detect a language (draft --help, draft rules) should not pay.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
+    """The ISO 639-1 code of the language `text` is written in, or None when unsure (too
+    little text, or no language at least `min_confidence` likely)."""
+    clean = _NOISE.sub(" ", text)
+    if len(_LETTER.findall(clean, 0, 4000)) < MIN_LETTERS:
+        return None
+    # The first few thousand characters tell the language; the rest would only cost time.
+    code, confidence = _identifier().classify(" ".join(clean[:4000].split()))
+    return str(code) if confidence >= min_confidence else None
+
+
+def ticket_language(ticket: Ticket) -> str | None:
+    """The language of the customer's latest message in `ticket` (its new words, quotes and
+    signature removed), or None when unsure."""
+    latest = ticket.latest_customer_message
+    words = (latest.latest or latest.body).strip() if latest is not None else ""
+    return detect(words) if words else None
