@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ DEFAULT = "en"
 MIN_CONFIDENCE = 0.5
 # Fewer letters than this is too little to tell ("ok thanks", "Danke!").
 MIN_LETTERS = 12
+_READ = 4000  # characters read of a longer text
 
 NAMES = {
     "en": "English", "de": "German", "es": "Spanish", "fr": "French", "it": "Italian",
@@ -44,14 +45,17 @@ def _identifier():  # type: ignore[no-untyped-def]
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+# A review asks for the language of the same texts (the reply, the customer's message) several
+# times: the answers are kept for the last few hundred texts.
+@lru_cache(maxsize=256)
 def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     """The ISO 639-1 code of the language `text` is written in, or None when unsure (too
     little text, or no language at least `min_confidence` likely)."""
-    clean = _NOISE.sub(" ", text)
-    if len(_LETTER.findall(clean, 0, 4000)) < MIN_LETTERS:
-        return None
     # The first few thousand characters tell the language; the rest would only cost time.
-    code, confidence = _identifier().classify(" ".join(clean[:4000].split()))
+    clean = " ".join(_NOISE.sub(" ", text[:_READ]).split())
+    if len(_LETTER.findall(clean)) < MIN_LETTERS:
+        return None
+    code, confidence = _identifier().classify(clean)
     return str(code) if confidence >= min_confidence else None
 
 
