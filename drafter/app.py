@@ -382,6 +382,7 @@ class App:
             baseline=Baseline.load(base_file) if base_file is not None else None,
             review=bool(reviewer.rules),
             keep_accepted=write_baseline is not None,
+            coverage=reviewer.coverage_of,
         )
         found = discover_real([Path(p) for p in paths], [*s["lint.exclude"], *exclude],
                               force_exclude)

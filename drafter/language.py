@@ -25,6 +25,21 @@ NAMES = {
     "ru": "Russian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ca": "Catalan",
 }
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Common English words that are not words of the other languages drafter's teams write (no
+# "is", "die", "will", "me", "an"): a text made largely of them is English without asking the
+# model, whose loading costs about a second. Measured (benchmarks/language.py): of 120 short
+# German, Spanish, French, Dutch, Italian and Portuguese messages none passed; of 811 real
+# English support messages 4 in 5 did, and the model agreed on every one.
+_ENGLISH = frozenset("""
+the and you your we our to of for with this that have has are were be been it's i'm i've i'll
+we'll we're you're you'll don't can't won't didn't doesn't isn't please thank thanks would could
+should can about from what when which there their they them if not just any my it how get got
+sorry let into out more some than its very today tomorrow sent send order orders refund days
+day week business best regards within card account email reply team know need see look back
+new one time our here hello hi yes who why where after before been again other only""".split())
+_ENGLISH_SHARE = 0.25  # of the words
+_ENGLISH_MIN_WORDS = 4
 # What is not the writer's language: links, addresses, @handles, numbers, placeholders.
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|@\w+|\{\{.*?\}\}|\{%.*?%\}|\[[^\]\n]{0,40}\]")
 
@@ -55,6 +70,10 @@ def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     clean = " ".join(_NOISE.sub(" ", text[:_READ]).split())
     if len(_LETTER.findall(clean)) < MIN_LETTERS:
         return None
+    words = _WORD.findall(clean.lower())
+    if len(words) >= _ENGLISH_MIN_WORDS and sum(
+            w.replace("’", "'") in _ENGLISH for w in words) >= _ENGLISH_SHARE * len(words):
+        return "en"
     code, confidence = _identifier().classify(clean)
     return str(code) if confidence >= min_confidence else None
 

@@ -157,6 +157,10 @@ class Reviewer:
                         tuple(p for p in principles if p in ran),
                         tuple(r.code for r in skipped))
 
+    def coverage_of(self, text: str) -> Coverage:
+        """What a review of `text` leaves unchecked in its language."""
+        return self.coverage(self.language(text))
+
     def _holds(self, rule: Rule, lang: str) -> bool:
         langs = self._languages[rule.code]
         return ANY in langs or lang in langs
