@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from drafter.tickets.model import Ticket
@@ -31,13 +31,18 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # model, whose loading costs about a second. Measured (benchmarks/language.py): of 120 short
 # German, Spanish, French, Dutch, Italian and Portuguese messages none passed; of 811 real
 # English support messages 4 in 5 did, and the model agreed on every one.
-_ENGLISH = frozenset("""
-the and you your we our to of for with this that have has are were be been it's i'm i've i'll
-we'll we're you're you'll don't can't won't didn't doesn't isn't please thank thanks would could
-should can about from what when which there their they them if not just any my it how get got
-sorry let into out more some than its very today tomorrow sent send order orders refund days
-day week business best regards within card account email reply team know need see look back
-new one time our here hello hi yes who why where after before been again other only""".split())
+_ENGLISH = frozenset({
+    "the", "and", "you", "your", "we", "our", "to", "of", "for", "with", "this", "that", "have",
+    "has", "are", "were", "be", "been", "it's", "i'm", "i've", "i'll", "we'll", "we're", "you're",
+    "you'll", "don't", "can't", "won't", "didn't", "doesn't", "isn't", "please", "thank",
+    "thanks", "would", "could", "should", "can", "about", "from", "what", "when", "which",
+    "there", "their", "they", "them", "if", "not", "just", "any", "my", "it", "how", "get", "got",
+    "sorry", "let", "into", "out", "more", "some", "than", "its", "very", "today", "tomorrow",
+    "sent", "send", "order", "orders", "refund", "days", "day", "week", "business", "best",
+    "regards", "within", "card", "account", "email", "reply", "team", "know", "need", "see",
+    "look", "back", "new", "one", "time", "here", "hello", "hi", "yes", "who", "why",
+    "where", "after", "before", "again", "other", "only",
+})
 _ENGLISH_SHARE = 0.25  # of the words
 _ENGLISH_MIN_WORDS = 4
 # What is not the writer's language: links, addresses, @handles, numbers, placeholders.
@@ -52,8 +57,9 @@ def name(code: str | None) -> str:
 
 
 @cache
-def _identifier():  # type: ignore[no-untyped-def]
-    # Imported here: loading the model takes a few hundred milliseconds, which commands that
+def load_model() -> Any:
+    """py3langid's bundled model (loaded once, on first use)."""
+    # Imported here: loading the model takes about a second (LZMA), which commands that
     # never detect a language (draft --help, draft rules) should not pay.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -70,12 +76,18 @@ def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     clean = " ".join(_NOISE.sub(" ", text[:_READ]).split())
     if len(_LETTER.findall(clean)) < MIN_LETTERS:
         return None
-    words = _WORD.findall(clean.lower())
-    if len(words) >= _ENGLISH_MIN_WORDS and sum(
-            w.replace("’", "'") in _ENGLISH for w in words) >= _ENGLISH_SHARE * len(words):
+    if english_at_a_glance(clean):
         return "en"
-    code, confidence = _identifier().classify(clean)
+    code, confidence = load_model().classify(clean)
     return str(code) if confidence >= min_confidence else None
+
+
+def english_at_a_glance(text: str) -> bool:
+    """Whether `text` is plainly English: a quarter of its words (four or more) are common
+    English words that no other language of drafter's teams shares."""
+    words = _WORD.findall(text[:_READ].lower())
+    return len(words) >= _ENGLISH_MIN_WORDS and sum(
+        w.replace("’", "'") in _ENGLISH for w in words) >= _ENGLISH_SHARE * len(words)
 
 
 def ticket_language(ticket: Ticket) -> str | None:

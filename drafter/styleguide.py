@@ -122,7 +122,7 @@ def load_file(path: Path) -> Principle:
 def load_language(path: Path) -> LanguagePack:
     """Read and validate one language file (`lang/<code>.toml`: `name` and `[rules.CODE]`)."""
     data = _read(path)
-    for key, value in data.items():
+    for key in data:
         if key not in ("name", "rules"):
             raise ConfigError(f"{path}: unknown key `{key}`", hint="allowed keys: name, rules")
     if not isinstance(data.get("name", ""), str):

@@ -32,7 +32,7 @@ TEXTS = tomllib.loads((REPO / "benchmarks" / "language" / "texts.toml").read_tex
 @pytest.mark.parametrize("lang", ["de", "es", "fr", "nl", "it", "pt", "en"])
 def test_short_support_messages_are_detected_and_never_wrongly(lang: str) -> None:
     found = [detect(t) for t in TEXTS[lang]]
-    assert not [(t, f) for t, f in zip(TEXTS[lang], found) if f not in (lang, None)]
+    assert not [(t, f) for t, f in zip(TEXTS[lang], found, strict=True) if f not in (lang, None)]
     assert found.count(lang) >= 0.9 * len(found), found
 
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from drafter.app import App
+from drafter.language import detect
 from drafter.prompting import Prompts, instructions
 from drafter.review.context import ReviewContext
 from drafter.review.reviewer import Reviewer
-from drafter.language import detect
 from drafter.styleguide import load_styleguide
 from drafter.tickets.model import Message, Ticket
 
