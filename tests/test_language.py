@@ -344,3 +344,14 @@ def test_the_detector_is_imported_only_when_needed(tmp_path: Path) -> None:
     assert not _modules_after(["rules"], tmp_path) & heavy
     assert not _modules_after(["lint", "en.md", "-q"], tmp_path) & heavy
     assert heavy <= _modules_after(["lint", "de.md", "-q"], tmp_path)
+
+
+def test_a_bad_phrase_in_a_language_file_names_that_file(tmp_path: Path) -> None:
+    from drafter.errors import ConfigError
+
+    (tmp_path / "lang").mkdir()
+    (tmp_path / "lang" / "de.toml").write_text('[rules.OWN002]\nphrases = ["{nicht unser"]\n',
+                                               encoding="utf-8")
+    reviewer = Reviewer(load_styleguide([tmp_path]), select=["OWN002"])
+    with pytest.raises(ConfigError, match=r"lang/de\.toml: \[rules\.OWN002\]"):
+        reviewer.review("Das ist nicht unser Problem, bitte fragen Sie die Post.", language="de")

@@ -178,11 +178,19 @@ class Reviewer:
                 if ANY in self._languages[r.code] or lang in r.holds_in:
                     found.append((r, check))
                 elif lang in self._languages[r.code]:
-                    # The language's words replace the default ones; other settings stay.
-                    extra = dict(self.guide.language_settings(r.code, lang) or {})
-                    found.append((r, build_check(self.guide, r, extra)))
+                    found.append((r, self._language_check(r, lang)))
             self._by_language[lang] = found
         return found
+
+    def _language_check(self, rule: Rule, lang: str) -> Check:
+        # The language's words replace the default ones; its other settings stay.
+        extra = dict(self.guide.language_settings(rule.code, lang) or {})
+        try:
+            return rule.build({**rule_settings(self.guide, rule), **extra})
+        except SettingError as exc:
+            where = self.guide.languages[lang].source
+            raise ConfigError(f"{where}: [rules.{rule.code}] {exc}",
+                              hint=f"see `draft rules {rule.code}` for its settings") from None
 
     def review(self, text: str, context: ReviewContext | None = None, *,
                language: str | None = None) -> list[Finding]:
