@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from drafter.review.context import ReviewContext
     from drafter.review.finding import Finding
     from drafter.review.registry import Rule
-    from drafter.review.reviewer import Reviewer
+    from drafter.review.reviewer import Coverage, Reviewer
     from drafter.review.structure import Structure
     from drafter.store import Store
     from drafter.styleguide import StyleGuide
@@ -150,6 +150,16 @@ class App:
         if context is None:
             context = self.context(ticket, **context_args)
         return (reviewer or self._default_reviewer).review(text, context)
+
+    def coverage(self, text: str, reviewer: Reviewer | None = None) -> Coverage:
+        """The language `text` is reviewed in, and the principles left unchecked in it."""
+        return (reviewer or self._default_reviewer).coverage_of(text)
+
+    def ticket_language(self, ticket: Ticket) -> str | None:
+        """The language of the customer's latest message (ISO 639-1), or None when unsure."""
+        from drafter.language import ticket_language
+
+        return ticket_language(ticket)
 
     def structure(self, text: str, ticket: Ticket | None = None, *,
                   context: ReviewContext | None = None, reviewer: Reviewer | None = None,
@@ -386,6 +396,7 @@ class App:
             baseline=Baseline.load(base_file) if base_file is not None else None,
             review=bool(reviewer.rules),
             keep_accepted=write_baseline is not None,
+            coverage=reviewer.coverage_of,
         )
         found = discover_real([Path(p) for p in paths], [*s["lint.exclude"], *exclude],
                               force_exclude)

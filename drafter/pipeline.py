@@ -6,12 +6,15 @@ import re
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from drafter.prompting import instructions
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding, at_or_above
 from drafter.tickets.model import Ticket
+
+if TYPE_CHECKING:
+    from drafter.review.reviewer import Coverage
 
 
 class Completer(Protocol):
@@ -27,6 +30,8 @@ class Reviewing(Protocol):
     """What the pipeline needs from the reviewer."""
 
     def review(self, text: str, context: ReviewContext | None = None) -> list[Finding]: ...
+
+    def coverage_of(self, text: str) -> Coverage: ...
 
 
 @dataclass
@@ -60,6 +65,8 @@ class Result:
     rounds: list[Round]
     kept_round: int
     timings: dict[str, float] = field(default_factory=dict)
+    # The draft's language and the principles the reviewer could not check in it.
+    coverage: Coverage | None = None
 
     @property
     def usage(self) -> dict[str, int]:
@@ -86,6 +93,7 @@ class Result:
                 for r in self.rounds
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "language": self.coverage.to_dict() if self.coverage is not None else None,
         }
 
 
@@ -207,7 +215,9 @@ def _steps(
         messages = prompts.revise_messages(first, body, remaining)
         context = replace(context, prompt=instructions(messages))  # the revision's prompt too
         timings["prompting"] += time.perf_counter() - t0
-    return result_of(rounds, ticket, team, model, timings)
+    result = result_of(rounds, ticket, team, model, timings)
+    result.coverage = reviewer.coverage_of(result.body)
+    return result
 
 
 def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, str], model: str,

@@ -31,10 +31,26 @@ class Principle:
 
 
 @dataclass(frozen=True)
+class LanguagePack:
+    """The guide's words for one more language: its wording rules' settings for text in it."""
+
+    code: str  # ISO 639-1, from the file name (`lang/de.toml`)
+    source: Path
+    name: str | None = None
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StyleGuide:
-    """The whole guide, principles in order."""
+    """The whole guide, principles in order, and its phrase lists for other languages."""
 
     principles: tuple[Principle, ...]
+    languages: Mapping[str, LanguagePack] = field(default_factory=dict)
+
+    def language_settings(self, code: str, lang: str) -> Mapping[str, Any] | None:
+        """Return the settings of rule `code` for text in language `lang`, if the guide has any."""
+        pack = self.languages.get(lang)
+        return pack.rules.get(code) if pack is not None else None
 
     def principle(self, pid: str) -> Principle | None:
         """Return the principle with id `pid`, if any."""
@@ -87,17 +103,36 @@ def _check(path: Path, data: Mapping[str, Any]) -> Principle:
     )
 
 
-def load_file(path: Path) -> Principle:
-    """Read and validate one principle file."""
+def _read(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        data = cache.toml(str(path), raw)  # parsed anew whenever the bytes change
+        return cache.toml(str(path), raw)  # parsed anew whenever the bytes change
     except cache.TOMLError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix the syntax at that line") from None
-    return _check(path, data)
+
+
+def load_file(path: Path) -> Principle:
+    """Read and validate one principle file."""
+    return _check(path, _read(path))
+
+
+def load_language(path: Path) -> LanguagePack:
+    """Read and validate one language file (`lang/<code>.toml`: `name` and `[rules.CODE]`)."""
+    data = _read(path)
+    for key in data:
+        if key not in ("name", "rules"):
+            raise ConfigError(f"{path}: unknown key `{key}`", hint="allowed keys: name, rules")
+    if not isinstance(data.get("name", ""), str):
+        raise ConfigError(f"{path}: `name` must be a string")
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
+        raise ConfigError(f"{path}: `rules` must hold one table per rule code",
+                          hint="write `[rules.EMP002]` and the rule's settings under it")
+    return LanguagePack(code=path.stem, source=path, name=data.get("name"),
+                        rules={code: dict(v) for code, v in rules.items()})
 
 
 # The guides loaded in this process, by the paths and contents of their files: a guide is
@@ -115,17 +150,20 @@ def _signature(files: Iterable[Path]) -> tuple[tuple[str, bytes], ...] | None:
 def load_styleguide(folders: Iterable[Path | None] = ()) -> StyleGuide:
     """Load the shipped guide, overridden file by file by each folder in `folders` (last wins)."""
     files: dict[str, Path] = {}
+    langs: dict[str, Path] = {}
     for folder in (shipped_dir("styleguide"), *[f for f in folders if f is not None]):
         if not folder.is_dir():
             raise ConfigError(f"style guide folder {folder} does not exist",
                               hint="fix `team.styleguide` in your config or create the folder")
         for path in sorted(folder.glob("*.toml")):
             files[path.name] = path
-    key = _signature(files.values())
+        for path in sorted(folder.glob("lang/*.toml")):
+            langs[path.name] = path
+    key = _signature([*files.values(), *langs.values()])
     cached = _LOADED.get(key) if key is not None else None
     if cached is not None:
         return cached
-    guide = _load(files)
+    guide = _load(files, langs)
     if key is not None:
         if len(_LOADED) >= 16:
             _LOADED.clear()
@@ -133,7 +171,7 @@ def load_styleguide(folders: Iterable[Path | None] = ()) -> StyleGuide:
     return guide
 
 
-def _load(files: dict[str, Path]) -> StyleGuide:
+def _load(files: dict[str, Path], langs: dict[str, Path]) -> StyleGuide:
     principles = [load_file(p) for p in files.values()]
     seen: dict[str, Path] = {}
     for p in principles:
@@ -142,4 +180,5 @@ def _load(files: dict[str, Path]) -> StyleGuide:
                               hint="give each principle file its own id")
         seen[p.id] = p.source
     principles.sort(key=lambda p: (p.order, p.id))
-    return StyleGuide(tuple(principles))
+    packs = [load_language(p) for p in langs.values()]
+    return StyleGuide(tuple(principles), {pack.code: pack for pack in packs})

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from drafter.app import App
+from drafter.language import detect
 from drafter.prompting import Prompts, instructions
 from drafter.review.context import ReviewContext
 from drafter.review.reviewer import Reviewer
-from drafter.review.rules.sanity import guess_language
 from drafter.styleguide import load_styleguide
 from drafter.tickets.model import Message, Ticket
 
@@ -130,11 +130,12 @@ def test_sanity_cases(code: str, text: str, context: ReviewContext, expected: li
     assert codes(text, context, code) == [f"{code}:{e}" for e in expected]
 
 
-def test_language_guess_is_silent_when_unsure() -> None:
-    assert guess_language(JURGEN) == "German"
-    assert guess_language(MARIA) == "English"
-    assert guess_language("OK") is None
-    assert guess_language("Merci, la lampe est arrivée et elle est très belle.") == "French"
+def test_language_detection_is_silent_when_unsure() -> None:
+    assert detect(JURGEN) == "de"
+    assert detect(MARIA) == "en"
+    assert detect("OK") is None
+    assert detect("ok thanks") is None
+    assert detect("Merci, la lampe est arrivée et elle est très belle.") == "fr"
 
 
 @pytest.mark.parametrize("draft,expected", [

@@ -103,6 +103,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     report_ctx = ReportContext(
         files=result.files, rules=rules, suppressed=result.suppressed,
         baselined=result.baselined,
+        languages=[(path, c.to_dict()) for path, c in result.coverage],
         color=fmt == "text" and output is None and use_color(sys.stdout))
     rendered = render(FORMATTERS[fmt], result.findings, report_ctx)
     if output is not None:
@@ -115,5 +116,7 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
         # (a scan of the whole report, megabytes long) when stdout is not a terminal.
         click.echo(rendered, nl=False, color=True if fmt in ("json", "sarif") else None)
     if not quiet:
+        for path, covered in result.coverage:
+            diag(f"{path}: note: {covered.note()}")
         diag(summary(result.findings, report_ctx))
     return result.exit_code(app.settings["review.fail_on"])

@@ -172,6 +172,8 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
                        if use_color() else f"── draft (round {result.kept_round}) ──")
         click.echo(result.text, nl=False)
     _report(result.findings)
+    if result.coverage is not None and result.coverage.note():
+        diag(f"review: note: {result.coverage.note()}")
     usage = result.usage
     diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
          f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "

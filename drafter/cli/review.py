@@ -150,15 +150,20 @@ def command(ctx: click.Context, source: str, ticket_id: int | None,
     findings = app.review(text, context=context, reviewer=reviewer)
     parse = app.structure(text, context=context, reviewer=reviewer).to_list() if explain \
         else None
+    covered = app.coverage(text, reviewer=reviewer)
     if fmt == "json":
         found = [f.to_dict() for f in findings]
-        emit_json({"findings": found, "parse": parse} if parse is not None else found)
+        emit_json({"findings": found, "parse": parse, "language": covered.to_dict()}
+                  if parse is not None else found)
     else:
         if parse is not None:
             for line in render_parse(text, parse):
                 click.echo(line)
         for line in render_text(path, findings, use_color()):
             click.echo(line)
+        note = covered.note()
+        if note:
+            diag(f"{path}: note: {note}")
         diag(summary(findings))
     threshold = app.settings["review.fail_on"]
     failing = any(at_or_above(f.severity, threshold) for f in findings)

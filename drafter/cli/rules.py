@@ -93,6 +93,7 @@ def rule_doc(rule: Any, guide: Any, settings: dict[str, Any], color: bool = Fals
     if rule.needs:
         out += [head("Needs context"), "  " + ", ".join(rule.needs)
                 + " (silent when unknown)", ""]
+    out += [head("Languages"), "  " + _languages_text(guide, rule), ""]
     found = guide.rule_settings(rule.code)
     where = f"[rules.{rule.code}] in {found[1].source}" if found else "built-in defaults"
     if settings:
@@ -149,6 +150,21 @@ def _phrase_patterns_section() -> list[str]:
     ]
 
 
+def _languages_text(guide: Any, rule: Any) -> str:
+    """Where `rule` holds: every language, or the codes and the guide files that add them."""
+    from drafter.review.registry import ANY
+    from drafter.review.reviewer import rule_languages
+
+    if not hasattr(rule, "holds_in"):
+        return "every language"  # the linter's own checks (LNT) read the file, not its words
+    langs = rule_languages(guide, rule)
+    if ANY in langs:
+        return "every language"
+    added = [code for code in langs if code not in rule.holds_in]
+    where = f" (words for {', '.join(added)} in the guide's `lang/` files)" if added else ""
+    return ", ".join(langs) + where
+
+
 def render_markdown(rules: list[Any], guide: Any) -> str:
     """Render the catalogue as Markdown (docs/rules.md)."""
     out = ["# Reviewer rules", "",
@@ -180,6 +196,20 @@ def render_markdown(rules: list[Any], guide: Any) -> str:
            "`instead`, `fix`. The code is 2-4 capital letters and 3 digits (for example "
            "`ACME001`). They run, select, ignore and show in `draft rules` like shipped rules.",
            "",
+           "## Languages", "",
+           "A reply is reviewed by the rules that hold in its language, detected from the reply "
+           "itself (English when the text is too short to tell, such as “ok thanks”). The rules "
+           "that check form, not wording — placeholders, template syntax, internal notes, links, "
+           "card numbers, credentials, length, the sanity rules that compare a draft with its "
+           "prompt and ticket — hold in every language. A wording rule holds in English, and in "
+           "each language the guide gives it words for: `styleguide/lang/de.toml` and "
+           "`lang/es.toml` give German and Spanish words to the empathy, ownership and tone "
+           "rules. A team adds a language with its own `lang/<code>.toml` in its guide folder "
+           "(ISO 639-1 code, `[rules.CODE]` tables whose phrase lists replace the English "
+           "ones), and overrides a shipped one the same way. `draft review`, `draft reply` and "
+           "`draft lint` say which principles were not checked for a text's language. A team's "
+           "own rule says where it holds with `languages = [\"en\", \"de\"]` (`[\"*\"]`: "
+           "everywhere; English by default).", "",
            *_phrase_patterns_section(),
            "## Catalogue", "",
            "| Code | Name | Severity | Principle | Summary |", "| --- | --- | --- | --- | --- |"]
@@ -208,6 +238,7 @@ def render_markdown(rules: list[Any], guide: Any) -> str:
             out += [f"Example context: {ctx}.", ""]
         if r.needs:
             out += [f"Needs context: {', '.join(r.needs)} (silent when unknown).", ""]
+        out += [f"Languages: {_languages_text(guide, r)}.", ""]
         if r.fix:
             out += [f"Fix: {r.fix}.", ""]
         while out and out[-1] == "":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -18,6 +18,7 @@ from drafter.review.selection import RuleSelection
 
 if TYPE_CHECKING:
     from drafter.lint.baseline import Baseline
+    from drafter.review.reviewer import Coverage
 
 
 _Item = tuple[Path, "str | None"]  # a file to lint, with its real path when known
@@ -41,6 +42,9 @@ class LintOptions:
     cwd: Path | None = None
     review: bool = True  # False when the selection names only LNT codes
     keep_accepted: bool = True  # collect LintResult.accepted (for --write-baseline)
+    # What the review of a text leaves unchecked in its language (the reviewer's coverage_of);
+    # None: not reported.
+    coverage: Callable[[str], Coverage] | None = None
 
 
 @dataclass
@@ -54,6 +58,8 @@ class LintResult:
     baselined: int = 0  # hidden by the baseline
     # Every finding that a baseline may hold: (file, code, flagged text).
     accepted: list[tuple[Path, str, str]] = field(default_factory=list)
+    # Per file and language, what its review left unchecked (only where something was).
+    coverage: list[tuple[str, Coverage]] = field(default_factory=list)
 
     def add(self, other: LintResult) -> None:
         """Append `other`, the result of the files after these."""
@@ -63,6 +69,7 @@ class LintResult:
         self.suppressed += other.suppressed
         self.baselined += other.baselined
         self.accepted += other.accepted
+        self.coverage += other.coverage
 
     def exit_code(self, fail_on: str) -> int:
         """2 if a file was unreadable, else 1 if a finding is at or above `fail_on`, else 0."""
@@ -166,8 +173,14 @@ class Linter:
         if sf.source is None or not self.options.review:
             return
         per_path = bool(sel.per_path_ignores)
+        noted: set[str] = set()
         for unit in sf.units:
             prepared = prepare(unit)
+            if self.options.coverage is not None:
+                covered = self.options.coverage(prepared.text)
+                if covered.rules and covered.language not in noted:
+                    noted.add(covered.language)
+                    result.coverage.append((sf.display, covered))
             sup = prepared.suppressions
             directives = bool(sup.events or sup.next_lines)
             offsets = prepared.offsets

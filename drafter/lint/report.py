@@ -48,6 +48,8 @@ class ReportContext:
     color: bool = False
     suppressed: int = 0
     baselined: int = 0
+    # Per file and language, what its review left unchecked: (file, coverage as data).
+    languages: Sequence[tuple[str, Mapping[str, Any]]] = ()
 
 
 def lint_rule_meta() -> dict[str, RuleMeta]:
@@ -198,6 +200,8 @@ def json_data(findings: Sequence[Finding], ctx: ReportContext = ReportContext())
             "baselined": ctx.baselined,
         },
         "findings": [f.to_dict() for f in findings],
+        # The files whose language leaves some rules unchecked, and which.
+        "languages": [{"path": path, **data} for path, data in ctx.languages],
     }
 
 

@@ -21,7 +21,10 @@ from drafter.review.text import WORD_RE, Doc
 NEGATIONS = frozenset(
     ["not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "didn't", "isn't",
      "aren't", "wasn't", "weren't", "without", "nothing", "neither", "nor", "hardly", "barely",
-     "shouldn't", "wouldn't", "couldn't"]
+     "shouldn't", "wouldn't", "couldn't",
+     # German and Spanish, for the guide's phrase lists in those languages (styleguide/lang/)
+     "nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "ohne",
+     "nunca", "jamás", "sin", "tampoco"]
 )
 _CLAUSE_BREAKS = ".!?;:\n,"
 

@@ -28,7 +28,7 @@ _TYPES = ("existence", "substitution", "occurrence")
 _KEYS = {
     "type", "name", "severity", "message", "summary", "fix", "what", "why", "example",
     "instead", "phrases", "patterns", "substitutions", "max", "case_sensitive", "skip_negated",
-    "at_clause_end",
+    "at_clause_end", "languages",
 }
 
 
@@ -73,6 +73,11 @@ def _make(code: str, t: Mapping[str, Any], principle: str, title: str, where: st
     }[kind]
     message = t.get("message", default_message)
     fix = t.get("fix")
+    languages = t.get("languages")
+    if languages is not None and (not isinstance(languages, list) or not all(
+            isinstance(x, str) and (x == "*" or re.fullmatch(r"[a-z]{2,3}", x)) for x in languages)):
+        raise bad("`languages` must be a list of language codes, or [\"*\"] for every language",
+                  "for example languages = [\"en\", \"de\"]")
 
     def build(settings: Mapping[str, Any]) -> Check:
         if kind == "existence":
@@ -90,5 +95,5 @@ def _make(code: str, t: Mapping[str, Any], principle: str, title: str, where: st
         code=code, name=name, severity=severity, principle=principle, summary=summary,
         what=t.get("what", summary), why=t.get("why", f"Your team's guide: {title}."),
         example=t.get("example", ""), instead=t.get("instead", ""), build=build, fix=fix,
-        custom=True,
+        custom=True, languages=tuple(languages) if languages is not None else None,
     )

@@ -31,6 +31,15 @@ _FAMILY_MODULES = (
     "personal", "safety", "sanity", "grounding",
 )
 CODE_RE = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
+# A rule's `languages`: "*" holds in every language (placeholders, links, card numbers,
+# length...); a code such as "en" holds where its words are written for that language. The
+# guide adds a language to a wording rule by giving it a phrase list in `lang/<code>.toml`.
+ANY = "*"
+# Where a rule does not say: the families that check form, not wording, hold everywhere.
+FAMILY_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "HYG": (ANY,), "SAF": (ANY,), "SAN": (ANY,), "GRD": (ANY,),
+}
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)
 
 
 class Hit(NamedTuple):
@@ -75,11 +84,20 @@ class Rule:
     # Codes that own the same claims: where one of them reports an overlapping span, this
     # rule's finding there is dropped (a span gets one finding).
     yields_to: tuple[str, ...] = ()
+    # The languages it holds in ("*": every one); None: its family's default (FAMILY_LANGUAGES).
+    languages: tuple[str, ...] | None = None
 
     @property
     def family(self) -> str:
         """The family prefix (the letters of the code)."""
         return self.code.rstrip("0123456789")
+
+    @property
+    def holds_in(self) -> tuple[str, ...]:
+        """The languages the rule holds in as shipped ("*": every one)."""
+        if self.languages is not None:
+            return self.languages
+        return FAMILY_LANGUAGES.get(self.family, DEFAULT_LANGUAGES)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the rule's catalogue entry as plain data."""
@@ -92,6 +110,7 @@ class Rule:
             "fix": self.fix,
             "needs": list(self.needs),
             "custom": self.custom,
+            "languages": list(self.holds_in),
             "doc": {
                 "what": self.what,
                 "why": self.why,
@@ -140,6 +159,7 @@ def rule(
     needs: tuple[str, ...] = (),
     known_problems: str | None = None,
     yields_to: tuple[str, ...] = (),
+    languages: tuple[str, ...] | None = None,
 ) -> Callable[[Builder], Builder]:
     """Decorate a check builder `settings -> check` and register it as a rule."""
 
@@ -150,6 +170,7 @@ def rule(
             defaults=dict(defaults or {}), example_context=dict(example_context or {}),
             example_settings=dict(example_settings or {}), needs=needs,
             known_problems=known_problems, yields_to=yields_to,
+            languages=languages,
         ))
         return build
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -12,7 +13,7 @@ from drafter.review.checks import SettingError, quote
 from drafter.review.context import ReviewContext
 from drafter.review.custom import custom_rules
 from drafter.review.finding import Finding, Severity, new_finding
-from drafter.review.registry import Check, Rule, load_builtin
+from drafter.review.registry import ANY, Check, Rule, load_builtin
 from drafter.review.selection import RuleSelection
 from drafter.review.text import Doc
 from drafter.styleguide import StyleGuide
@@ -50,8 +51,55 @@ def build_check(guide: StyleGuide, rule: Rule, extra: Mapping[str, Any] | None =
                           hint=f"see `draft rules {rule.code}` for its settings") from None
 
 
+def rule_languages(guide: StyleGuide, rule: Rule) -> tuple[str, ...]:
+    """The languages `rule` holds in with `guide`: as shipped ("*": every one), plus each
+    language the guide gives it settings for (`lang/<code>.toml`)."""
+    shipped = rule.holds_in
+    if ANY in shipped:
+        return shipped
+    added = tuple(code for code, pack in sorted(guide.languages.items())
+                  if rule.code in pack.rules and code not in shipped)
+    return shipped + added
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The language a text was reviewed in, and the principles whose rules do not hold in it."""
+
+    language: str  # ISO 639-1; the default language when detection was unsure
+    detected: bool  # False: too little text to tell, so the default was assumed
+    not_checked: tuple[str, ...] = ()  # principle ids none of whose rules ran, in guide order
+    partly: tuple[str, ...] = ()  # principle ids only some of whose rules ran
+    rules: tuple[str, ...] = ()  # the codes of the rules that did not run
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the coverage as plain JSON-ready data."""
+        return {"language": self.language, "detected": self.detected,
+                "not_checked": list(self.not_checked), "partly_checked": list(self.partly),
+                "rules_not_run": list(self.rules)}
+
+    def note(self) -> str | None:
+        """One line for the agent when some principles were not checked, else None."""
+        if not self.rules:
+            return None
+        from drafter.language import name
+
+        lang = name(self.language)
+        parts = [f"not checked in {lang}: {', '.join(self.not_checked)}"] if self.not_checked \
+            else []
+        if self.partly:
+            parts.append(f"partly: {', '.join(self.partly)}")
+        return (f"{lang} text; {'; '.join(parts)} ({len(self.rules)} rules without "
+                f"{lang} words in the guide)")
+
+
 class Reviewer:
-    """Review texts with the rules selected from the catalogue, configured by the guide."""
+    """Review texts with the rules selected from the catalogue, configured by the guide.
+
+    A text is reviewed by the rules that hold in its language (detected from the text, the
+    default language when unsure): the language-independent ones everywhere, a wording rule
+    where the guide has its words for that language.
+    """
 
     def __init__(
         self,
@@ -75,6 +123,10 @@ class Reviewer:
         self._checks: list[tuple[Rule, Check]] = [(r, build_check(guide, r)) for r in self.rules]
         # Rules that give way where another rule reports the same span: code -> those codes.
         self._yielding = {r.code: frozenset(r.yields_to) for r in self.rules if r.yields_to}
+        self._languages = {r.code: rule_languages(guide, r) for r in self.rules}
+        # Whether any selected rule depends on the language (else there is nothing to detect).
+        self._gated = any(ANY not in langs for langs in self._languages.values())
+        self._by_language: dict[str, list[tuple[Rule, Check]]] = {}
         from drafter.review.rules import hygiene
 
         self._prepass = hygiene.prepass(guide)
@@ -85,8 +137,68 @@ class Reviewer:
         return Doc(text, ctx, find_placeholders=self._prepass.find_placeholders,
                    greeting_re=self._prepass.greeting_re, sign_off_re=self._prepass.sign_off_re)
 
-    def review(self, text: str, context: ReviewContext | None = None) -> list[Finding]:
-        """Return the findings for `text`, sorted by position (start, end, code)."""
+    def language(self, text: str) -> str | None:
+        """The language `text` is written in, or None when unsure (or when no selected rule
+        depends on it)."""
+        if not self._gated:
+            return None
+        from drafter.language import detect
+
+        return detect(text)
+
+    def coverage(self, language: str | None) -> Coverage:
+        """What a review of a text in `language` (None: unsure) leaves unchecked."""
+        from drafter.language import DEFAULT
+
+        lang = language or DEFAULT
+        skipped = [r for r in self.rules if not self._holds(r, lang)]
+        ran = {r.principle for r in self.rules if self._holds(r, lang)}
+        order = {p.id: i for i, p in enumerate(self.guide.principles)}
+        principles = sorted({r.principle for r in skipped}, key=lambda p: (order.get(p, 1000), p))
+        return Coverage(lang, language is not None,
+                        tuple(p for p in principles if p not in ran),
+                        tuple(p for p in principles if p in ran),
+                        tuple(r.code for r in skipped))
+
+    def coverage_of(self, text: str) -> Coverage:
+        """What a review of `text` leaves unchecked in its language."""
+        return self.coverage(self.language(text))
+
+    def _holds(self, rule: Rule, lang: str) -> bool:
+        langs = self._languages[rule.code]
+        return ANY in langs or lang in langs
+
+    def checks_for(self, language: str | None) -> list[tuple[Rule, Check]]:
+        """The selected rules that hold in `language` (None: the default), each with its check:
+        built from the guide's settings for that language where it has them."""
+        from drafter.language import DEFAULT
+
+        lang = language or DEFAULT
+        found = self._by_language.get(lang)
+        if found is None:
+            found = []
+            for r, check in self._checks:
+                if ANY in self._languages[r.code] or lang in r.holds_in:
+                    found.append((r, check))
+                elif lang in self._languages[r.code]:
+                    found.append((r, self._language_check(r, lang)))
+            self._by_language[lang] = found
+        return found
+
+    def _language_check(self, rule: Rule, lang: str) -> Check:
+        # The language's words replace the default ones; its other settings stay.
+        extra = dict(self.guide.language_settings(rule.code, lang) or {})
+        try:
+            return rule.build({**rule_settings(self.guide, rule), **extra})
+        except SettingError as exc:
+            where = self.guide.languages[lang].source
+            raise ConfigError(f"{where}: [rules.{rule.code}] {exc}",
+                              hint=f"see `draft rules {rule.code}` for its settings") from None
+
+    def review(self, text: str, context: ReviewContext | None = None, *,
+               language: str | None = None) -> list[Finding]:
+        """Return the findings for `text`, sorted by position (start, end, code), by the rules
+        that hold in its language (`language`, else detected from `text`)."""
         ctx = context or ReviewContext()
         if ctx.customer_text and None in (ctx.upset, ctx.reports_problem, ctx.asks_question):
             from drafter.review.signals import fill
@@ -97,7 +209,8 @@ class Reviewer:
         findings: list[Finding] = []
         seen: set[tuple[str, int, int]] = set()
         more: list[Finding] = []  # one per rule that found over MAX_PER_RULE
-        for rule, check in self._checks:
+        checks = self.checks_for(language or self.language(text)) if self._gated else self._checks
+        for rule, check in checks:
             code = rule.code
             kept = 0
             for hit in check(doc, ctx):

@@ -12,7 +12,7 @@ from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
 from drafter.review.matching import Phrases
-from drafter.review.registry import Check, Hit, rule
+from drafter.review.registry import ANY, Check, Hit, rule
 from drafter.review.rules.plain import own_words
 from drafter.review.structure import PARAGRAPH
 from drafter.review.text import WORD_RE, Doc, word_re
@@ -81,6 +81,7 @@ def _word_count(doc: Doc, start: int, end: int) -> int:
                    "chatty banter with asides is counted like prose. About six in ten findings "
                    "were right on real replies (the workbench and the holdout alike): treat it "
                    "as a prompt to look, not a rule.",
+    languages=(ANY,),
 )
 def _dir003(settings: Mapping[str, Any]) -> Check:
     most = int(get_num(settings, "max_words", 30))
@@ -113,6 +114,7 @@ def _dir003(settings: Mapping[str, Any]) -> Check:
                    "(the workbench and the holdout) was right; it fires rarely and reports as "
                    "info: read it as a hint.",
     defaults={"max_sentences": 5, "max_words": 100},
+    languages=(ANY,),
 )
 def _dir004(settings: Mapping[str, Any]) -> Check:
     max_sent = int(get_num(settings, "max_sentences", 5))
@@ -276,6 +278,7 @@ _LEAD_IN = re.compile(r"(?:[\W_]*@\w+)*[\W_]*"
     instead="Your new lamp shade ships today by courier. You can track it under Orders.",
     fix="Delete the repeat",
     defaults={"min_words": 6},
+    languages=(ANY,),
 )
 def _dir006(settings: Mapping[str, Any]) -> Check:
     least = int(get_num(settings, "min_words", 6))

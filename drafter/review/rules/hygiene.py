@@ -439,6 +439,7 @@ def _last_line(text: str) -> tuple[int, int] | None:
     fix="Add a greeting",
     example_context={"channel": "email"},
     needs=("channel",),
+    languages=("en",),
 )
 def _hyg004(settings: Mapping[str, Any]) -> Check:
     template = checks.get_str(settings, "greeting", "Hi {name},")
@@ -473,6 +474,7 @@ def _hyg004(settings: Mapping[str, Any]) -> Check:
     fix="Add a sign-off",
     example_context={"channel": "email"},
     needs=("channel",),
+    languages=("en",),
 )
 def _hyg005(settings: Mapping[str, Any]) -> Check:
     sign_off = checks.get_str(settings, "sign_off", "Best regards,")

@@ -9,7 +9,7 @@ from typing import Any
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_str, quote
 from drafter.review.context import ReviewContext
-from drafter.review.registry import Check, Hit, rule
+from drafter.review.registry import ANY, Check, Hit, rule
 from drafter.review.rules.directness import content_words
 from drafter.review.structure import LINK
 from drafter.review.text import WORD_RE, Doc, first_name, name_tokens
@@ -217,6 +217,7 @@ _NOT_DETAILS = re.compile(r"@\w+|#[^\W\d]\w*|https?://\S+")
     defaults={"max_edits": 2},
     example_context={"customer_text": "Please cancel order 3707955617"},
     needs=("customer_text",),
+    languages=(ANY,),
 )
 def _per005(settings: Mapping[str, Any]) -> Check:
     kinds = _detail_patterns(settings)

@@ -39,6 +39,7 @@ WHY = "The guide's principle “Promise only what you may, share nothing sensiti
                    "unsupported-fact rule (GRD001) gives way to it on the same span (“10% "
                    "off”), and reports only the amount beside it (“$45” in “I've refunded you "
                    "$45”). So a refund the team's policy does offer is still flagged in a draft.",
+    languages=("en",),
 )
 def _saf001(settings: Mapping[str, Any]) -> Check:
     check = checks.existence(settings, "Promise that needs approval: {match}", skip_negated=True,
@@ -292,6 +293,7 @@ def _code_shaped(token: str) -> bool:
     instead="I've asked our billing team whether we can offer you a discount and will let you "
             "know by Friday.",
     fix="Remove the code, unless the team approved it for this customer",
+    languages=("en",),
 )
 def _saf005(settings: Mapping[str, Any]) -> Check:
     keywords = "|".join(re.escape(k).replace(r"\ ", r"\s+")

@@ -206,6 +206,7 @@ def _first_person(words: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, 
     example_context={"customer_text": "My lamp arrived broken. I was hoping to get it before "
                                       "Saturday. Can you send a replacement?"},
     needs=("customer_text",),
+    languages=("en",),
 )
 def _san003(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
@@ -277,78 +278,39 @@ def _san004(settings: Mapping[str, Any]) -> Check:
 
 # --- SAN005 -----------------------------------------------------------------------------------
 
-# The commonest function words of the languages of drafter's tickets, each list without the
-# words another language shares ("de", "que", "la", "in"): enough to tell them apart.
-_PROFILES = {
-    "English": (
-        "the and is are was were you your with for have has this that not will can would my "
-        "we our it's i'm please thank thanks be of to what when there been they from"),
-    "German": (
-        "der die das und ist nicht ich sie wir mit für auf ein eine einen dem den des sich auch "
-        "noch bitte danke mein meine ihr ihre ihnen wurde haben habe kann können wie wann schon "
-        "aber oder zu bei vom sind wird werden"),
-    "French": (
-        "le les et est une des du je vous nous pas pour avec sur qui mon ma mes votre merci "
-        "bonjour être avoir cette mais ou très déjà été au aux"),
-    "Spanish": (
-        "el los las y es del por para mi mis su sus gracias pero muy está están tengo hola "
-        "cuando qué cómo ya fue lo al usted pedido"),
-    "Italian": (
-        "il gli è della per che non mio mia grazie ciao sono ho ma molto questo questa anche già "
-        "come quando nel alla ordine"),
-    "Dutch": (
-        "het een niet ik je u wij met voor op van mijn uw dank bedankt maar ook nog wel zijn "
-        "heb hebben kan wanneer hoe bestelling"),
-    "Portuguese": (
-        "os um uma do da dos das com não meu minha obrigado obrigada mas muito tenho olá já foi "
-        "você pedido"),
-}
-LANGUAGES = {name: frozenset(words.split()) for name, words in _PROFILES.items()}
-
-
-def guess_language(text: str, min_hits: int = 4, margin: float = 2.0) -> str | None:
-    """The language of `text` by its function words, or None when unsure (too few of them, or
-    two languages too close)."""
-    words = [w for w, _, _ in _words(text)]
-    counts = sorted(((sum(w in profile for w in words), name)
-                     for name, profile in LANGUAGES.items()), reverse=True)
-    (best, name), (second, _) = counts[0], counts[1]
-    return name if best >= min_hits and best >= margin * second else None
-
-
 @rule(
     "SAN005", "wrong-language", "error", "personalize",
     "The reply is not in the customer's language.",
-    what="Guesses the language of the customer's latest message and of the reply from their "
-         "commonest function words (English, German, French, Spanish, Italian, Dutch, "
-         "Portuguese) and flags a reply in another language than the customer's. Silent when "
-         "either guess is unsure: fewer than `min_hits` function words (default 4), or a "
-         "second language within a factor `margin` (default 2) of the first. Silent without "
-         "the customer's words.",
+    what="Detects the language of the customer's latest message and of the reply's body (with "
+         "py3langid's bundled model, over 90 languages) and flags a reply in another language "
+         "than the customer's. Silent when either is unsure: under 12 letters (“ok thanks”, "
+         "“Danke!”), or no language at least `min_confidence` likely (default 0.5). Silent "
+         "without the customer's words.",
     why="The guide's principle “Personalize”: write to this customer, and so in their language. "
         "The bundled model writes English whatever the customer wrote.",
     example="Your order will arrive on Friday, and we will send you the tracking number today.",
     instead="Ihre Bestellung kommt am Freitag an, und wir schicken Ihnen heute die "
             "Sendungsnummer.",
     fix="Write the reply in the customer's language",
-    defaults={"min_hits": 4, "margin": 2.0},
+    defaults={"min_confidence": 0.5},
     example_context={"customer_text": "Können Sie mir sagen, wann meine Bestellung ungefähr "
                                       "geliefert wird? Ich bin ab dem 20. Januar verreist."},
     needs=("customer_text",),
 )
 def _san005(settings: Mapping[str, Any]) -> Check:
-    min_hits = int(get_num(settings, "min_hits", 4))
-    margin = float(get_num(settings, "margin", 2.0))
+    min_confidence = float(get_num(settings, "min_confidence", 0.5))
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.customer_text:
             return
-        theirs = guess_language(ctx.customer_text, min_hits, margin)
+        from drafter.language import detect, name
+
+        theirs = detect(ctx.customer_text, min_confidence)
         b0, b1 = doc.body
-        ours = guess_language(doc.text[b0:b1], min_hits, margin) if theirs else None
+        ours = detect(doc.text[b0:b1], min_confidence) if theirs else None
         if theirs and ours and ours != theirs:
             yield Hit(b0, doc.text.find("\n", b0, b1) if "\n" in doc.text[b0:b1] else b1,
-                      f"The reply is in {ours}; the customer wrote in {theirs}")
+                      f"The reply is in {name(ours)}; the customer wrote in {name(theirs)}")
 
     return check
 
@@ -404,6 +366,7 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
                    "today” to “when is the update out?”) goes unseen: on 403 real human replies "
                    "with their customer's message it flagged 9 (about 2%), most of them right "
                    "answers in other words, so it is a warning, not an error.",
+    languages=("en",),
 )
 def _san006(settings: Mapping[str, Any]) -> Check:
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
@@ -417,9 +380,12 @@ def _san006(settings: Mapping[str, Any]) -> Check:
         body = doc.text[b0:b1]
         if not body.strip() or _DIRECT.match(body) or "?" in body or requests.search(body):
             return
-        if doc.structure.split_part(doc.text) or guess_language(body) not in (
-                None, guess_language(ctx.customer_text)):
-            return  # one part of a split reply; or another language (SAN005's finding)
+        if doc.structure.split_part(doc.text):
+            return  # one part of a split reply
+        from drafter.language import detect
+
+        if detect(body) not in (None, detect(ctx.customer_text)):
+            return  # another language than the customer's: SAN005's finding
         questions = " ".join(re.findall(r"[^.!?\n]*\?", ctx.customer_text))
         asked = content_words(questions, stop)
         if len(asked) < 2:
