@@ -741,6 +741,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN006", "I'd suggest you call your bank about the hold.", {},
      ["suggest you call your bank"]),
     ("OWN006", "We recommend that you contact us by DM with the order number.", SOCIAL, []),
+    # TON008: a joking aside to an upset customer (a real miss: "Service issues huh?")
+    ("TON008", "@jo Hi there! Service issues huh? Let us take a look. DM us.",
+     {**SOCIAL, "upset": True}, ["huh"]),
+    ("TON008", "Hahaha, the cable was unplugged. Works now.", {"upset": True}, ["Hahaha"]),
+    ("TON008", "Haha, glad you liked the playlist!", {**SOCIAL, "upset": False}, []),
+    ("TON008", "> lol what a mess\nI'm sorry about the mess.", {"upset": True}, []),
     # TON005: the suggestion in the case a reader expects
     ("TON005", "FYI: the fix is out.", {}, ["FYI"]),
     # TON006: lecturing

@@ -68,6 +68,10 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     ("It's working again, thanks", False, False, False),
     ("I bought it 3 times already and love it", False, False, False),
     ("I've been a customer for nine years", False, False, False),
+    # Real miss: turned away is a problem; being told something is not, on its own.
+    ("I filled in the recovery forms but am told it is not enough", False, True, False),
+    ("The app keeps freezing on the login page", False, True, False),
+    ("I was told by a friend your app is great", False, False, False),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:
