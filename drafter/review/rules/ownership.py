@@ -8,6 +8,7 @@ from typing import Any
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
+from drafter.review.matching import Phrases
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.structure import CLOSING, LINK, LISTS, Structure
 from drafter.review.text import Doc
@@ -22,8 +23,8 @@ WHY = "The guide's principle “Own the problem and give a concrete time”."
     what="Finds phrases that put the blame on the customer — “you should have checked”, “you "
          "failed to”, “your fault”, “user error” — from the `phrases` / `patterns` settings. A "
          "negated phrase (“it's not your fault”) is not blame, and neither is what the customer "
-         "ought to have had (“you should have a reference number”, “you should have received "
-         "an email”).",
+         "ought to have had (`not_followed_by`: “you should have a reference number”, “you "
+         "should have received an email”).",
     why=WHY + " The guide says never blame the customer: even when they made the mistake, the "
         "reply is about fixing it.",
     example="You should have checked the address before ordering.",
@@ -35,8 +36,27 @@ WHY = "The guide's principle “Own the problem and give a concrete time”."
                    "were mostly of that kind, so it reports as info.",
 )
 def _own001(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Blaming the customer: {match}", skip_negated=True,
-                            fix="Say what happens next instead of whose fault it was")
+    found = checks.existence(settings, "Blaming the customer: {match}", skip_negated=True,
+                             fix="Say what happens next instead of whose fault it was")
+    not_after = compile_phrases(get_list(settings, "not_followed_by"),
+                                phrases_key="not_followed_by")
+
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        hits = found(doc, ctx)
+        if not hits or not_after is None:
+            return list(hits)
+        return [h for h in hits if not _ought_to_have(doc.prose, h, not_after)]
+
+    return check
+
+
+def _ought_to_have(prose: str, hit: Hit, objects: Phrases) -> bool:
+    """Whether a "... have" hit is followed by what the customer ought to have had ("you should
+    have a reference number"), not by what they ought to have done."""
+    if not prose[hit.start:hit.end].lower().endswith("have"):
+        return False
+    rest = prose[hit.end:hit.end + 80]
+    return objects.match(prose, hit.end + len(rest) - len(rest.lstrip())) is not None
 
 
 @rule(
