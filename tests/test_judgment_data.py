@@ -32,10 +32,14 @@ HOLDOUT_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT_VIOLATIONS)
 HOLDOUT2 = judgment.HOLDOUT2.read_text(encoding="utf-8").split()
 HOLDOUT2_LABELS = judgment.read_jsonl(judgment.HOLDOUT2_LABELS)
 HOLDOUT2_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT2_VIOLATIONS)
+HOLDOUT3 = judgment.HOLDOUT3.read_text(encoding="utf-8").split()
+HOLDOUT3_LABELS = judgment.read_jsonl(judgment.HOLDOUT3_LABELS)
+HOLDOUT3_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT3_VIOLATIONS)
 # (labels, violations, the replies read for those violations): the workbench, then the holdouts
 SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
         "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT),
-        "holdout2": (HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS, HOLDOUT2)}
+        "holdout2": (HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS, HOLDOUT2),
+        "holdout3": (HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS, HOLDOUT3)}
 HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
 needs_corpus = pytest.mark.skipif(
     not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
@@ -98,6 +102,12 @@ def test_the_second_holdout_is_50_distinct_replies_outside_both() -> None:
     assert not set(HOLDOUT2) & (set(SAMPLE) | set(HOLDOUT))
 
 
+def test_the_third_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> None:
+    assert len(HOLDOUT3) == len(set(HOLDOUT3)) == judgment.HOLDOUT_SIZE
+    assert all(FILE.match(f) for f in HOLDOUT3)
+    assert not set(HOLDOUT3) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2))
+
+
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
     label = {"file": "social/001.txt", "code": "PLN002", "start": 40, "end": 42,
              "span_sha1": judgment.span_digest("DM"), "label": "false", "reason": "r"}
@@ -120,7 +130,8 @@ def test_the_data_points_into_the_workbench(name: str) -> None:
     labels, violations, read = SETS[name]
     drawn = {"workbench": lambda: judgment.draw_sample(rows),
              "holdout": lambda: judgment.draw_holdout(rows, SAMPLE),
-             "holdout2": lambda: judgment.draw_holdout2(rows, SAMPLE, HOLDOUT)}[name]()
+             "holdout2": lambda: judgment.draw_holdout2(rows, SAMPLE, HOLDOUT),
+             "holdout3": lambda: judgment.draw_holdout3(rows, SAMPLE, HOLDOUT, HOLDOUT2)}[name]()
     assert drawn == read, f"the {name}'s replies are not the seeded draw"
     for row in labels:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"

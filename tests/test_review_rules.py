@@ -135,6 +135,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("EMP001", "@jo We'd love the chance to turn things around for you! Please DM us.", UPSET,
      []),
     ("EMP001", "@jo We appreciate your constructive feedback and will share it.", UPSET, []),
+    # Real miss: "I can see" that contradicts the customer is not an acknowledgement.
+    ("EMP001", "@jo Hi Jo, I can see it's working on my end. Can you clear the cache?", UPSET,
+     ["@jo Hi Jo, I can see it's working on my end."]),
+    ("EMP001", "@jo I can see how annoying this is. Can you clear the cache?", UPSET, []),
     # EMP002
     # Real misses: stock apologies in other words, and conditional ones.
     ("EMP002", "We apologise for any trouble or inconvenience you may be having. It ships today.",
@@ -145,6 +149,18 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("EMP002", "It ships today. Thank you for your understanding.", {}, []),
     ("EMP002", "I'm sorry our courier missed you. It comes back tomorrow.", {}, []),
     ("EMP002", "I'm sorry, if you DM us the order number we'll fix it.", {}, []),
+    # Real misses: a stock "any frustration" apology whatever follows it, and non-apologies
+    # (sorry for what the customer thinks or feels, not for what happened).
+    ("EMP002", "I'm sorry for any frustration the fee is extra. It covers packing.", {},
+     ["sorry for any frustration"]),
+    ("EMP002", "I'm sorry to hear of any trouble. I've answered your message.", {},
+     ["sorry to hear of any trouble"]),
+    ("EMP002", "I apologize that you think that. Our prices are the same for everyone.", {},
+     ["apologize that you think"]),
+    ("EMP002", "We're sorry you feel that way. The plan renews monthly.", {},
+     ["sorry you feel that way"]),
+    ("EMP002", "I'm sorry you're frustrated by the fee; I've refunded it.", {}, []),
+    ("EMP002", "I'm sorry the trouble with your card came back; it's fixed now.", {}, []),
     # Real false alarm: the customer's own word, taken up, is not generic.
     ("EMP005", "Sorry for the frustration! The code is on its way.",
      {"customer_text": "no code again, this is so frustrating"}, []),
@@ -276,6 +292,14 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      {"asks_question": True, "customer_text": "@shop can you turn off the beeping?"}, []),
     ("DIR005", "@jo Thanks Jo. A fault has been reported and the team is on it.",
      {"asks_question": True, "customer_text": "@shop is there a problem with the site?"}, []),
+    # Real miss: "please follow us" is a channel's step, not a way to do what was asked.
+    ("DIR005", "@jo Glad to help!  Please follow us and let us know so we can send you a DM.",
+     {"asks_question": True,
+      "customer_text": "I preordered the standard edition. Can I change it to deluxe somehow"},
+     ["@jo Glad to help!"]),
+    ("DIR005", "@jo Please follow these steps: open Orders and choose Change edition.",
+     {"asks_question": True,
+      "customer_text": "I preordered the standard edition. Can I change it to deluxe somehow"}, []),
     # PLN001
     ("PLN001", "Please utilize the form.", {}, ["utilize"]),
     ("PLN001", "Prior to shipping, we check it.", {}, ["Prior to"]),
@@ -345,7 +369,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN001", "That was user error.", {}, ["user error"]),
     ("OWN001", "It's not your fault at all.", {}, []),
     ("OWN001", "It was never your fault.", {}, []),
-    ("OWN001", "You should have it by Friday.", {}, ["You should have"]),
+    # Real false alarms: what the customer ought to have had is not blame.
+    ("OWN001", "You should have it by Friday.", {}, []),
+    ("OWN001", "@jo You should have a reference number to track it. Do you have it?", {}, []),
+    ("OWN001", "You should have received an email with the code.", {}, []),
+    ("OWN001", "I agree, you should have gotten to watch it live.", {}, []),
+    ("OWN001", "You should have contacted us first.", {}, ["You should have"]),
     ("OWN001", '> You should have told me earlier!\nYou are right; I will.', {}, []),
     # OWN002
     ("OWN002", "That's not our department.", {}, ["not our department"]),
@@ -357,6 +386,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN003", "We will reply as soon as possible.", {}, ["as soon as possible"]),
     ("OWN003", "I'll email you as soon as the parcel arrives.", {}, []),
     ("OWN003", "Get well soon!", {}, []),
+    # Real false alarm: a wish to see the customer again promises no time.
+    ("OWN003", "Glad it works! We hope to see you onboard soon!", {}, []),
+    ("OWN003", "We hope to have it fixed soon.", {}, ["soon"]),
     ("OWN003", "We'll reply by 5 pm tomorrow.", {}, []),
     ("OWN003", "Our soon.example.com page will be updated Friday.", {}, []),
     # OWN004
@@ -621,6 +653,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR007", "You mentioned that you need a copy of the invoice. It is attached.", {},
      ["You mentioned that you need"]),
     ("DIR007", "I understand you're frustrated by the wait. Your parcel left today.", {}, []),
+    # Real misses: the request read back in other verbs, or thanked for before the answer.
+    ("DIR007", "I understand that you are waiting for a refund of $40. It left today.", {},
+     ["I understand that you are waiting"]),
+    ("DIR007", "I understand that you're expecting a credit. It shows on your next bill.", {},
+     ["I understand that you're expecting"]),
+    ("DIR007", "I appreciate your interest in reviewing our service. Open Reviews.", {},
+     ["I appreciate your interest in"]),
+    ("DIR007", "I acknowledge your request to change the seat. Open Trips.", {},
+     ["I acknowledge your request to"]),
+    ("DIR007", "We appreciate your patience. The refund left today.", {}, []),
+    ("DIR007", "I appreciate your help in testing the beta. The fix ships Monday.", {}, []),
     ("DIR007", "Your parcel left today. I understand that you need it by Friday, and it will "
      "arrive Thursday.", {}, []),  # not in the opening
     # DIR008: announcing help instead of helping
@@ -631,13 +674,33 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR008", "Sure, I'd be more than happy to help you with that. Open Settings.", {},
      ["I'd be more than happy to help you"]),
     ("DIR008", "@acme Here to help! Which order is it?", SOCIAL, []),
+    # Real misses: happy-to-help after a leading clause, wanting to help, "allow me to".
+    ("DIR008", "To open a business account, we are more than happy to help. Here is how: open "
+     "Accounts.", {}, ["we are more than happy to help"]),
+    ("DIR008", "@jo I'd like to work with you on this. Can you DM us the order?", SOCIAL,
+     ["I'd like to work with you"]),
+    ("DIR008", "Hello @jo I would like to assist you. Please DM me the order number.", SOCIAL,
+     ["I would like to assist you"]),
+    ("DIR008", "Allow me to assist you with the refund. Please send the order number. We'll "
+     "check it today.", {}, ["Allow me to assist you"]),
+    ("DIR008", "Your feedback is valuable to us, and I'd be happy to assist you. Send the claim "
+     "form. We reply within a day.", {}, ["I'd be happy to assist you"]),
+    # Real false alarm: a help line joined with "and" after the answer follows the answer.
+    ("DIR008", "Absolutely! Refunds can be reported online, and we're here to assist you. Open "
+     "Help and pick Refunds.", {}, []),
+    # A closing wish to help, not an opening.
+    ("DIR008", "@jo Can you tell us what the agent said? We'd like to help if we can.", SOCIAL,
+     []),
     ("DIR008", "We're here to help! Which order is it?", SOCIAL, []),
     ("DIR008", "Your refund went out today. If anything else comes up, I'm here to help you.",
      {}, []),  # a closing offer, not an opening
     # EMP005: an apology that never names what went wrong
     ("EMP005", "We apologize for the trouble! Your refund was sent today.", {},
      ["apologize for the trouble"]),
-    ("EMP005", "I apologise for any confusion caused.", {}, ["apologise for any confusion caused"]),
+    ("EMP005", "I apologise for the confusion caused.", {}, ["apologise for the confusion caused"]),
+    # An apology for "any" trouble is a stock one: EMP002's, wherever it stands.
+    ("EMP005", "I apologise for any confusion caused.", {}, []),
+    ("EMP002", "I apologise for any confusion caused.", {}, ["apologise for any confusion caused"]),
     ("EMP005", "Sorry for the frustration, and thanks for waiting.", {},
      ["Sorry for the frustration"]),
     ("EMP005", "I'm sorry for the trouble with your card; it is fixed now.", {}, []),
@@ -673,6 +736,18 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN006", "I've passed this to the relevant team, and they'll email you by Friday.", {}, []),
     ("OWN006", "Please DM us your order number so we can look into it.", SOCIAL, []),
     ("OWN006", "I'll follow up with our team there.", {}, []),
+    # Real miss: advice to go and ask another team or a third party.
+    ("OWN006", "To recover the account, we recommend that you contact our Answer desk team: "
+     "https://example.com/desk", {}, ["recommend that you contact our Answer desk team"]),
+    ("OWN006", "I'd suggest you call your bank about the hold.", {},
+     ["suggest you call your bank"]),
+    ("OWN006", "We recommend that you contact us by DM with the order number.", SOCIAL, []),
+    # TON008: a joking aside to an upset customer (a real miss: "Service issues huh?")
+    ("TON008", "@jo Hi there! Service issues huh? Let us take a look. DM us.",
+     {**SOCIAL, "upset": True}, ["huh"]),
+    ("TON008", "Hahaha, the cable was unplugged. Works now.", {"upset": True}, ["Hahaha"]),
+    ("TON008", "Haha, glad you liked the playlist!", {**SOCIAL, "upset": False}, []),
+    ("TON008", "> lol what a mess\nI'm sorry about the mess.", {"upset": True}, []),
     # TON005: the suggestion in the case a reader expects
     ("TON005", "FYI: the fix is out.", {}, ["FYI"]),
     # TON006: lecturing

@@ -51,6 +51,27 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     # Real miss: a run-on message that asks with no question mark.
     ("no luck with the code can you switch off the 2 step thing", False, False, True),
     ("I switched off the 2 step thing, all good now", False, False, False),
+    # Real misses: anger in swearing, insults, contact made again and again, promises not
+    # kept, a "#...fail" tag, a problem still there or back again, a worried face.
+    ("Fix your fucking signal out here already", True, False, False),
+    ("You're a bunch of crooks, save me the BS", True, False, False),
+    ("Three calls to your help line and zero resolution.", True, False, False),
+    ("Over 10 calls a month to get the fee removed. #ServiceFail", True, False, False),
+    ("This is the 3rd notice about my bill", True, False, False),
+    ("I called them 5 times about it", True, False, False),
+    ("They promised a call back and never called back", True, False, False),
+    ("Day four and I still can't log in", True, True, False),
+    ("The app is down again", True, False, False),
+    ("someone used my card to buy games \U0001F613", True, False, False),
+    # ... and the same words in cheer or calm: praise, a fixed problem, a count of purchases.
+    ("This update is fucking awesome, love it", False, False, False),
+    ("It's working again, thanks", False, False, False),
+    ("I bought it 3 times already and love it", False, False, False),
+    ("I've been a customer for nine years", False, False, False),
+    # Real miss: turned away is a problem; being told something is not, on its own.
+    ("I filled in the recovery forms but am told it is not enough", False, True, False),
+    ("The app keeps freezing on the login page", False, True, False),
+    ("I was told by a friend your app is great", False, False, False),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:

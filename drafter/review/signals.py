@@ -1,8 +1,8 @@
 """Context signals from a ticket: is the customer upset, reporting a problem, asking a question?
 
-The word lists are data in the style guide (`[rules.EMP001]` upset_words / upset_patterns /
-praise_words / problem_words, `[rules.DIR005]` question_starts / question_phrases), next to the
-rules that use the signals.
+The word lists are data in the style guide (`[rules.EMP001]` upset_words / upset_mark_words /
+upset_patterns / praise_words / problem_words, `[rules.DIR005]` question_starts /
+question_phrases), next to the rules that use the signals.
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ class Signals:
         emp = _settings(guide, "EMP001")
         direct = _settings(guide, "DIR005")
         self.upset = compile_phrases(get_list(emp, "upset_words"))
-        self.upset_marks = compile_phrases(patterns=get_list(emp, "upset_patterns"))
+        # Marks that praise turns into cheer: swearing, "!!", capitals, faces.
+        self.upset_marks = compile_phrases(get_list(emp, "upset_mark_words"),
+                                           get_list(emp, "upset_patterns"),
+                                           phrases_key="upset_mark_words", key="upset_patterns")
         self.praise = compile_phrases(get_list(emp, "praise_words"))
         self.problem = compile_phrases(get_list(emp, "problem_words"),
                                        get_list(emp, "problem_patterns"))

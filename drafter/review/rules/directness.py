@@ -11,7 +11,7 @@ from typing import Any
 from drafter.review import checks
 from drafter.review.checks import compile_phrases, get_list, get_num, quote
 from drafter.review.context import ReviewContext
-from drafter.review.matching import Phrases
+from drafter.review.matching import Phrases, is_word_char
 from drafter.review.registry import ANY, Check, Hit, rule
 from drafter.review.rules.plain import own_words
 from drafter.review.structure import PARAGRAPH
@@ -174,7 +174,8 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
          "or one of `detail_requests`: “DM us”, “could you”, ...; not for a general how-to, "
          "which-one or why question, `general_questions`, that names nothing of the customer's "
          "own case, `case_words`), give a reason or a way "
-         "(`answer_phrases`: “because”, “due to”, “follow these steps”), take up a suggestion "
+         "(`answer_phrases`: “because”, “due to”, “follow these steps”; not “please follow us”, "
+         "a channel's step), take up a suggestion "
          "put as a question (“great idea”), or share a content "
          "word with the question (with the whole message when the question itself is a few "
          "words). A greeting on its own (“Hey there!”) is not one of the opening sentences. A "
@@ -305,8 +306,9 @@ def _dir006(settings: Mapping[str, Any]) -> Check:
     "An opening that repeats the customer's request (“I understand that you would like to…”).",
     what="Finds, in the first two sentences (never the last sentence of a longer reply), a "
          "restatement of what the customer asked for — “I "
-         "understand that you would like to change your address”, “I see that you want to…”, "
-         "“You mentioned that you need…” — from the `phrases` / `patterns` settings, which are "
+         "understand that you would like to change your address”, “I understand that you are "
+         "waiting for…”, “I see that you want to…”, “You mentioned that you need…”, “I "
+         "appreciate your interest in…” — from the `phrases` / `patterns` settings, which are "
          "phrase patterns (see “Phrase patterns”). Feelings are not requests: “I understand "
          "you're frustrated” is an acknowledgement and is left alone.",
     why=WHY + " The customer knows what they asked; reading it back to them delays the answer "
@@ -326,9 +328,14 @@ def _dir007(settings: Mapping[str, Any]) -> Check:
     "An opening that announces help instead of giving it (“I'm here to help you with that”).",
     what="Finds, in the first two sentences (never the last sentence of a longer reply), "
          "announcements of help — “I'm here to help you "
-         "with…”, “I'd be happy to assist you with…”, “Let me guide you through the process” — "
-         "from the `phrases` / `patterns` settings (phrase patterns, see “Phrase patterns”). A "
-         "short brand line on its own (“Here to help!”) is left alone.",
+         "with…”, “I'd be happy to assist you with…”, “we are more than happy to help” (after a "
+         "leading clause too), “I'd like to work with you on…”, “Allow me to assist you”, “Let "
+         "me guide you through the process” — from the `phrases` / `patterns` settings (phrase "
+         "patterns, see “Phrase patterns”). A short brand line on its own (“Here to help!”) is "
+         "left alone, and so is a help line joined with “and” to a clause that came first "
+         "(“Reporting errors is possible, and we're here to assist you”), unless that clause is "
+         "itself preamble (`preamble_clauses`: thanks, “your feedback is valuable to us”, a "
+         "restatement).",
     why=WHY + " Announcing help is a sentence without help in it: the customer still waits for "
         "the answer.",
     example="Of course! I'm here to help you with that. Your invoice is under Billing.",
@@ -336,5 +343,25 @@ def _dir007(settings: Mapping[str, Any]) -> Check:
     fix="Delete it and start helping",
 )
 def _dir008(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "The opening announces help instead of helping: {match}",
-                            region="lead")
+    found = checks.existence(settings, "The opening announces help instead of helping: {match}",
+                             region="lead")
+    preamble = compile_phrases(get_list(settings, "preamble_clauses"),
+                               phrases_key="preamble_clauses")
+
+    def follows_an_answer(doc: Doc, start: int) -> bool:
+        """Whether the match at `start` is joined with "and" to a clause before it in its
+        sentence that says something (not thanks, praise of the feedback or a restatement)."""
+        s, _ = doc.sentence_at(start)
+        head = doc.prose[s:start].rstrip()
+        if head[-3:].lower() != "and" or (len(head) > 3 and is_word_char(head[-4])):
+            return False
+        clause = (s, s + len(head) - 3)
+        return WORD_RE.search(doc.prose, *clause) is not None and not (
+            preamble is not None and checks.search(doc, preamble, *clause))
+
+    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
+        # "Reporting errors is possible, and we're here to assist you": the help line follows
+        # the answer; "Your feedback is valuable to us, and I'd be happy to assist" does not.
+        return [h for h in found(doc, ctx) if not follows_an_answer(doc, h.start)]
+
+    return check

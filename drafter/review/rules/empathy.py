@@ -29,11 +29,15 @@ def _canned_regex(settings: Mapping[str, Any]) -> Any:
     "EMP001", "missing-acknowledgement", "info", P,
     "An upset customer, or one reporting a problem, gets no early acknowledgement.",
     what="When the customer is upset or reports a problem (context signals from the ticket: the "
-         "`upset_words`, and marks such as “!!” or an angry face except in a message of praise "
+         "`upset_words` — anger, insults (“a bunch of crooks”), contact made again and again "
+         "(“multiple calls”, “the 3rd notice”), promises not kept, a problem still there or "
+         "back again; and marks — swearing (`upset_mark_words`), “!!”, capitals, a “#…fail” "
+         "tag, an angry, tearful or worried face — except in a message of praise "
          "(`praise_words`); the `problem_words`), the "
          "first `opening_sentences` sentences of the reply acknowledge how it affects them: one of "
          "the `acknowledgements` phrases (“I'm sorry”, “I understand”, “that sounds "
-         "frustrating”, “sorry to hear”, ...), not a stock apology. A calm question (not upset) "
+         "frustrating”, “sorry to hear”, “I can see how…”, ...; not “I can see it works on "
+         "my end”), not a stock apology. A calm question (not upset) "
          "answered in the reply's first words (`answer_starts`: “Yes”, “We're not aware of any "
          "issue”) needs none. A later part of a split reply "
          "(“2/2”) is not judged: its opening was in part 1. Silent when the signals are "
@@ -89,8 +93,11 @@ def _emp001(settings: Mapping[str, Any]) -> Check:
     "Stock, impersonal apologies (“we apologize for any inconvenience”).",
     what="Finds the stock apologies of the `canned_phrases` / `canned_patterns` settings: “we "
          "apologize for any inconvenience”, “sorry for the inconvenience caused”, “we regret any "
-         "inconvenience”, “any frustration or inconvenience you may be experiencing”, and "
-         "conditional ones (“sorry if we haven't…”), ...",
+         "inconvenience”, an apology for “any” frustration, trouble or confusion whatever "
+         "follows it (“sorry to hear of any frustration”), conditional ones (“sorry if we "
+         "haven't…”), and non-apologies, sorry for what the customer thinks or feels rather "
+         "than for what happened (“I apologize that you think that”, “sorry you feel that "
+         "way”), ...",
     why=WHY + " A stock apology says nobody looked at this customer's situation; it reads as the "
         "opposite of empathy.",
     example="We apologize for any inconvenience this may have caused.",
@@ -148,13 +155,13 @@ def _emp004(settings: Mapping[str, Any]) -> Check:
     "EMP005", "generic-apology", "info", P,
     "An apology for “the trouble” or “any confusion” that never says what went wrong.",
     what="Finds apologies whose object is a stock word — “sorry for the trouble”, “I apologize "
-         "for any confusion”, “apologies for your frustration” — from the `phrases` / "
+         "for the confusion”, “apologies for your frustration” — from the `phrases` / "
          "`patterns` settings (phrase patterns, see “Phrase patterns”), when the apology ends "
          "its clause (`at_clause_end`: punctuation or the sentence's end comes next): “sorry for "
          "the trouble with your card” names the "
          "problem and is left alone, and so is one that takes up the customer's own word "
-         "(“sorry for the frustration” to “this is so frustrating”). Apologies for “any "
-         "inconvenience” are EMP002's.",
+         "(“sorry for the frustration” to “this is so frustrating”). Apologies for “any” "
+         "trouble or inconvenience are EMP002's.",
     why=WHY + " An apology that could be pasted into any reply tells the customer nobody read "
         "theirs.",
     example="We apologize for the trouble! Your refund was sent today.",

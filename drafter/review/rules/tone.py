@@ -270,3 +270,26 @@ def _ton007(settings: Mapping[str, Any]) -> Check:
                     fix="Thank them and say why it is closed")]
 
     return check
+
+
+@rule(
+    "TON008", "flippant", "info", P,
+    "A joking or breezy aside (“huh?”, “lol”, “oops”) to an upset customer.",
+    what="When the customer is upset (context signal), finds the joking or breezy asides of the "
+         "`phrases` / `patterns` settings — “huh?”, “lol”, “haha”, “oops”, “yikes”, a laughing "
+         "face — in the reply's own words. Banter with a happy customer is left alone.",
+    why=WHY + " A wisecrack to someone who is angry tells them their problem is a joke to you.",
+    example="Service issues, huh? Send us a message.",
+    instead="I'm sorry the signal keeps dropping. Send us your address and we'll check the "
+            "towers near you.",
+    fix="Drop the aside and acknowledge the problem",
+    example_context={"upset": True},
+    needs=("upset",),
+    known_problems="Measured on few real replies: one finding on the 200 judged, right. Whether "
+                   "an aside is flippant depends on the customer's mood, read from word lists, "
+                   "so it reports as info.",
+)
+def _ton008(settings: Mapping[str, Any]) -> Check:
+    return prose_only(checks.existence(settings, "A flippant aside to an upset customer: {match}",
+                                       fix="Drop the aside and acknowledge the problem",
+                                       when=lambda doc, ctx: bool(ctx.upset)))
