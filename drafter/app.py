@@ -28,6 +28,9 @@ from drafter.errors import TemplateError
 
 if TYPE_CHECKING:
     from drafter.helpdesk import Connector, NoteResult, TicketName
+    from drafter.knowledge import Passage
+    from drafter.knowledge.base import Knowledge
+    from drafter.knowledge.sources import KnowledgeConfig
     from drafter.lint.engine import LintResult
     from drafter.pipeline import Result, Round
     from drafter.prompting import Prompts
@@ -246,6 +249,58 @@ class App:
         latest customer message (`force`: again)."""
         return helpdesk.post_note(ticket, note_text(result), force=force)
 
+    # --- knowledge ---------------------------------------------------------------------------
+
+    def knowledge_config(self) -> KnowledgeConfig:
+        """The `[knowledge]` settings, paths resolved (`configured` is False when none are set)."""
+        from drafter.knowledge.sources import KnowledgeConfig
+
+        return KnowledgeConfig.from_settings(self.settings, self._source_options())
+
+    @property
+    def has_knowledge(self) -> bool:
+        """Whether `[knowledge]` names any knowledge."""
+        s = self.settings
+        return bool(s["knowledge.canned"] or s["knowledge.articles"]
+                    or s["knowledge.past_replies"] or s["knowledge.facts"])
+
+    def knowledge(self) -> Knowledge:
+        """The configured knowledge with its retriever (a context manager: it holds the store);
+        ConfigError when `[knowledge]` names none or a folder is missing."""
+        from drafter.knowledge.base import Knowledge
+
+        config = self.knowledge_config()
+        knowledge = Knowledge(config, self.store_path)
+        config.check()
+        return knowledge
+
+    @cached_property
+    def _knowledge(self) -> Knowledge | None:
+        """The knowledge replies retrieve from, its index refreshed once (None: none configured)."""
+        if not self.has_knowledge:
+            return None
+        knowledge = self.knowledge()
+        knowledge.index()  # incremental: only what changed since the last run is read
+        return knowledge
+
+    def retrieval_query(self, ticket: Ticket) -> str:
+        """What retrieval searches for a ticket: its subject and the customer's latest message."""
+        latest = ticket.latest_customer_message
+        parts = [ticket.subject or "", latest.latest if latest is not None else ""]
+        return "\n".join(p for p in parts if p)
+
+    def retrieve(self, ticket: Ticket, limit: int | None = None) -> list[Passage]:
+        """The passages most relevant to `ticket`'s latest customer message (and subject), best
+        first; none when no knowledge is configured. `limit` defaults to `knowledge.passages`."""
+        knowledge = self._knowledge
+        if knowledge is None:
+            return []
+        limit = self.settings["knowledge.passages"] if limit is None else limit
+        found = knowledge.search(self.retrieval_query(ticket), limit + 1)
+        # The ticket's own earlier replies are in the thread already: not reference material.
+        own = f"replies/ticket-{ticket.id}#" if ticket.id is not None else None
+        return [p for p in found if own is None or not p.id.startswith(own)][:limit]
+
     # --- drafting ----------------------------------------------------------------------------
 
     def channel_for(self, ticket: Ticket, channel: str | None = None) -> str:
@@ -356,7 +411,7 @@ class App:
         """
         from drafter.lint.engine import Linter, LintOptions
         from drafter.lint.rules import LINT_RULES
-        from drafter.lint.sources import SourceOptions, discover_real
+        from drafter.lint.sources import discover_real
         from drafter.review.reviewer import Reviewer, catalogue
         from drafter.review.selection import RuleSelection
 
@@ -371,14 +426,7 @@ class App:
             from drafter.lint.baseline import Baseline
         options = LintOptions(
             selection=selection,
-            sources=SourceOptions(variables=frozenset(s["lint.variables"]),
-                                  extra_keys=frozenset(s["lint.extra_keys"]),
-                                  body_only=s["lint.body_only"],
-                                  channel=channel or s["lint.channel"],
-                                  channels=_channel_globs(s["lint.channels"]),
-                                  max_bytes=s["lint.max_file_size"] * 1024 * 1024,
-                                  templates=_templates(s["lint.templates"]),
-                                  slot_pattern=_slot_pattern(s["lint.slot_pattern"])),
+            sources=self._source_options(channel),
             baseline=Baseline.load(base_file) if base_file is not None else None,
             review=bool(reviewer.rules),
             keep_accepted=write_baseline is not None,
@@ -390,6 +438,20 @@ class App:
         if write_baseline is not None:
             Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))
         return result
+
+    def _source_options(self, channel: str | None = None) -> Any:
+        """How canned-response files are read (`lint.*`): by `draft lint` and the knowledge."""
+        from drafter.lint.sources import SourceOptions
+
+        s = self.settings
+        return SourceOptions(variables=frozenset(s["lint.variables"]),
+                             extra_keys=frozenset(s["lint.extra_keys"]),
+                             body_only=s["lint.body_only"],
+                             channel=channel or s["lint.channel"],
+                             channels=_channel_globs(s["lint.channels"]),
+                             max_bytes=s["lint.max_file_size"] * 1024 * 1024,
+                             templates=_templates(s["lint.templates"]),
+                             slot_pattern=_slot_pattern(s["lint.slot_pattern"]))
 
 
 def note_text(result: Result) -> str:
