@@ -45,6 +45,11 @@ if TYPE_CHECKING:
     from drafter.tickets.model import Ticket
 
 
+# Passages searched per ticket for a canned start: its margin is over the next canned response
+# among these.
+CANDIDATES = 12
+
+
 class App:
     """drafter for one team: its settings, style guide, prompts, reviewer and store."""
 
@@ -305,10 +310,17 @@ class App:
         if knowledge is None:
             return []
         limit = self.settings["knowledge.passages"] if limit is None else limit
-        found = knowledge.search(self.retrieval_query(ticket), limit + 1)
-        # The ticket's own earlier replies are in the thread already: not reference material.
+        return self._search(ticket, limit + 1)[:limit]
+
+    def _search(self, ticket: Ticket, limit: int) -> list[Passage]:
+        """The best `limit` passages for `ticket` but its own earlier replies (which are in the
+        thread already, not reference material)."""
+        knowledge = self._knowledge
+        if knowledge is None or limit <= 0:
+            return []
+        found = knowledge.search(self.retrieval_query(ticket), limit)
         own = f"replies/ticket-{ticket.id}#" if ticket.id is not None else None
-        return [p for p in found if own is None or not p.id.startswith(own)][:limit]
+        return [p for p in found if own is None or not p.id.startswith(own)]
 
     def canned_start(self, ticket: Ticket, passages: Sequence[Passage]) -> CannedStart | None:
         """The canned response a draft of `ticket` starts from, when one of `passages` is a
@@ -320,7 +332,8 @@ class App:
         from drafter.pipeline import clean_body
 
         signature = (self.settings["team.signature"] or "").strip().splitlines()
-        start = canned_start(ticket, passages, agent=signature[0] if signature else None)
+        start = canned_start(ticket, passages, self.retrieval_query(ticket),
+                             agent=signature[0] if signature else None)
         return None if start is None else replace(start, text=clean_body(start.text))
 
     def ground(self, ticket: Ticket, limit: int | None = None) -> Grounding:
@@ -328,10 +341,16 @@ class App:
         clear best match, the canned response to start from (empty without knowledge)."""
         from drafter.knowledge.start import Grounding
 
-        passages = self.retrieve(ticket, limit)
+        limit = self.settings["knowledge.passages"] if limit is None else limit
+        if self._knowledge is None or limit <= 0:
+            return Grounding()
+        # More than are given to the model: a canned start must stand out from the canned
+        # responses ranked after it too.
+        found = self._search(ticket, max(limit + 1, CANDIDATES))
+        passages = found[:limit]
         if not passages:
             return Grounding()
-        start = self.canned_start(ticket, passages)
+        start = self.canned_start(ticket, found)
         rest = tuple(p for p in passages if start is None or p.id != start.id)
         return Grounding(rest, start)
 

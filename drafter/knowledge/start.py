@@ -8,16 +8,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from drafter.knowledge.model import Passage
+from drafter.knowledge.query import terms
 from drafter.review.rules.hygiene import PlaceholderFinder, placeholder_name
 from drafter.tickets.model import Ticket
 
-# "Clear": the best canned response scores at least this many times the next canned response
-# (BM25 scores of one query; a ratio, as their scale grows with the query's length). Measured
-# on the example knowledge and the grounding benchmark's tickets (docs/knowledge.md).
-CLEAR_MARGIN = 1.5
-# ...and it is among the best passages of any kind (a fact or article may rank above it: it
-# supports the same answer).
-TOP = 3
+# "Clear", measured on the grounding benchmark's 54 tickets (benchmarks/grounding, figures in
+# docs/knowledge.md): the best canned response is among the TOP passages of any kind, scores at
+# least CLEAR_MARGIN times the next canned response among the candidates (BM25 scores of one
+# query: a ratio, as their scale grows with the query's length), and shares MIN_COVERAGE of the
+# customer's searched words (a response in the customer's language that is about something
+# else only shares the language's common words).
+CLEAR_MARGIN = 2.0
+TOP = 2
+MIN_COVERAGE = 0.2
+_PREFIX = 5  # words compared by their first letters: "refunded" is "refund", "Lieferung" "liefe"
 
 _FINDER = PlaceholderFinder(["name", "order", "number", "agent"])
 _ORDER = re.compile(
@@ -64,17 +68,30 @@ class Grounding:
         return bool(self.reference or self.start)
 
 
-def clear_best(passages: Sequence[Passage], margin: float = CLEAR_MARGIN,
-               top: int = TOP) -> tuple[Passage, float] | None:
-    """The canned response that clearly answers best among `passages` (best first), with its
-    score ratio over the next canned response; None when no canned response is clear."""
+def coverage(query: str, passage: Passage) -> float:
+    """The share of `query`'s searched words that `passage` has (compared by their start)."""
+    wanted = {w[:_PREFIX] for w in terms(query)}
+    if not wanted:
+        return 0.0
+    text = " ".join(filter(None, (passage.heading, passage.text, passage.context))).lower()
+    have = {w[:_PREFIX] for w in re.findall(r"\w+", text)}
+    return len(wanted & have) / len(wanted)
+
+
+def clear_best(passages: Sequence[Passage], query: str, margin: float = CLEAR_MARGIN,
+               top: int = TOP, min_coverage: float = MIN_COVERAGE) -> tuple[Passage, float] | None:
+    """The canned response that clearly answers `query` best among `passages` (the search's
+    candidates, best first), with its score ratio over the next canned response; None when no
+    canned response is clear."""
     canned = [(i, p) for i, p in enumerate(passages) if p.kind == "canned"]
     if not canned or canned[0][0] >= top:
         return None
     best = canned[0][1]
     runner = canned[1][1].score if len(canned) > 1 else 0.0
     ratio = best.score / runner if runner > 0 else float("inf")
-    return (best, ratio) if best.score > 0 and ratio >= margin else None
+    if best.score <= 0 or ratio < margin or coverage(query, best) < min_coverage:
+        return None
+    return best, ratio
 
 
 def ticket_values(ticket: Ticket, agent: str | None = None) -> dict[str, str]:
@@ -127,11 +144,11 @@ def fill(text: str, values: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     return "".join(out), filled
 
 
-def canned_start(ticket: Ticket, passages: Sequence[Passage], agent: str | None = None,
-                 margin: float = CLEAR_MARGIN) -> CannedStart | None:
+def canned_start(ticket: Ticket, passages: Sequence[Passage], query: str,
+                 agent: str | None = None) -> CannedStart | None:
     """The canned response to start the draft from, filled from `ticket`; None when none of
-    `passages` is a clear best match."""
-    best = clear_best(passages, margin)
+    `passages` (what the search for `query` found, best first) is a clear best match."""
+    best = clear_best(passages, query)
     if best is None:
         return None
     passage, ratio = best
