@@ -192,7 +192,7 @@ def test_the_example_knowledge_grounds_the_demo_ticket(tmp_path: Path) -> None:
     grounding = app.ground(app.ticket(1))
     ids = [p.id for p in grounding.passages]
     assert ids[0].startswith("knowledge/articles/damaged-items.md#")
-    assert "knowledge/canned/damaged-replacement.md" in ids
+    assert any(i.startswith("knowledge/canned/damaged-") for i in ids)
     assert len(ids) == 4  # knowledge.passages
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-MAX_TERMS = 48  # a long message keeps its first distinct words; BM25 needs no more
+MAX_TERMS = 24  # a long message keeps its first distinct words (each costs search time)
 MAX_INPUT = 20_000  # characters of a message read for words
 
 _WORD = re.compile(r"\w+")
