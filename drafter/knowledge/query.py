@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 
-MAX_TERMS = 48  # a long message keeps its first distinct words; BM25 needs no more
+MAX_TERMS = 24  # a long message keeps its first distinct words (each costs search time)
 MAX_INPUT = 20_000  # characters of a message read for words
 
 _WORD = re.compile(r"\w+")
 # Words that say nothing of what a passage is about, in English, German and Spanish (the
 # languages drafter has phrase lists for), plus the small talk of support mail.
 _STOP_WORDS = """
-a about above after again against all am an and any are as at be because been before being
+a about above after against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further
 had has have having he her here hers herself him himself his how i if in into is it its itself
 just me more most my myself no nor not now of off on once only or other our ours ourselves out
@@ -22,7 +22,8 @@ these they this those through to too under until up very was we were what when w
 while who whom why will with would you your yours yourself yourselves also get got im ive dont
 cant wont didnt doesnt isnt wasnt hi hello hey dear thanks thank please regards best kind
 cheers sincerely team support help hope well still yet already would could really much many
-one two since via ok okay yes re fw fwd
+one two since via ok okay yes re fw fwd don ve ll want make sure thing things going way
+think see says say said know let like need actually bit come came tried try lol wrote sent
 der die das und ist ich nicht ein eine einen einem einer es sie wir ihr mit von zu den dem
 des auf für fur im in ist war sind bitte danke hallo mein meine ihre ihr habe hat haben noch
 schon aber oder wenn dass sich auch nur so wie was bei nach aus um

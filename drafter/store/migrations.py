@@ -123,7 +123,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 6: the knowledge index (docs/knowledge.md): per project (the folder of the config that
     # names the knowledge), the sources read (a file, the facts, the store's past replies) with
-    # what they were when read, their passages, and SQLite's full-text index over them.
+    # what they were when read, their passages, and SQLite's full-text index over them
+    # (contentless: the text is kept once, in kb_passages; its `project` column holds the token
+    # kbprojectN, so that a search matches one project's passages inside the index).
     """
     CREATE TABLE kb_projects (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -155,16 +157,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX kb_passages_source ON kb_passages(source);
     CREATE INDEX kb_passages_project ON kb_passages(project);
     CREATE VIRTUAL TABLE kb_fts USING fts5(
-        heading, text, context, content='kb_passages', content_rowid='id',
+        heading, text, context, project, content='',
         tokenize='porter unicode61 remove_diacritics 2'
     );
     CREATE TRIGGER kb_passages_insert AFTER INSERT ON kb_passages BEGIN
-        INSERT INTO kb_fts (rowid, heading, text, context)
-            VALUES (new.id, new.heading, new.text, new.context);
+        INSERT INTO kb_fts (rowid, heading, text, context, project)
+            VALUES (new.id, new.heading, new.text, new.context, 'kbproject' || new.project);
     END;
     CREATE TRIGGER kb_passages_delete AFTER DELETE ON kb_passages BEGIN
-        INSERT INTO kb_fts (kb_fts, rowid, heading, text, context)
-            VALUES ('delete', old.id, old.heading, old.text, old.context);
+        INSERT INTO kb_fts (kb_fts, rowid, heading, text, context, project)
+            VALUES ('delete', old.id, old.heading, old.text, old.context,
+                    'kbproject' || old.project);
     END;
     """,
 )
