@@ -551,7 +551,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 (args.cassettes / f"{c.id}.{m}.yaml").exists() for c in chosen for m in ("on", "off"))
             with model_endpoint(args.model, args.model_name, need_server) as flags:
                 timeout = args.timeout or (600.0 if args.model == "local" else None)
-                flags.update({"llm.timeout": timeout, "llm.max_attempts": 1 if timeout else None})
+                flags.update({"llm.timeout": timeout, "llm.max_retry_seconds": timeout,
+                              "llm.max_attempts": 1 if timeout else None})
                 drafts = draft_all(chosen, work / "drafter.db", flags, args.cassettes)
             report_drafts(drafts, {r.code for r in app.rules()})
             if args.drafts_out:
