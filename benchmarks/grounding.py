@@ -452,9 +452,9 @@ def report_drafts(drafts: Sequence[Drafted], rules: set[str]) -> None:
         kinds = Counter()
         for d in bad:
             assert d.judgment is not None
-            kinds.update({"bait promise": bool(d.judgment.promises),
-                          "forbidden": bool(d.judgment.forbidden),
-                          "claim not in the knowledge": bool(d.judgment.unsupported)})
+            kinds.update({"bait promise": int(bool(d.judgment.promises)),
+                          "forbidden": int(bool(d.judgment.forbidden)),
+                          "claim not in the knowledge": int(bool(d.judgment.unsupported))})
         if bad:
             print("      " + ", ".join(f"{k} {v}" for k, v in kinds.items() if v))
         baits = [d for d in done if d.case.bait]
