@@ -12,9 +12,13 @@ DEMO_STORE := $(CURDIR)/.demo/drafter.db
 setup:
 	PYTHON=$(PYTHON) VENV=$(VENV) scripts/setup.sh
 
+# The demo drafts with the example shop's settings and knowledge (examples/drafter.toml).
+DEMO := DRAFTER_STORE=$(DEMO_STORE) DRAFTER_CONFIG=examples/drafter.toml
+
 demo: setup
-	DRAFTER_STORE=$(DEMO_STORE) $(BIN)/draft tickets import examples/tickets/*
-	DRAFTER_STORE=$(DEMO_STORE) $(BIN)/draft reply --ticket 1
+	$(DEMO) $(BIN)/draft tickets import examples/tickets/*
+	$(DEMO) $(BIN)/draft kb index
+	$(DEMO) $(BIN)/draft reply --ticket 1
 
 test: setup
 	$(BIN)/pytest

@@ -28,6 +28,10 @@ from drafter.errors import TemplateError
 
 if TYPE_CHECKING:
     from drafter.helpdesk import Connector, NoteResult, TicketName
+    from drafter.knowledge import Passage
+    from drafter.knowledge.base import Knowledge
+    from drafter.knowledge.sources import KnowledgeConfig
+    from drafter.knowledge.start import CannedStart, Grounding
     from drafter.lint.engine import LintResult
     from drafter.pipeline import Result, Round
     from drafter.prompting import Prompts
@@ -39,6 +43,11 @@ if TYPE_CHECKING:
     from drafter.store import Store
     from drafter.styleguide import StyleGuide
     from drafter.tickets.model import Ticket
+
+
+# Passages searched per ticket for a canned start: its margin is over the next canned response
+# among these.
+CANDIDATES = 12
 
 
 class App:
@@ -115,9 +124,14 @@ class App:
 
     def context(self, ticket: Ticket | None = None, *, channel: str | None = None,
                 customer_name: str | None = None, body_only: bool = False,
+                grounding: Grounding | None = None,
                 reference: Iterable[str] = ()) -> ReviewContext:
-        """The review context: taken from `ticket` when there is one, else from the arguments;
-        `reference` is the text of the knowledge passages the model was given."""
+        """The review context: taken from `ticket` when there is one, else from the arguments.
+
+        With a ticket and knowledge configured, what the team knows about it (`grounding`, else
+        retrieved now) is part of the context: its passages, with `reference`, are what the
+        unsupported-fact rule (GRD001) counts as known.
+        """
         from dataclasses import replace
 
         from drafter.review.context import ReviewContext
@@ -135,13 +149,15 @@ class App:
         from drafter.review.signals import context_from_ticket
 
         context = context_from_ticket(ticket, self.guide, channel=channel, body_only=body_only)
+        if grounding is None:
+            grounding = self.ground(ticket)
         try:  # the prompt this ticket would get, for the echo rule (SAN001)
-            prompt: str | None = instructions(self.reply_messages(ticket, channel))
+            prompt: str | None = instructions(self.reply_messages(ticket, channel, grounding))
         except TemplateError:
             prompt = None  # a broken team template does not stop a review
         return replace(context, prompt=prompt, slot_pattern=own, team_contacts=contacts,
                        customer_name=customer_name or context.customer_name,
-                       reference=tuple(reference))
+                       reference=(*grounding.texts, *reference))
 
     def review(self, text: str, ticket: Ticket | None = None, *,
                context: ReviewContext | None = None, reviewer: Reviewer | None = None,
@@ -260,6 +276,97 @@ class App:
         latest customer message (`force`: again)."""
         return helpdesk.post_note(ticket, note_text(result), force=force)
 
+    # --- knowledge ---------------------------------------------------------------------------
+
+    def knowledge_config(self) -> KnowledgeConfig:
+        """The `[knowledge]` settings, paths resolved (`configured` is False when none are set)."""
+        from drafter.knowledge.sources import KnowledgeConfig
+
+        return KnowledgeConfig.from_settings(self.settings, self._source_options())
+
+    @property
+    def has_knowledge(self) -> bool:
+        """Whether `[knowledge]` names any knowledge."""
+        s = self.settings
+        return bool(s["knowledge.canned"] or s["knowledge.articles"]
+                    or s["knowledge.past_replies"] or s["knowledge.facts"])
+
+    def knowledge(self) -> Knowledge:
+        """The configured knowledge with its retriever (a context manager: it holds the store);
+        ConfigError when `[knowledge]` names none or a folder is missing."""
+        from drafter.knowledge.base import Knowledge
+
+        config = self.knowledge_config()
+        knowledge = Knowledge(config, self.store_path)
+        config.check()
+        return knowledge
+
+    @cached_property
+    def _knowledge(self) -> Knowledge | None:
+        """The knowledge replies retrieve from, its index refreshed once (None: none configured)."""
+        if not self.has_knowledge:
+            return None
+        knowledge = self.knowledge()
+        knowledge.index()  # incremental: only what changed since the last run is read
+        return knowledge
+
+    def retrieval_query(self, ticket: Ticket) -> str:
+        """What retrieval searches for a ticket: its subject and the customer's latest message."""
+        latest = ticket.latest_customer_message
+        parts = [ticket.subject or "", latest.latest if latest is not None else ""]
+        return "\n".join(p for p in parts if p)
+
+    def retrieve(self, ticket: Ticket, limit: int | None = None) -> list[Passage]:
+        """The passages most relevant to `ticket`'s latest customer message (and subject), best
+        first; none when no knowledge is configured. `limit` defaults to `knowledge.passages`."""
+        knowledge = self._knowledge
+        if knowledge is None:
+            return []
+        limit = self.settings["knowledge.passages"] if limit is None else limit
+        return self._search(ticket, limit + 1)[:limit]
+
+    def _search(self, ticket: Ticket, limit: int) -> list[Passage]:
+        """The best `limit` passages for `ticket` but its own earlier replies (which are in the
+        thread already, not reference material)."""
+        knowledge = self._knowledge
+        if knowledge is None or limit <= 0:
+            return []
+        found = knowledge.search(self.retrieval_query(ticket), limit)
+        own = f"replies/ticket-{ticket.id}#" if ticket.id is not None else None
+        return [p for p in found if own is None or not p.id.startswith(own)]
+
+    def canned_start(self, ticket: Ticket, passages: Sequence[Passage]) -> CannedStart | None:
+        """The canned response a draft of `ticket` starts from, when one of `passages` is a
+        clear best match: its greeting and sign-off cut (drafter adds its own), its variables
+        filled from the ticket (customer name, order number, agent)."""
+        from dataclasses import replace
+
+        from drafter.knowledge.start import canned_start
+        from drafter.pipeline import clean_body
+
+        signature = (self.settings["team.signature"] or "").strip().splitlines()
+        start = canned_start(ticket, passages, self.retrieval_query(ticket),
+                             agent=signature[0] if signature else None)
+        return None if start is None else replace(start, text=clean_body(start.text))
+
+    def ground(self, ticket: Ticket, limit: int | None = None) -> Grounding:
+        """What a draft of `ticket` is grounded in: the retrieved passages and, when one is a
+        clear best match, the canned response to start from (empty without knowledge)."""
+        from drafter.knowledge.start import Grounding
+
+        limit = self.settings["knowledge.passages"] if limit is None else limit
+        if self._knowledge is None or limit <= 0:
+            return Grounding()
+        # More than are given to the model: a canned start must stand out from the canned
+        # responses ranked after it too.
+        found = self._search(ticket, max(limit + 1, CANDIDATES))
+        passages = found[:limit]
+        if not passages:
+            return Grounding()
+        start = self.canned_start(ticket, found)
+        rest = tuple(p for p in passages if start is None or p.id != start.id)
+        return Grounding(rest, start)
+
     # --- drafting ----------------------------------------------------------------------------
 
     def channel_for(self, ticket: Ticket, channel: str | None = None) -> str:
@@ -268,12 +375,19 @@ class App:
 
         return channel or reply_channel(ticket, self.settings["draft.channel"])
 
-    def reply_messages(self, ticket: Ticket, channel: str | None = None) -> list[dict[str, str]]:
-        """The prompt messages a reply to `ticket` would send (no model call)."""
+    def reply_messages(self, ticket: Ticket, channel: str | None = None,
+                       grounding: Grounding | None = None) -> list[dict[str, str]]:
+        """The prompt messages a reply to `ticket` would send (no model call), with what the
+        team knows about it (`grounding`, else retrieved now when knowledge is configured)."""
         from drafter.tickets.model import public_thread
 
+        ticket = public_thread(ticket)
+        if grounding is None:
+            grounding = self.ground(ticket)
+        extra: dict[str, Any] = {"reference": grounding.reference, "start": grounding.start} \
+            if grounding else {}
         messages: list[dict[str, str]] = self.prompts.reply_messages(
-            self.guide, self.team, public_thread(ticket), self.channel_for(ticket, channel))
+            self.guide, self.team, ticket, self.channel_for(ticket, channel), **extra)
         return messages
 
     def reply(
@@ -293,7 +407,8 @@ class App:
 
         ticket = public_thread(ticket)  # a helpdesk's internal notes never reach the model
         chan = self.channel_for(ticket, channel)
-        context = self.context(ticket, channel=chan, body_only=True)
+        grounding = self.ground(ticket)
+        context = self.context(ticket, channel=chan, body_only=True, grounding=grounding)
         with open_client(self.settings, on_retry=on_retry, on_status=on_status) as client:
             if on_status is not None:
                 on_status(f"drafting with {client.model} at {client.base_url}")
@@ -302,6 +417,7 @@ class App:
                 reviewer=self._default_reviewer, context=context, team=self.team, channel=chan,
                 max_revisions=self.settings["draft.max_revisions"],
                 revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
+                reference=grounding.reference, start=grounding.start,
             )
 
     def store_reply(self, ticket_id: int, result: Result) -> None:
@@ -328,6 +444,7 @@ class App:
             prices=PriceTable(s["prices"], s["batch.api_discount"], origin=origin),
             max_cost=s["batch.max_cost"], max_tokens=s["llm.max_tokens"],
             prompt_version=prompt_version(self.prompts, self.guide, self.team),
+            ground=self.ground if self.has_knowledge else None,
         )
 
     def batch(self, store: Store, ticket_ids: Sequence[int], spec: Any, *, events: Any = None,
@@ -370,7 +487,7 @@ class App:
         """
         from drafter.lint.engine import Linter, LintOptions
         from drafter.lint.rules import LINT_RULES
-        from drafter.lint.sources import SourceOptions, discover_real
+        from drafter.lint.sources import discover_real
         from drafter.review.reviewer import Reviewer, catalogue
         from drafter.review.selection import RuleSelection
 
@@ -385,14 +502,7 @@ class App:
             from drafter.lint.baseline import Baseline
         options = LintOptions(
             selection=selection,
-            sources=SourceOptions(variables=frozenset(s["lint.variables"]),
-                                  extra_keys=frozenset(s["lint.extra_keys"]),
-                                  body_only=s["lint.body_only"],
-                                  channel=channel or s["lint.channel"],
-                                  channels=_channel_globs(s["lint.channels"]),
-                                  max_bytes=s["lint.max_file_size"] * 1024 * 1024,
-                                  templates=_templates(s["lint.templates"]),
-                                  slot_pattern=_slot_pattern(s["lint.slot_pattern"])),
+            sources=self._source_options(channel),
             baseline=Baseline.load(base_file) if base_file is not None else None,
             review=bool(reviewer.rules),
             keep_accepted=write_baseline is not None,
@@ -405,6 +515,20 @@ class App:
         if write_baseline is not None:
             Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))
         return result
+
+    def _source_options(self, channel: str | None = None) -> Any:
+        """How canned-response files are read (`lint.*`): by `draft lint` and the knowledge."""
+        from drafter.lint.sources import SourceOptions
+
+        s = self.settings
+        return SourceOptions(variables=frozenset(s["lint.variables"]),
+                             extra_keys=frozenset(s["lint.extra_keys"]),
+                             body_only=s["lint.body_only"],
+                             channel=channel or s["lint.channel"],
+                             channels=_channel_globs(s["lint.channels"]),
+                             max_bytes=s["lint.max_file_size"] * 1024 * 1024,
+                             templates=_templates(s["lint.templates"]),
+                             slot_pattern=_slot_pattern(s["lint.slot_pattern"]))
 
 
 def note_text(result: Result) -> str:

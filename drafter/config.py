@@ -19,7 +19,7 @@ class Field:
     """One setting: its dotted key, kind, default, environment names and help."""
 
     key: str
-    kind: str  # str | int | float | bool | path | list | table | choice
+    kind: str  # str | int | float | bool | path | paths | list | table | choice
     default: Any
     help: str
     env: tuple[str, ...] = ()
@@ -146,6 +146,20 @@ FIELDS: tuple[Field, ...] = (
     Field("helpdesk.ca_file", "path", None, "PEM file of CA certificates to trust (a private CA) "
           "besides the system's; TLS is always verified."),
     Field("helpdesk.timeout", "float", 30.0, "Seconds to wait for the helpdesk on each request."),
+    # What the team knows (docs/knowledge.md): drafts are grounded in it.
+    Field("knowledge.canned", "paths", [], "Folders (or files) of canned responses, in every "
+          "format `draft lint` reads, as knowledge for drafts."),
+    Field("knowledge.articles", "paths", [], "Folders of help articles (Markdown, HTML or plain "
+          "text), split into passages at their headings."),
+    Field("knowledge.past_replies", "bool", False, "Use the replies the team sent (from the "
+          "store) as knowledge, each with the customer's question it answered."),
+    Field("knowledge.facts", "path", None, "A TOML file of short team facts: a [facts] table of "
+          'key = "one sentence", or [[fact]] entries with id, text and keywords.'),
+    Field("knowledge.retriever", "str", "fts", "The search behind retrieval: fts (SQLite full-text "
+          "search in the store), the name of a plugin (entry point group drafter.retrievers), or "
+          "module:factory."),
+    Field("knowledge.passages", "int", 4, "Passages given to the model as reference material "
+          "per reply (0: none)."),
 )
 
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
@@ -216,10 +230,7 @@ def _coerce(f: Field, value: Any, origin: str, base: Path | None) -> Any:
     if kind in ("str", "path"):
         if not isinstance(value, str):
             raise bad("a string")
-        if kind == "path":
-            p = Path(value).expanduser()
-            return (base / p) if base is not None and not p.is_absolute() else p
-        return value
+        return _path(value, base) if kind == "path" else value
     if kind == "choice":
         if value not in f.choices:
             raise bad("one of " + ", ".join(f.choices))
@@ -254,6 +265,14 @@ def _coerce(f: Field, value: Any, origin: str, base: Path | None) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad("a number")
         return float(value)
+    if kind == "paths":
+        if from_env:
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of paths")
+        return [_path(v, base) for v in value]
     if kind == "list":
         if from_env:
             return [v.strip() for v in value.split(",") if v.strip()]
@@ -265,6 +284,12 @@ def _coerce(f: Field, value: Any, origin: str, base: Path | None) -> Any:
             raise bad("a table")
         return dict(value)
     raise AssertionError(kind)
+
+
+def _path(value: str, base: Path | None) -> Path:
+    """`value` as a path, relative to `base` (the config file's folder) when it is relative."""
+    p = Path(value).expanduser()
+    return (base / p) if base is not None and not p.is_absolute() else p
 
 
 def find_config_file(start: Path) -> tuple[Path, Mapping[str, Any]] | None:

@@ -67,6 +67,10 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     # The draft's language and the principles the reviewer could not check in it.
     coverage: Coverage | None = None
+    # The team's knowledge the model was given (Passages), and the canned response it started
+    # from, if any (docs/knowledge.md).
+    sources: list[Any] = field(default_factory=list)
+    started_from: str | None = None
 
     @property
     def usage(self) -> dict[str, int]:
@@ -94,6 +98,9 @@ class Result:
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "language": self.coverage.to_dict() if self.coverage is not None else None,
+            "sources": [{"id": p.id, "kind": p.kind, "source": p.source, "heading": p.heading,
+                         "score": round(p.score, 4)} for p in self.sources],
+            "started_from": self.started_from,
         }
 
 
@@ -107,7 +114,8 @@ _SIGN_OFF = re.compile(
     r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _SUBJECT = re.compile(r"\A\s*subject:[^\n]*\n", re.IGNORECASE)
 # Small models echo the data delimiters of the reply prompt around their answer.
-_DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message|subject)\b[^>\n]*>[ \t]*$\n?",
+_DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message|subject|reference|passage|canned)\b"
+                             r"[^>\n]*>[ \t]*$\n?",
                              re.IGNORECASE | re.MULTILINE)
 # The end of a finished sentence: . ! ? (or a colon ending a line), maybe closed by a quote or bracket.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|\Z)|:(?=[ \t]*(?:\n|\Z))")
@@ -181,10 +189,14 @@ def _steps(
     max_revisions: int,
     revise_on: str,
     on_round: Callable[[Round, bool], None] | None,
+    reference: Sequence[Any] = (),
+    start: Any = None,
 ) -> _Steps:
     timings = {"prompting": 0.0, "model": 0.0, "review": 0.0}
     t0 = time.perf_counter()
-    first = prompts.reply_messages(guide, team, ticket, channel)
+    # Only with knowledge: a Prompts-like object of a team's own need not know the arguments.
+    grounding = {"reference": reference, "start": start} if reference or start else {}
+    first = prompts.reply_messages(guide, team, ticket, channel, **grounding)
     # The reviewer checks every draft against the prompt's own words (SAN001).
     context = replace(context, prompt=instructions(first), model_draft=True)
     timings["prompting"] += time.perf_counter() - t0
@@ -217,6 +229,8 @@ def _steps(
         timings["prompting"] += time.perf_counter() - t0
     result = result_of(rounds, ticket, team, model, timings)
     result.coverage = reviewer.coverage_of(result.body)
+    result.sources = [*([start.passage] if start is not None else []), *reference]
+    result.started_from = start.id if start is not None else None
     return result
 
 
@@ -247,11 +261,17 @@ def run(
     revise_on: str = "warning",
     on_token: Callable[[str], None] | None = None,
     on_round: Callable[[Round, bool], None] | None = None,
+    reference: Sequence[Any] = (),
+    start: Any = None,
 ) -> Result:
-    """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on` remain."""
+    """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on` remain.
+
+    `reference` (Passages) is given to the model as what the team knows; `start` (a canned
+    response, with `id`, `text` and its `passage`) as the answer to start from.
+    """
     steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
                    context=context, team=team, channel=channel, max_revisions=max_revisions,
-                   revise_on=revise_on, on_round=on_round)
+                   revise_on=revise_on, on_round=on_round, reference=reference, start=start)
     try:
         messages = next(steps)
         while True:
@@ -275,11 +295,13 @@ async def arun(
     revise_on: str = "warning",
     on_token: Callable[[str], None] | None = None,
     on_round: Callable[[Round, bool], None] | None = None,
+    reference: Sequence[Any] = (),
+    start: Any = None,
 ) -> Result:
     """`run` for asyncio: the same rounds, awaiting the model instead of blocking on it."""
     steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
                    context=context, team=team, channel=channel, max_revisions=max_revisions,
-                   revise_on=revise_on, on_round=on_round)
+                   revise_on=revise_on, on_round=on_round, reference=reference, start=start)
     try:
         messages = next(steps)
         while True:

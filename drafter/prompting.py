@@ -25,8 +25,9 @@ from drafter.tickets.model import Message, author_role
 
 ChatMessage = dict[str, str]
 
-# The tags of the reply prompt's data block; customer text must not be able to write them.
-DATA_TAGS = ("ticket", "message", "subject")
+# The tags of the reply prompt's data blocks (the ticket, and the team's knowledge quoted as
+# reference material); neither customer text nor a passage must be able to write them.
+DATA_TAGS = ("ticket", "message", "subject", "reference", "passage", "canned")
 # What the prompt calls the author of each message (see author_role).
 ROLE_NAMES = {"customer": "customer", "team": "support team", "other": "someone else"}
 
@@ -86,12 +87,22 @@ def instructions(messages: Sequence[ChatMessage]) -> str:
         pieces = _DATA_BLOCK.split(message["content"])
         # Quoted text in the instructions is examples of wording ("Like this: …") or, in a
         # revision request, the findings quoting the draft: not the prompt's own words.
-        parts.append("".join("<ticket>\n</ticket>" if p.startswith("<ticket>")
-                             else _QUOTED.sub(" ", p) for p in pieces))
+        parts.append("".join(_emptied(p) for p in pieces))
     return "\n\n".join(parts)
 
 
-_DATA_BLOCK = re.compile(r"(<ticket>.*?</ticket>)", re.DOTALL)
+def _emptied(piece: str) -> str:
+    """A piece of a prompt message without its data: the ticket block kept as its two tags, the
+    reference material dropped, quotations blanked."""
+    if piece.startswith("<ticket>"):
+        return "<ticket>\n</ticket>"
+    if piece.startswith(("\n<reference>", "\n<canned ")):
+        return ""
+    return _QUOTED.sub(" ", piece)
+
+
+_DATA_BLOCK = re.compile(r"(<ticket>.*?</ticket>|\n<reference>.*?</reference>"
+                         r"|\n<canned id=.*?</canned>)", re.DOTALL)
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 
 
@@ -297,12 +308,21 @@ class Prompts:
                            channel=channel)
 
     def reply_messages(self, guide: StyleGuide, team: Mapping[str, str], ticket: Any,
-                       channel: str) -> list[ChatMessage]:
-        """Return the messages asking for a first draft."""
+                       channel: str, *, reference: Sequence[Any] = (),
+                       start: Any = None) -> list[ChatMessage]:
+        """Return the messages asking for a first draft; `reference` (passages with `id`,
+        `heading` and `text`) and `start` (a canned response to start from, with `id` and
+        `text`) are quoted as data after the ticket."""
         return [
             {"role": "system", "content": self.system(guide, team, channel)},
-            {"role": "user", "content": self.render("reply.j2", ticket=ticket, channel=channel)},
+            {"role": "user", "content": self.reply_prompt(ticket, channel, reference, start)},
         ]
+
+    def reply_prompt(self, ticket: Any, channel: str, reference: Sequence[Any] = (),
+                     start: Any = None) -> str:
+        """Render the user turn of a first draft (reply.j2)."""
+        return self.render("reply.j2", ticket=ticket, channel=channel,
+                           reference=list(reference), start=start)
 
     def revise_messages(self, first: Sequence[ChatMessage], draft: str,
                         findings: Iterable[Any]) -> list[ChatMessage]:

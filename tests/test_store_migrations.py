@@ -44,6 +44,13 @@ SEEDS: dict[int, str] = {
     5: """
         INSERT INTO claims (ticket_id, owner, expires_at) VALUES (1, 'elsewhere:1:ab', 9e12);
     """,
+    6: """
+        INSERT INTO kb_projects (root) VALUES ('/srv/support');
+        INSERT INTO kb_sources (project, path, kind, mtime_ns, size, hash, indexed_at)
+            VALUES (1, 'canned/refund.md', 'canned', 1, 20, 'abc', '2024-01-10');
+        INSERT INTO kb_passages (source, project, passage_id, kind, heading, text)
+            VALUES (1, 1, 'canned/refund.md', 'canned', 'Refund', 'Your refund is on its way.');
+    """,
 }
 
 
@@ -77,8 +84,14 @@ def _check_5(store: Store) -> None:
     assert store.claim(1, "here:1:cd", since=0.0) == "taken"
 
 
+def _check_6(store: Store) -> None:
+    # The passage is in the full-text index (kept by the trigger), found by its project.
+    project = store.kb_project("/srv/support")
+    assert [r.passage_id for r in store.kb_search(project, '"refund"', 5)] == ["canned/refund.md"]
+
+
 CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3,
-                                              4: _check_4, 5: _check_5}
+                                              4: _check_4, 5: _check_5, 6: _check_6}
 
 
 def build(path: Path, version: int) -> None:

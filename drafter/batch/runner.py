@@ -21,7 +21,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drafter import pipeline
@@ -54,11 +54,13 @@ class CachedPrompts:
         return self._system[key]
 
     def reply_messages(self, guide: Any, team: Mapping[str, str], ticket: Any,
-                       channel: str) -> list[dict[str, str]]:
+                       channel: str, *, reference: Sequence[Any] = (),
+                       start: Any = None) -> list[dict[str, str]]:
         """Return the messages asking for a first draft (as Prompts.reply_messages)."""
         return [
             {"role": "system", "content": self.system(guide, team, channel)},
-            {"role": "user", "content": self.prompts.render("reply.j2", ticket=ticket, channel=channel)},
+            {"role": "user", "content": self.prompts.reply_prompt(ticket, channel, reference,
+                                                                  start)},
         ]
 
     def revise_messages(self, first: Sequence[dict[str, str]], draft: str,
@@ -147,6 +149,9 @@ class BatchSpec:
     # When the run was planned: a ticket another run finished since is not drafted again. Make
     # a spec per run (before choosing its tickets).
     since: float = field(default_factory=time.time)
+    # What a ticket's draft is grounded in (App.ground: passages and a canned start); None
+    # without knowledge.
+    ground: Callable[[Any], Any] | None = None
 
 
 def stored_draft(ticket_id: int, result: pipeline.Result, spec: BatchSpec, model: str,
@@ -284,11 +289,17 @@ class BatchRunner:
         channel = reply_channel(ticket, spec.default_channel)
         client = _TicketClient(self, ticket_id)
         try:
+            grounding = spec.ground(ticket) if spec.ground is not None else None
             context = context_from_ticket(ticket, spec.guide, channel=channel, body_only=True)
+            extra = {"reference": grounding.reference, "start": grounding.start} \
+                if grounding else {}
+            if grounding:  # what the unsupported-fact rule (GRD001) counts as known
+                context = replace(context, reference=grounding.texts)
             result = await pipeline.arun(
                 ticket, prompts=self.prompts, guide=spec.guide,
                 client=client, reviewer=spec.reviewer, context=context, team=spec.team,
                 channel=channel, max_revisions=spec.max_revisions, revise_on=spec.revise_on,
+                **extra,
             )
         except _NotStarted:
             self.store.release_claims(self.owner, ticket_id)

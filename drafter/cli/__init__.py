@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drafts": ("drafter.cli.drafts", "List and show stored drafts and their findings."),
     "config": ("drafter.cli.config_cmd", "Show the effective settings and where each came from."),
     "helpdesk": ("drafter.cli.helpdesk", "Check the helpdesk connection: URL, token and rights."),
+    "kb": ("drafter.cli.kb", "Index and search the team's knowledge that drafts are grounded in."),
 }
 
 

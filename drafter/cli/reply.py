@@ -16,6 +16,7 @@ from drafter.helpdesk.base import HelpdeskError
 if TYPE_CHECKING:
     from drafter.app import App
     from drafter.helpdesk import Connector
+    from drafter.pipeline import Result
     from drafter.tickets.model import Ticket
 
 
@@ -178,6 +179,8 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
     diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
          f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "
          f"tokens, {result.timings['model']:.1f} s waiting for the model")
+    if result.sources and fmt == "text":
+        diag(sources_line(result))
     if unwrapped is not None:
         raise _after_the_draft(unwrapped, "", stored)
     if save_draft and message is not None:
@@ -193,6 +196,13 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
              f"{note.ticket}: the note for the customer's latest message is there already")
     if fail_on != "never" and pipeline.blocking(result.findings, fail_on):
         ctx.exit(1)
+
+
+def sources_line(result: Result) -> str:
+    """One line naming the knowledge the draft was grounded in, for the agent to check it by."""
+    names = [p.id + (" (started from)" if p.id == result.started_from else "")
+             for p in result.sources]
+    return "sources: " + ", ".join(names)
 
 
 def _after_the_draft(exc: DrafterError, prefix: str, stored: str) -> DrafterError:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from drafter.store.batches import Batches, BatchItem, BatchJob
 from drafter.store.claims import Claims
 from drafter.store.drafts import StoredDraft
+from drafter.store.knowledge import KnowledgeIndex
 from drafter.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from drafter.store.sync_state import SyncState, SyncStates
 from drafter.store.tickets import STATUSES, ImportReport, TicketSummary
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class Store(Batches, SyncStates, Claims):
+class Store(Batches, SyncStates, Claims, KnowledgeIndex):
     """The drafter store at `path`: open it (a context manager), read and write through it."""
 
     def __enter__(self) -> Store:

@@ -121,5 +121,54 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX claims_owner ON claims(owner);
     """,
+    # 6: the knowledge index (docs/knowledge.md): per project (the folder of the config that
+    # names the knowledge), the sources read (a file, the facts, the store's past replies) with
+    # what they were when read, their passages, and SQLite's full-text index over them
+    # (contentless: the text is kept once, in kb_passages; its `project` column holds the token
+    # kbprojectN, so that a search matches one project's passages inside the index).
+    """
+    CREATE TABLE kb_projects (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        root TEXT NOT NULL UNIQUE,
+        indexed_at TEXT
+    );
+    CREATE TABLE kb_sources (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project INTEGER NOT NULL REFERENCES kb_projects(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        mtime_ns INTEGER,
+        size INTEGER,
+        hash TEXT,
+        indexed_at TEXT NOT NULL,
+        UNIQUE (project, path)
+    );
+    CREATE TABLE kb_passages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source INTEGER NOT NULL REFERENCES kb_sources(id) ON DELETE CASCADE,
+        project INTEGER NOT NULL REFERENCES kb_projects(id) ON DELETE CASCADE,
+        passage_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        heading TEXT,
+        text TEXT NOT NULL,
+        context TEXT,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX kb_passages_source ON kb_passages(source);
+    CREATE INDEX kb_passages_project ON kb_passages(project);
+    CREATE VIRTUAL TABLE kb_fts USING fts5(
+        heading, text, context, project, content='',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER kb_passages_insert AFTER INSERT ON kb_passages BEGIN
+        INSERT INTO kb_fts (rowid, heading, text, context, project)
+            VALUES (new.id, new.heading, new.text, new.context, 'kbproject' || new.project);
+    END;
+    CREATE TRIGGER kb_passages_delete AFTER DELETE ON kb_passages BEGIN
+        INSERT INTO kb_fts (kb_fts, rowid, heading, text, context, project)
+            VALUES ('delete', old.id, old.heading, old.text, old.context,
+                    'kbproject' || old.project);
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

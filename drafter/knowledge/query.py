@@ -1,0 +1,56 @@
+"""Turn untrusted customer text into an FTS5 query that never raises: each word quoted as a
+string (so `NEAR(`, `AND`, `*`, `"` and `:` are only words), stop words dropped, the rest
+joined with OR so that BM25 ranks by how many rare words a passage shares."""
+
+from __future__ import annotations
+
+import re
+
+MAX_TERMS = 24  # a long message keeps its first distinct words (each costs search time)
+MAX_INPUT = 20_000  # characters of a message read for words
+
+_WORD = re.compile(r"\w+")
+# Words that say nothing of what a passage is about, in English, German and Spanish (the
+# languages drafter has phrase lists for), plus the small talk of support mail.
+_STOP_WORDS = """
+a about above after against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself
+just me more most my myself no nor not now of off on once only or other our ours ourselves out
+over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves also get got im ive dont
+cant wont didnt doesnt isnt wasnt hi hello hey dear thanks thank please regards best kind
+cheers sincerely team support help hope well still yet already would could really much many
+one two since via ok okay yes re fw fwd don ve ll want make sure thing things going way
+think see says say said know let like need actually bit come came tried try lol wrote sent
+der die das und ist ich nicht ein eine einen einem einer es sie wir ihr mit von zu den dem
+des auf für fur im in ist war sind bitte danke hallo mein meine ihre ihr habe hat haben noch
+schon aber oder wenn dass sich auch nur so wie was bei nach aus um
+el la los las un una unos unas y o de del en que es por para con mi mis su sus al lo se no
+me le les ya pero como hola gracias favor muy este esta estos estas ese esa
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
+def terms(text: str, limit: int = MAX_TERMS) -> list[str]:
+    """The distinct searchable words of `text`, in order: no stop words, no single letters."""
+    seen: dict[str, None] = {}
+    for match in _WORD.finditer(text[:MAX_INPUT]):
+        word = match.group(0).lower().strip("_")
+        if len(word) < 2 or word in STOP_WORDS or word in seen:
+            continue
+        seen[word] = None
+        if len(seen) >= limit:
+            break
+    return list(seen)
+
+
+def fts_query(text: str, limit: int = MAX_TERMS) -> str | None:
+    """An FTS5 MATCH expression for `text` (None when it has no searchable word)."""
+    words = terms(text, limit)
+    if not words:
+        return None
+    # A quoted FTS5 string is only ever a phrase of words; doubling a quote escapes it (a \\w
+    # word holds none, but the rule is what keeps the query safe, so it is applied anyway).
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
