@@ -548,3 +548,17 @@ def test_review_of_a_stored_ticket_retrieves(project: Path, draft: Any, tmp_path
                      "Best regards,\nSam\n")
     result = draft(["review", str(reply), "--ticket", "1"])
     assert result.code in (0, 1), result
+
+
+def test_knowledge_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "team").mkdir()
+    config = tmp_path / "team" / "drafter.toml"
+    config.write_text('[knowledge]\ncanned = ["canned", "/abs/more"]\nfacts = "facts.toml"\n')
+    settings = load_settings(cwd=tmp_path, config_path=config, env={})
+    assert settings["knowledge.canned"] == [tmp_path / "team" / "canned", Path("/abs/more")]
+    assert settings["knowledge.facts"] == tmp_path / "team" / "facts.toml"
+    from_env = load_settings(cwd=tmp_path, env={"DRAFTER_KNOWLEDGE_ARTICLES": "help, faq"})
+    assert from_env["knowledge.articles"] == [tmp_path / "help", tmp_path / "faq"]
+    with pytest.raises(ConfigError, match="must be a list of paths"):
+        config.write_text("[knowledge]\ncanned = [1]\n")
+        load_settings(config_path=config, env={})
