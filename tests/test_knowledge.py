@@ -509,3 +509,56 @@ def test_reply_json_lists_sources_and_text_names_them(
     assert text.code == 0, text
     last = text.stderr.rstrip().splitlines()[-1]
     assert last.startswith("sources: ") and "canned/damaged.md" in last
+
+
+def test_batch_grounds_each_ticket(project: Path, draft: Any, monkeypatch: pytest.MonkeyPatch,
+                                   scripted_model: tuple[list[dict[str, Any]], str]) -> None:
+    seen, url = scripted_model
+    monkeypatch.chdir(project.parent)
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("DRAFTER_MODEL", "scripted")
+    app = app_for(project)
+    with app.store() as store:
+        for n, text in enumerate(("My parcel arrived damaged, the lamp is broken.",
+                                  "I forgot my password and the reset does not work.")):
+            store.import_ticket(Ticket(subject=None, messages=[
+                Message(body=text, latest=text, message_id=f"<t{n}@example.com>")]))
+    result = draft(["batch", "--all", "--max-revisions", "0", "--no-progress"])
+    assert result.code in (0, 1), result
+    prompts = sorted(r["messages"][1]["content"] for r in seen)
+    assert len(prompts) == 2
+    assert all("<reference>" in p for p in prompts)
+    damaged = next(p for p in prompts if "parcel arrived damaged" in p)
+    password = next(p for p in prompts if "forgot my password" in p)
+    assert 'id="canned/damaged.md"' in damaged
+    assert 'id="articles/signing-in.html#resetting-your-password"' in password
+
+
+def test_review_of_a_stored_ticket_retrieves(project: Path, draft: Any, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project.parent)
+    app = app_for(project)
+    ticket = damaged_ticket()
+    with app.store() as store:
+        store.import_ticket(ticket)
+    stored = app.ticket(1)
+    assert app.ground(stored).passages  # what the context of `draft review --ticket` is given
+    reply = tmp_path / "reply.txt"
+    reply.write_text("Hi Maria,\n\nSorry about the lamp. A replacement ships today.\n\n"
+                     "Best regards,\nSam\n")
+    result = draft(["review", str(reply), "--ticket", "1"])
+    assert result.code in (0, 1), result
+
+
+def test_knowledge_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "team").mkdir()
+    config = tmp_path / "team" / "drafter.toml"
+    config.write_text('[knowledge]\ncanned = ["canned", "/abs/more"]\nfacts = "facts.toml"\n')
+    settings = load_settings(cwd=tmp_path, config_path=config, env={})
+    assert settings["knowledge.canned"] == [tmp_path / "team" / "canned", Path("/abs/more")]
+    assert settings["knowledge.facts"] == tmp_path / "team" / "facts.toml"
+    from_env = load_settings(cwd=tmp_path, env={"DRAFTER_KNOWLEDGE_ARTICLES": "help, faq"})
+    assert from_env["knowledge.articles"] == [tmp_path / "help", tmp_path / "faq"]
+    with pytest.raises(ConfigError, match="must be a list of paths"):
+        config.write_text("[knowledge]\ncanned = [1]\n")
+        load_settings(config_path=config, env={})
