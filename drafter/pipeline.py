@@ -63,8 +63,10 @@ class Result:
 
     @property
     def usage(self) -> dict[str, int]:
-        """Token usage summed over every round."""
+        """Token usage summed over every round; {} when a round's counts are unknown."""
         total: dict[str, int] = {}
+        if any(not r.usage for r in self.rounds):
+            return total
         for r in self.rounds:
             for k, v in r.usage.items():
                 total[k] = total.get(k, 0) + v

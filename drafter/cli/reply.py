@@ -173,9 +173,12 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
         click.echo(result.text, nl=False)
     _report(result.findings)
     usage = result.usage
+    # llama.cpp sends no token counts while streaming: say so rather than print zeros.
+    tokens = (f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} "
+              "completion tokens" if usage else "tokens unknown (the server sent no counts "
+              "while streaming; --no-stream counts them)")
     diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
-         f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "
-         f"tokens, {result.timings['model']:.1f} s waiting for the model")
+         f"{tokens}, {result.timings['model']:.1f} s waiting for the model")
     if unwrapped is not None:
         raise _after_the_draft(unwrapped, "", stored)
     if save_draft and message is not None:
