@@ -85,6 +85,10 @@ class App:
         return {k.split(".", 1)[1]: v for k, v in self.settings.values.items()
                 if k.startswith("team.") and isinstance(v, str)}
 
+    def unset_team(self, keys: Sequence[str] = ("team.name", "team.product")) -> list[str]:
+        """Those of `keys` still at their placeholder default (nothing set them)."""
+        return [k for k in keys if self.settings.origins.get(k, "default") == "default"]
+
     # --- reviewing -------------------------------------------------------------------------
 
     def rules(self) -> list[Rule]:

@@ -137,3 +137,24 @@ def test_reply_to_a_stored_ticket(draft, cassette: Any, tmp_path: Path,
     assert result.code == 0, result
     assert result.stdout.startswith("Hi José,\n\n")
     assert result.stdout.endswith("Best regards,\nThe Support Team\n")
+
+
+def test_an_unset_team_is_warned_about_on_stderr_once(draft, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    result = draft(["reply", "--dry-run", "--format", "json"], input=EML)
+    assert result.code == 0, result
+    json.loads(result.stdout)  # stdout stays parseable: the warning is on stderr
+    assert result.stderr.count("warning: [team] is not set up") == 1
+    assert "team.name ('the Support Team')" in result.stderr
+    assert "team.from_address" not in result.stderr  # no mail is written
+    assert "[team] in drafter.toml" in result.stderr and "DRAFTER_TEAM_NAME" in result.stderr
+    eml = draft(["reply", "--dry-run", "--format", "eml"], input=EML)
+    assert "team.from_address ('support@example.com')" in eml.stderr
+
+    config = tmp_path / "drafter.toml"
+    config.write_text('[team]\nname = "Acme Support"\nproduct = "Acme Router"\n'
+                      'from_address = "help@acme.test"\n')
+    monkeypatch.setenv("DRAFTER_CONFIG", str(config))
+    set_up = draft(["reply", "--dry-run", "--format", "eml"], input=EML)
+    assert set_up.code == 0 and "warning" not in set_up.stderr
+    assert "Acme Support" in set_up.stdout

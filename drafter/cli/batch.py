@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import app_from, diag, emit_json, use_color
+from drafter.cli.common import app_from, diag, emit_json, use_color, warn_unset_team
 from drafter.config import Settings
 from drafter.errors import EXIT_FINDINGS, EXIT_LLM, ConfigError, InputError
 
@@ -138,6 +138,7 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
             if fmt == "json":
                 emit_json({"selected": len(selected), "skipped": skipped, "done": 0, "failed": 0})
             return
+        warn_unset_team(app)
         if via == "batch-api":
             from drafter.batch.batchapi import submit
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import app_from, diag, emit_json, use_color
+from drafter.cli.common import app_from, diag, emit_json, use_color, warn_unset_team
 from drafter.errors import DrafterError, InputError
 from drafter.helpdesk.base import HelpdeskError
 
@@ -107,6 +107,7 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
             force: bool, fmt: str, channel: str | None, dry_run: bool, quote: bool,
             save_draft: bool, fail_on: str, stream: bool | None) -> None:
     """Draft the reply (or show its prompt), post the note, and render what came back."""
+    warn_unset_team(app, eml=fmt == "eml" or save_draft)
     if dry_run:
         messages = app.reply_messages(ticket, channel)
         if fmt == "json":
