@@ -294,6 +294,15 @@ class App:
                 revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
             )
 
+    def keep_ticket(self, ticket: Ticket) -> int:
+        """Store `ticket` (a piped email, a file, a helpdesk's ticket by its name) once, and
+        return its id in the store; its messages already there are not stored twice."""
+        from drafter.tickets.model import public_thread
+
+        with self.store() as store:
+            report = store.import_ticket(public_thread(ticket), external_id=ticket.name)
+            return report.ticket_ids[0]
+
     def store_reply(self, ticket_id: int, result: Result) -> None:
         """Store `result` as the draft of stored ticket `ticket_id` (as `draft batch` would)."""
         from drafter.batch.runner import stored_draft
