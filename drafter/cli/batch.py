@@ -14,7 +14,7 @@ import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color, warn_unset_team
 from drafter.config import Settings
-from drafter.errors import EXIT_FINDINGS, EXIT_LLM, ConfigError, InputError
+from drafter.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_LLM, ConfigError, InputError
 
 if TYPE_CHECKING:
     from drafter.app import App
@@ -176,11 +176,12 @@ def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: A
                             runner_ready=ready)
     except KeyboardInterrupt:
         events.close()
-        if runner is not None:
-            s = runner.summary
-            diag(f"interrupted: {s.done} drafted and {s.failed} failed in this run are stored; "
-                 "run the same command again to resume")
-        raise
+        if runner is None:
+            raise  # the CLI says "interrupted"
+        s = runner.summary
+        diag(f"interrupted: {s.done} drafted and {s.failed} failed in this run are stored; "
+             "run the same command again to resume")
+        return EXIT_INTERRUPTED  # said once, here
     events.close()
     assert runner is not None
     summary = runner.summary

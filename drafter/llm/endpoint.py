@@ -79,6 +79,12 @@ def serve_endpoint(settings: Settings, on_status: Callable[[str], None] | None =
         assert base_url is not None
         model = endpoint.model or _first_model(base_url, endpoint.api_key, settings)
         yield Endpoint(base_url, endpoint.api_key, model, local=endpoint.local)
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed mid-generation: the server would finish the answer
+        # nobody waits for before it heeds SIGTERM, so it is killed at once.
+        if server is not None:
+            server.stop(grace=0)
+        raise
     finally:
         if server is not None:
             server.stop()

@@ -95,13 +95,18 @@ class LocalServer:
                                       stderr=subprocess.STDOUT, start_new_session=True)
         atexit.register(self.stop)
         deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise LLMError(f"the local model server exited at start (code {self._proc.returncode})",
-                               hint="its output ends with: " + self._tail())
-            if self._answers():
-                return self
-            time.sleep(0.2)
+        try:
+            while time.monotonic() < deadline:
+                if self._proc.poll() is not None:
+                    raise LLMError(f"the local model server exited at start (code "
+                                   f"{self._proc.returncode})", hint="its output ends with: "
+                                   + self._tail())
+                if self._answers():
+                    return self
+                time.sleep(0.2)
+        except BaseException:  # Ctrl-C while it loads: no need to let it finish
+            self.stop(grace=0)
+            raise
         self.stop()
         raise LLMError(f"the local model server did not answer within {self.startup_timeout:.0f} s",
                        hint="its output ends with: " + self._tail())
@@ -119,13 +124,15 @@ class LocalServer:
         text = self._log.read().decode("utf-8", "replace").strip()
         return text[-limit:] or "(nothing)"
 
-    def stop(self, grace: float = 3.0) -> None:
+    def stop(self, grace: float = 1.0) -> None:
         """Stop the server: terminate it, and kill it if it lingers past `grace` seconds (it
-        ignores SIGTERM while it finishes a generation)."""
+        ignores SIGTERM while it finishes a generation; idle, it exits in about 0.1 s). With
+        `grace` 0 it is killed at once: it keeps no state worth a clean exit."""
         atexit.unregister(self.stop)
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
-            proc.terminate()
+            if grace > 0:
+                proc.terminate()
             try:
                 proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
