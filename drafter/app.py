@@ -80,10 +80,13 @@ class App:
         return [d.strip().lower().lstrip("@") for d in self.settings["team.domains"] if d.strip()]
 
     @property
-    def team(self) -> dict[str, str]:
-        """The team's settings (name, greeting, sign-off, ...) as a plain mapping."""
-        return {k.split(".", 1)[1]: v for k, v in self.settings.values.items()
-                if k.startswith("team.") and isinstance(v, str)}
+    def team(self) -> dict[str, Any]:
+        """The team's settings (name, greeting, sign-off, ...) as a plain mapping; `greetings`
+        is the table of greetings and sign-offs by channel and language."""
+        team: dict[str, Any] = {k.split(".", 1)[1]: v for k, v in self.settings.values.items()
+                                if k.startswith("team.") and isinstance(v, str)}
+        team["greetings"] = self.settings["team.greetings"]
+        return team
 
     def unset_team(self, keys: Sequence[str] = ("team.name", "team.product")) -> list[str]:
         """Those of `keys` still at their placeholder default (nothing set them)."""
@@ -275,8 +278,10 @@ class App:
         on_round: Callable[[Round, bool], None] | None = None,
         on_retry: Callable[[int, str, float], None] | None = None,
         on_status: Callable[[str], None] | None = None,
+        language: str | None = None,
     ) -> Result:
-        """Draft a reply to `ticket` with the configured model, review it and revise it."""
+        """Draft a reply to `ticket` with the configured model, review it and revise it;
+        `language` (ISO 639-1, None: English) picks the greeting and sign-off."""
         from drafter import pipeline
         from drafter.llm.endpoint import open_client
         from drafter.tickets.model import public_thread
@@ -292,6 +297,7 @@ class App:
                 reviewer=self._default_reviewer, context=context, team=self.team, channel=chan,
                 max_revisions=self.settings["draft.max_revisions"],
                 revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
+                language=language,
             )
 
     def keep_ticket(self, ticket: Ticket) -> int:

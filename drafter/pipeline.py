@@ -8,6 +8,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from drafter.greetings import greetings_for
 from drafter.prompting import instructions
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding, at_or_above
@@ -135,11 +136,13 @@ def clean_body(text: str, cut_off: bool = False) -> str:
     return body.strip() or text.strip()
 
 
-def compose(body: str, ticket: Ticket | None, team: Mapping[str, str]) -> str:
-    """Wrap the body in the team's greeting and sign-off (drafter's job, not the model's)."""
-    name = ticket.customer_first_name if ticket is not None else None
-    greeting = team["greeting"].replace("{name}", name) if name else team["greeting_no_name"]
-    parts = [greeting, body, f"{team['sign_off']}\n{team['signature']}".strip()]
+def compose(body: str, ticket: Ticket | None, team: Mapping[str, Any], channel: str = "email",
+            language: str | None = None) -> str:
+    """Wrap the body in the team's greeting and sign-off for `channel` and the customer's
+    `language` (drafter's job, not the model's; chat has none by default)."""
+    words = greetings_for(team, channel, language)
+    parts = [words.open(ticket.customer_first_name if ticket is not None else None), body,
+             words.close()]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -175,6 +178,7 @@ def _steps(
     max_revisions: int,
     revise_on: str,
     on_round: Callable[[Round, bool], None] | None,
+    language: str | None = None,
 ) -> _Steps:
     timings = {"prompting": 0.0, "model": 0.0, "review": 0.0}
     t0 = time.perf_counter()
@@ -209,18 +213,20 @@ def _steps(
         messages = prompts.revise_messages(first, body, remaining)
         context = replace(context, prompt=instructions(messages))  # the revision's prompt too
         timings["prompting"] += time.perf_counter() - t0
-    return result_of(rounds, ticket, team, model, timings)
+    return result_of(rounds, ticket, team, model, timings, channel=channel, language=language)
 
 
-def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, str], model: str,
-              timings: dict[str, float] | None = None) -> Result:
-    """Keep the best of `rounds` and wrap it as the Result."""
+def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, Any], model: str,
+              timings: dict[str, float] | None = None, *, channel: str = "email",
+              language: str | None = None) -> Result:
+    """Keep the best of `rounds` and wrap it (greeting and sign-off for `channel` and
+    `language`) as the Result."""
     # A revision replaces the earlier draft only when it is strictly better.
     kept = min(rounds, key=lambda r: (r.score(), r.index))
     timings = dict(timings or {})
     timings["total"] = sum(timings.values())
     return Result(
-        text=compose(kept.body, ticket, team), body=kept.body, findings=kept.findings,
+        text=compose(kept.body, ticket, team, channel, language), body=kept.body, findings=kept.findings,
         model=model, rounds=list(rounds), kept_round=kept.index, timings=timings,
     )
 
@@ -239,11 +245,13 @@ def run(
     revise_on: str = "warning",
     on_token: Callable[[str], None] | None = None,
     on_round: Callable[[Round, bool], None] | None = None,
+    language: str | None = None,
 ) -> Result:
-    """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on` remain."""
+    """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on`
+    remain. `language` is the customer's (ISO 639-1): the greeting and sign-off are in it."""
     steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
                    context=context, team=team, channel=channel, max_revisions=max_revisions,
-                   revise_on=revise_on, on_round=on_round)
+                   revise_on=revise_on, on_round=on_round, language=language)
     try:
         messages = next(steps)
         while True:
@@ -267,11 +275,12 @@ async def arun(
     revise_on: str = "warning",
     on_token: Callable[[str], None] | None = None,
     on_round: Callable[[Round, bool], None] | None = None,
+    language: str | None = None,
 ) -> Result:
     """`run` for asyncio: the same rounds, awaiting the model instead of blocking on it."""
     steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
                    context=context, team=team, channel=channel, max_revisions=max_revisions,
-                   revise_on=revise_on, on_round=on_round)
+                   revise_on=revise_on, on_round=on_round, language=language)
     try:
         messages = next(steps)
         while True:

@@ -418,7 +418,8 @@ def _finished(ticket: Any, rounds: list[dict[str, Any]], spec: BatchSpec, api: B
               job: BatchJob) -> StoredDraft:
     kept = pipeline.result_of(
         [pipeline.Round(r["index"], r["body"], [Finding(**f) for f in r["findings"]], r["usage"], 0.0, 1)
-         for r in rounds], ticket, spec.team, api.model)
+         for r in rounds], ticket, spec.team, api.model,
+        channel=reply_channel(ticket, spec.default_channel))
     usage = kept.usage
     return StoredDraft(
         ticket_id=int(ticket.id), status="done", draft=kept.text, body=kept.body,

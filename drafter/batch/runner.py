@@ -150,6 +150,9 @@ class BatchSpec:
     # When the run was planned: a ticket another run finished since is not drafted again. Make
     # a spec per run (before choosing its tickets).
     since: float = field(default_factory=time.time)
+    # The customer's language of a ticket (ISO 639-1) for its greeting and sign-off; None is
+    # English. The App sets it where language detection is wired.
+    language: Callable[[Any], str | None] = field(default=lambda ticket: None)
 
 
 def stored_draft(ticket_id: int, result: pipeline.Result, spec: BatchSpec, model: str,
@@ -301,6 +304,7 @@ class BatchRunner:
                 ticket, prompts=self.prompts, guide=spec.guide,
                 client=client, reviewer=spec.reviewer, context=context, team=spec.team,
                 channel=channel, max_revisions=spec.max_revisions, revise_on=spec.revise_on,
+                language=spec.language(ticket),
             )
         except _NotStarted:
             self.store.release_claims(self.owner, ticket_id)
