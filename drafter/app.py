@@ -342,19 +342,31 @@ class App:
         """Draft, review and revise `ticket_ids` concurrently (`spec.concurrency` at a time),
         storing each result as soon as it is done; return the runner (summary, fatal error).
 
-        `events` receives progress (started, finished, failed, retry, stopping); `on_start`
-        the model and its server's URL once known. The local model server is started for the
-        run when the settings ask for the local model.
+        `events` receives progress (started, finished, failed, retry, stopping, tick);
+        `on_start` the model and its server's URL once known. The local model is started for
+        the run when the settings ask for it, sized to the machine: `spec.concurrency` is
+        lowered to the requests it answers at once (and `on_status` told so).
         """
         from drafter.batch.runner import run_concurrent
         from drafter.llm.aclient import AsyncChatClient
         from drafter.llm.endpoint import client_options, serve_endpoint
 
         store.check_writable()  # before spending anything on answers it could not keep
-        with serve_endpoint(self.settings, on_status=on_status) as endpoint:
+        with serve_endpoint(self.settings, on_status=on_status,
+                            concurrency=spec.concurrency) as endpoint:
             assert endpoint.base_url is not None and endpoint.model is not None
+            plan = endpoint.plan
+            if plan is not None and plan.slots < spec.concurrency:
+                # More workers than slots would only queue in the servers (or here).
+                if on_status is not None:
+                    on_status(f"the local model answers {plan.slots} request"
+                              f"{'s' if plan.slots != 1 else ''} at a time on this machine "
+                              f"({plan.limit}): concurrency {spec.concurrency} lowered to "
+                              f"{plan.slots}")
+                spec.concurrency = plan.slots
             client = AsyncChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,
                                      max_connections=spec.concurrency,
+                                     slot_urls=endpoint.slot_urls,
                                      **client_options(self.settings))
             if on_start is not None:
                 on_start(client.model, client.base_url)

@@ -22,9 +22,12 @@ REPLY = ("Your parcel left our warehouse this morning and should reach you by Fr
 class StandIn:
     """The server on a loopback port: `base_url`, and `served`, `most_at_once` after a run."""
 
-    def __init__(self, latency: float = 0.0, usage: bool = True) -> None:
+    def __init__(self, latency: float = 0.0, usage: bool = True,
+                 one_at_a_time: bool = False) -> None:
         self.latency = latency
         self.usage = usage
+        # As llama-cpp-python's server: one request is answered, the others wait their turn.
+        self._turn = threading.Lock() if one_at_a_time else None
         self.served = 0
         self.now = 0  # requests being served
         self.most_at_once = 0
@@ -40,6 +43,8 @@ class StandIn:
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length", 0)))
+                if outer._turn is not None:
+                    outer._turn.acquire()
                 with outer._lock:
                     outer.now += 1
                     outer.most_at_once = max(outer.most_at_once, outer.now)
@@ -49,6 +54,8 @@ class StandIn:
                     with outer._lock:
                         outer.now -= 1
                         outer.served += 1
+                    if outer._turn is not None:
+                        outer._turn.release()
                 body: dict[str, Any] = {
                     "id": "c", "object": "chat.completion", "created": 0, "model": "stand-in",
                     "choices": [{"index": 0, "finish_reason": "stop",
