@@ -61,6 +61,7 @@ class Result:
     rounds: list[Round]
     kept_round: int
     timings: dict[str, float] = field(default_factory=dict)
+    why: str = ""  # which round was kept, and why the revising stopped
 
     @property
     def usage(self) -> dict[str, int]:
@@ -83,6 +84,7 @@ class Result:
             "usage": self.usage,
             "revisions": len(self.rounds) - 1,
             "kept_round": self.kept_round,
+            "kept_why": self.why,
             "rounds": [
                 {"index": r.index, "findings": len(r.findings), "usage": r.usage,
                  "latency_s": round(r.latency, 4), "attempts": r.attempts, "cut_off": r.cut_off}
@@ -151,6 +153,43 @@ def blocking(findings: Sequence[Finding], threshold: str) -> list[Finding]:
     return [f for f in findings if at_or_above(f.severity, threshold)]
 
 
+def revisable(guide: Any, code: str) -> bool:
+    """Whether a revision is asked to fix rule `code`'s findings: its `revise` setting in the
+    guide (`[rules.CODE] revise = false` for what the model cannot fix), true when unset."""
+    found = guide.rule_settings(code) if guide is not None else None
+    return bool(found[0].get("revise", True)) if found else True
+
+
+def next_revision(rounds: Sequence[Round], revise_on: str, guide: Any,
+                  max_revisions: int) -> tuple[list[Finding], str]:
+    """After the last of `rounds`: the findings to ask a revision to fix, or none and why not.
+
+    A revision is asked for findings at or above `revise_on` of rules that may be revised, and
+    only while revising helps: a round no better than the best before it ends the loop.
+    """
+    last = rounds[-1]
+    if len(rounds) > 1:
+        best = min(rounds[:-1], key=lambda r: (r.score(), r.index))
+        if last.score() >= best.score():
+            return [], f"round {last.index} was no better than round {best.index}"
+    remaining = blocking(last.findings, revise_on)
+    if not remaining:
+        return [], f"no findings at or above {revise_on} (draft.revise_on)"
+    fixable = [f for f in remaining if revisable(guide, f.code)]
+    if not fixable:
+        codes = ", ".join(sorted({f.code for f in remaining}))
+        return [], f"its findings at or above {revise_on} are not revised ({codes}: revise = false)"
+    if len(rounds) > max_revisions:
+        return [], f"{max_revisions} revision{'s' if max_revisions != 1 else ''} (draft.max_revisions)"
+    return fixable, ""
+
+
+def _counts(r: Round) -> str:
+    errors, warnings, infos = r.score()
+    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning" \
+        f"{'s' if warnings != 1 else ''}, {infos} info{'s' if infos != 1 else ''}"
+
+
 class AsyncCompleter(Protocol):
     """What the async pipeline needs from a model client."""
 
@@ -203,8 +242,8 @@ def _steps(
         current = Round(len(rounds), body, findings, completion.usage.to_dict(),
                         completion.latency, completion.attempts, cut_off)
         rounds.append(current)
-        remaining = blocking(findings, revise_on)
-        more = bool(remaining) and len(rounds) <= max_revisions
+        remaining, stopped = next_revision(rounds, revise_on, guide, max_revisions)
+        more = bool(remaining)
         if on_round is not None:
             on_round(current, more)
         if not more:
@@ -213,21 +252,25 @@ def _steps(
         messages = prompts.revise_messages(first, body, remaining)
         context = replace(context, prompt=instructions(messages))  # the revision's prompt too
         timings["prompting"] += time.perf_counter() - t0
-    return result_of(rounds, ticket, team, model, timings, channel=channel, language=language)
+    return result_of(rounds, ticket, team, model, timings, channel=channel, language=language,
+                     stopped=stopped)
 
 
 def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, Any], model: str,
               timings: dict[str, float] | None = None, *, channel: str = "email",
-              language: str | None = None) -> Result:
+              language: str | None = None, stopped: str = "") -> Result:
     """Keep the best of `rounds` and wrap it (greeting and sign-off for `channel` and
-    `language`) as the Result."""
+    `language`) as the Result; `stopped` says why no further round was asked for."""
     # A revision replaces the earlier draft only when it is strictly better.
     kept = min(rounds, key=lambda r: (r.score(), r.index))
+    why = (f"round {kept.index} ({_counts(kept)})"
+           + (f", the best of {len(rounds)} rounds" if len(rounds) > 1 else "")
+           + (f"; no more revising: {stopped}" if stopped else ""))
     timings = dict(timings or {})
     timings["total"] = sum(timings.values())
     return Result(
         text=compose(kept.body, ticket, team, channel, language), body=kept.body, findings=kept.findings,
-        model=model, rounds=list(rounds), kept_round=kept.index, timings=timings,
+        model=model, rounds=list(rounds), kept_round=kept.index, timings=timings, why=why,
     )
 
 

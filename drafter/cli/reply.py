@@ -181,6 +181,7 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
                        if use_color() else f"── draft (round {result.kept_round}) ──")
         click.echo(result.text, nl=False)
     _report(result.findings)
+    diag(f"kept {result.why}")
     usage = result.usage
     # llama.cpp sends no token counts while streaming: say so rather than print zeros.
     tokens = (f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} "
