@@ -42,9 +42,10 @@ def local_available() -> bool:
 
 
 # What one server (one request at a time) holds besides the model file's pages, which the
-# servers share: measured 160 MB of anonymous memory at n_ctx 4096 (the KV cache is most of
-# it), rounded up.
-SLOT_MEMORY = 192 * 2**20
+# servers share: measured at n_ctx 4096, 160 MB of anonymous memory idle and 730-760 MB after
+# drafting (llama-cpp-python's buffer of logits, n_ctx x the vocabulary's 49,152 floats, fills
+# as the context does; the KV cache is most of the rest), rounded up.
+SLOT_MEMORY = 2**30
 MAX_THREADS = 4  # a 135M model gains nothing measurable past 4 threads on one request
 
 
@@ -62,7 +63,7 @@ def plan_local(concurrency: int, cores: int | None = None, available: int | None
                slot_memory: int = SLOT_MEMORY) -> LocalPlan:
     """Size the local model to the machine: at most one slot per two cores (a request on one
     thread took 16-43 s), no more slots than `concurrency` or than `available` bytes of memory
-    hold (each slot has its own context, n_ctx 4096, whose KV cache is most of SLOT_MEMORY),
+    hold (each slot has its own context, n_ctx 4096, and its buffers: SLOT_MEMORY),
     and the cores shared out among the slots (up to MAX_THREADS each)."""
     cores = cores or os.cpu_count() or 1
     available = available_memory() if available is None else available
