@@ -54,11 +54,6 @@ class AsyncChatClient(RetryPolicy):
         self._client = self._slots[0] if self._slots else sdk(base_url, max_connections)
         self._free: asyncio.Queue[openai.AsyncOpenAI] | None = None
 
-    @property
-    def slots(self) -> int | None:
-        """Requests the server answers at once, when it is limited (the local model)."""
-        return len(self._slots) or None
-
     async def aclose(self) -> None:
         """Release the HTTP connection pools."""
         for client in self._slots or [self._client]:
