@@ -89,10 +89,17 @@ class App:
         return [d.strip().lower().lstrip("@") for d in self.settings["team.domains"] if d.strip()]
 
     @property
-    def team(self) -> dict[str, str]:
-        """The team's settings (name, greeting, sign-off, ...) as a plain mapping."""
-        return {k.split(".", 1)[1]: v for k, v in self.settings.values.items()
-                if k.startswith("team.") and isinstance(v, str)}
+    def team(self) -> dict[str, Any]:
+        """The team's settings (name, greeting, sign-off, ...) as a plain mapping; `greetings`
+        is the table of greetings and sign-offs by channel and language."""
+        team: dict[str, Any] = {k.split(".", 1)[1]: v for k, v in self.settings.values.items()
+                                if k.startswith("team.") and isinstance(v, str)}
+        team["greetings"] = self.settings["team.greetings"]
+        return team
+
+    def unset_team(self, keys: Sequence[str] = ("team.name", "team.product")) -> list[str]:
+        """Those of `keys` still at their placeholder default (nothing set them)."""
+        return [k for k in keys if self.settings.origins.get(k, "default") == "default"]
 
     # --- reviewing -------------------------------------------------------------------------
 
@@ -399,8 +406,10 @@ class App:
         on_round: Callable[[Round, bool], None] | None = None,
         on_retry: Callable[[int, str, float], None] | None = None,
         on_status: Callable[[str], None] | None = None,
+        language: str | None = None,
     ) -> Result:
-        """Draft a reply to `ticket` with the configured model, review it and revise it."""
+        """Draft a reply to `ticket` with the configured model, review it and revise it;
+        `language` (ISO 639-1; default: the customer's, detected) picks the greeting and sign-off."""
         from drafter import pipeline
         from drafter.llm.endpoint import open_client
         from drafter.tickets.model import public_thread
@@ -418,7 +427,17 @@ class App:
                 max_revisions=self.settings["draft.max_revisions"],
                 revise_on=self.settings["draft.revise_on"], on_token=on_token, on_round=on_round,
                 reference=grounding.reference, start=grounding.start,
+                language=language or self.ticket_language(ticket),
             )
+
+    def keep_ticket(self, ticket: Ticket) -> int:
+        """Store `ticket` (a piped email, a file, a helpdesk's ticket by its name) once, and
+        return its id in the store; its messages already there are not stored twice."""
+        from drafter.tickets.model import public_thread
+
+        with self.store() as store:
+            report = store.import_ticket(public_thread(ticket), external_id=ticket.name)
+            return report.ticket_ids[0]
 
     def store_reply(self, ticket_id: int, result: Result) -> None:
         """Store `result` as the draft of stored ticket `ticket_id` (as `draft batch` would)."""
@@ -445,6 +464,7 @@ class App:
             max_cost=s["batch.max_cost"], max_tokens=s["llm.max_tokens"],
             prompt_version=prompt_version(self.prompts, self.guide, self.team),
             ground=self.ground if self.has_knowledge else None,
+            language=self.ticket_language,
         )
 
     def batch(self, store: Store, ticket_ids: Sequence[int], spec: Any, *, events: Any = None,
@@ -454,19 +474,31 @@ class App:
         """Draft, review and revise `ticket_ids` concurrently (`spec.concurrency` at a time),
         storing each result as soon as it is done; return the runner (summary, fatal error).
 
-        `events` receives progress (started, finished, failed, retry, stopping); `on_start`
-        the model and its server's URL once known. The local model server is started for the
-        run when the settings ask for the local model.
+        `events` receives progress (started, finished, failed, retry, stopping, tick);
+        `on_start` the model and its server's URL once known. The local model is started for
+        the run when the settings ask for it, sized to the machine: `spec.concurrency` is
+        lowered to the requests it answers at once (and `on_status` told so).
         """
         from drafter.batch.runner import run_concurrent
         from drafter.llm.aclient import AsyncChatClient
         from drafter.llm.endpoint import client_options, serve_endpoint
 
         store.check_writable()  # before spending anything on answers it could not keep
-        with serve_endpoint(self.settings, on_status=on_status) as endpoint:
+        with serve_endpoint(self.settings, on_status=on_status,
+                            concurrency=spec.concurrency) as endpoint:
             assert endpoint.base_url is not None and endpoint.model is not None
+            plan = endpoint.plan
+            if plan is not None and plan.slots < spec.concurrency:
+                # More workers than slots would only queue in the servers (or here).
+                if on_status is not None:
+                    on_status(f"the local model answers {plan.slots} request"
+                              f"{'s' if plan.slots != 1 else ''} at a time on this machine "
+                              f"({plan.limit}): concurrency {spec.concurrency} lowered to "
+                              f"{plan.slots}")
+                spec.concurrency = plan.slots
             client = AsyncChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,
                                      max_connections=spec.concurrency,
+                                     slot_urls=endpoint.slot_urls,
                                      **client_options(self.settings))
             if on_start is not None:
                 on_start(client.model, client.base_url)

@@ -64,6 +64,9 @@ FIELDS: tuple[Field, ...] = (
     Field("team.sign_off", "str", "Best regards,", "Closing line before the signature."),
     Field("team.signature", "str", "The Support Team", "Signature lines after the sign-off."),
     Field("team.from_address", "str", "support@example.com", "From address of --format eml replies."),
+    Field("team.greetings", "table", {}, "Greeting, greeting_no_name, sign_off and signature by "
+          "channel and language: [team.greetings.email.de] greeting = \"Hallo {name},\" (chat "
+          "has none unless given; see the README)."),
     Field("team.addresses", "list", [], "The team's own email addresses: in prompts, only "
           "messages from these (or from team.domains, or a source's agent role) are the team's."),
     Field("team.domains", "list", [], "The team's own domains (mail and links), e.g. "

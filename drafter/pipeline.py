@@ -8,6 +8,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from drafter.greetings import greetings_for
 from drafter.prompting import instructions
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding, at_or_above
@@ -71,11 +72,14 @@ class Result:
     # from, if any (docs/knowledge.md).
     sources: list[Any] = field(default_factory=list)
     started_from: str | None = None
+    why: str = ""  # which round was kept, and why the revising stopped
 
     @property
     def usage(self) -> dict[str, int]:
-        """Token usage summed over every round."""
+        """Token usage summed over every round; {} when a round's counts are unknown."""
         total: dict[str, int] = {}
+        if any(not r.usage for r in self.rounds):
+            return total
         for r in self.rounds:
             for k, v in r.usage.items():
                 total[k] = total.get(k, 0) + v
@@ -91,6 +95,7 @@ class Result:
             "usage": self.usage,
             "revisions": len(self.rounds) - 1,
             "kept_round": self.kept_round,
+            "kept_why": self.why,
             "rounds": [
                 {"index": r.index, "findings": len(r.findings), "usage": r.usage,
                  "latency_s": round(r.latency, 4), "attempts": r.attempts, "cut_off": r.cut_off}
@@ -149,17 +154,56 @@ def clean_body(text: str, cut_off: bool = False) -> str:
     return body.strip() or text.strip()
 
 
-def compose(body: str, ticket: Ticket | None, team: Mapping[str, str]) -> str:
-    """Wrap the body in the team's greeting and sign-off (drafter's job, not the model's)."""
-    name = ticket.customer_first_name if ticket is not None else None
-    greeting = team["greeting"].replace("{name}", name) if name else team["greeting_no_name"]
-    parts = [greeting, body, f"{team['sign_off']}\n{team['signature']}".strip()]
+def compose(body: str, ticket: Ticket | None, team: Mapping[str, Any], channel: str = "email",
+            language: str | None = None) -> str:
+    """Wrap the body in the team's greeting and sign-off for `channel` and the customer's
+    `language` (drafter's job, not the model's; chat has none by default)."""
+    words = greetings_for(team, channel, language)
+    parts = [words.open(ticket.customer_first_name if ticket is not None else None), body,
+             words.close()]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def blocking(findings: Sequence[Finding], threshold: str) -> list[Finding]:
     """Return the findings at or above `threshold`."""
     return [f for f in findings if at_or_above(f.severity, threshold)]
+
+
+def revisable(guide: Any, code: str) -> bool:
+    """Whether a revision is asked to fix rule `code`'s findings: its `revise` setting in the
+    guide (`[rules.CODE] revise = false` for what the model cannot fix), true when unset."""
+    found = guide.rule_settings(code) if guide is not None else None
+    return bool(found[0].get("revise", True)) if found else True
+
+
+def next_revision(rounds: Sequence[Round], revise_on: str, guide: Any,
+                  max_revisions: int) -> tuple[list[Finding], str]:
+    """After the last of `rounds`: the findings to ask a revision to fix, or none and why not.
+
+    A revision is asked for findings at or above `revise_on` of rules that may be revised, and
+    only while revising helps: a round no better than the best before it ends the loop.
+    """
+    last = rounds[-1]
+    if len(rounds) > 1:
+        best = min(rounds[:-1], key=lambda r: (r.score(), r.index))
+        if last.score() >= best.score():
+            return [], f"round {last.index} was no better than round {best.index}"
+    remaining = blocking(last.findings, revise_on)
+    if not remaining:
+        return [], f"no findings at or above {revise_on} (draft.revise_on)"
+    fixable = [f for f in remaining if revisable(guide, f.code)]
+    if not fixable:
+        codes = ", ".join(sorted({f.code for f in remaining}))
+        return [], f"its findings at or above {revise_on} are not revised ({codes}: revise = false)"
+    if len(rounds) > max_revisions:
+        return [], f"{max_revisions} revision{'s' if max_revisions != 1 else ''} (draft.max_revisions)"
+    return fixable, ""
+
+
+def _counts(r: Round) -> str:
+    errors, warnings, infos = r.score()
+    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning" \
+        f"{'s' if warnings != 1 else ''}, {infos} info{'s' if infos != 1 else ''}"
 
 
 class AsyncCompleter(Protocol):
@@ -191,6 +235,7 @@ def _steps(
     on_round: Callable[[Round, bool], None] | None,
     reference: Sequence[Any] = (),
     start: Any = None,
+    language: str | None = None,
 ) -> _Steps:
     timings = {"prompting": 0.0, "model": 0.0, "review": 0.0}
     t0 = time.perf_counter()
@@ -217,8 +262,8 @@ def _steps(
         current = Round(len(rounds), body, findings, completion.usage.to_dict(),
                         completion.latency, completion.attempts, cut_off)
         rounds.append(current)
-        remaining = blocking(findings, revise_on)
-        more = bool(remaining) and len(rounds) <= max_revisions
+        remaining, stopped = next_revision(rounds, revise_on, guide, max_revisions)
+        more = bool(remaining)
         if on_round is not None:
             on_round(current, more)
         if not more:
@@ -227,23 +272,29 @@ def _steps(
         messages = prompts.revise_messages(first, body, remaining)
         context = replace(context, prompt=instructions(messages))  # the revision's prompt too
         timings["prompting"] += time.perf_counter() - t0
-    result = result_of(rounds, ticket, team, model, timings)
+    result = result_of(rounds, ticket, team, model, timings, channel=channel, language=language,
+                       stopped=stopped)
     result.coverage = reviewer.coverage_of(result.body)
     result.sources = [*([start.passage] if start is not None else []), *reference]
     result.started_from = start.id if start is not None else None
     return result
 
 
-def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, str], model: str,
-              timings: dict[str, float] | None = None) -> Result:
-    """Keep the best of `rounds` and wrap it as the Result."""
+def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, Any], model: str,
+              timings: dict[str, float] | None = None, *, channel: str = "email",
+              language: str | None = None, stopped: str = "") -> Result:
+    """Keep the best of `rounds` and wrap it (greeting and sign-off for `channel` and
+    `language`) as the Result; `stopped` says why no further round was asked for."""
     # A revision replaces the earlier draft only when it is strictly better.
     kept = min(rounds, key=lambda r: (r.score(), r.index))
+    why = (f"round {kept.index} ({_counts(kept)})"
+           + (f", the best of {len(rounds)} rounds" if len(rounds) > 1 else "")
+           + (f"; no more revising: {stopped}" if stopped else ""))
     timings = dict(timings or {})
     timings["total"] = sum(timings.values())
     return Result(
-        text=compose(kept.body, ticket, team), body=kept.body, findings=kept.findings,
-        model=model, rounds=list(rounds), kept_round=kept.index, timings=timings,
+        text=compose(kept.body, ticket, team, channel, language), body=kept.body, findings=kept.findings,
+        model=model, rounds=list(rounds), kept_round=kept.index, timings=timings, why=why,
     )
 
 
@@ -263,15 +314,18 @@ def run(
     on_round: Callable[[Round, bool], None] | None = None,
     reference: Sequence[Any] = (),
     start: Any = None,
+    language: str | None = None,
 ) -> Result:
     """Draft a reply to `ticket`, review it, and revise while findings at or above `revise_on` remain.
 
     `reference` (Passages) is given to the model as what the team knows; `start` (a canned
-    response, with `id`, `text` and its `passage`) as the answer to start from.
+    response, with `id`, `text` and its `passage`) as the answer to start from. `language` is
+    the customer's (ISO 639-1): the greeting and sign-off are in it.
     """
     steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
                    context=context, team=team, channel=channel, max_revisions=max_revisions,
-                   revise_on=revise_on, on_round=on_round, reference=reference, start=start)
+                   revise_on=revise_on, on_round=on_round, reference=reference, start=start,
+                   language=language)
     try:
         messages = next(steps)
         while True:
@@ -297,11 +351,13 @@ async def arun(
     on_round: Callable[[Round, bool], None] | None = None,
     reference: Sequence[Any] = (),
     start: Any = None,
+    language: str | None = None,
 ) -> Result:
     """`run` for asyncio: the same rounds, awaiting the model instead of blocking on it."""
     steps = _steps(ticket, prompts=prompts, guide=guide, model=client.model, reviewer=reviewer,
                    context=context, team=team, channel=channel, max_revisions=max_revisions,
-                   revise_on=revise_on, on_round=on_round, reference=reference, start=start)
+                   revise_on=revise_on, on_round=on_round, reference=reference, start=start,
+                   language=language)
     try:
         messages = next(steps)
         while True:

@@ -56,6 +56,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                           "drafter.helpdesk"),
     "drafter.app": ("drafter.cli",),
     "drafter.config": ("drafter.cli", "drafter.app"),
+    "drafter.greetings": ("drafter.cli", "drafter.app", "drafter.pipeline", "drafter.batch",
+                          "drafter.llm", "drafter.review", "drafter.store", "drafter.tickets"),
     "drafter.styleguide": ("drafter.cli", "drafter.app", "drafter.review", "drafter.lint"),
 }
 

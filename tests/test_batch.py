@@ -235,6 +235,7 @@ def test_interrupting_or_killing_leaves_the_store_consistent_and_the_next_run_re
     if sig == signal.SIGINT:
         assert proc.returncode == 130, (out, err)
         assert "interrupted:" in err and "run the same command again to resume" in err
+        assert err.count("interrupted") == 1, err  # said once, not again by the CLI
         assert "Traceback" not in err
     else:
         assert proc.returncode == -signal.SIGKILL

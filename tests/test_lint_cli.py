@@ -410,3 +410,35 @@ def test_a_version_1_baseline_still_hides_findings_gathered_since(draft, repo: P
     left = json.loads(draft(["lint", "canned", "--format", "json", "--baseline",
                              "old.json"]).stdout)["findings"]
     assert any("findings of" in f["message"] for f in left)
+
+
+def test_a_ticket_file_in_the_folder_is_skipped_with_a_note_on_how_to_exclude_it(
+        draft, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    whole = draft(["lint", "examples", "--format", "json"])
+    canned = draft(["lint", "examples/canned", "--format", "json"])
+    # The ticket file (07-chat-login.json) neither fails the run nor counts as linted.
+    assert whole.code == canned.code == 1, whole
+    assert json.loads(whole.stdout)["findings"] == json.loads(canned.stdout)["findings"]
+    assert json.loads(whole.stdout)["summary"]["unreadable"] == 0
+    note = [line for line in whole.stderr.splitlines() if line.startswith("note:")]
+    assert note == ["note: examples/tickets/07-chat-login.json: skipped, a ticket file (drafter's "
+                    "JSON ticket import), not canned responses; leave it out with --exclude "
+                    '07-chat-login.json, or for good in drafter.toml: [lint] exclude = [..., '
+                    '"07-chat-login.json"]']
+    excluded = draft(["lint", "examples", "--exclude", "07-chat-login.json"])
+    assert excluded.code == 1 and "note:" not in excluded.stderr
+    assert "note:" not in draft(["lint", "examples", "--quiet"]).stderr
+
+
+def test_json_shapes_of_tickets_and_of_responses_are_told_apart(draft, repo: Path) -> None:
+    write(repo, {
+        "one.json": json.dumps({"subject": "Hi", "messages": [
+            {"author": "customer", "text": "Where is my order?"}]}),
+        "many.json": json.dumps([{"messages": [{"author": "customer", "text": "Hi"}]}]),
+        # A response collection whose entries have a `text` body is still linted.
+        "canned.json": json.dumps([{"name": "refund", "text": CLEAN}]),
+    })
+    result = draft(["lint", "."])
+    assert result.code == 0, result
+    assert result.stderr.count("note:") == 2 and "1 file checked" in result.stderr

@@ -641,7 +641,8 @@ def test_json_report_reads_back_as_its_data_one_finding_a_line(
     out = render(JsonFormatter, findings, ctx)
     assert json.loads(out) == json_data(findings, ctx)
     lines = out.split("\n")[:-1]  # (splitlines would split at U+0085 in a message too)
-    assert out.endswith("\n") and len(lines) == (21 + len(findings) if findings else 20)  # with "languages": []
+    # (the head has 20 lines with an empty "languages" list)
+    assert out.endswith("\n") and len(lines) == (21 + len(findings) if findings else 20)
 
 
 @settings(max_examples=200, deadline=None)

@@ -55,6 +55,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
             self.connection.close()
             return
+        if kind == "sse":  # a streamed answer: its words, then usage if the server sends any
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            words, usage = action[1], action[2]
+            for i, word in enumerate(words):
+                chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0,
+                         "model": "scripted", "choices": [{"index": 0, "delta": {"content": word},
+                         "finish_reason": "stop" if i == len(words) - 1 else None}]}
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            if usage is not None:
+                tail = {"id": "c1", "object": "chat.completion.chunk", "created": 0,
+                        "model": "scripted", "choices": [], "usage": usage}
+                self.wfile.write(f"data: {json.dumps(tail)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.close_connection = True
+            return
         if kind == "sleep":
             time.sleep(action[1])
             action = ("json", 200, OK, {})
@@ -196,3 +213,35 @@ def test_unreachable_endpoint_fails_after_the_budget() -> None:
     assert "failed after 3 attempts: cannot connect" in str(info.value)
     assert len(retries) == 2
     assert "sk-test-secret" not in str(info.value)
+
+
+def test_streaming_asks_for_usage_and_says_unknown_when_none_comes(scripted) -> None:
+    script, url = scripted
+    # llama.cpp's server streams without usage; OpenAI sends it in a last chunk when asked.
+    script.actions = [("sse", ["Hello", " there"], None),
+                      ("sse", ["Hi"], {"prompt_tokens": 12, "completion_tokens": 1,
+                                       "total_tokens": 13})]
+    pieces: list[str] = []
+    silent = client(url).complete(MESSAGES, on_token=pieces.append)
+    assert silent.text == "Hello there" and pieces == ["Hello", " there"]
+    assert script.requests[0]["stream"] is True
+    assert script.requests[0]["stream_options"] == {"include_usage": True}
+    assert not silent.usage.reported and silent.usage.to_dict() == {}  # unknown, not zeros
+    counted = client(url).complete(MESSAGES, on_token=pieces.append)
+    assert counted.usage.to_dict()["prompt_tokens"] == 12
+
+
+def test_reply_streamed_without_counts_says_unknown_not_zero(
+        scripted, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import run_draft
+
+    script, url = scripted
+    script.actions = [("sse", ["Your parcel left our warehouse today. ",
+                               "It should reach you by Friday."], None)]
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("DRAFTER_MODEL", "scripted")
+    result = run_draft(["reply", "--stream", "--max-revisions", "0"],
+                       input="Where is my parcel? It was due on Monday.")
+    assert result.code == 0, result
+    assert "It should reach you by Friday." in result.stdout
+    assert "tokens unknown" in result.stderr and "0 prompt + 0 completion" not in result.stderr

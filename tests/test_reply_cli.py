@@ -126,6 +126,13 @@ def test_eml_output_is_a_threaded_reply(draft, cassette: Any) -> None:
     body = msg.get_content()
     assert body.startswith("Hi José,")
     assert "> Hello, my order 4821" in body  # --quote puts the customer's message below
+    # The piped email is stored as a ticket, and the draft as its draft.
+    assert "stored as the draft of ticket 1" in result.stderr
+    listed = draft(["drafts", "list", "--format", "json"])
+    assert [d["ticket"] for d in json.loads(listed.stdout)] == [1]
+    shown = json.loads(draft(["drafts", "show", "1", "--format", "json"]).stdout)
+    assert shown["via"] == "reply" and shown["draft"].startswith("Hi José,")
+    assert "Order 4821 never arrived" in draft(["tickets", "list"]).stdout
 
 
 def test_reply_to_a_stored_ticket(draft, cassette: Any, tmp_path: Path,
@@ -137,3 +144,28 @@ def test_reply_to_a_stored_ticket(draft, cassette: Any, tmp_path: Path,
     assert result.code == 0, result
     assert result.stdout.startswith("Hi José,\n\n")
     assert result.stdout.endswith("Best regards,\nThe Support Team\n")
+    # A plain `draft reply --ticket N` stores its draft (not only with --format eml).
+    listed = json.loads(draft(["drafts", "list", "--format", "json"]).stdout)
+    assert [(d["ticket"], d["status"]) for d in listed] == [(1, "done")]
+    assert "draft drafts show 1" in result.stderr
+
+
+def test_an_unset_team_is_warned_about_on_stderr_once(draft, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    result = draft(["reply", "--dry-run", "--format", "json"], input=EML)
+    assert result.code == 0, result
+    json.loads(result.stdout)  # stdout stays parseable: the warning is on stderr
+    assert result.stderr.count("warning: [team] is not set up") == 1
+    assert "team.name ('the Support Team')" in result.stderr
+    assert "team.from_address" not in result.stderr  # no mail is written
+    assert "[team] in drafter.toml" in result.stderr and "DRAFTER_TEAM_NAME" in result.stderr
+    eml = draft(["reply", "--dry-run", "--format", "eml"], input=EML)
+    assert "team.from_address ('support@example.com')" in eml.stderr
+
+    config = tmp_path / "drafter.toml"
+    config.write_text('[team]\nname = "Acme Support"\nproduct = "Acme Router"\n'
+                      'from_address = "help@acme.test"\n')
+    monkeypatch.setenv("DRAFTER_CONFIG", str(config))
+    set_up = draft(["reply", "--dry-run", "--format", "eml"], input=EML)
+    assert set_up.code == 0 and "warning" not in set_up.stderr
+    assert "Acme Support" in set_up.stdout

@@ -375,8 +375,9 @@ def _collect_one(store: Store, api: BatchAPI, spec: BatchSpec, job: BatchJob, ba
             findings = spec.reviewer.review(clean, context)
             rounds.append({"index": len(rounds), "body": clean, "usage": _usage(body),
                            "findings": [f.to_dict() for f in findings]})
-            remaining = pipeline.blocking(findings, spec.revise_on)
-            if remaining and len(rounds) <= spec.max_revisions:
+            remaining, _ = pipeline.next_revision(_rounds(rounds), spec.revise_on, spec.guide,
+                                                  spec.max_revisions)
+            if remaining:
                 messages = prompts.revise_messages(first, clean, remaining)
                 follow.append((BatchItem(item.ticket_id, item.channel, rounds),
                                _request(api, item.ticket_id, messages)))
@@ -414,11 +415,16 @@ def _collect_one(store: Store, api: BatchAPI, spec: BatchSpec, job: BatchJob, ba
     return follow_up[0].id if follow_up is not None else None
 
 
+def _rounds(rounds: list[dict[str, Any]]) -> list[pipeline.Round]:
+    """The rounds as stored with a Batch API item, as the pipeline's."""
+    return [pipeline.Round(r["index"], r["body"], [Finding(**f) for f in r["findings"]],
+                           r["usage"], 0.0, 1) for r in rounds]
+
+
 def _finished(ticket: Any, rounds: list[dict[str, Any]], spec: BatchSpec, api: BatchAPI,
               job: BatchJob) -> StoredDraft:
-    kept = pipeline.result_of(
-        [pipeline.Round(r["index"], r["body"], [Finding(**f) for f in r["findings"]], r["usage"], 0.0, 1)
-         for r in rounds], ticket, spec.team, api.model)
+    kept = pipeline.result_of(_rounds(rounds), ticket, spec.team, api.model,
+                              channel=reply_channel(ticket, spec.default_channel))
     usage = kept.usage
     return StoredDraft(
         ticket_id=int(ticket.id), status="done", draft=kept.text, body=kept.body,

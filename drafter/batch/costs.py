@@ -69,9 +69,9 @@ class PriceTable:
         return None
 
     def cost(self, model: str, usage: Mapping[str, int], via: str = "concurrent") -> float | None:
-        """Return what `usage` cost on `model` (None when its price is unknown)."""
+        """Return what `usage` cost on `model` (None when its price or the counts are unknown)."""
         price = self.price(model)
-        if price is None:
+        if price is None or not usage:
             return None
         prompt = usage.get("prompt_tokens", 0)
         cached = min(usage.get("cached_tokens", 0), prompt)

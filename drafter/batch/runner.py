@@ -128,6 +128,9 @@ class Events:
     def stopping(self, reason: str) -> None:
         """No new requests will be started."""
 
+    def tick(self) -> None:
+        """A second has passed (progress shows time passing while tickets are in flight)."""
+
 
 @dataclass
 class BatchSpec:
@@ -152,6 +155,9 @@ class BatchSpec:
     # What a ticket's draft is grounded in (App.ground: passages and a canned start); None
     # without knowledge.
     ground: Callable[[Any], Any] | None = None
+    # The customer's language of a ticket (ISO 639-1) for its greeting and sign-off; None is
+    # English (App.batch_spec: the language detected in the latest message).
+    language: Callable[[Any], str | None] = field(default=lambda ticket: None)
 
 
 def stored_draft(ticket_id: int, result: pipeline.Result, spec: BatchSpec, model: str,
@@ -187,6 +193,7 @@ class BatchRunner:
         self.events = events or Events()
         self.summary = Summary()
         self.in_flight = 0  # tickets started and not yet stored
+        self.requests = 0  # model requests sent and not yet answered
         self.fatal: DrafterError | None = None
         self._reserved = 0.0  # estimated cost of first requests in flight
         self._spent = 0.0  # cost of every answer received (stored or not yet), for --max-cost
@@ -212,10 +219,12 @@ class BatchRunner:
                    for _ in range(max(1, self.spec.concurrency))]
         self._tasks.update(workers)
         renewing = asyncio.create_task(self._renew_claims())
+        ticking = asyncio.create_task(self._tick())
         try:
             await asyncio.gather(*workers)
         finally:
             renewing.cancel()
+            ticking.cancel()
             for w in workers:
                 w.cancel()
             with contextlib.suppress(DrafterError):  # a full store: the claims lapse by themselves
@@ -234,6 +243,12 @@ class BatchRunner:
             except DrafterError as exc:
                 self._fatal(exc)
                 return
+
+    async def _tick(self) -> None:
+        """Tell the events each second that time passes."""
+        while True:
+            await asyncio.sleep(1.0)
+            self.events.tick()
 
     def elapsed(self) -> float:
         """Seconds since the run started."""
@@ -300,6 +315,7 @@ class BatchRunner:
                 client=client, reviewer=spec.reviewer, context=context, team=spec.team,
                 channel=channel, max_revisions=spec.max_revisions, revise_on=spec.revise_on,
                 **extra,
+                language=spec.language(ticket),
             )
         except _NotStarted:
             self.store.release_claims(self.owner, ticket_id)
@@ -403,10 +419,14 @@ class _TicketClient:
             reserved = allowed
             self.started = True
             runner.in_flight += 1
+            runner.requests += 1
             runner.events.started(self.ticket_id)
+        else:
+            runner.requests += 1
         try:
             completion = await runner.client.complete(messages, on_token=on_token)
         finally:
+            runner.requests -= 1
             runner._reserved -= reserved
         runner._spent += runner.spec.prices.cost(runner.client.model,
                                                  completion.usage.to_dict()) or 0.0

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import app_from, diag, emit_json, use_color
+from drafter.cli.common import app_from, diag, emit_json, use_color, warn_unset_team
 from drafter.config import Settings
-from drafter.errors import EXIT_FINDINGS, EXIT_LLM, ConfigError, InputError
+from drafter.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_LLM, ConfigError, InputError
 
 if TYPE_CHECKING:
     from drafter.app import App
@@ -138,6 +138,7 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
             if fmt == "json":
                 emit_json({"selected": len(selected), "skipped": skipped, "done": 0, "failed": 0})
             return
+        warn_unset_team(app)
         if via == "batch-api":
             from drafter.batch.batchapi import submit
 
@@ -175,11 +176,12 @@ def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: A
                             runner_ready=ready)
     except KeyboardInterrupt:
         events.close()
-        if runner is not None:
-            s = runner.summary
-            diag(f"interrupted: {s.done} drafted and {s.failed} failed in this run are stored; "
-                 "run the same command again to resume")
-        raise
+        if runner is None:
+            raise  # the CLI says "interrupted"
+        s = runner.summary
+        diag(f"interrupted: {s.done} drafted and {s.failed} failed in this run are stored; "
+             "run the same command again to resume")
+        return EXIT_INTERRUPTED  # said once, here
     events.close()
     assert runner is not None
     summary = runner.summary
@@ -199,7 +201,10 @@ def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: A
 
 
 class _Progress:
-    """Progress for people: a redrawn bar on a terminal, else one log line per ticket."""
+    """Progress for people: on a terminal a status line redrawn every second and at each event;
+    else one log line per ticket, and a status line every HEARTBEAT seconds."""
+
+    HEARTBEAT = 30.0
 
     def __init__(self, total: int, live: bool) -> None:
         self.total = total
@@ -207,6 +212,7 @@ class _Progress:
         self.runner: Any = None
         self.n_done = self.n_failed = 0
         self._last = 0.0
+        self._last_plain = time.monotonic()
         self.color = use_color(sys.stderr)
 
     def started(self, ticket_id: int) -> None:
@@ -218,26 +224,51 @@ class _Progress:
             self._draw(force=True)
         else:
             n = len(draft.findings)
+            tokens = draft.usage.get("total_tokens")
             diag(f"ticket {draft.ticket_id}: drafted ({n} finding{'s' if n != 1 else ''}, "
                  f"{draft.rounds} round{'s' if draft.rounds != 1 else ''}, "
-                 f"{draft.usage.get('total_tokens', 0)} tokens)")
+                 f"{'unknown' if tokens is None else tokens} tokens)")
 
     def failed(self, ticket_id: int, reason: str) -> None:
         self.n_failed += 1
         self._line(f"ticket {ticket_id}: failed: {reason}")
 
     def retry(self, ticket_id: int | None, attempt: int, reason: str, wait: float) -> None:
-        if not self.live:
+        if self.live:
+            self._draw(force=True)
+        else:
             diag(f"ticket {ticket_id}: {reason}; retry {attempt} in {wait:.1f} s")
 
     def stopping(self, reason: str) -> None:
         self._line(f"stopping: {reason}")
+
+    def tick(self) -> None:
+        if self.live:
+            self._draw(force=True)
+        elif time.monotonic() - self._last_plain >= self.HEARTBEAT and self.runner is not None:
+            self._last_plain = time.monotonic()
+            diag(f"progress: {self.status()}")
 
     def _line(self, text: str) -> None:
         if self.live:
             sys.stderr.write("\r\x1b[2K")
         diag(text)
         self._draw(force=True)
+
+    def status(self) -> str:
+        """The run so far: tickets finished, requests in flight, retries, time, ETA."""
+        r = self.runner
+        finished = self.n_done + self.n_failed
+        elapsed = r.elapsed()
+        # The ETA needs one finished ticket to go by; before that it would be a guess.
+        eta = (elapsed / finished * (self.total - finished)) if finished else None
+        tokens = r.summary.usage.get("total_tokens", 0)
+        retries = r.summary.retries
+        return (f"{finished}/{self.total} · {self.n_done} done · {self.n_failed} failed · "
+                f"{r.requests} in flight"
+                + (f" · {retries} {'retry' if retries == 1 else 'retries'}" if retries else "")
+                + f" · {tokens:,} tokens · {_clock(elapsed)}"
+                + (f" · ~{_clock(eta)} left" if eta is not None else ""))
 
     def _draw(self, force: bool = False) -> None:
         if not self.live or self.runner is None:
@@ -246,18 +277,11 @@ class _Progress:
         if not force and now - self._last < 0.1:
             return
         self._last = now
-        r = self.runner
         finished = self.n_done + self.n_failed
         width = 24
         fill = int(width * finished / self.total) if self.total else width
-        elapsed = r.elapsed()
-        eta = (elapsed / finished * (self.total - finished)) if finished else None
-        tokens = r.summary.usage.get("total_tokens", 0)
         bar = "█" * fill + "░" * (width - fill)
-        text = (f"{bar} {finished}/{self.total} · {self.n_done} done · {self.n_failed} failed · "
-                f"{r.in_flight} in flight · {tokens:,} tokens · {_clock(elapsed)}"
-                + (f" · ~{_clock(eta)} left" if eta is not None else ""))
-        sys.stderr.write("\r\x1b[2K" + text)
+        sys.stderr.write("\r\x1b[2K" + bar + " " + self.status())
         sys.stderr.flush()
 
     def close(self) -> None:

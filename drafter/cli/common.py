@@ -45,3 +45,18 @@ def diag(message: str) -> None:
 def emit_json(data: Any) -> None:
     """Write `data` as indented JSON to stdout."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def warn_unset_team(app: App, eml: bool = False) -> None:
+    """Warn on stderr (a command calls this once) when the team's name, product (or, for
+    mail, its address) are the placeholders, which would reach the prompts and the replies."""
+    keys = ("team.name", "team.product", *(("team.from_address",) if eml else ()))
+    unset = app.unset_team(keys)
+    if not unset:
+        return
+    shown = ", ".join(f"{k} ({app.settings[k]!r})" for k in unset)
+    diag(f"warning: [team] is not set up: the placeholders {shown} go into the prompts"
+         + (" and the reply's From" if "team.from_address" in unset else ""))
+    lines = "; ".join(f'{k.split(".", 1)[1]} = "..."' for k in unset)
+    diag(f"  hint: set them under [team] in drafter.toml ({lines}), or in the environment "
+         f"({', '.join('DRAFTER_' + k.replace('.', '_').upper() for k in unset)})")

@@ -58,7 +58,8 @@ def list_(ctx: click.Context, status: str | None, limit: int | None, fmt: str) -
         sev = s["findings_by_severity"]
         counts = f"{sev['error']}/{sev['warning']}/{sev['info']}" if d.status == "done" else "-"
         cost = f"${d.cost:.4f}" if d.cost is not None else "-"
-        line = (f"{d.ticket_id:>6}  {d.status:<6}  {counts:<8}  {d.usage.get('total_tokens', 0):>7}  "
+        tokens = d.usage.get("total_tokens", "?" if d.status == "done" else 0)
+        line = (f"{d.ticket_id:>6}  {d.status:<6}  {counts:<8}  {tokens:>7}  "
                 f"{cost:>9}  {_clip(d.model or '-', 24):<24}  {d.created_at}")
         if d.status == "failed":
             line += f"\n{'':>8}{_clip(d.reason or '', 100)}"
@@ -93,8 +94,9 @@ def show(ctx: click.Context, ticket_id: int, fmt: str) -> None:
         return
     usage = draft.usage
     click.echo(dim(f"{draft.rounds} round{'s' if draft.rounds != 1 else ''} (kept {draft.kept_round}) · "
-                   f"{usage.get('prompt_tokens', 0)} prompt ({usage.get('cached_tokens', 0)} cached) + "
-                   f"{usage.get('completion_tokens', 0)} completion tokens"
+                   + (f"{usage.get('prompt_tokens', 0)} prompt ({usage.get('cached_tokens', 0)} cached) + "
+                      f"{usage.get('completion_tokens', 0)} completion tokens" if usage else
+                      "tokens unknown (the server sent no counts)")
                    + (f" · ${draft.cost:.4f}" if draft.cost is not None else "")))
     click.echo(dim("──"))
     click.echo(draft.draft or "", nl=not (draft.draft or "").endswith("\n"))

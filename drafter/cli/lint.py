@@ -83,6 +83,11 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
     app = app_from(ctx, **flags)
     result = app.lint(paths, exclude=_split(exclude), force_exclude=force_exclude, jobs=jobs,
                       channel=channel, write_baseline=write_baseline)
+    for path, why in result.skipped:
+        if not quiet:
+            name = path.rsplit("/", 1)[-1]
+            diag(f"note: {path}: skipped, {why}; leave it out with --exclude {_quoted(name)}, "
+                 f'or for good in drafter.toml: [lint] exclude = [..., "{name}"]')
     if not result.files:
         diag("draft lint: no canned-response files found in "
              + ", ".join(p.as_posix() for p in paths))
@@ -120,3 +125,10 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
             diag(f"{path}: note: {covered.note()}")
         diag(summary(result.findings, report_ctx))
     return result.exit_code(app.settings["review.fail_on"])
+
+
+def _quoted(path: str) -> str:
+    """`path` as a shell word."""
+    import shlex
+
+    return shlex.quote(path)

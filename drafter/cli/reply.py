@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import app_from, diag, emit_json, use_color
+from drafter.cli.common import app_from, diag, emit_json, use_color, warn_unset_team
 from drafter.errors import DrafterError, InputError
 from drafter.helpdesk.base import HelpdeskError
 
@@ -94,7 +94,7 @@ def command(ctx: click.Context, source: str | None, ticket_name: str | None, fmt
             if post_note and helpdesk.may_add_note(name.number) is False:
                 raise HelpdeskError(f"{ticket.name}: the token's user may not add internal notes "
                                     "to it", hint="`draft helpdesk check` says which right is missing")
-            stored_id = None  # a helpdesk's ticket is not in the local store
+            stored_id = None  # stored as its name (rt:123) before drafting
         else:
             stored_id = int(name.number) if name else None
             ticket = read_ticket(app, stored_id, source)
@@ -108,6 +108,7 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
             force: bool, fmt: str, channel: str | None, dry_run: bool, quote: bool,
             save_draft: bool, fail_on: str, stream: bool | None) -> None:
     """Draft the reply (or show its prompt), post the note, and render what came back."""
+    warn_unset_team(app, eml=fmt == "eml" or save_draft)
     if dry_run:
         messages = app.reply_messages(ticket, channel)
         if fmt == "json":
@@ -119,6 +120,14 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
 
     from drafter import pipeline
 
+    if ticket_id is None:
+        # Every draft is stored, so `draft drafts list` shows it: a piped email, a file or a
+        # helpdesk's ticket is stored as its ticket first. A store that cannot take it does
+        # not stop the draft.
+        try:
+            ticket_id = app.keep_ticket(ticket)
+        except DrafterError as exc:
+            diag(f"warning: the ticket could not be stored, so neither can its draft: {exc.message}")
     chan = app.channel_for(ticket, channel)
     live = sys.stdout.isatty() if stream is None else stream
     live = live and fmt == "text"
@@ -143,7 +152,7 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
     # The model has answered: from here on a failure must not lose the draft. A stored ticket's
     # draft is stored, and every draft is printed, before it is wrapped or saved to a mailbox.
     stored = ""
-    if ticket_id is not None and (fmt == "eml" or save_draft):
+    if ticket_id is not None:
         try:
             app.store_reply(ticket_id, result)
             stored = f"; it is stored too (draft drafts show {ticket_id})"
@@ -175,10 +184,16 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
     _report(result.findings)
     if result.coverage is not None and result.coverage.note():
         diag(f"review: note: {result.coverage.note()}")
+    diag(f"kept {result.why}")
     usage = result.usage
+    # llama.cpp sends no token counts while streaming: say so rather than print zeros.
+    tokens = (f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} "
+              "completion tokens" if usage else "tokens unknown (the server sent no counts "
+              "while streaming; --no-stream counts them)")
     diag(f"model {result.model}: {len(result.rounds)} round{'s' if len(result.rounds) != 1 else ''}, "
-         f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} completion "
-         f"tokens, {result.timings['model']:.1f} s waiting for the model")
+         f"{tokens}, {result.timings['model']:.1f} s waiting for the model")
+    if stored:
+        diag(f"stored as the draft of ticket {ticket_id} (draft drafts show {ticket_id})")
     if result.sources and fmt == "text":
         diag(sources_line(result))
     if unwrapped is not None:

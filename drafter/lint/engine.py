@@ -54,6 +54,7 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file checked, as displayed
     unreadable: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not responses
     suppressed: int = 0  # hidden by inline comments
     baselined: int = 0  # hidden by the baseline
     # Every finding that a baseline may hold: (file, code, flagged text).
@@ -66,6 +67,7 @@ class LintResult:
         self.findings += other.findings
         self.files += other.files
         self.unreadable += other.unreadable
+        self.skipped += other.skipped
         self.suppressed += other.suppressed
         self.baselined += other.baselined
         self.accepted += other.accepted
@@ -149,6 +151,9 @@ class Linter:
         return result
 
     def _file(self, sf: SourceFile, result: LintResult) -> None:
+        if sf.skipped is not None:
+            result.skipped.append((sf.display, sf.skipped))
+            return
         result.files.append(sf.display)
         if sf.unreadable:
             result.unreadable.append(sf.display)

@@ -71,6 +71,7 @@ class SourceFile:
     source: SourceText | None = None
     units: list[Unit] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
+    skipped: str | None = None  # why the file is not canned responses (a ticket file)
 
     @property
     def unreadable(self) -> bool:
@@ -518,6 +519,9 @@ class _Reader:
         root = parse_yaml(self.text) if fmt == "yaml" else parse_json(self.text)
         if root is None:
             raise ParseError("the file is empty; expected a list or mapping of responses")
+        if _is_tickets(root):
+            self.sf.skipped = "a ticket file (drafter's JSON ticket import), not canned responses"
+            return
         if root.kind == "map":
             macros, macro = root.get("macros"), root.get("macro")
             if macros is not None and macros.kind == "seq":
@@ -679,6 +683,23 @@ class _Metadata:
         is_template = bool(values.pop("template", template))
         body_only = values.pop("body_only")
         return _context(is_template, self.variables, body_only, tuple(values.items()))
+
+
+def _is_ticket(node: Node) -> bool:
+    """A mapping with a list of message mappings: a ticket as `draft tickets import` reads it."""
+    messages = node.get("messages") if node.kind == "map" else None
+    return messages is not None and messages.kind == "seq" and bool(messages.items) and all(
+        m.kind == "map" for m in messages.items)
+
+
+def _is_tickets(root: Node) -> bool:
+    """Whether a collection is a ticket file: {"tickets": [...]}, one ticket, or a list of them."""
+    if root.kind == "map":
+        tickets = root.get("tickets")
+        if tickets is not None and tickets.kind == "seq" and tickets.items:
+            return all(_is_ticket(t) for t in tickets.items)
+        return _is_ticket(root)
+    return root.kind == "seq" and bool(root.items) and all(_is_ticket(t) for t in root.items)
 
 
 def _signals(options: SourceOptions) -> tuple[tuple[str, Any], ...]:

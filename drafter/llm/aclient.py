@@ -32,23 +32,42 @@ class AsyncChatClient(RetryPolicy):
         *,
         timeout: float = 120.0,
         max_connections: int = 16,
+        slot_urls: Sequence[str] = (),
         **policy: Any,
     ) -> None:
         super().__init__(base_url, model, timeout=timeout, **policy)
-        limits = httpx.Limits(max_connections=max_connections,
-                              max_keepalive_connections=max_connections)
-        # The SDK's own retries are off: tenacity owns the policy.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            max_retries=0,
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            http_client=openai.DefaultAsyncHttpxClient(limits=limits),
-        )
+
+        def sdk(url: str, connections: int) -> openai.AsyncOpenAI:
+            limits = httpx.Limits(max_connections=connections,
+                                  max_keepalive_connections=connections)
+            # The SDK's own retries are off: tenacity owns the policy.
+            return openai.AsyncOpenAI(
+                base_url=url, api_key=api_key or "not-needed", max_retries=0,
+                timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+                http_client=openai.DefaultAsyncHttpxClient(limits=limits),
+            )
+
+        # Servers that answer one request at a time (the local model): one client each, and a
+        # request takes a free one before its deadline starts, so no time in a server's queue
+        # counts against llm.timeout.
+        self._slots = [sdk(url, 1) for url in slot_urls]
+        self._client = self._slots[0] if self._slots else sdk(base_url, max_connections)
+        self._free: asyncio.Queue[openai.AsyncOpenAI] | None = None
 
     async def aclose(self) -> None:
-        """Release the HTTP connection pool."""
-        await self._client.close()
+        """Release the HTTP connection pools."""
+        for client in self._slots or [self._client]:
+            await client.close()
+
+    async def _take_slot(self) -> openai.AsyncOpenAI | None:
+        """Wait for a free server, when the servers answer one request at a time."""
+        if not self._slots:
+            return None
+        if self._free is None:
+            self._free = asyncio.Queue()
+            for client in self._slots:
+                self._free.put_nowait(client)
+        return await self._free.get()
 
     async def complete(
         self,
@@ -62,35 +81,42 @@ class AsyncChatClient(RetryPolicy):
             async for attempt in AsyncRetrying(**self._retry_args()):
                 with attempt:
                     attempts += 1
+                    asked = time.monotonic()
+                    slot = await self._take_slot()
+                    started += time.monotonic() - asked  # the wait for a server is no attempt's
+                    client = slot or self._client
                     limit = self.attempt_limit(started)
                     deadline = asyncio.timeout(limit)
                     try:
                         async with deadline:
                             if on_token is None:
-                                result = await self._once(messages)
+                                result = await self._once(client, messages)
                             else:
-                                result = await self._stream(messages, on_token)
+                                result = await self._stream(client, messages, on_token)
                     except Exception as exc:
                         if deadline.expired():
                             raise _Retryable(f"timed out: no complete answer within {limit:.3g} s "
                                              "(llm.timeout)") from exc
                         raise classify(exc, self.base_url, self.model) from exc
+                    finally:
+                        if slot is not None and self._free is not None:
+                            self._free.put_nowait(slot)
         except _Retryable as exc:
             raise self._exhausted(exc, attempts) from None
         result.latency = time.monotonic() - started
         result.attempts = attempts
         return result
 
-    async def _once(self, messages: Sequence[ChatMessage]) -> Completion:
-        response = await self._client.chat.completions.create(
+    async def _once(self, client: openai.AsyncOpenAI, messages: Sequence[ChatMessage]) -> Completion:
+        response = await client.chat.completions.create(
             messages=list(messages), **self._params()  # type: ignore[arg-type]
         )
         return self._completion(response)
 
-    async def _stream(self, messages: Sequence[ChatMessage],
+    async def _stream(self, client: openai.AsyncOpenAI, messages: Sequence[ChatMessage],
                       on_token: Callable[[str], None]) -> Completion:
         state = _StreamState(self.model)
-        stream = await self._client.chat.completions.create(  # type: ignore[call-overload]
+        stream = await client.chat.completions.create(  # type: ignore[call-overload]
             messages=list(messages), stream=True, stream_options={"include_usage": True},
             **self._params(),
         )

@@ -38,6 +38,8 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    # False when the server sent no counts (llama.cpp does not while streaming): unknown, not 0.
+    reported: bool = True
 
     @property
     def total_tokens(self) -> int:
@@ -47,11 +49,16 @@ class Usage:
     def __add__(self, other: Usage) -> Usage:
         return Usage(self.prompt_tokens + other.prompt_tokens,
                      self.completion_tokens + other.completion_tokens,
-                     self.cached_tokens + other.cached_tokens)
+                     self.cached_tokens + other.cached_tokens,
+                     self.reported and other.reported)
 
     def to_dict(self) -> dict[str, int]:
-        """Return the counts, total included, as plain data."""
-        return {**asdict(self), "total_tokens": self.total_tokens}
+        """Return the counts, total included, as plain data; {} when the server sent none."""
+        if not self.reported:
+            return {}
+        counts = asdict(self)
+        del counts["reported"]
+        return {**counts, "total_tokens": self.total_tokens}
 
 
 @dataclass
@@ -225,7 +232,7 @@ class _StreamState:
 
     def __init__(self, model: str) -> None:
         self.pieces: list[str] = []
-        self.usage = Usage()
+        self.usage = Usage(reported=False)  # until a chunk carries the counts
         self.model = model
         self.finish: str | None = None
 

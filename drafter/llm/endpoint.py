@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings, redact
 from drafter.errors import ConfigError, LLMError
-from drafter.llm.local import INSTALL_HINT, LOCAL_MODEL_NAME, local_available
+from drafter.llm.local import INSTALL_HINT, LOCAL_MODEL_NAME, LocalPlan, local_available
 
 if TYPE_CHECKING:
     from drafter.llm.client import ChatClient
@@ -26,6 +26,10 @@ class Endpoint:
     api_key: str | None
     model: str | None
     local: bool = False
+    # The local model: one URL per server, each answering one request at a time. A client
+    # sends each request to a free one, so no request waits in a server's queue.
+    slot_urls: tuple[str, ...] = ()
+    plan: LocalPlan | None = None
 
 
 def resolve_endpoint(settings: Settings) -> Endpoint:
@@ -63,24 +67,41 @@ def client_options(settings: Settings) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def serve_endpoint(settings: Settings, on_status: Callable[[str], None] | None = None,
-                   ) -> Iterator[Endpoint]:
-    """Yield the endpoint with its URL and model known, running the local server meanwhile."""
-    from drafter.llm.local import LocalServer
+                   concurrency: int = 1) -> Iterator[Endpoint]:
+    """Yield the endpoint with its URL and model known, running the local server meanwhile.
+
+    The local model is sized by `plan_local` for `concurrency` requests at once: the yielded
+    endpoint's `slot_urls` (and `plan`) say how many it really serves at once.
+    """
+    from drafter.llm.local import LocalServer, plan_local, start_servers
 
     endpoint = resolve_endpoint(settings)
-    server: LocalServer | None = None
+    servers: list[LocalServer] = []
     try:
         base_url = endpoint.base_url
+        slots: tuple[str, ...] = ()
+        plan: LocalPlan | None = None
         if endpoint.local:
+            plan = plan_local(concurrency)
             if on_status:
-                on_status("starting the local model server (SmolLM2-135M via llama.cpp)…")
-            server = LocalServer().start()
-            base_url = server.base_url
+                on_status("starting the local model server (SmolLM2-135M via llama.cpp): "
+                          f"{plan.slots} slot{'s' if plan.slots != 1 else ''} of "
+                          f"{plan.threads} thread{'s' if plan.threads != 1 else ''}…")
+            servers = start_servers(plan)
+            slots = tuple(s.base_url for s in servers)
+            base_url = slots[0]
         assert base_url is not None
         model = endpoint.model or _first_model(base_url, endpoint.api_key, settings)
-        yield Endpoint(base_url, endpoint.api_key, model, local=endpoint.local)
+        yield Endpoint(base_url, endpoint.api_key, model, local=endpoint.local,
+                       slot_urls=slots, plan=plan)
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed mid-generation: the server would finish the answer
+        # nobody waits for before it heeds SIGTERM, so it is killed at once.
+        for server in servers:
+            server.stop(grace=0)
+        raise
     finally:
-        if server is not None:
+        for server in servers:
             server.stop()
 
 
@@ -96,7 +117,8 @@ def open_client(
     with serve_endpoint(settings, on_status) as endpoint:
         assert endpoint.base_url is not None and endpoint.model is not None
         client = ChatClient(endpoint.base_url, endpoint.api_key, endpoint.model,
-                            on_retry=on_retry, **client_options(settings))
+                            on_retry=on_retry, slot_urls=endpoint.slot_urls,
+                            **client_options(settings))
         try:
             yield client
         finally:
