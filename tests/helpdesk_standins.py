@@ -286,11 +286,10 @@ class Zendesk(StandIn):
         if m := re.search(r"updated>(\S+)", query):
             found = [t for t in found if t["updated_at"] > m.group(1)]
         order = ["new", "open", "pending", "hold", "solved", "closed"]
-        for op, value in re.findall(r"status(<|>|>=|:)(\w+)", query):
-            k = order.index(value)
-            keep = {"<": lambda i: i < k, ">": lambda i: i > k, ">=": lambda i: i >= k,
-                    ":": lambda i: i == k}[op]
-            found = [t for t in found if keep(order.index(t["status"]))]
+        tests = {"<": int.__lt__, ">": int.__gt__, ">=": int.__ge__, ":": int.__eq__}
+        for op, value in re.findall(r"status(>=|<|>|:)(\w+)", query):
+            found = [t for t in found
+                     if tests[op](order.index(t["status"]), order.index(value))]
         return [{**t, "result_type": "ticket"} for t in found]
 
 
@@ -398,7 +397,7 @@ class Freshdesk(StandIn):
             return self._page(r, self.conversations[int(m.group(1))], p)
         if (m := re.fullmatch(r"/tickets/(\d+)/notes", p)) and r.method == "POST":
             tid = int(m.group(1))
-            self.tickets[tid]  # noqa: B018 - a KeyError is the 404
+            self.tickets[tid]  # a KeyError is the 404
             cid = self.conversation(tid, r.body["body"], user=me, incoming=False,
                                     private=r.body.get("private", True), minute=59)
             return 201, self.conversations[tid][-1] | {"id": cid}, {}
@@ -521,7 +520,7 @@ class HelpScout(StandIn):
             return 200, self._page(r, newest_first, "threads", p, self.PAGE), {}
         if (m := re.fullmatch(r"/conversations/(\d+)/notes", p)) and r.method == "POST":
             cid = int(m.group(1))
-            self.conversations[cid]  # noqa: B018 - a KeyError is the 404
+            self.conversations[cid]  # a KeyError is the 404
             tid = self.thread(cid, "note", r.body["text"],
                               {"id": self.user["id"], "type": "user", "first": "Ana",
                                "last": "Support", "email": self.user["email"]}, minute=59)

@@ -187,7 +187,7 @@ def test_errors_are_clear(zd: Zendesk, connector: Any, thread: int,
         c.add_note(str(thread), "A draft")
     monkeypatch.setenv(ENV, Zendesk.TOKEN)
     with connector(**{"helpdesk.user": None}) as c, \
-            pytest.raises(ConfigError, match="`helpdesk.user` is not set"):
+            pytest.raises(ConfigError, match=r"`helpdesk\.user` is not set"):
         c.fetch(str(thread))
     kim = zd.user("Kim", "kim2@example.com")
     closed = zd.ticket("Done", kim, status="closed")
