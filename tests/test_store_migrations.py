@@ -44,6 +44,10 @@ SEEDS: dict[int, str] = {
     5: """
         INSERT INTO claims (ticket_id, owner, expires_at) VALUES (1, 'elsewhere:1:ab', 9e12);
     """,
+    6: """
+        INSERT INTO tickets (subject, language, external_id, created_at, updated_at)
+            VALUES ('Bestellung', 'de', 'zendesk:5', '2024-01-10', '2024-01-10');
+    """,
 }
 
 
@@ -77,8 +81,14 @@ def _check_5(store: Store) -> None:
     assert store.claim(1, "here:1:cd", since=0.0) == "taken"
 
 
+def _check_6(store: Store) -> None:
+    ticket = store.get(2)
+    assert (ticket.language, ticket.name) == ("de", "zendesk:5")
+    assert store.get(1).language is None
+
+
 CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3,
-                                              4: _check_4, 5: _check_5}
+                                              4: _check_4, 5: _check_5, 6: _check_6}
 
 
 def build(path: Path, version: int) -> None:

@@ -121,5 +121,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX claims_owner ON claims(owner);
     """,
+    # 6 (helpdesk; on merge it goes after the knowledge index's migration and takes the next
+    # number): the customer's language as a helpdesk gives it (e.g. "de"), NULL when unknown.
+    """
+    ALTER TABLE tickets ADD COLUMN language TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
