@@ -140,6 +140,9 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
 
         spec = app.batch_spec(fail_on)  # first: its time is when the run was planned
         todo, skipped = plan(store, selected, redo)
+        if chosen is not None and not redo:  # a customer wrote since the draft: draft again
+            again = store.stale_ids(set(selected) - set(todo)) | set(todo)
+            todo, skipped = [t for t in selected if t in again], len(selected) - len(again)
         if via == "batch-api" and not dry_run:
             pending = store.pending_batch_ids()
             todo = [t for t in todo if t not in pending]
