@@ -36,8 +36,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 MAKE_TICKETS = r"""
 use MIME::Entity;
+RT->Config->Set('MailCommand', 'testfile');  # setup only: no mail leaves for these tickets
 my $cu = RT::CurrentUser->new; $cu->Load('customer');
-for my $n (1 .. @COUNT@) {
+for my $n (@FROM@ .. @TO@) {
     my $mime = MIME::Entity->build(Type => 'text/plain', Charset => 'UTF-8', Encoding => '8bit',
         From => '@EMAIL@', Subject => "Order $n arrived damaged",
         Data => ["Hello,\n\nmy order $n arrived with a cracked lid. Can you send a new one "
@@ -160,11 +161,14 @@ def main() -> None:
         try:
             flags = settings(rt, server.base_url, args.concurrency, Path(tmp) / "fetch.db", BULK)
             cold, warm, requests = fetch_twenty(rt, flags, 5)
+            print(flush=True)
             print(f"fetch a ticket with 20 messages: {cold * 1000:.0f} ms with a new connector, "
                   f"{warm * 1000:.0f} ms warm ({requests} requests); medians of 5")
             t0 = time.perf_counter()
-            rt.perl(MAKE_TICKETS.replace("@COUNT@", str(args.tickets))
-                    .replace("@EMAIL@", CUSTOMER[0]).replace("@QUEUE@", "Support"))
+            for start in range(1, args.tickets + 1, 20):  # RT's perl runs are capped at 300 s
+                rt.perl(MAKE_TICKETS.replace("@FROM@", str(start))
+                        .replace("@TO@", str(min(start + 19, args.tickets)))
+                        .replace("@EMAIL@", CUSTOMER[0]).replace("@QUEUE@", "Support"))
             print(f"made {args.tickets} tickets in {time.perf_counter() - t0:.1f} s")
 
             base_flags = settings(rt, server.base_url, args.concurrency, Path(tmp) / "base.db",
