@@ -161,7 +161,6 @@ def main() -> None:
         try:
             flags = settings(rt, server.base_url, args.concurrency, Path(tmp) / "fetch.db", BULK)
             cold, warm, requests = fetch_twenty(rt, flags, 5)
-            print(flush=True)
             print(f"fetch a ticket with 20 messages: {cold * 1000:.0f} ms with a new connector, "
                   f"{warm * 1000:.0f} ms warm ({requests} requests); medians of 5")
             t0 = time.perf_counter()
