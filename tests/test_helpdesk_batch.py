@@ -15,7 +15,7 @@ from batch_fixtures import model_env
 from rt_server import BULK, RT, TOKEN_ENV
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from batch_scale import CannedServer  # noqa: E402
+from batch_scale import CannedServer
 
 pytest_plugins = ["rt_fixtures"]
 pytestmark = pytest.mark.real_server("rt")

@@ -10,6 +10,7 @@ those documented shapes; they cannot prove what a live Zendesk answers (docs/hel
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -242,3 +243,44 @@ def test_no_code_path_can_post_a_public_reply(zd: Zendesk, connector: Any, threa
         isinstance(k, ast.Constant) and k.value == "public" and
         not (isinstance(v, ast.Constant) and v.value is False)
         for k, v in zip(n.keys, n.values, strict=True))]
+
+
+def test_batch_from_zendesk_posts_private_comments(zd: Zendesk, draft: Any, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`draft batch --from helpdesk --post-note` with benchmarks/batch_scale.py's canned model:
+    each open ticket of the group gets one private comment; the language and tags are stored."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from batch_fixtures import model_env
+    from batch_scale import CannedServer
+
+    group = {"id": 360009, "name": "Batch"}
+    zd.groups.append(group)
+    ana = zd.user("Ana Lima", "ana@example.br", locale="pt-BR")
+    made = []
+    for n in range(3):
+        t = zd.ticket(f"Pedido {n}", ana, group="Batch", tags=("pedido",), minute=40 + n)
+        zd.comment(t, ana, f"<p>Meu pedido {n} não chegou. Podem ajudar?</p>", minute=40 + n)
+        made.append(t)
+    config = tmp_path / "drafter.toml"
+    config.write_text(f'[helpdesk]\nkind = "zendesk"\nurl = "{zd.url}"\ntoken_env = "{ENV}"\n'
+                      f'user = "{Zendesk.EMAIL}"\nqueue = "Batch"\n', encoding="utf-8")
+    monkeypatch.setenv("DRAFTER_CONFIG", str(config))
+    monkeypatch.setenv(ENV, Zendesk.TOKEN)
+    server = CannedServer(0.01, 4)
+    try:
+        model_env(monkeypatch, server.base_url, tmp_path / "store.db", max_tokens=40)
+        result = draft(["batch", "--from", "helpdesk", "--status", "open", "--post-note",
+                        "--max-revisions", "0", "--no-progress"])
+    finally:
+        server.stop()
+    assert result.code == 0, result
+    assert "notes: 3 posted, 0 there already" in result.stderr
+    for t in made:
+        notes = [c for c in zd.comments[t] if not c["public"]]
+        assert len(notes) == 1 and "Draft by drafter" in notes[0]["body"]
+    shown = json.loads(draft(["tickets", "show", "1", "--format", "json"]).stdout)
+    assert (shown["name"], shown["language"], shown["tags"]) == \
+        (f"zendesk:{made[0]}", "pt-BR", ["pedido"])
+    assert "zendesk:" in draft(["tickets", "list"]).stdout
