@@ -246,36 +246,75 @@ class App:
         return parse_ticket_name(name, self.settings["helpdesk.kind"])
 
     def sync_helpdesk(self, scope: str | None = None, since: datetime | None = None,
-                      progress: Callable[[str], None] | None = None) -> Any:
+                      progress: Callable[[str], None] | None = None, *,
+                      status: str | None = None) -> Any:
         """Copy the helpdesk's tickets in `scope` (default `helpdesk.queue`) updated after
-        `since` into the store as `kind:N`, their public messages once each; a ticket whose
-        newest stored message is as new as its last update is not fetched again."""
+        `since` (with `status`, only those) into the store as `kind:N`, their public messages
+        once each, their status, tags and customer language as the helpdesk has them; a ticket
+        whose newest stored message is as new as its last update is not fetched again."""
+        return self.helpdesk_selection(scope, since, progress, status=status).report
+
+    def helpdesk_selection(self, scope: str | None = None, since: datetime | None = None,
+                           progress: Callable[[str], None] | None = None, *,
+                           status: str | None = None, workers: int = 1) -> HelpdeskSelection:
+        """Sync the helpdesk's tickets in scope (as `sync_helpdesk`, fetching on `workers`
+        threads) and return them: their store ids, and each ticket fetched, internal notes
+        included, by store id (a ticket not fetched again is not among them)."""
         from drafter.helpdesk import HelpdeskError
+        from drafter.helpdesk.poster import Connectors, fetch_many
         from drafter.store.tickets import ImportReport
         from drafter.tickets.model import public_thread
 
         report = ImportReport()
-        with self.helpdesk() as helpdesk, self.store() as store:
-            known = store.synced_from(helpdesk.kind)
-            for listed in helpdesk.list_tickets(scope or helpdesk.config.queue, since):
-                name = helpdesk.name(listed.number)
-                newest = known.get(name)
-                if newest is not None and listed.updated and \
-                        datetime.fromisoformat(listed.updated).timestamp() <= newest:
-                    continue
-                try:
-                    ticket = public_thread(helpdesk.fetch(listed.number))
-                except HelpdeskError as exc:  # deleted or merged meanwhile: say so, go on
-                    report.failed.append((name, exc.message))
-                    continue
-                if not ticket.messages:
-                    continue
-                one = store.import_ticket(ticket, external_id=name)
-                store.set_status(one.ticket_ids[0], ticket.status)
-                report.add(one)
-                if progress is not None:
-                    progress(name)
-        return report
+        chosen = HelpdeskSelection(report)
+        connectors = Connectors(self.helpdesk)
+        try:
+            helpdesk = connectors.get()
+            with self.store() as store:
+                known = store.synced_from(helpdesk.kind)
+                todo: list[str] = []
+                for listed in helpdesk.list_tickets(scope or helpdesk.config.queue, since, status):
+                    name = helpdesk.name(listed.number)
+                    stored, newest = known.get(name, (None, None))
+                    if stored is not None:
+                        chosen.ids.append(stored)
+                    if stored is not None and newest is not None and listed.updated and \
+                            datetime.fromisoformat(listed.updated).timestamp() <= newest:
+                        continue
+                    todo.append(listed.number)
+                for number, fetched in fetch_many(connectors, todo, workers,
+                                                  lambda c, n: c.fetch(n)):
+                    name = helpdesk.name(number)
+                    if isinstance(fetched, HelpdeskError):  # deleted or merged meanwhile: go on
+                        report.failed.append((name, fetched.message))
+                        continue
+                    assert not isinstance(fetched, Exception)
+                    public = public_thread(fetched)
+                    if not public.messages:
+                        continue
+                    one = store.import_ticket(public, external_id=name)
+                    ticket_id = one.ticket_ids[0]
+                    store.follow_helpdesk(ticket_id, public)
+                    report.add(one)
+                    if ticket_id not in chosen.ids:
+                        chosen.ids.append(ticket_id)
+                    chosen.tickets[ticket_id] = fetched
+                    if progress is not None:
+                        progress(name)
+        finally:
+            connectors.close()
+        return chosen
+
+    def note_poster(self, store: Store, tickets: Mapping[int, Ticket] | None = None, *,
+                    force: bool = False, workers: int = 2) -> NotePosting:
+        """Post stored drafts of `store` as internal notes on `workers` threads while a batch
+        runs (`tickets`: those at hand, fetched with their notes, by store id); close it to wait
+        for the notes."""
+        from drafter.helpdesk.poster import Connectors, NotePoster
+
+        connectors = Connectors(self.helpdesk)
+        return NotePosting(NotePoster(connectors, workers, force), connectors, store,
+                           dict(tickets or {}))
 
     def post_note(self, helpdesk: Connector, ticket: Ticket, result: Result, *,
                   force: bool = False) -> NoteResult:
@@ -565,14 +604,91 @@ class App:
 
 def note_text(result: Result) -> str:
     """The internal note for a draft: the draft, then what the reviewer still found in it."""
-    findings = result.findings
-    lines = [result.text.rstrip(), "", "-- ", f"Draft by drafter ({result.model}), not sent. "
+    return note_from(result.text, result.model, [f.to_dict() for f in result.findings])
+
+
+def note_from(text: str, model: str | None, findings: Sequence[Mapping[str, Any]]) -> str:
+    """The internal note for a draft's text and findings (as the store keeps them)."""
+    lines = [text.rstrip(), "", "-- ", f"Draft by drafter ({model}), not sent. "
              + (f"The reviewer found {len(findings)} issue{'s' if len(findings) != 1 else ''}:"
                 if findings else "The reviewer found no issues.")]
     for f in findings:
-        line = f"- {f.line}:{f.column} {f.code} ({f.severity}) {f.message}"
-        lines.append(line + (f" (suggest: {f.suggestion!r})" if f.suggestion else ""))
+        line = f"- {f['line']}:{f['column']} {f['code']} ({f['severity']}) {f['message']}"
+        lines.append(line + (f" (suggest: {f['suggestion']!r})" if f.get("suggestion") else ""))
     return "\n".join(lines)
+
+
+class HelpdeskSelection:
+    """The helpdesk tickets a batch works on: what their sync did, their store ids, and the
+    tickets fetched on the way (internal notes included), by store id."""
+
+    def __init__(self, report: Any) -> None:
+        self.report = report
+        self.ids: list[int] = []
+        self.tickets: dict[int, Ticket] = {}
+
+
+class NotePosting:
+    """A batch's notes: `watch(events)` wraps a batch's progress events so that each draft, as
+    it is stored, is handed to the poster threads; `also(ids)` queues the stored drafts of
+    tickets drafted before (a resumed run); `close()` waits and returns the PostReport."""
+
+    def __init__(self, poster: Any, connectors: Any, store: Store,
+                 tickets: dict[int, Ticket]) -> None:
+        self.poster = poster
+        self.connectors = connectors
+        self.store = store
+        self.tickets = tickets  # fetched by the sync, with their notes
+
+    def watch(self, events: Any = None) -> Any:
+        """`events` (batch progress events, or none), also posting each finished draft."""
+        if events is None:
+            from drafter.batch.runner import Events
+
+            events = Events()
+        return _PostingEvents(events, self)
+
+    def submit(self, ticket_id: int, draft: Any) -> None:
+        """Queue stored ticket `ticket_id`'s draft (a StoredDraft) as a note."""
+        from drafter.helpdesk.poster import NoteJob
+
+        if draft is None or draft.status != "done" or not draft.draft:
+            return
+        ticket = self.store.get(ticket_id)
+        if not ticket.name:
+            return
+        latest = ticket.latest_customer_message
+        self.poster.submit(NoteJob(
+            number=ticket.name.split(":", 1)[1],
+            text=note_from(draft.draft, draft.model, draft.findings),
+            answers=latest.message_id if latest else None, ticket=self.tickets.get(ticket_id)))
+
+    def also(self, ticket_ids: Iterable[int]) -> None:
+        """Queue the stored drafts of `ticket_ids` (drafted by an earlier run)."""
+        for ticket_id in ticket_ids:
+            self.submit(ticket_id, self.store.get_draft(ticket_id))
+
+    def close(self) -> Any:
+        """Wait for every queued note; return what was posted (a PostReport)."""
+        try:
+            return self.poster.close()
+        finally:
+            self.connectors.close()
+
+
+class _PostingEvents:
+    """Batch events that also post each finished draft; everything else goes to `inner`."""
+
+    def __init__(self, inner: Any, posting: NotePosting) -> None:
+        self._inner = inner
+        self._posting = posting
+
+    def finished(self, draft: Any) -> None:
+        self._inner.finished(draft)
+        self._posting.submit(draft.ticket_id, draft)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def _templates(names: Sequence[Any]) -> frozenset[str]:

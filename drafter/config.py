@@ -137,15 +137,18 @@ FIELDS: tuple[Field, ...] = (
     Field("prices", "table", {}, "Per model, per million tokens: [prices.\"MODEL\"] input, "
           "cached_input, output (and optionally batch_discount)."),
     # The helpdesk where the tickets live (docs/helpdesk.md). No key holds a secret itself.
-    Field("helpdesk.kind", "str", None, "The helpdesk: rt (Request Tracker 5), or the name of a "
-          "connector plugin (entry point group drafter.helpdesks)."),
+    Field("helpdesk.kind", "str", None, "The helpdesk: rt (Request Tracker 5), zendesk, freshdesk, "
+          "helpscout, or the name of a connector plugin (entry point group drafter.helpdesks)."),
     Field("helpdesk.url", "str", None, "The helpdesk's base URL, e.g. https://rt.example.com."),
     Field("helpdesk.token_env", "str", None, "Name of the environment variable that holds the "
           "helpdesk's API token."),
     Field("helpdesk.token_command", "str", None, "Command whose output is the helpdesk's API "
           "token, e.g. `pass show support/rt` (run without a shell)."),
-    Field("helpdesk.queue", "str", None, "Default scope (RT: queue) of `draft tickets sync "
-          "--from helpdesk`."),
+    Field("helpdesk.user", "str", None, "Who the token belongs to, where the helpdesk asks: "
+          "Zendesk: the agent's email; Help Scout: the app's ID (the token is its secret)."),
+    Field("helpdesk.queue", "str", None, "Default scope of `draft tickets sync --from helpdesk` "
+          "and `draft batch --from helpdesk` (RT: queue; Zendesk: group; Freshdesk: group id; "
+          "Help Scout: mailbox id)."),
     Field("helpdesk.ca_file", "path", None, "PEM file of CA certificates to trust (a private CA) "
           "besides the system's; TLS is always verified."),
     Field("helpdesk.timeout", "float", 30.0, "Seconds to wait for the helpdesk on each request."),

@@ -91,8 +91,10 @@ def english_at_a_glance(text: str) -> bool:
 
 
 def ticket_language(ticket: Ticket) -> str | None:
-    """The language of the customer's latest message in `ticket` (its new words, quotes and
-    signature removed), or None when unsure."""
+    """The customer's language: the helpdesk's when it gives one, else that of the latest
+    customer message in `ticket` (its new words, quotes and signature removed); None when unsure."""
+    if ticket.language:
+        return ticket.language.split("-")[0].lower()  # "pt-BR" -> "pt"
     latest = ticket.latest_customer_message
     words = (latest.latest or latest.body).strip() if latest is not None else ""
     return detect(words) if words else None

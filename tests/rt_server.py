@@ -37,6 +37,7 @@ RT_LIB = Path("/usr/share/request-tracker5/lib")
 SETUP_DATABASE = shutil.which("rt-setup-database") or "/usr/sbin/rt-setup-database"
 MAILGATE = shutil.which("rt-mailgate")
 QUEUE = "Support"
+BULK = "Bulk"  # a second queue with the same rights, for batches that need a queue of their own
 CUSTOMER = ("zoe@example.com", "Zoë Müller")
 TOKEN_ENV = "DRAFTER_TEST_RT_TOKEN"
 
@@ -67,15 +68,21 @@ use lib '@RT_LIB@';
 use RT; RT::LoadConfig(); RT::Init();
 use JSON;
 my $sys = RT->SystemUser;
-my $queue = RT::Queue->new($sys);
-my ($qid, $qmsg) = $queue->Create(Name => '@QUEUE@', CorrespondAddress => 'support@drafter.test',
-                                  CommentAddress => 'support-comment@drafter.test');
-die "queue: $qmsg\n" unless $qid;
+my @queues;
+for my $name ('@QUEUE@', '@BULK@') {
+    my $queue = RT::Queue->new($sys);
+    my ($qid, $qmsg) = $queue->Create(Name => $name, CorrespondAddress => 'support@drafter.test',
+                                      CommentAddress => 'support-comment@drafter.test');
+    die "queue: $qmsg\n" unless $qid;
+    push @queues, $queue;
+}
 my $everyone = RT::Group->new($sys);
 $everyone->LoadSystemInternalGroup('Everyone');
-for my $right (qw(CreateTicket ReplyToTicket)) {
-    my ($ok, $msg) = $everyone->PrincipalObj->GrantRight(Right => $right, Object => $queue);
-    die "$right: $msg\n" unless $ok;
+for my $queue (@queues) {
+    for my $right (qw(CreateTicket ReplyToTicket)) {
+        my ($ok, $msg) = $everyone->PrincipalObj->GrantRight(Right => $right, Object => $queue);
+        die "$right: $msg\n" unless $ok;
+    }
 }
 my @users = (
     [agent => 'agent@drafter.test', 'Sam Agent', 1,
@@ -91,9 +98,11 @@ for my $u (@users) {
     my ($uid, $msg) = $user->Create(Name => $name, EmailAddress => $email, RealName => $real,
                                     Privileged => $privileged);
     die "user $name: $msg\n" unless $uid;
-    for my $right (@$rights) {
-        my ($ok, $gmsg) = $user->PrincipalObj->GrantRight(Right => $right, Object => $queue);
-        die "$name $right: $gmsg\n" unless $ok;
+    for my $queue (@queues) {
+        for my $right (@$rights) {
+            my ($ok, $gmsg) = $user->PrincipalObj->GrantRight(Right => $right, Object => $queue);
+            die "$name $right: $gmsg\n" unless $ok;
+        }
     }
     my $token = RT::AuthToken->new($sys);
     my ($tid, $tmsg, $string) = $token->Create(Owner => $user->Id, Description => 'drafter tests');
@@ -137,10 +146,10 @@ class RT:
 
     def create_ticket(self, subject: str, content: str, content_type: str = "text/plain",
                       user: str = "customer", requestor: str = CUSTOMER[0],
-                      attachments: list[tuple[str, str, bytes]] = ()) -> str:
-        """Open a ticket in the queue as `user`; return its number."""
+                      attachments: list[tuple[str, str, bytes]] = (), queue: str = QUEUE) -> str:
+        """Open a ticket in `queue` as `user`; return its number."""
         made = self.call("POST", "/ticket", user, {
-            "Queue": QUEUE, "Subject": subject, "Requestor": requestor, "Content": content,
+            "Queue": queue, "Subject": subject, "Requestor": requestor, "Content": content,
             "ContentType": content_type, "Attachments": _attachments(attachments)})
         return str(made["id"])
 
@@ -207,7 +216,7 @@ def running_rt() -> Iterator[RT]:
                "RT_SITE_CONFIG_DIR": str(root / "site.d")}
         subprocess.run([SETUP_DATABASE, "--action", "init", "--skip-create"], env=env,
                        check=True, capture_output=True, timeout=300)
-        perl = (SETUP_PERL.replace("@RT_LIB@", str(RT_LIB)).replace("@QUEUE@", QUEUE)
+        perl = (SETUP_PERL.replace("@RT_LIB@", str(RT_LIB)).replace("@QUEUE@", QUEUE).replace("@BULK@", BULK)
                 .replace("@CUSTOMER_EMAIL@", CUSTOMER[0]).replace("@CUSTOMER_NAME@", CUSTOMER[1]))
         done = subprocess.run(["perl", "-e", perl], env=env, check=True, capture_output=True,
                               timeout=300)

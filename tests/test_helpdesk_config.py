@@ -136,12 +136,15 @@ def test_an_unset_token_variable_names_it(monkeypatch: pytest.MonkeyPatch) -> No
         config.token  # noqa: B018
 
 
-def test_rt_is_built_in_and_an_unknown_kind_lists_the_known() -> None:
+def test_four_are_built_in_and_an_unknown_kind_lists_the_known() -> None:
     assert connector_class("rt") is RTConnector
+    assert [connector_class(k).kind for k in ("zendesk", "freshdesk", "helpscout")] == \
+        ["zendesk", "freshdesk", "helpscout"]
     settings = load_settings(env={}, cwd=Path("/"), flags={**RT, "helpdesk.kind": "frontapp"})
     with pytest.raises(ConfigError, match="'frontapp': no such connector") as caught:
         open_connector(settings)
-    assert "known: rt" in str(caught.value) and ENTRY_POINT_GROUP in str(caught.value)
+    assert "known: freshdesk, helpscout, rt, zendesk" in str(caught.value)
+    assert ENTRY_POINT_GROUP in str(caught.value)
 
 
 PLUGIN = '''

@@ -51,6 +51,9 @@ SEEDS: dict[int, str] = {
         INSERT INTO kb_passages (source, project, passage_id, kind, heading, text)
             VALUES (1, 1, 'canned/refund.md', 'canned', 'Refund', 'Your refund is on its way.');
     """,
+    7: """
+        UPDATE tickets SET language = 'de' WHERE id = 1;
+    """,
 }
 
 
@@ -90,8 +93,13 @@ def _check_6(store: Store) -> None:
     assert [r.passage_id for r in store.kb_search(project, '"refund"', 5)] == ["canned/refund.md"]
 
 
+def _check_7(store: Store) -> None:
+    assert store.get(1).language == "de"
+
+
 CHECKS: dict[int, Callable[[Store], None]] = {1: _check_1, 2: _check_2, 3: _check_3,
-                                              4: _check_4, 5: _check_5, 6: _check_6}
+                                              4: _check_4, 5: _check_5, 6: _check_6,
+                                              7: _check_7}
 
 
 def build(path: Path, version: int) -> None:

@@ -14,7 +14,7 @@ import click
 
 from drafter.cli.common import app_from, diag, emit_json, use_color, warn_unset_team
 from drafter.config import Settings
-from drafter.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_LLM, ConfigError, InputError
+from drafter.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_LLM, EXIT_USAGE, ConfigError, InputError
 
 if TYPE_CHECKING:
     from drafter.app import App
@@ -100,20 +100,34 @@ def _app(ctx: click.Context, store_path: str | None, **flags: Any) -> App:
 @click.option("--max-revisions", type=click.IntRange(0, 10), help="Revision rounds (default 2).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal; else log lines).")
+@click.option("--from", "source", type=click.Choice(["store", "helpdesk"]), default="store",
+              show_default=True, help="helpdesk: sync the configured helpdesk's tickets in "
+              "--queue (with --status, those) into the store first, and draft those.")
+@click.option("--queue", default=None, help="With --from helpdesk: the scope (default "
+              "`helpdesk.queue`).")
+@click.option("--post-note", is_flag=True, help="With --from helpdesk: add each draft to its "
+              "ticket as an internal note as soon as it is stored (once per customer message).")
 @FORMAT
 @STORE
 @click.pass_context
 def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str, ...], all_: bool,
         redo: bool, concurrency: int | None, via: str, max_cost: float | None, dry_run: bool,
         fail_on: str, model: str | None, max_revisions: int | None, progress: bool | None,
-        fmt: str, store_path: str | None) -> None:
+        source: str, queue: str | None, post_note: bool, fmt: str, store_path: str | None) -> None:
     """Draft replies for the chosen tickets and store each draft, its findings and its cost."""
-    if not (ids or status or tags or all_):
-        raise click.UsageError("choose tickets: --ids 1,2,7-9, --status, --tag, or --all")
+    from_helpdesk = source == "helpdesk"
+    if not (ids or status or tags or all_ or from_helpdesk):
+        raise click.UsageError("choose tickets: --ids 1,2,7-9, --status, --tag, --all, or "
+                               "--from helpdesk")
+    if ((queue or post_note) and not from_helpdesk) or \
+            (from_helpdesk and (ids or via != "concurrent")):
+        raise click.UsageError("--queue and --post-note go with --from helpdesk, which drafts "
+                               "now (--via concurrent) and chooses by --status and --tag")
     app = _app(ctx, store_path, **{
         "llm.model": model, "draft.max_revisions": max_revisions, "batch.concurrency": concurrency,
         "batch.max_cost": max_cost})
-    wanted = parse_ids(ids) if ids else None
+    chosen = app.helpdesk_selection(queue, status=status, workers=2) if from_helpdesk else None
+    wanted = chosen.ids if chosen is not None else parse_ids(ids) if ids else None
     settings = app.settings
     with app.store() as store:
         if wanted is not None:
@@ -126,17 +140,27 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
 
         spec = app.batch_spec(fail_on)  # first: its time is when the run was planned
         todo, skipped = plan(store, selected, redo)
+        if chosen is not None and not redo:  # a customer wrote since the draft: draft again
+            again = store.stale_ids(set(selected) - set(todo)) | set(todo)
+            todo, skipped = [t for t in selected if t in again], len(selected) - len(again)
         if via == "batch-api" and not dry_run:
             pending = store.pending_batch_ids()
             todo = [t for t in todo if t not in pending]
         if dry_run:
             _dry_run(store, todo, skipped, settings, spec, via, fmt)
             return
+        notes = app.note_poster(store, chosen.tickets) if chosen and post_note else None
+        if notes is not None:
+            drafting = set(todo)
+            notes.also(t for t in selected if t not in drafting)  # a resumed run's drafts
         if not todo:
             diag(f"nothing to do: {len(selected)} selected, {skipped} already drafted"
                  + ("" if redo else " (--redo drafts them again)"))
             if fmt == "json":
                 emit_json({"selected": len(selected), "skipped": skipped, "done": 0, "failed": 0})
+            code = _report_notes(notes.close()) if notes is not None else 0
+            if code:
+                ctx.exit(code)
             return
         warn_unset_team(app)
         if via == "batch-api":
@@ -150,13 +174,23 @@ def run(ctx: click.Context, ids: str | None, status: str | None, tags: tuple[str
                        + (f" ({skipped} already drafted, skipped)" if skipped else "")
                        + "; follow with `draft batch status`, fetch with `draft batch collect`")
             return
-        code = _run_concurrent(app, store, todo, skipped, spec, progress, fmt)
+        code = _run_concurrent(app, store, todo, skipped, spec, progress, fmt, notes)
+        if notes is not None:
+            code = code or _report_notes(notes.close())
     if code:
         ctx.exit(code)
 
 
+def _report_notes(report: Any) -> int:
+    diag(f"notes: {len(report.posted)} posted, {len(report.there)} there already"
+         + (f", {len(report.failed)} failed" if report.failed else ""))
+    for name, reason in report.failed[:20]:
+        diag(f"  {name}: {reason}")
+    return EXIT_LLM if report.unavailable else EXIT_USAGE if report.failed else 0
+
+
 def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: Any,
-                    progress: bool | None, fmt: str) -> int:
+                    progress: bool | None, fmt: str, notes: Any = None) -> int:
     live = sys.stderr.isatty() if progress is None else progress
     events = _Progress(len(todo), live)
     runner = None
@@ -172,8 +206,8 @@ def _run_concurrent(app: App, store: Any, todo: list[int], skipped: int, spec: A
              + (f" ({skipped} already drafted, skipped)" if skipped else ""))
 
     try:
-        app.batch(store, todo, spec, events=events, on_status=diag, on_start=start,
-                            runner_ready=ready)
+        app.batch(store, todo, spec, events=notes.watch(events) if notes else events,
+                  on_status=diag, on_start=start, runner_ready=ready)
     except KeyboardInterrupt:
         events.close()
         if runner is None:

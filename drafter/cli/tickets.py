@@ -88,9 +88,12 @@ def list_(ctx: click.Context, status: str | None, limit: int | None, fmt: str) -
         diag(f"no tickets{f' with status {status}' if status else ''} in {path}; "
              "import some with `draft tickets import FILE...`")
         return
-    table = [("ID", "STATUS", "MSGS", "LAST", "CUSTOMER", "SUBJECT")]
+    named = any(r.name for r in rows)  # synced from a helpdesk: its names, e.g. rt:123
+    table = [("ID", *(("NAME",) if named else ()), "STATUS", "MSGS", "LAST", "CUSTOMER",
+              "SUBJECT")]
     for r in rows:
-        table.append((str(r.id), r.status, str(r.messages), (r.last_date or "")[:10],
+        table.append((str(r.id), *((r.name or "-",) if named else ()), r.status, str(r.messages),
+                      (r.last_date or "")[:10],
                       _clip(r.customer_name or r.customer_address or "", 24),
                       _clip(r.subject or "", 50)))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -121,8 +124,10 @@ def show(ctx: click.Context, ticket_id: int, full: bool, fmt: str) -> None:
     customer = ticket.customer_address or ""
     if ticket.customer_name:
         customer = f"{ticket.customer_name} <{customer}>" if customer else ticket.customer_name
-    click.echo(bold(f"Ticket {ticket.id}: {ticket.subject or '(no subject)'}"))
-    click.echo(f"Customer: {customer or '(unknown)'}")
+    click.echo(bold(f"Ticket {ticket.id}{f' ({ticket.name})' if ticket.name else ''}: "
+                    f"{ticket.subject or '(no subject)'}"))
+    click.echo(f"Customer: {customer or '(unknown)'}"
+               + (f"   Language: {ticket.language}" if ticket.language else ""))
     click.echo(f"Status: {ticket.status}   Channel: {ticket.channel}"
                + (f"   Tags: {', '.join(ticket.tags)}" if ticket.tags else ""))
     for message in ticket.messages:

@@ -19,9 +19,10 @@ def _n(count: int, noun: str) -> str:
 @click.command("sync", short_help="Import new mail (IMAP) or helpdesk tickets.")
 @click.option("--from", "source", type=click.Choice(["imap", "helpdesk"]), default="imap",
               show_default=True, help="imap: the shared inbox ([imap]); helpdesk: the tickets "
-              "of the configured helpdesk ([helpdesk]), named like rt:123.")
-@click.option("--queue", default=None, help="With --from helpdesk: the scope (RT: queue; "
-              "default `helpdesk.queue`).")
+              "of the configured helpdesk ([helpdesk]), named like rt:123, with their status, tags and "
+              "customer language.")
+@click.option("--queue", default=None, help="With --from helpdesk: the scope (RT: queue; Zendesk: "
+              "group; Freshdesk: group id; Help Scout: mailbox id; default `helpdesk.queue`).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
               default=None, help="With --from helpdesk: only tickets updated after this (UTC).")
 @click.option("--mailbox", default=None, metavar="NAME",

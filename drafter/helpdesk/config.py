@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from drafter.helpdesk.http import HttpClient
 
 ENTRY_POINT_GROUP = "drafter.helpdesks"
-BUILT_IN = {"rt": "drafter.helpdesk.rt:RTConnector"}
+BUILT_IN = {"rt": "drafter.helpdesk.rt:RTConnector",
+            "zendesk": "drafter.helpdesk.zendesk:ZendeskConnector",
+            "freshdesk": "drafter.helpdesk.freshdesk:FreshdeskConnector",
+            "helpscout": "drafter.helpdesk.helpscout:HelpScoutConnector"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class HelpdeskConfig:
     token_env: str | None = None
     token_command: str | None = None
     queue: str | None = None
+    user: str | None = None
     ca_file: Path | None = None
     timeout: float = 30.0
     retry: RetrySettings = field(default_factory=RetrySettings)
@@ -59,6 +63,13 @@ class HelpdeskConfig:
         assert self.token_command is not None
         # A token has no spaces: what surrounds it is the command's formatting.
         return secret_from_command("helpdesk.token_command", self.token_command, "token").strip()
+
+    def required_user(self, what: str) -> str:
+        """`helpdesk.user`, which this helpdesk needs (`what` says as what)."""
+        if not self.user:
+            raise ConfigError(f"`helpdesk.user` is not set: {self.kind} needs {what}",
+                              hint=f"set [helpdesk] user to {what} in drafter.toml")
+        return self.user
 
     def tls_context(self) -> ssl.SSLContext:
         """A verifying TLS context: the system's CAs, plus `ca_file` when set."""
@@ -109,7 +120,8 @@ def helpdesk_config(settings: Settings) -> HelpdeskConfig | None:
                           "command that prints it", hint="never put the token itself in the file")
     return HelpdeskConfig(
         kind=kind, url=url.rstrip("/"), token_env=env, token_command=command,
-        queue=settings["helpdesk.queue"], ca_file=settings["helpdesk.ca_file"],
+        queue=settings["helpdesk.queue"], user=settings["helpdesk.user"],
+        ca_file=settings["helpdesk.ca_file"],
         timeout=settings["helpdesk.timeout"],
         retry=RetrySettings(settings["llm.max_attempts"], settings["llm.max_retry_seconds"],
                             settings["llm.backoff_initial"], settings["llm.backoff_max"]),

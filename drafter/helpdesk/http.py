@@ -33,11 +33,12 @@ class Retryable(Exception):
 
 
 class Response:
-    """A helpdesk's answer: status and decoded JSON (None for an empty body)."""
+    """A helpdesk's answer: status, decoded JSON (None for an empty body) and headers."""
 
-    def __init__(self, status: int, data: Any) -> None:
+    def __init__(self, status: int, data: Any, headers: Any = None) -> None:
         self.status = status
         self.data = data
+        self.headers = headers if headers is not None else {}
 
 
 class HttpClient:
@@ -57,10 +58,16 @@ class HttpClient:
         if self._client is None:
             self._client = httpx.Client(
                 verify=self.config.tls_context(), timeout=self.config.timeout,
-                headers={"Authorization": self._auth, "Accept": "application/json",
-                         "User-Agent": "drafter"},
+                headers={"Accept": "application/json", "User-Agent": "drafter",
+                         **({"Authorization": self._auth} if self._auth else {})},
                 follow_redirects=False)
         return self._client
+
+    def set_auth(self, auth_header: str) -> None:
+        """Send `auth_header` from now on (a refreshed OAuth token)."""
+        self._auth = auth_header
+        if self._client is not None:
+            self._client.headers["Authorization"] = auth_header
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -69,7 +76,8 @@ class HttpClient:
             self._client = None
 
     def request(self, method: str, url: str, *, json_body: Any = None,
-                params: dict[str, Any] | None = None, accept: tuple[int, ...] = ()) -> Response:
+                params: dict[str, Any] | None = None, accept: tuple[int, ...] = (),
+                form: dict[str, str] | None = None, auth: bool = True) -> Response:
         """Send one request (retrying); return the response of a 2xx or an `accept`ed status."""
         retry = self.config.retry
         attempts = 0
@@ -82,7 +90,7 @@ class HttpClient:
             ):
                 with attempt:
                     attempts += 1
-                    return self._once(method, url, json_body, params, accept)
+                    return self._once(method, url, json_body, params, accept, form, auth)
         except Retryable as exc:
             raise HelpdeskUnavailable(
                 f"the helpdesk at {self.config.url} failed after {attempts} "
@@ -92,9 +100,14 @@ class HttpClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(self, method: str, url: str, json_body: Any, params: dict[str, Any] | None,
-              accept: tuple[int, ...]) -> Response:
+              accept: tuple[int, ...], form: dict[str, str] | None = None,
+              auth: bool = True) -> Response:
         try:
-            response = self.client.request(method, url, json=json_body, params=params)
+            request = self.client.build_request(method, url, json=json_body, params=params,
+                                                data=form)
+            if not auth:  # an OAuth token request: the credentials are in the form
+                request.headers.pop("Authorization", None)
+            response = self.client.send(request)
         except httpx.TimeoutException:
             raise Retryable(f"no answer within {self.config.timeout:g} s") from None
         except httpx.ConnectError as exc:
@@ -117,12 +130,12 @@ class HttpClient:
         if not (200 <= status < 300 or status in accept):
             raise _refused(self.config, method, status)
         if not response.content.strip():
-            return Response(status, None)
+            return Response(status, None, response.headers)
         try:
-            return Response(status, json.loads(response.content))
+            return Response(status, json.loads(response.content), response.headers)
         except ValueError:
             if status in accept:  # an error page: its status says enough
-                return Response(status, None)
+                return Response(status, None, response.headers)
             raise Retryable(f"the answer to {method} {_path(url)} is not JSON") from None
 
     def _wait(self, state: RetryCallState) -> float:

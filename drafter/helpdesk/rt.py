@@ -33,6 +33,7 @@ SEARCH_STATUS = {"open": "(Status = 'new' OR Status = 'open')", "pending": "Stat
 _WRITABLE = re.compile(r"/ticket/\d+/comment")
 _SEARCH_BY_POST = re.compile(r"/ticket/\d+/attachments")  # a read: a search with a JSON body
 _SYSTEM_USERS = ("RT_System", "Nobody")
+USER_FIELDS = "Name,RealName,EmailAddress,Privileged"
 
 
 class RTConnector(Connector):
@@ -83,7 +84,8 @@ class RTConnector(Connector):
     def fetch(self, number: str) -> Ticket:
         """Read ticket `number`: its requestor, every message and comment, their attachments."""
         name = self.name(number)
-        response = self._get(f"/ticket/{number}", accept=(403, 404))
+        response = self._get(f"/ticket/{number}", accept=(403, 404),
+                             **{"fields[Requestor]": USER_FIELDS})
         if response.status == 404:
             raise HelpdeskError(f"{name}: no such ticket in RT at {self.config.url}",
                                 hint="check the number; `draft helpdesk check` verifies the setup")
@@ -100,9 +102,13 @@ class RTConnector(Connector):
         self._commentable[str(number)] = any(link.get("ref") == "comment"
                                              for link in data.get("_hyperlinks") or [])
         requestors = [r["id"] for r in data.get("Requestor") or [] if r.get("id")]
+        # Users come inline (fields[...]): each request costs RT a bcrypt check of the token.
+        self._keep_users(data.get("Requestor") or [])
         transactions = [t for t in self._pages(f"/ticket/{number}/history",
-                                               fields="Type,Creator,Created")
+                                               fields="Type,Creator,Created",
+                                               **{"fields[Creator]": USER_FIELDS})
                         if t.get("Type") in MESSAGE_TYPES]
+        self._keep_users(t.get("Creator") for t in transactions)
         files: dict[str, list[Attachment]] = {}
         for a in self._pages(f"/ticket/{number}/attachments",
                              fields="TransactionId,ContentType,Filename,ContentLength"):
@@ -146,6 +152,12 @@ class RTConnector(Connector):
             subject=subject if txn["Type"] == "Create" else None,
             date=_iso(txn.get("Created")), message_id=f"<rt-transaction-{txn['id']}@{self.host}>",
             from_customer=from_customer, attachments=files, internal=internal)
+
+    def _keep_users(self, users: Any) -> None:
+        """Cache the user records RT gave inline (a record without its fields is not kept)."""
+        for u in users:
+            if isinstance(u, dict) and u.get("id") and "EmailAddress" in u:
+                self._users.setdefault(u["id"], u)
 
     def _user(self, user_id: str) -> dict[str, Any]:
         """A user's record (name, address, whether staff), cached; {} when it cannot be read."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,15 @@ class Drafts(Database):
             sql += " LIMIT ?"
             params.append(limit)
         return [_draft_from_row(r) for r in self.db.execute(sql, params)]
+
+    def stale_ids(self, ids: Iterable[int]) -> set[int]:
+        """Those of `ids` whose finished draft is older than a customer message stored since."""
+        wanted = set(ids)
+        rows = self.db.execute(
+            "SELECT d.ticket_id FROM drafts d WHERE d.status = 'done' AND d.created_at < "
+            "(SELECT MAX(m.imported_at) FROM messages m WHERE m.ticket_id = d.ticket_id "
+            "AND m.from_customer = 1)")
+        return {int(r[0]) for r in rows if int(r[0]) in wanted}
 
     def done_ids(self) -> set[int]:
         """Return the ids of tickets with a finished (not failed) draft."""

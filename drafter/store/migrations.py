@@ -170,5 +170,9 @@ MIGRATIONS: tuple[str, ...] = (
                     'kbproject' || old.project);
     END;
     """,
+    # 7: the customer's language as a helpdesk gives it (e.g. "de"), NULL when unknown.
+    """
+    ALTER TABLE tickets ADD COLUMN language TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

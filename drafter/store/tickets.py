@@ -73,6 +73,7 @@ class TicketSummary:
     messages: int
     last_date: str | None
     updated_at: str
+    name: str | None = None  # its helpdesk name (rt:123) when synced from one
 
     def to_dict(self) -> dict[str, Any]:
         """Return the summary as JSON-ready data."""
@@ -166,6 +167,7 @@ class Tickets(Database):
                     name=ticket.customer_name, address=ticket.customer_address,
                     channel=ticket.channel, status=ticket.status, tags=ticket.tags,
                     external_id=external_id, date=first.date if first else None,
+                    language=ticket.language,
                 )
                 report.new_tickets += 1
             for key, message in zip(keys, ticket.messages, strict=True):
@@ -201,13 +203,13 @@ class Tickets(Database):
 
     def _new_ticket(self, *, subject: str | None, name: str | None, address: str | None,
                     channel: str, status: str, tags: Sequence[str], external_id: str | None,
-                    date: str | None) -> int:
+                    date: str | None, language: str | None = None) -> int:
         stamp = now()
         cur = self.db.execute(
             "INSERT INTO tickets (subject, customer_name, customer_address, channel, status, tags,"
-            " external_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " external_id, created_at, updated_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (subject, name, address.lower() if address else None, channel, status,
-             json.dumps(list(tags)), external_id, date or stamp, stamp),
+             json.dumps(list(tags)), external_id, date or stamp, stamp, language),
         )
         return int(cur.lastrowid or 0)
 
@@ -257,6 +259,7 @@ class Tickets(Database):
             status=row["status"],
             tags=json.loads(row["tags"]),
             name=row["external_id"] if ":" in (row["external_id"] or "") else None,
+            language=row["language"],
         )
 
     def list(self, status: str | None = None, limit: int | None = None) -> list[TicketSummary]:
@@ -279,6 +282,7 @@ class Tickets(Database):
                 id=int(r["id"]), subject=r["subject"], customer_name=r["customer_name"],
                 customer_address=r["customer_address"], channel=r["channel"], status=r["status"],
                 messages=int(r["n"]), last_date=r["last_date"], updated_at=r["updated_at"],
+                name=r["external_id"] if ":" in (r["external_id"] or "") else None,
             )
             for r in self.db.execute(sql, params).fetchall()
         ]
@@ -314,14 +318,24 @@ class Tickets(Database):
             out.append(int(row["id"]))
         return out
 
-    def synced_from(self, source: str) -> dict[str, float | None]:
+    def synced_from(self, source: str) -> dict[str, tuple[int, float | None]]:
         """For tickets synced from helpdesk `source` (external ids `source:N`): external id ->
-        the time (epoch seconds) of its newest stored message."""
+        (ticket id, the time in epoch seconds of its newest stored message)."""
         rows = self.db.execute(
-            "SELECT t.external_id, MAX(m.sort_key) FROM tickets t LEFT JOIN messages m"
+            "SELECT t.external_id, t.id, MAX(m.sort_key) FROM tickets t LEFT JOIN messages m"
             " ON m.ticket_id = t.id WHERE substr(t.external_id, 1, ?) = ? GROUP BY t.id",
             (len(source) + 1, source + ":"))
-        return {r[0]: r[1] for r in rows}
+        return {r[0]: (int(r[1]), r[2]) for r in rows}
+
+    def follow_helpdesk(self, ticket_id: int, ticket: Ticket) -> None:
+        """Keep a synced ticket's status, tags and customer language as its helpdesk has them."""
+        if ticket.status not in STATUSES:
+            raise InputError(f"unknown status {ticket.status!r}",
+                             hint="use one of " + ", ".join(STATUSES))
+        with self.transaction():
+            self.db.execute("UPDATE tickets SET status = ?, tags = ?, language = ?, updated_at = ?"
+                            " WHERE id = ?", (ticket.status, json.dumps(list(ticket.tags)),
+                                              ticket.language, now(), ticket_id))
 
     def missing_ids(self, ids: Sequence[int]) -> builtins.list[int]:
         """Return those of `ids` that name no ticket."""

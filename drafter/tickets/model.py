@@ -64,6 +64,7 @@ class Ticket:
     status: str = "open"
     tags: list[str] = field(default_factory=list)
     name: str | None = None  # its name in a helpdesk, e.g. "rt:123"; None for the store's own
+    language: str | None = None  # the customer's language as the helpdesk has it, e.g. "de"
 
     @property
     def latest_customer_message(self) -> Message | None:
