@@ -194,7 +194,7 @@ def test_the_example_knowledge_grounds_the_demo_ticket(tmp_path: Path) -> None:
     # "arrived broken - AGAIN": the team's answer to a second damaged order is the clear start,
     # the damaged-items article is the top reference.
     assert grounding.start is not None and grounding.start.id == "knowledge/canned/damaged-again.md"
-    assert [p.id for p in grounding.reference][0].startswith("knowledge/articles/damaged-items.md#")
+    assert grounding.reference[0].id.startswith("knowledge/articles/damaged-items.md#")
     assert len(ids) == 4  # knowledge.passages
 
 
