@@ -244,6 +244,7 @@ def _steps(
     first = prompts.reply_messages(guide, team, ticket, channel, **grounding)
     # The reviewer checks every draft against the prompt's own words (SAN001).
     context = replace(context, prompt=instructions(first), model_draft=True)
+    first_context = context
     timings["prompting"] += time.perf_counter() - t0
 
     rounds: list[Round] = []
@@ -274,10 +275,39 @@ def _steps(
         timings["prompting"] += time.perf_counter() - t0
     result = result_of(rounds, ticket, team, model, timings, channel=channel, language=language,
                        stopped=stopped)
+    if start is not None:
+        t0 = time.perf_counter()
+        body = clean_body(start.text)
+        canned = Round(CANNED_ROUND, body, reviewer.review(body, first_context), {}, 0.0, 0)
+        result.timings["review"] += time.perf_counter() - t0
+        result = keep_canned_if_better(result, canned, start.id, ticket, team, channel, language)
     result.coverage = reviewer.coverage_of(result.body)
     result.sources = [*([start.passage] if start is not None else []), *reference]
     result.started_from = start.id if start is not None else None
     return result
+
+
+# `Result.kept_round` when no round of the model's beat the canned response it started from.
+CANNED_ROUND = -1
+
+
+def keep_canned_if_better(result: Result, canned: Round, canned_id: str, ticket: Ticket | None,
+                          team: Mapping[str, Any], channel: str = "email",
+                          language: str | None = None) -> Result:
+    """`result`, or the canned response the draft started from (its variables filled, reviewed
+    as `canned`) when it is strictly better than every round of the model's.
+
+    The model was asked to adapt the team's own answer; an adaptation that leaves more wrong
+    than the answer itself is not kept, as a revision is not kept unless it is better.
+    """
+    best = min(result.rounds, key=lambda r: (r.score(), r.index))
+    if canned.score() >= best.score():
+        return result
+    return replace(
+        result, text=compose(canned.body, ticket, team, channel, language), body=canned.body,
+        findings=canned.findings, kept_round=CANNED_ROUND,
+        why=f"the canned response {canned_id} as filled ({_counts(canned)}): no round of the "
+            f"model's was better; the model's best: {result.why}")
 
 
 def result_of(rounds: Sequence[Round], ticket: Ticket | None, team: Mapping[str, Any], model: str,

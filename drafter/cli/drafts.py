@@ -93,7 +93,9 @@ def show(ctx: click.Context, ticket_id: int, fmt: str) -> None:
         click.echo(f"failed: {draft.reason}")
         return
     usage = draft.usage
-    click.echo(dim(f"{draft.rounds} round{'s' if draft.rounds != 1 else ''} (kept {draft.kept_round}) · "
+    # -1: the canned response the draft started from beat every round of the model's.
+    kept = "the canned response" if draft.kept_round == -1 else draft.kept_round
+    click.echo(dim(f"{draft.rounds} round{'s' if draft.rounds != 1 else ''} (kept {kept}) · "
                    + (f"{usage.get('prompt_tokens', 0)} prompt ({usage.get('cached_tokens', 0)} cached) + "
                       f"{usage.get('completion_tokens', 0)} completion tokens" if usage else
                       "tokens unknown (the server sent no counts)")

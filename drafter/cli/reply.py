@@ -178,8 +178,10 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
         sys.stdout.flush()
     else:
         if live:
-            click.echo(click.style(f"── draft (round {result.kept_round}) ──", dim=True)
-                       if use_color() else f"── draft (round {result.kept_round}) ──")
+            kept = "the canned response" if result.kept_round < 0 \
+                else f"round {result.kept_round}"
+            click.echo(click.style(f"── draft ({kept}) ──", dim=True)
+                       if use_color() else f"── draft ({kept}) ──")
         click.echo(result.text, nl=False)
     _report(result.findings)
     if result.coverage is not None and result.coverage.note():
