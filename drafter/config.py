@@ -164,6 +164,9 @@ FIELDS: tuple[Field, ...] = (
     Field("knowledge.retriever", "str", "fts", "The search behind retrieval: fts (SQLite full-text "
           "search in the store), the name of a plugin (entry point group drafter.retrievers), or "
           "module:factory."),
+    Field("knowledge.terms", "path", None, "A TOML file of search terms: [<language>] tables of "
+          'word-start = ["english", ...], over the shipped German and Spanish ones, so that a '
+          "message in one language finds passages in another."),
     Field("knowledge.passages", "int", 4, "Passages given to the model as reference material "
           "per reply (0: none)."),
 )

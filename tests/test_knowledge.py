@@ -615,3 +615,47 @@ def test_a_model_round_at_least_as_good_as_the_canned_response_is_kept(
     result = pipeline.result_of([model_round], ticket, app.team, "a model")
     kept = pipeline.keep_canned_if_better(result, canned, start.id, ticket, app.team)
     assert kept is result and kept.kept_round == 0
+
+
+# ------------------------------------------------------------------------------ search terms
+
+def test_a_german_or_spanish_message_finds_the_english_article(project: Path) -> None:
+    with app_for(project).knowledge() as kb:
+        kb.index()
+        # No word of these is in the English article: the shipped terms translate them.
+        for message, answer in [("Wie lange dauert die Lieferung?", "#delivery-times"),
+                                ("¿Cuánto tarda el envío?", "#delivery-times"),
+                                ("Ich möchte die Lampe zurückschicken", "#returns"),
+                                ("Quiero un reembolso", "#returns")]:
+            found = [p.id for p in kb.search(message, 3)]
+            assert f"articles/shipping.md{answer}" in found, (message, found)
+
+
+@pytest.mark.parametrize(("words", "added"), [
+    (["lieferadresse"], ["delivery", "shipping", "address"]),  # every start of five letters on
+    (["abo"], ["subscription"]),
+    (["about", "abort", "rotation", "gelddruck"], []),  # a short key is a whole word only
+    (["rechnung", "invoice"], []),  # what the message says already is not added again
+])
+def test_terms_are_word_starts_and_short_ones_whole_words(words: list[str],
+                                                           added: list[str]) -> None:
+    from drafter.knowledge.query import glossary, translated
+
+    assert translated(words, glossary()) == added
+
+
+def test_a_team_adds_its_own_terms_and_a_broken_file_is_named(tmp_path: Path) -> None:
+    from drafter.knowledge.query import glossary, load_terms
+
+    own = tmp_path / "terms.toml"
+    own.write_text('[nl]\nbezorging = ["delivery"]\n[de]\nrechnung = ["bill"]\n')
+    merged = glossary(own)
+    assert merged["bezorging"] == ("delivery",) and merged["rechnung"] == ("bill",)
+    assert merged["liefer"] == ("delivery", "shipping")  # the shipped ones stay
+    own.write_text('[nl]\nbezorging = "delivery"\n')
+    with pytest.raises(ConfigError) as bad:
+        load_terms(own)
+    assert "[nl] bezorging is not a list of words" in bad.value.message
+    own.write_text("[nl\n")
+    with pytest.raises(ConfigError, match="cannot read the search terms"):
+        load_terms(own)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.knowledge.model import Passage
-from drafter.knowledge.query import fts_query
+from drafter.knowledge.query import fts_query, glossary
 from drafter.knowledge.sources import (
     PAST_REPLIES,
     KnowledgeConfig,
@@ -69,10 +69,11 @@ class FtsRetriever:
         self.config = config
         self.store = store
         self.project = store.kb_project(str(config.root))
+        self.terms = glossary(config.terms)
 
     def search(self, query: str, limit: int) -> list[Passage]:
         """The `limit` passages most relevant to `query` (untrusted text), best first."""
-        match = fts_query(query)
+        match = fts_query(query, terms_table=self.terms)
         if match is None or limit <= 0:
             return []
         return [from_row(r) for r in self.store.kb_search(self.project, match, limit)]

@@ -5,6 +5,11 @@ joined with OR so that BM25 ranks by how many rare words a passage shares."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from drafter.errors import ConfigError
 
 MAX_TERMS = 24  # a long message keeps its first distinct words (each costs search time)
 MAX_INPUT = 20_000  # characters of a message read for words
@@ -46,11 +51,70 @@ def terms(text: str, limit: int = MAX_TERMS) -> list[str]:
     return list(seen)
 
 
-def fts_query(text: str, limit: int = MAX_TERMS) -> str | None:
-    """An FTS5 MATCH expression for `text` (None when it has no searchable word)."""
+# A glossary key shorter than this is a whole word ("abo"), a longer one a word's start.
+WHOLE_WORD_BELOW = 5
+SHIPPED_TERMS = Path(__file__).with_name("terms.toml")
+
+Glossary = Mapping[str, Sequence[str]]
+
+
+def load_terms(path: Path, origin: str = "") -> dict[str, tuple[str, ...]]:
+    """The glossary in `path` (`[<language>]` tables of `word-start = ["english", ...]`), its
+    languages merged into one table: which language a word is in does not matter to a search."""
+    from drafter import cache
+
+    where = origin or str(path)
+    try:
+        data = cache.toml(str(path), path.read_bytes())
+    except (OSError, cache.TOMLError) as exc:
+        raise ConfigError(f"{where}: cannot read the search terms: {exc}",
+                          hint="fix the file, or unset `knowledge.terms`") from None
+    glossary: dict[str, tuple[str, ...]] = {}
+    for language, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: `{language}` is not a table of terms",
+                              hint='write [de] and under it: rechnung = ["invoice"]')
+        for key, words in table.items():
+            if not (isinstance(words, list) and all(isinstance(w, str) for w in words)):
+                raise ConfigError(f"{where}: [{language}] {key} is not a list of words",
+                                  hint=f'write {key} = ["word", ...]')
+            glossary[key.lower()] = tuple(w.lower() for w in words)
+    return glossary
+
+
+@lru_cache(maxsize=4)
+def glossary(extra: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """The shipped search terms, with a team's own (`knowledge.terms`) over them."""
+    merged = load_terms(SHIPPED_TERMS)
+    if extra is not None:
+        merged.update(load_terms(extra))
+    return merged
+
+
+def translated(words: Sequence[str], table: Glossary, limit: int = MAX_TERMS) -> list[str]:
+    """The glossary's words for `words` (at most `limit`, none of `words` again)."""
+    found: dict[str, None] = {}
+    given = set(words)
+    for word in words:
+        # A short word is looked up whole; a longer one by each of its starts from five letters
+        # ("lieferadresse" finds "liefer" and "lieferadresse").
+        keys = [word] if len(word) < WHOLE_WORD_BELOW else \
+            [word[:n] for n in range(WHOLE_WORD_BELOW, len(word) + 1)]
+        for key in keys:
+            for other in table.get(key, ()):
+                if other not in given:
+                    found[other] = None
+    return list(found)[:limit]
+
+
+def fts_query(text: str, limit: int = MAX_TERMS, terms_table: Glossary | None = None) -> str | None:
+    """An FTS5 MATCH expression for `text` (None when it has no searchable word); with
+    `terms_table` (a glossary), its words are searched for in English too."""
     words = terms(text, limit)
     if not words:
         return None
+    if terms_table:
+        words += translated(words, terms_table, limit)
     # A quoted FTS5 string is only ever a phrase of words; doubling a quote escapes it (a \\w
     # word holds none, but the rule is what keeps the query safe, so it is applied anyway).
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)

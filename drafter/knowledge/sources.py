@@ -31,6 +31,7 @@ class KnowledgeConfig:
     articles: tuple[Path, ...] = ()
     past_replies: bool = False
     facts: Path | None = None
+    terms: Path | None = None  # the team's search terms, over the shipped ones
     retriever: str = "fts"
     passages: int = 4
     exclude: tuple[str, ...] = ()  # lint.exclude: what a canned folder walk skips
@@ -51,7 +52,8 @@ class KnowledgeConfig:
         return cls(root=root, canned=tuple(s["knowledge.canned"]),
                    articles=tuple(s["knowledge.articles"]),
                    past_replies=bool(s["knowledge.past_replies"]), facts=s["knowledge.facts"],
-                   retriever=s["knowledge.retriever"] or "fts", passages=s["knowledge.passages"],
+                   terms=s["knowledge.terms"], retriever=s["knowledge.retriever"] or "fts",
+                   passages=s["knowledge.passages"],
                    exclude=tuple(s["lint.exclude"]),
                    source_options=source_options or SourceOptions(),
                    origin=str(s.config_file) if s.config_file is not None else "the settings")
