@@ -12,6 +12,7 @@ from drafter.greetings import greetings_for
 from drafter.prompting import instructions
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding, at_or_above
+from drafter.review.rules.sanity import greeting_line, sign_off_line
 from drafter.tickets.model import Ticket
 
 if TYPE_CHECKING:
@@ -109,14 +110,8 @@ class Result:
         }
 
 
-# Models add their own greeting and sign-off despite the prompt; drafter writes those itself.
-_GREETING = re.compile(
-    r"\A\s*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b[^\n]{0,60}"
-    r"|\[?(?:customer|name)[^\n]{0,30})[,!:]?[ \t]*\n", re.IGNORECASE)
-_SIGN_OFF = re.compile(
-    r"^[ \t]*(?:best(?: regards| wishes)?|kind regards|warm regards|regards|sincerely|"
-    r"yours(?: sincerely| truly)?|thanks(?: again)?|thank you|many thanks|cheers|all the best)"
-    r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# Models (and canned responses) bring their own greeting and sign-off; drafter writes those
+# itself. What SAN004 flags as a greeting or sign-off line inside a body is what is cut here.
 _SUBJECT = re.compile(r"\A\s*subject:[^\n]*\n", re.IGNORECASE)
 # Small models echo the data delimiters of the reply prompt around their answer.
 _DELIMITER_LINE = re.compile(r"^[ \t]*</?(?:ticket|message|subject|reference|passage|canned)\b"
@@ -142,9 +137,11 @@ def clean_body(text: str, cut_off: bool = False) -> str:
     if cut_off:
         body = drop_unfinished(body)
     body = _SUBJECT.sub("", body, count=1)
-    body = _GREETING.sub("", body, count=1).strip()
+    opening = greeting_line().match(body)
+    if opening is not None:
+        body = body[opening.end():].strip()
     # Cut at the last sign-off line when only a short signature block follows it.
-    matches = list(_SIGN_OFF.finditer(body))
+    matches = list(sign_off_line().finditer(body))
     if matches:
         tail = body[matches[-1].end():].strip()
         if len(tail.splitlines()) <= 3 and len(tail) <= 120:

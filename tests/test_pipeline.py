@@ -107,6 +107,12 @@ def test_the_prompt_sent_quotes_the_customer_as_data(cassette: Any) -> None:
         ("Thanks for the photo.\n\nThe jug ships today and arrives on Friday morning.",
          "Thanks for the photo.\n\nThe jug ships today and arrives on Friday morning."),
         ("Hiking boots are in stock.", "Hiking boots are in stock."),
+        # A German or Spanish canned response brings its own greeting and sign-off too.
+        ("Guten Tag Jürgen,\n\nIhre Bestellung verlässt heute das Lager.\n\nViele Grüße\nSam\n"
+         "Lumen & Co. Kundenservice", "Ihre Bestellung verlässt heute das Lager."),
+        ("Hola, Ana:\n\nTu pedido sale hoy.\n\nUn saludo,\nSam", "Tu pedido sale hoy."),
+        ("Hallo zusammen ist kein Gruß, wenn der Satz weitergeht und endet.",
+         "Hallo zusammen ist kein Gruß, wenn der Satz weitergeht und endet."),
     ],
 )
 def test_clean_body_strips_what_drafter_adds_itself(raw: str, body: str) -> None:

@@ -229,7 +229,8 @@ def _san003(settings: Mapping[str, Any]) -> Check:
 # --- SAN004 -----------------------------------------------------------------------------------
 
 @cache
-def _greeting_line() -> re.Pattern[str]:
+def greeting_line() -> re.Pattern[str]:
+    """A line that is a greeting, in the languages drafter greets in (multiline)."""
     return re.compile(
         r"^[ \t]*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|hallo|"
         r"guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?|bonjour|bonsoir|hola|"
@@ -238,12 +239,14 @@ def _greeting_line() -> re.Pattern[str]:
 
 
 @cache
-def _sign_off_line() -> re.Pattern[str]:
+def sign_off_line() -> re.Pattern[str]:
+    """A line that is a sign-off, in the languages drafter signs off in (multiline)."""
     return re.compile(
         r"^[ \t]*(?:(?:best|kind|warm|warmest|many)? ?regards|best(?: wishes)?|sincerely|"
         r"yours(?: sincerely| truly| faithfully)?|cheers|all the best|thanks(?: again)?|thank you|"
         r"many thanks|mit freundlichen grüßen|viele grüße|beste grüße|freundliche grüße|"
-        r"cordialement|bien à vous|saludos|atentamente|cordiali saluti|met vriendelijke groet)"
+        r"liebe grüße|cordialement|bien à vous|saludos|un saludo|atentamente|cordiali saluti|"
+        r"met vriendelijke groet|atenciosamente)"
         r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -267,7 +270,7 @@ def _san004(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.model_draft:
             return
-        for kind, pattern in (("greeting", _greeting_line()), ("sign-off", _sign_off_line())):
+        for kind, pattern in (("greeting", greeting_line()), ("sign-off", sign_off_line())):
             for m in pattern.finditer(doc.text):
                 line = m.group(0).strip()
                 yield Hit(m.start() + m.group(0).index(line), m.end(),
