@@ -94,6 +94,13 @@ CASES: list[tuple[str, str, ReviewContext, list[str]]] = [
     ("SAN003", "I'm disappointed to hear the shade broke; a new one ships today.", ctx(), []),
     ("SAN003", "Can you send me a photo of the box? I need it for the courier.", ctx(), []),
     ("SAN003", "My order arrived broken.", ctx(None), []),
+    # Asking for help instead of giving it (the bundled model's chat draft for example ticket 7).
+    ("SAN003", "I'm unable to access it. If you could help me out, I'd really appreciate it if "
+     "you could do so.", ctx(ALEX), ["I'm unable to access", "help me out",
+                                     "I'd really appreciate it if you could"]),
+    ("SAN003", "Thank you for your help.", ctx(ALEX), ["Thank you for your help"]),
+    ("SAN003", "I can help you with this today. Thank you for your patience; if you're unable "
+     "to access the page, I'd be happy to reset it for you.", ctx(ALEX), []),
     # SAN004: a greeting or sign-off inside a model's draft.
     ("SAN004", "The lamp ships today.\n\nBest regards,\nSam", ctx(), ["Best regards,"]),
     ("SAN004", "Hello Maria,\n\nThe lamp ships today.", ctx(), ["Hello Maria,"]),

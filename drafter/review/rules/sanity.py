@@ -174,7 +174,12 @@ def _voice() -> re.Pattern[str]:
         r"|\bI hope you can help me\b|\b(?:can|could) you (?:please )?help me\b"
         r"|\bI(?:'ve| have) (?:been waiting|attached|paid)"
         r"|\bI paid\b"
-        r"|\bmy (?:order|parcel|package|delivery|purchase|refund|money)\b", re.IGNORECASE)
+        r"|\bmy (?:order|parcel|package|delivery|purchase|refund|money)\b"
+        # Asking for help rather than giving it (none of these is in the 408 real replies).
+        r"|\bI(?:'m| am) unable to (?:access|log ?in|sign in|get into)\b|\bI have no access to\b"
+        r"|\bhelp me out\b|\b(?:assist|help) me (?:with|in) (?:this|resolving|fixing)\b"
+        r"|\bI(?:'d| would) (?:really )?appreciate it if you could\b"
+        r"|\bthank(?:s| you) for your help\b", re.IGNORECASE)
 
 
 def _first_person(words: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, int, tuple[str, ...]]]:
