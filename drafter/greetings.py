@@ -17,8 +17,10 @@ HYG005); the words are the team's, here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from drafter.errors import ConfigError
@@ -37,6 +39,30 @@ EMAIL_DEFAULTS: dict[str, dict[str, str]] = {
            "sign_off": "Met vriendelijke groet,"},
     "pt": {"greeting": "Olá {name},", "greeting_no_name": "Olá,", "sign_off": "Atenciosamente,"},
 }
+# The lines that are a greeting or a sign-off, in the languages above: what SAN004 flags inside
+# a model's draft body, and what the pipeline cuts from a draft or a canned response.
+@cache
+def greeting_line() -> re.Pattern[str]:
+    """A line that is a greeting, in the languages drafter greets in (multiline)."""
+    return re.compile(
+        r"^[ \t]*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|hallo|"
+        r"guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?|bonjour|bonsoir|hola|"
+        r"estimad[oa]|ol[áa]|ciao|buongiorno|gentile|beste|geachte)\b[^\n.?]{0,40}[,!:]?"
+        r"|\[?(?:customer|name)\b[^\n]{0,20}\]?,)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+@cache
+def sign_off_line() -> re.Pattern[str]:
+    """A line that is a sign-off, in the languages drafter signs off in (multiline)."""
+    return re.compile(
+        r"^[ \t]*(?:(?:best|kind|warm|warmest|many)? ?regards|best(?: wishes)?|sincerely|"
+        r"yours(?: sincerely| truly| faithfully)?|cheers|all the best|thanks(?: again)?|thank you|"
+        r"many thanks|mit freundlichen grüßen|viele grüße|beste grüße|freundliche grüße|"
+        r"liebe grüße|cordialement|bien à vous|saludos|un saludo|atentamente|cordiali saluti|"
+        r"met vriendelijke groet|atenciosamente)"
+        r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
 # Channels whose replies carry the email furniture by default.
 FURNISHED = ("email",)
 

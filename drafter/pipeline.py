@@ -8,11 +8,10 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from drafter.greetings import greetings_for
+from drafter.greetings import greeting_line, greetings_for, sign_off_line
 from drafter.prompting import instructions
 from drafter.review.context import ReviewContext
 from drafter.review.finding import SEVERITY_RANK, Finding, at_or_above
-from drafter.review.rules.sanity import greeting_line, sign_off_line
 from drafter.tickets.model import Ticket
 
 if TYPE_CHECKING:
@@ -297,8 +296,7 @@ def keep_canned_if_better(result: Result, canned: Round, canned_id: str, ticket:
     The model was asked to adapt the team's own answer; an adaptation that leaves more wrong
     than the answer itself is not kept, as a revision is not kept unless it is better.
     """
-    best = min(result.rounds, key=lambda r: (r.score(), r.index))
-    if canned.score() >= best.score():
+    if canned.score() >= result.rounds[result.kept_round].score():
         return result
     return replace(
         result, text=compose(canned.body, ticket, team, channel, language), body=canned.body,

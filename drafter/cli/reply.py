@@ -178,7 +178,7 @@ def _answer(ctx: click.Context, app: App, ticket: Ticket, ticket_id: int | None,
         sys.stdout.flush()
     else:
         if live:
-            kept = "the canned response" if result.kept_round < 0 \
+            kept = "the canned response" if result.kept_round == pipeline.CANNED_ROUND \
                 else f"round {result.kept_round}"
             click.echo(click.style(f"── draft ({kept}) ──", dim=True)
                        if use_color() else f"── draft ({kept}) ──")

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any
 
+from drafter.greetings import greeting_line, sign_off_line
 from drafter.review.checks import get_list, get_num
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
@@ -232,28 +233,6 @@ def _san003(settings: Mapping[str, Any]) -> Check:
 
 
 # --- SAN004 -----------------------------------------------------------------------------------
-
-@cache
-def greeting_line() -> re.Pattern[str]:
-    """A line that is a greeting, in the languages drafter greets in (multiline)."""
-    return re.compile(
-        r"^[ \t]*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|hallo|"
-        r"guten (?:tag|morgen|abend)|liebe[rs]?|sehr geehrte[rs]?|bonjour|bonsoir|hola|"
-        r"estimad[oa]|ciao|buongiorno|gentile|beste|geachte)\b[^\n.?]{0,40}[,!:]?"
-        r"|\[?(?:customer|name)\b[^\n]{0,20}\]?,)[ \t]*$", re.IGNORECASE | re.MULTILINE)
-
-
-@cache
-def sign_off_line() -> re.Pattern[str]:
-    """A line that is a sign-off, in the languages drafter signs off in (multiline)."""
-    return re.compile(
-        r"^[ \t]*(?:(?:best|kind|warm|warmest|many)? ?regards|best(?: wishes)?|sincerely|"
-        r"yours(?: sincerely| truly| faithfully)?|cheers|all the best|thanks(?: again)?|thank you|"
-        r"many thanks|mit freundlichen grüßen|viele grüße|beste grüße|freundliche grüße|"
-        r"liebe grüße|cordialement|bien à vous|saludos|un saludo|atentamente|cordiali saluti|"
-        r"met vriendelijke groet|atenciosamente)"
-        r"[ \t]*[,.!]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
-
 
 @rule(
     "SAN004", "greeting-in-body", "error", HYGIENE,
