@@ -21,6 +21,22 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     return load_settings(flags=flags, config_path=obj.get("config_path"))
 
 
+# `--format text|json`, for the commands whose output is a summary or a JSON document.
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                      show_default=True, help="Output format.")
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 ticket`, `2 tickets`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def group_app(ctx: click.Context) -> App:
+    """The `App` for a command of a group that takes `--store` (draft tickets, draft kb)."""
+    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    return app_from(ctx, **{"store.path": obj.get("store")})
+
+
 def app_from(ctx: click.Context, **flags: Any) -> App:
     """The `App` for this run, built from the settings with `flags` (dotted keys) applied."""
     from drafter.app import App

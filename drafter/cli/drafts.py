@@ -6,11 +6,8 @@ from typing import Any
 
 import click
 
-from drafter.cli.common import app_from, emit_json, use_color
+from drafter.cli.common import FORMAT, app_from, emit_json, use_color
 from drafter.errors import InputError
-
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                      show_default=True, help="Output format.")
 
 
 def open_store(ctx: click.Context, store_path: str | None = None) -> Any:

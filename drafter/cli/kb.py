@@ -6,18 +6,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from drafter.cli.common import app_from, diag, emit_json
+from drafter.cli.common import FORMAT, diag, emit_json, group_app
 
 if TYPE_CHECKING:
-    from drafter.app import App
+    pass
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                      show_default=True, help="Output format.")
-
-
-def _app(ctx: click.Context) -> App:
-    return app_from(ctx, **{"store.path": ctx.obj.get("store") if isinstance(ctx.obj, dict)
-                            else None})
 
 
 @click.group("kb")
@@ -44,7 +37,7 @@ def command(ctx: click.Context, store_path: str | None) -> None:
 def index(ctx: click.Context, fmt: str) -> None:
     """Bring the index up to date: only files that changed are read again, removed files drop
     out. Prints what changed."""
-    with _app(ctx).knowledge() as kb:
+    with group_app(ctx).knowledge() as kb:
         report = kb.index()
     if fmt == "json":
         emit_json(report.to_dict())
@@ -67,7 +60,7 @@ def index(ctx: click.Context, fmt: str) -> None:
 def search(ctx: click.Context, query: str, limit: int, fmt: str) -> None:
     """Show the passages most relevant to QUERY, with their source file and heading (the index
     is brought up to date first)."""
-    with _app(ctx).knowledge() as kb:
+    with group_app(ctx).knowledge() as kb:
         kb.index()
         found = kb.search(query, limit)
     if fmt == "json":
@@ -88,7 +81,7 @@ def search(ctx: click.Context, query: str, limit: int, fmt: str) -> None:
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
     """Show what is indexed: sources and passages of each kind, and when it was last indexed."""
-    with _app(ctx).knowledge() as kb:
+    with group_app(ctx).knowledge() as kb:
         data = kb.stats()
     if fmt == "json":
         emit_json(data)

@@ -7,23 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.cli.common import app_from, diag, emit_json, use_color
+from drafter.cli.common import FORMAT, diag, emit_json, group_app, plural, use_color
 from drafter.errors import EXIT_USAGE
 
 if TYPE_CHECKING:
-    from drafter.app import App
+    pass
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                      show_default=True, help="Output format.")
-
-
-def _app(ctx: click.Context) -> App:
-    return app_from(ctx, **{"store.path": ctx.obj.get("store") if isinstance(ctx.obj, dict)
-                            else None})
 
 
 def _store(ctx: click.Context) -> Any:
-    return _app(ctx).store()
+    return group_app(ctx).store()
 
 
 @click.group("tickets")
@@ -53,7 +46,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, max_size: int
     """Import .eml, .mbox and JSON ticket files (or folders of them). Messages already in the
     store are skipped, so importing again is safe. Exits 2 if any file failed; the others are
     still imported."""
-    app = _app(ctx)
+    app = group_app(ctx)
     report = app.import_tickets(files, max_size * 1024 * 1024)
     if fmt == "json":
         emit_json({**report.to_dict(), "store": str(app.store_path)})
@@ -61,9 +54,9 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str, max_size: int
         for file, reason in report.failed:
             diag(f"error: {reason if reason.startswith(file) else f'{file}: {reason}'}")
         click.echo(
-            f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
-            f", {_n(report.duplicates, 'duplicate')} skipped"
-            + (f", {_n(len(report.failed), 'failed file')}" if report.failed else "")
+            f"{plural(report.new_tickets, 'new ticket')}, {plural(report.new_messages, 'new message')}"
+            f", {plural(report.duplicates, 'duplicate')} skipped"
+            + (f", {plural(len(report.failed), 'failed file')}" if report.failed else "")
         )
         diag(f"store: {app.store_path}")
     if report.failed:
@@ -154,10 +147,6 @@ def shown_time(iso: str | None) -> str:
     # A time with no zone stays as written; one with a zone keeps its offset, so a thread
     # written from two zones still reads in order.
     return when.strftime("%Y-%m-%d %H:%M" + (" %z" if when.tzinfo else ""))
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _clip(text: str, width: int) -> str:

@@ -8,12 +8,8 @@ from typing import Any
 
 import click
 
-from drafter.cli.common import app_from, diag, emit_json
+from drafter.cli.common import app_from, diag, emit_json, plural
 from drafter.errors import EXIT_USAGE
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @click.command("sync", short_help="Import new mail (IMAP) or helpdesk tickets.")
@@ -70,9 +66,9 @@ def sync(ctx: click.Context, source: str, queue: str | None, since: datetime | N
             diag(f"note: the server renumbered {report.mailbox} (new UIDVALIDITY); every message "
                  "was checked again, and those already stored were skipped")
         click.echo(
-            f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
-            f", {_n(report.duplicates, 'duplicate')} skipped"
-            + (f", {_n(len(report.failed), 'failed message')}" if report.failed else "")
+            f"{plural(report.new_tickets, 'new ticket')}, {plural(report.new_messages, 'new message')}"
+            f", {plural(report.duplicates, 'duplicate')} skipped"
+            + (f", {plural(len(report.failed), 'failed message')}" if report.failed else "")
             + f" ({report.mailbox} on {report.server} as {report.user})"
         )
         diag(f"store: {path}")
@@ -92,9 +88,9 @@ def _from_helpdesk(ctx: click.Context, app: Any, queue: str | None, since: datet
     else:
         for name, reason in report.failed:
             diag(f"error: {name}: {reason}")
-        click.echo(f"{_n(report.new_tickets, 'new ticket')}, {_n(report.new_messages, 'new message')}"
-                   f", {_n(report.duplicates, 'duplicate')} skipped"
-                   + (f", {_n(len(report.failed), 'failed ticket')}" if report.failed else ""))
+        click.echo(f"{plural(report.new_tickets, 'new ticket')}, {plural(report.new_messages, 'new message')}"
+                   f", {plural(report.duplicates, 'duplicate')} skipped"
+                   + (f", {plural(len(report.failed), 'failed ticket')}" if report.failed else ""))
         diag(f"store: {app.store_path}")
     if report.failed:
         ctx.exit(EXIT_USAGE)
