@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from drafter.helpdesk.base import Check, Connector, HelpdeskError, Listed
-from drafter.helpdesk.http import HttpClient, Response
+from drafter.helpdesk.base import Check, HelpdeskError, Listed
+from drafter.helpdesk.http import HttpConnector, Response
 from drafter.helpdesk.reading import WriteGuard, iso, note_html, read_body, utc
 from drafter.tickets.model import Attachment, Message, Ticket
 
@@ -28,7 +28,7 @@ _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 GUARD = WriteGuard("Freshdesk", ("POST", r"/tickets/\d+/notes"))
 
 
-class FreshdeskConnector(Connector):
+class FreshdeskConnector(HttpConnector):
     """Freshdesk (API v2, API key): tickets of a group, private notes as notes."""
 
     kind = "freshdesk"
@@ -36,21 +36,12 @@ class FreshdeskConnector(Connector):
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         self.api = config.url + API
-        self._http: HttpClient | None = None
         self._agents: dict[int, dict[str, Any]] = {}
 
-    @property
-    def http(self) -> HttpClient:
-        """The HTTP client, made (and the key read) on first use."""
-        if self._http is None:
-            basic = base64.b64encode(f"{self.config.token}:X".encode()).decode()
-            self._http = self.config.http(f"Basic {basic}")
-        return self._http
+    def authorization(self) -> str:
+        """Basic auth with the API key as the user (Freshdesk's convention)."""
+        return "Basic " + base64.b64encode(f"{self.config.token}:X".encode()).decode()
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        if self._http is not None:
-            self._http.close()
 
     def _request(self, method: str, path: str, accept: tuple[int, ...] = (),
                  json_body: Any = None, **params: Any) -> Response:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from drafter.helpdesk.base import Check, Connector, HelpdeskError, Listed
-from drafter.helpdesk.http import HttpClient, Response
+from drafter.helpdesk.base import Check, HelpdeskError, Listed
+from drafter.helpdesk.http import HttpClient, HttpConnector, Response
 from drafter.helpdesk.reading import WriteGuard, iso, note_html, read_body, utc
 from drafter.tickets.model import Attachment, Message, Ticket
 
@@ -30,7 +30,7 @@ GUARD = WriteGuard("Help Scout", ("POST", r"/conversations/\d+/notes"), ("POST",
 EARLY = 60.0  # seconds before its expiry that an access token is renewed
 
 
-class HelpScoutConnector(Connector):
+class HelpScoutConnector(HttpConnector):
     """Help Scout (Mailbox API 2.0, OAuth2 client credentials): conversations of a mailbox,
     notes as notes."""
 
@@ -39,17 +39,15 @@ class HelpScoutConnector(Connector):
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         self.api = config.url + API
-        self._http: HttpClient | None = None
         self._expires = 0.0
 
     @property
     def http(self) -> HttpClient:
         """The HTTP client with a live access token (asked for on first use, renewed early)."""
-        if self._http is None:
-            self._http = self.config.http("")
+        http = super().http  # no header yet: _renew sets the bearer token
         if time.monotonic() >= self._expires:
             self._renew()
-        return self._http
+        return http
 
     def _renew(self) -> None:
         """Ask for an access token with the app's ID and secret (they go in the form only)."""
@@ -69,10 +67,6 @@ class HelpScoutConnector(Connector):
         self._http.set_auth(f"Bearer {data['access_token']}")
         self._expires = time.monotonic() + float(data.get("expires_in") or 7200) - EARLY
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        if self._http is not None:
-            self._http.close()
 
     def _request(self, method: str, path: str, accept: tuple[int, ...] = (),
                  json_body: Any = None, url: str | None = None, **params: Any) -> Response:

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover
     import httpx  # type: ignore[no-redef]
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
-from drafter.helpdesk.base import HelpdeskError, HelpdeskUnavailable
+from drafter.helpdesk.base import Connector, HelpdeskError, HelpdeskUnavailable
 from drafter.retry_after import retry_after
 
 if TYPE_CHECKING:
@@ -173,3 +173,28 @@ def _refused(config: HelpdeskConfig, method: str, status: int) -> HelpdeskError:
 
 def _path(url: str) -> str:
     return httpx.URL(url).path
+
+
+class HttpConnector(Connector):
+    """A connector over its helpdesk's REST API: one HTTP client, made on first use (so the
+    credentials are read only when a request is made) and closed with the connector."""
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self._http: HttpClient | None = None
+
+    def authorization(self) -> str:
+        """The Authorization header for every request ("" for none yet)."""
+        return ""
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client, made (and the credentials read) on first use."""
+        if self._http is None:
+            self._http = self.config.http(self.authorization())
+        return self._http
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        if self._http is not None:
+            self._http.close()

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from drafter.helpdesk.base import Check, Connector, HelpdeskError, Listed
-from drafter.helpdesk.http import HttpClient
+from drafter.helpdesk.base import Check, HelpdeskError, Listed
+from drafter.helpdesk.http import HttpConnector
 from drafter.tickets.htmltext import html_to_text
 from drafter.tickets.model import Attachment, Message, Ticket
 from drafter.tickets.trim import trim
@@ -36,7 +36,7 @@ _SYSTEM_USERS = ("RT_System", "Nobody")
 USER_FIELDS = "Name,RealName,EmailAddress,Privileged"
 
 
-class RTConnector(Connector):
+class RTConnector(HttpConnector):
     """Request Tracker 5 (REST 2, token auth): tickets of a queue, comments as notes."""
 
     kind = "rt"
@@ -45,21 +45,13 @@ class RTConnector(Connector):
         super().__init__(config)
         self.api = config.url + API
         self.host = urlsplit(config.url).hostname or "rt"
-        self._http: HttpClient | None = None
         self._users: dict[str, dict[str, Any]] = {}
         self._commentable: dict[str, bool] = {}  # ticket -> whether RT offers to comment
 
-    @property
-    def http(self) -> HttpClient:
-        """The HTTP client, made (and the token read) on first use."""
-        if self._http is None:
-            self._http = self.config.http(f"token {self.config.token}")
-        return self._http
+    def authorization(self) -> str:
+        """RT's auth token header."""
+        return f"token {self.config.token}"
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        if self._http is not None:
-            self._http.close()
 
     # --- reading -----------------------------------------------------------------------------
 

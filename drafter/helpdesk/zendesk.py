@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from drafter.helpdesk.base import Check, Connector, HelpdeskError, Listed
-from drafter.helpdesk.http import HttpClient, Response
+from drafter.helpdesk.base import Check, HelpdeskError, Listed
+from drafter.helpdesk.http import HttpConnector, Response
 from drafter.helpdesk.reading import WriteGuard, iso, read_body, utc
 from drafter.tickets.model import Attachment, Message, Ticket
 
@@ -32,7 +32,7 @@ MERGED = re.compile(r"merged into (?:request|ticket) #(\d+)", re.IGNORECASE)
 GUARD = WriteGuard("Zendesk", ("PUT", r"/tickets/\d+\.json"))
 
 
-class ZendeskConnector(Connector):
+class ZendeskConnector(HttpConnector):
     """Zendesk Support (API v2, API-token auth): tickets of a group, private comments as notes."""
 
     kind = "zendesk"
@@ -40,22 +40,13 @@ class ZendeskConnector(Connector):
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         self.api = config.url + API
-        self._http: HttpClient | None = None
         self._users: dict[int, dict[str, Any]] = {}
 
-    @property
-    def http(self) -> HttpClient:
-        """The HTTP client, made (and the token read) on first use."""
-        if self._http is None:
-            user = self.config.required_user("the agent's email address")
-            basic = base64.b64encode(f"{user}/token:{self.config.token}".encode()).decode()
-            self._http = self.config.http(f"Basic {basic}")
-        return self._http
+    def authorization(self) -> str:
+        """Basic auth as `agent-email/token` with the API token (Zendesk's API-token auth)."""
+        user = self.config.required_user("the agent's email address")
+        return "Basic " + base64.b64encode(f"{user}/token:{self.config.token}".encode()).decode()
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        if self._http is not None:
-            self._http.close()
 
     def _request(self, method: str, path: str, accept: tuple[int, ...] = (),
                  json_body: Any = None, **params: Any) -> Response:
