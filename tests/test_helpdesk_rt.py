@@ -252,7 +252,8 @@ def test_retries_follow_the_model_clients_policy(rt: RT, thread: str) -> None:
     """Faults played by tests/faultproxy.py in front of the real RT: 429 with Retry-After, 503,
     a reset connection; then a helpdesk that keeps failing."""
     plan = script(status(429, "1"), status(503), RESET_BEFORE)
-    with FaultProxy(rt.url, plan, faulty=lambda path: path.startswith("/REST/2.0/")) as proxy:
+    # Faults on the ticket's requests; the connector's sign-in (the web UI, /REST/2.0/rt) passes.
+    with FaultProxy(rt.url, plan, faulty=lambda path: path.startswith("/REST/2.0/ticket")) as proxy:
         url = f"http://127.0.0.1:{proxy.server.server_address[1]}"
         fast = {"helpdesk.url": url, "llm.backoff_initial": 0.01, "llm.backoff_max": 0.02}
         retries: list[tuple[str, float]] = []
@@ -269,6 +270,38 @@ def test_retries_follow_the_model_clients_policy(rt: RT, thread: str) -> None:
                 pytest.raises(HelpdeskUnavailable, match="after 3 attempts: server error 502") as e:
             c.fetch(thread)
         assert e.value.exit_code == 3 and proxy.tally.injected == ["502"] * 3
+
+
+def test_the_token_is_checked_once_then_the_web_session_serves(
+        rt: RT, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RT checks a token's bcrypt hash on every request that carries only the token; the
+    connector signs in once and RT serves the rest from the session. Shown by revoking the
+    token after the sign-in: the connector that signed in still reads and comments, a new one
+    is refused. A session RT has lost falls back to the token."""
+    thread = rt.create_ticket("Where is my order?", "Hello, where is order 5521?")
+    made = tmp_path / "token"
+    rt.perl(f"""my $u = RT::User->new($sys); $u->Load('agent');
+        my $t = RT::AuthToken->new($sys);
+        my ($id, $msg, $string) = $t->Create(Owner => $u->Id, Description => 'revoked');
+        die $msg unless $id; open my $f, '>', '{made}' or die; print $f $string;""")
+    monkeypatch.setenv(TOKEN_ENV, made.read_text())
+    with connector(rt) as c:
+        assert len(c.fetch(thread).messages) == 1
+        assert any(name.startswith("RT_SID_") for name in c.http.client.cookies)
+        rt.perl("my $t = RT::AuthTokens->new($sys); $t->Limit(FIELD => 'Description', "
+                "VALUE => 'revoked'); while (my $x = $t->Next) { my ($ok, $m) = $x->Delete; "
+                "die $m unless $ok }")
+        assert len(c.fetch(thread).messages) == 1
+        c.add_note(thread, "A note through the session")  # a POST: RT's CSRF check passes
+    with connector(rt) as c, pytest.raises(HelpdeskError, match="refused the token"):
+        c.fetch(thread)
+    assert rt.history(thread)[-1]["type"] == "Comment"
+    monkeypatch.setenv(TOKEN_ENV, rt.tokens["agent"])
+    with connector(rt) as c:
+        assert len(c.fetch(thread).messages) == 2
+        for name in list(c.http.client.cookies):
+            c.http.client.cookies.set(name, "0" * 32)  # a session RT does not know
+        assert len(c.fetch(thread).messages) == 2
 
 
 def test_a_helpdesk_that_stays_down_fails_with_exit_3_after_retries(

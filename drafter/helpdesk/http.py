@@ -77,7 +77,8 @@ class HttpClient:
 
     def request(self, method: str, url: str, *, json_body: Any = None,
                 params: dict[str, Any] | None = None, accept: tuple[int, ...] = (),
-                form: dict[str, str] | None = None, auth: bool = True) -> Response:
+                form: dict[str, str] | None = None, auth: bool = True,
+                headers: dict[str, str] | None = None) -> Response:
         """Send one request (retrying); return the response of a 2xx or an `accept`ed status."""
         retry = self.config.retry
         attempts = 0
@@ -90,7 +91,8 @@ class HttpClient:
             ):
                 with attempt:
                     attempts += 1
-                    return self._once(method, url, json_body, params, accept, form, auth)
+                    return self._once(method, url, json_body, params, accept, form, auth,
+                                      headers)
         except Retryable as exc:
             raise HelpdeskUnavailable(
                 f"the helpdesk at {self.config.url} failed after {attempts} "
@@ -101,10 +103,10 @@ class HttpClient:
 
     def _once(self, method: str, url: str, json_body: Any, params: dict[str, Any] | None,
               accept: tuple[int, ...], form: dict[str, str] | None = None,
-              auth: bool = True) -> Response:
+              auth: bool = True, headers: dict[str, str] | None = None) -> Response:
         try:
             request = self.client.build_request(method, url, json=json_body, params=params,
-                                                data=form)
+                                                data=form, headers=headers)
             if not auth:  # an OAuth token request: the credentials are in the form
                 request.headers.pop("Authorization", None)
             response = self.client.send(request)
@@ -192,7 +194,11 @@ class HttpConnector(Connector):
         """The HTTP client, made (and the credentials read) on first use."""
         if self._http is None:
             self._http = self.config.http(self.authorization())
+            self.opened(self._http)
         return self._http
+
+    def opened(self, http: HttpClient) -> None:
+        """Prepare a newly made client before its first request (nothing by default)."""
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -14,12 +14,15 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from drafter.helpdesk.base import Check, HelpdeskError, Listed
-from drafter.helpdesk.http import HttpConnector
+from drafter.helpdesk.http import HttpClient, HttpConnector, httpx
 from drafter.tickets.htmltext import html_to_text
 from drafter.tickets.model import Attachment, Message, Ticket
 from drafter.tickets.trim import trim
 
 API = "/REST/2.0"
+# A small page of RT's web UI: a request to it with the token signs in (RT::Interface::Web,
+# AttemptTokenAuthentication) and keeps a session, whose cookie REST 2 accepts first.
+WEB_SIGN_IN = "/m/"
 PAGE = 100
 # Transactions that carry a message: the ticket's first message, replies, comments.
 MESSAGE_TYPES = {"Create": False, "Correspond": False, "Comment": True}  # -> internal
@@ -52,6 +55,25 @@ class RTConnector(HttpConnector):
         """RT's auth token header."""
         return f"token {self.config.token}"
 
+    def opened(self, http: HttpClient) -> None:
+        """Trade the token for a web session once, so RT checks the token's hash only then.
+
+        RT checks a token with bcrypt on every request that carries only the token (a quarter
+        of a second of its CPU). Its web UI signs in a request that carries the token and keeps
+        a session; REST 2 accepts that session's cookie before the token. The token header stays
+        on every request, so an expired session (or a refused cookie) falls back to the token.
+        A cookie that does not sign in is dropped: RT answers it with a redirect to its login
+        page, not with 401, which would hide a wrong token.
+        """
+        try:
+            http.client.get(self.config.url + WEB_SIGN_IN)
+            if http.client.cookies:
+                cookie_only = http.client.build_request("GET", self.api + "/rt")
+                del cookie_only.headers["Authorization"]
+                if http.client.send(cookie_only).status_code != 200:
+                    http.client.cookies.clear()
+        except httpx.HTTPError:  # the first real request retries and reports it
+            http.client.cookies.clear()
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -187,8 +209,10 @@ class RTConnector(HttpConnector):
     def _post(self, path: str, body: Any, **params: Any) -> Any:
         if not (_WRITABLE.fullmatch(path) or _SEARCH_BY_POST.fullmatch(path)):
             raise HelpdeskError(f"drafter never sends POST {path} to RT: it only adds comments")
+        # RT takes a session cookie on a POST only from its own pages (CSRF): say where from.
         return self.http.request("POST", self.api + path, json_body=body, params=params or None,
-                                 accept=(400, 403, 404) if _WRITABLE.fullmatch(path) else ())
+                                 accept=(400, 403, 404) if _WRITABLE.fullmatch(path) else (),
+                                 headers={"Referer": self.config.url + "/"})
 
     def add_note(self, number: str, text: str) -> str | None:
         """Add `text` to ticket `number` as a comment, which requestors never see."""
