@@ -13,7 +13,11 @@ from typing import Any
 import pytest
 from batch_api_server import BatchAPIServer
 from batch_fixtures import make_tickets, model_env
+from faultproxy import FaultProxy, always, drip
 
+from drafter.batch.batchapi import BatchAPI
+from drafter.config import load_settings
+from drafter.errors import LLMError
 from drafter.store import Store
 
 pytest_plugins = ["batch_server_fixtures"]
@@ -144,3 +148,23 @@ def test_the_local_model_has_no_batch_api(draft, tmp_path: Path,
     monkeypatch.setenv("DRAFTER_STORE", str(store))
     result = draft(["batch", "--all", "--via", "batch-api"])
     assert result.code == 2 and "does not implement the Batch API" in result.stderr
+
+
+def test_a_batch_api_call_has_a_deadline_not_a_read_timeout() -> None:
+    """A provider sending one byte every 0.5 s (tests/faultproxy.py: a fault no real provider
+    can be made to play): each read returns within the timeout, the answer never comes. Each
+    attempt ends at llm.timeout, and the call fails with the reason after its attempts."""
+    with FaultProxy("http://127.0.0.1:9/v1", always(drip(0.5)), faulty=lambda path: True) as proxy:
+        settings = load_settings(env={}, cwd=Path("/"), flags={
+            "llm.timeout": 2.0, "llm.max_attempts": 2, "llm.backoff_initial": 0.01,
+            "llm.backoff_max": 0.02})
+        api = BatchAPI(proxy.base_url, "sk-test", "gpt-test", settings)
+        started = time.monotonic()
+        try:
+            with pytest.raises(LLMError, match=r"failed to read the batch after 2 attempts: "
+                               r"timed out: no complete answer within 2 s"):
+                api.retrieve("batch_1")
+        finally:
+            api.close()
+        assert proxy.tally.chat_requests == 2
+        assert time.monotonic() - started < 2 * 2.0 + 1.5

@@ -9,12 +9,13 @@ collecting twice is harmless.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,7 +34,12 @@ MAX_REQUESTS_PER_JOB = 50_000  # the Batch API's limit per batch
 
 
 class BatchAPI:
-    """The Files and Batches endpoints of one provider, with drafter's retry policy."""
+    """The Files and Batches endpoints of one provider, with drafter's retry policy.
+
+    Each attempt has a real deadline (`llm.timeout`, and no more than the retry budget left), as
+    for chat calls: a blocking read times out per read only, so a server sending a byte now and
+    then would hold it for ever. The async SDK runs on an event loop of its own.
+    """
 
     def __init__(self, base_url: str, api_key: str | None, model: str, settings: Settings) -> None:
         import openai
@@ -45,28 +51,41 @@ class BatchAPI:
         self.base_url = redact(base_url)  # as shown and stored: credentials masked
         self.model = model
         self.settings = settings
-        self.policy = RetryPolicy(base_url, model, max_attempts=settings["llm.max_attempts"],
+        timeout = settings["llm.timeout"]
+        self.policy = RetryPolicy(base_url, model, timeout=timeout,
+                                  max_attempts=settings["llm.max_attempts"],
                                   max_retry_seconds=settings["llm.max_retry_seconds"],
                                   backoff_initial=settings["llm.backoff_initial"],
                                   backoff_max=settings["llm.backoff_max"])
-        timeout = settings["llm.timeout"]
-        self.client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", max_retries=0,
-                                    timeout=_httpx.Timeout(timeout, connect=min(10.0, timeout)))
+        self.client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed",
+                                         max_retries=0,
+                                         timeout=_httpx.Timeout(timeout, connect=min(10.0, timeout)))
+        self._runner = asyncio.Runner()
 
-    def call(self, what: str, fn: Callable[[], Any]) -> Any:
+    def call(self, what: str, fn: Callable[[], Awaitable[Any]]) -> Any:
         """Run one API call under the retry policy; raise LLMError naming `what` if it fails."""
-        from tenacity import Retrying
+        return self._runner.run(self._call(what, fn))
+
+    async def _call(self, what: str, fn: Callable[[], Awaitable[Any]]) -> Any:
+        from tenacity import AsyncRetrying
 
         from drafter.llm.client import _Retryable, classify
 
+        started = time.monotonic()
         attempts = 0
         try:
-            for attempt in Retrying(**self.policy._retry_args()):
+            async for attempt in AsyncRetrying(**self.policy._retry_args()):
                 with attempt:
                     attempts += 1
+                    limit = self.policy.attempt_limit(started)
+                    deadline = asyncio.timeout(limit)
                     try:
-                        return fn()
+                        async with deadline:
+                            return await fn()
                     except Exception as exc:
+                        if deadline.expired():
+                            raise _Retryable(f"timed out: no complete answer within {limit:.3g} s "
+                                             "(llm.timeout)") from exc
                         raise classify(exc, self.base_url, self.model) from exc
         except _Retryable as exc:
             raise LLMError(f"the Batch API at {self.base_url} failed to {what} after {attempts} "
@@ -75,15 +94,16 @@ class BatchAPI:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        """Release the HTTP connection pool."""
-        self.client.close()
+        """Release the HTTP connection pool and the event loop."""
+        self._runner.run(self.client.close())
+        self._runner.close()
 
     def upload(self, path: str) -> str:
         """Upload a JSONL file for a batch; return its file id."""
-        def go() -> Any:
-            with open(path, "rb") as fh:
-                return self.client.files.create(file=("drafter-batch.jsonl", fh), purpose="batch")
-        return str(self.call("upload the requests", go).id)
+        with open(path, "rb") as fh:
+            data = fh.read()
+        return str(self.call("upload the requests", lambda: self.client.files.create(
+            file=("drafter-batch.jsonl", data), purpose="batch")).id)
 
     def create(self, file_id: str, round_: int) -> Any:
         """Create a batch over an uploaded file."""
@@ -98,7 +118,9 @@ class BatchAPI:
 
     def content(self, file_id: str) -> str:
         """Return the text of an output or error file."""
-        return str(self.call("download the results", lambda: self.client.files.content(file_id).text))
+        async def text() -> str:
+            return (await self.client.files.content(file_id)).text
+        return str(self.call("download the results", text))
 
 
 @contextlib.contextmanager
