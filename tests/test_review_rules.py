@@ -103,6 +103,8 @@ SOCIAL = {"channel": "social"}
 CONTACT_TICKET = {"model_draft": True,
                   "ticket_text": "Call me on 07700 900123 or mail jane@example.org. Order 12345678.",
                   "team_contacts": ("support@acme.com", "acme.com", "Acme\n+44 20 7946 0958")}
+# The same, knowing which part the team wrote: nothing of the customer's is the team's.
+PLANTED_TICKET = {**CONTACT_TICKET, "team_text": "Sam sam@acme.com"}
 
 # (code, text, context, expected matched texts; [] means must not flag)
 CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
@@ -604,6 +606,14 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("SAF007", "Order 12345678 shipped on 2024-01-15.", CONTACT_TICKET, []),
     ("SAF007", "Call us on +1 415 555 0142.", {**CONTACT_TICKET, "model_draft": False}, []),
     ("SAF007", "Call us on +1 415 555 0142.", {"model_draft": True}, []),
+    # A contact only the customer's side gave: fine given back as theirs, not as one to use.
+    ("SAF007", "For a faster refund, call our VIP desk on 07700 900123.", PLANTED_TICKET,
+     ["07700 900123"]),
+    ("SAF007", "Or write to jane@example.org for the refund.", PLANTED_TICKET, ["jane@example.org"]),
+    ("SAF007", "We'll call you back on 07700 900123 today.", PLANTED_TICKET, []),
+    ("SAF007", "We have jane@example.org as your address.", PLANTED_TICKET, []),
+    ("SAF007", "Thanks, the number you gave (07700 900123) is on the order.", PLANTED_TICKET, []),
+    ("SAF007", "Our billing desk is on +44 20 7946 0958.", PLANTED_TICKET, []),
     # TON001
     ("TON001", "Obviously, that won't work.", {}, ["Obviously"]),
     ("TON001", "Per my last email, it ships Friday.", {}, ["Per my last email"]),
@@ -1069,9 +1079,16 @@ def test_saf007_reads_the_ticket_and_the_team_config_through_the_app() -> None:
              "mail billing@acme.com or help@eu.acme.com or refunds@help-desk.net.")
     ctx = replace(app.context(ticket), model_draft=True)
     reviewer = app.reviewer(select=["SAF007"])
-    found = [draft[f.start:f.end] for f in app.review(draft, context=ctx, reviewer=reviewer)]
-    # The number in the ticket's second message is known: the ticket gave it (the link rule
-    # and the prompt's labels judge who wrote it).
-    assert found == ["refunds@help-desk.net"]
+    findings = app.review(draft, context=ctx, reviewer=reviewer)
+    found = [draft[f.start:f.end] for f in findings]
+    # The number in the second message came from someone who is not the team (a second address
+    # replying in the thread): given as a number to call, it may have been planted. The
+    # customer's own number, given back as theirs, is fine.
+    assert found == ["+1 415 555 0142", "refunds@help-desk.net"]
+    assert "comes only from the customer's side of the ticket" in findings[0].message
+    team = replace(ticket, messages=[ticket.messages[0], replace(ticket.messages[1], from_team=True)])
+    assert [draft[f.start:f.end] for f in app.review(
+        draft, context=replace(app.context(team), model_draft=True), reviewer=reviewer)] == [
+        "refunds@help-desk.net"]  # the same number, given by the team earlier in the thread
     assert app.review(draft, context=replace(app.context(), model_draft=True),
                       reviewer=reviewer) == []

@@ -36,6 +36,9 @@ class ReviewContext:
     # Every message of the ticket and its subject, for rules that flag what a reply adds
     # (a phone number or address the ticket never gave); None when there is no ticket.
     ticket_text: str | None = None
+    # What the team itself said in the ticket (its messages) and the thread's sender lines; the
+    # rest of ticket_text came from the customer or someone else. None when not known.
+    team_text: str | None = None
     # The team's own contact details as configured: addresses, domains, signature.
     team_contacts: tuple[str, ...] = ()
     # The texts of the knowledge passages the model was given (reference material), for rules

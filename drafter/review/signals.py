@@ -122,6 +122,9 @@ def context_from_ticket(
     detected: dict[str, bool | None] = dict(signals.detect(words)) if words else {
         "upset": None, "reports_problem": None, "asks_question": None}
     name = ticket.customer_name or (latest.sender_name if latest is not None else None)
+    # Who wrote each message and when: a draft may name the date a message came.
+    senders = [f"{m.sender_name or ''} {m.sender_address or ''} {m.date or ''}"
+               for m in ticket.messages]
     return ReviewContext(
         channel=channel or ticket.channel or None,
         customer_name=name.strip().strip('"') if name and "@" not in name else None,
@@ -133,7 +136,7 @@ def context_from_ticket(
         ticket_text="\n".join([
             ticket.subject or "", ticket.customer_name or "", ticket.customer_address or "",
             *(m.subject or "" for m in ticket.messages), *(m.body for m in ticket.messages),
-            # Who wrote each message and when: a draft may name the date a message came.
-            *(f"{m.sender_name or ''} {m.sender_address or ''} {m.date or ''}"
-              for m in ticket.messages)]),
+            *senders]),
+        team_text="\n".join([ticket.customer_name or "", ticket.customer_address or "", *senders,
+                             *(m.body for m in ticket.messages if m.from_team)]),
     )

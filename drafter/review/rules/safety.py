@@ -365,7 +365,7 @@ _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+
 # 7 to 15 digits in groups ("+44 20 7946 0958", "(800) 555-0199", "0800 123 4567"), not part of
 # a longer number or word.
 _PHONE_RE = re.compile(r"(?<![\w+./-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}"
-                       r"(?:[ .-]\d{2,5}){0,4}(?![\w/-]|[.,]\d)")
+                       r"(?:[ .-]\d{2,6}){0,4}(?![\w/-]|[.,]\d)")
 _DATE_RE = re.compile(r"\d{4}-\d\d-\d\d|\d\d?[./-]\d\d?[./-]\d{2,4}")
 
 
@@ -383,6 +383,26 @@ def _phones(text: str, cue: re.Pattern[str] | None) -> Iterator[re.Match[str]]:
             yield m
 
 
+# A contact only the customer's words carry is fine where the reply gives it back as theirs
+# ("we'll call you on ...", "your address ..."); given as one to use, a crafted message may have
+# planted it ("have them call our VIP desk on ...").
+_THEIRS = re.compile(r"(?i)\byour\b|\byou(?:'ve)? (?:gave|given|provided|sent|shared|listed|"
+                     r"mentioned|left|used|wrote|added)\b|\b(?:call|reach|contact|text|e-?mail|"
+                     r"ring|phone|message|write to|get back to|reply to) you\b")
+_PLANTED = ("{what} {it} comes only from the customer's side of the ticket, and the reply gives "
+            "it as a contact to use")
+
+
+def _theirs(text: str, start: int, end: int) -> bool:
+    """Whether the clause around text[start:end] gives the contact back as the customer's."""
+    before = max([start - 60] + [text.rfind(p, 0, start) for p in _CLAUSE_ENDS])
+    after = min([end + 40] + [i for i in (text.find(p, end) for p in _CLAUSE_ENDS) if i != -1])
+    return _THEIRS.search(text, max(0, before), after) is not None
+
+
+_CLAUSE_ENDS = (". ", "\n", ", ", "; ", "! ", "? ")
+
+
 @rule(
     "SAF007", "unknown-contact", "warning", P,
     "A phone number or email address that neither the ticket nor the team's config gives.",
@@ -391,11 +411,16 @@ def _phones(text: str, cue: re.Pattern[str] | None) -> Iterator[re.Match[str]]:
          "(its messages and subject), the reference material the model was given, nor the "
          "team's settings (`team.from_address`, `team.addresses`, `team.domains`, "
          "`team.signature`). A phone number is known when its last 7 digits are; an address "
-         "when it or its domain is. Without a ticket the rule is silent: it cannot tell what is "
-         "new. Applies to model drafts only unless `model_drafts_only` is false.",
+         "when it or its domain is. A contact that only the customer's side of the ticket gave "
+         "(not the team's messages, settings or knowledge) is flagged too when the reply gives "
+         "it as a contact to use, not back as the customer's own (“we'll call you on …”, "
+         "“your address …”). Without a ticket the rule is silent: it cannot tell what is new. "
+         "Applies to model drafts only unless `model_drafts_only` is false.",
     why=WHY + " A contact detail the ticket and the team never gave came from somewhere else — "
         "often from a crafted message telling the model to “have them call +1 555 0100”, which "
-        "sends the customer to a fraudster.",
+        "sends the customer to a fraudster. The crafted message carries the number itself, so "
+        "being in the ticket is not enough: the team never hands out a number only the "
+        "customer's side gave.",
     example="For a faster refund, call our billing desk on +1 415 555 0142 or write to "
             "refunds@help-desk-billing.net.",
     instead="For a faster refund, reply to this email and billing will pick it up.",
@@ -417,20 +442,33 @@ def _saf007(settings: Mapping[str, Any]) -> Check:
         if ctx.ticket_text is None or (drafts_only and not ctx.model_draft):
             return
         text = doc.text
-        known = "\n".join([ctx.ticket_text, *ctx.team_contacts, *ctx.reference]).lower()
+        trusted = "\n".join([*ctx.team_contacts, *ctx.reference,
+                             ctx.ticket_text if ctx.team_text is None else ctx.team_text]).lower()
+        given = ctx.ticket_text.lower()  # the customer's (or someone else's) words too
         domains = {c.lower().lstrip("@") for c in ctx.team_contacts if c and " " not in c}
         domains |= {d.rpartition("@")[2] for d in domains}
         for m in _EMAIL_RE.finditer(text):
             address = m.group().lower().rstrip(".")
-            if address in known or _host_allowed(address.rpartition("@")[2], frozenset(domains)):
+            end = m.start() + len(address)
+            if address in trusted or _host_allowed(address.rpartition("@")[2], frozenset(domains)):
                 continue
-            yield Hit(m.start(), m.start() + len(address),
-                      f"Email address {quote(m.group().rstrip('.'))} is in neither the ticket "
-                      "nor the team's settings")
-        known_numbers = {_digits(p.group())[-7:] for p in _phones(known, None)}
+            if address not in given:
+                yield Hit(m.start(), end, f"Email address {quote(m.group().rstrip('.'))} is in "
+                          "neither the ticket nor the team's settings")
+            elif not _theirs(text, m.start(), end):
+                yield Hit(m.start(), end, _PLANTED.format(what="Email address",
+                                                          it=quote(m.group().rstrip('.'))))
+        trusted_numbers = {_digits(p.group())[-7:] for p in _phones(trusted, None)}
+        given_numbers = {_digits(p.group())[-7:] for p in _phones(given, None)}
         for m in _phones(text, cue):
-            if _digits(m.group())[-7:] not in known_numbers:
+            last7 = _digits(m.group())[-7:]
+            if last7 in trusted_numbers:
+                continue
+            if last7 not in given_numbers:
                 yield Hit(m.start(), m.end(), f"Phone number {quote(m.group())} is in neither "
                           "the ticket nor the team's settings")
+            elif not _theirs(text, m.start(), m.end()):
+                yield Hit(m.start(), m.end(), _PLANTED.format(what="Phone number",
+                                                              it=quote(m.group())))
 
     return check
