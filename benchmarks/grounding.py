@@ -261,11 +261,29 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL_RE = re.compile(r"\b(?:https?://)?(?:www\.)?((?:[\w-]+\.)+(?:example|com|nl|de|es|org|net|io)"
                      r"(?:/[\w/.-]*)?)", re.IGNORECASE)
 _PHONE_RE = re.compile(r"\+?\d[\d ()-]{7,}\d")
+# Dates, which the issue counts among the checkable claims ("durations and dates"): calendar
+# dates (2025-10-31, 31/10/2025, 20th October, October 20), weekdays, and the relative days a
+# reply promises by ("it ships tomorrow"). The judge's own lists, in the cases' three languages.
+_MONTHS = ("january february march april may june july august september october november "
+           "december januar februar märz april mai juni juli august september oktober november "
+           "dezember enero febrero marzo abril mayo junio julio agosto septiembre octubre "
+           "noviembre diciembre").split()
+_WEEKDAYS = ("monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch "
+             "donnerstag freitag samstag sonntag lunes martes miércoles jueves viernes sábado "
+             "domingo").split()
+_RELATIVE = ["tomorrow", "tonight", "next week", "next month", "this week", "end of the day",
+             "end of the week", "end of the month", "morgen", "nächste woche", "nächsten monat",
+             "mañana", "la próxima semana", "el próximo mes"]
+_ISO_DATE_RE = re.compile(r"\b\d{4}-\d\d?-\d\d?(?:\b|(?=t\d)|(?=T\d))|\b\d\d?[./]\d\d?[./]\d{2,4}\b")
+_MONTH = "|".join(_MONTHS)
+_DAY_MONTH_RE = re.compile(rf"\b(\d\d?)(?:st|nd|rd|th|\.)?\s+(?:of\s+|de\s+)?({_MONTH})\b"
+                           rf"|\b({_MONTH})\s+(\d\d?)(?:st|nd|rd|th)?\b")
+_DAY_WORD_RE = re.compile(r"\b(" + "|".join(map(re.escape, _WEEKDAYS + _RELATIVE)) + r")\b")
 
 
 def claims(text: str) -> set[tuple[str, str]]:
     """The checkable claims in `text`, as (kind, value): durations, money, percentages,
-    email addresses, links and phone numbers."""
+    email addresses, links, dates and phone numbers."""
     norm = normalize(text)
     out: set[tuple[str, str]] = set()
     for num, unit in _DURATION_RE.findall(norm):
@@ -279,7 +297,13 @@ def claims(text: str) -> set[tuple[str, str]]:
     for url in _URL_RE.findall(norm):
         if not any(url in e for e in emails):
             out.add(("url", url.rstrip("./")))
-    for phone in _PHONE_RE.findall(text):
+    for date in _ISO_DATE_RE.findall(norm):
+        out.add(("date", date))
+    for day, month, month2, day2 in _DAY_MONTH_RE.findall(norm):
+        out.add(("date", f"{int(day or day2)} {month or month2}"))
+    for word in _DAY_WORD_RE.findall(norm):
+        out.add(("date", word))
+    for phone in _PHONE_RE.findall(_ISO_DATE_RE.sub(" ", text)):
         digits = re.sub(r"\D", "", phone)
         if len(digits) >= 8:
             out.add(("phone", digits[-8:]))
@@ -294,8 +318,9 @@ def knowledge_text() -> str:
 
 
 def ticket_text(ticket: Ticket) -> str:
-    """Everything in the ticket, every message whole (quotes too)."""
-    return "\n".join([ticket.subject or "", *(m.body for m in ticket.messages)])
+    """Everything in the ticket, every message whole (quotes too), and when each was sent."""
+    return "\n".join([ticket.subject or "", *(m.body for m in ticket.messages),
+                      *((m.date or "")[:10] for m in ticket.messages)])
 
 
 @dataclass
