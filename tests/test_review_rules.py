@@ -198,6 +198,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR001", "Hi Jane,\n\nI hope this email finds you well. The fix is live.", {},
      ["I hope this email finds you well"]),
     ("DIR001", "The fix is live. Updates take a minute. Thank you for reaching out.", {}, []),
+    # Real false alarm: in a two-sentence reply the closing thanks are in the "opening" too.
+    ("DIR001", "I've replied to your DM. Thank you for your patience!", SOCIAL, []),
+    ("DIR001", "Thank you for your patience! I've replied to your DM.", SOCIAL,
+     ["Thank you for your patience"]),
     ("DIR001", "The fix is live; restart the app to get it.", {}, []),
     # Real miss: thanks for raising it, before the substance.
     ("DIR001", "Thanks for bringing the issue to our attention. The fix is live.", {},
@@ -385,6 +389,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN003", "It will be fixed ASAP.", {}, ["ASAP"]),
     ("OWN003", "We will reply as soon as possible.", {}, ["as soon as possible"]),
     ("OWN003", "I'll email you as soon as the parcel arrives.", {}, []),
+    # Real false alarm: how the team works, not when this case is done.
+    ("OWN003", "Our chat team will be there to assist you promptly.", {}, []),
+    ("OWN003", "Our team will process your refund promptly.", {}, ["promptly"]),
     ("OWN003", "Get well soon!", {}, []),
     # Real false alarm: a wish to see the customer again promises no time.
     ("OWN003", "Glad it works! We hope to see you onboard soon!", {}, []),
@@ -724,6 +731,17 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN005", "I'll follow up with our team there about the wait.", {}, []),
     ("OWN005", "We'll look into your complaint and contact you for an update 2/2", {},
      ["We'll look into your complaint and contact you"]),  # a counter is not a date
+    # Real misses: a promise to look into it, or to find out more, with no time anywhere.
+    ("OWN005", "Which store was it? I'll look into this for you.", {}, ["I'll look into"]),
+    ("OWN005", "Our support team will investigate the report and guide you.", {},
+     ["team will investigate"]),
+    ("OWN005", "I'll still be checking with the developers to find out more.", {},
+     ["I'll still be checking with the developers to find out"]),
+    ("OWN005", "We'll be following up with any questions through the app.", {},
+     ["We'll be following up"]),
+    ("OWN005", "I'll look into this today and email you.", {}, []),
+    ("OWN005", "If the parcel is not there by Friday, we'll look into it.", {}, []),
+    ("OWN005", "Please DM us so we can look into this.", SOCIAL, []),
     # OWN006: sending the customer elsewhere to start again
     ("OWN006", "Please contact another department about the refund.", {},
      ["contact another department"]),
@@ -742,6 +760,14 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN006", "I'd suggest you call your bank about the hold.", {},
      ["suggest you call your bank"]),
     ("OWN006", "We recommend that you contact us by DM with the order number.", SOCIAL, []),
+    # Real misses: another channel, or going back, to start again.
+    ("OWN006", "We'd like to look at this. Please reach us via phone or chat here.", SOCIAL,
+     ["reach us via phone"]),
+    ("OWN006", "Could you try calling back and asking for a manager?", {},
+     ["try calling back"]),
+    ("OWN006", "So sorry! Are you able to go back and get it?", {}, ["go back and get"]),
+    ("OWN006", "Please reach us via DM with the order number.", SOCIAL, []),
+    ("OWN006", "We'll call you back within the hour.", {}, []),
     # TON008: a joking aside to an upset customer (a real miss: "Service issues huh?")
     ("TON008", "@jo Hi there! Service issues huh? Let us take a look. DM us.",
      {**SOCIAL, "upset": True}, ["huh"]),
