@@ -732,7 +732,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN005", "We'll look into your complaint and contact you for an update 2/2", {},
      ["We'll look into your complaint and contact you"]),  # a counter is not a date
     # Real misses: a promise to look into it, or to find out more, with no time anywhere.
-    ("OWN005", "Which store was it? I'll look into this for you.", {}, ["I'll look into"]),
+    ("OWN005", "Thanks, Rachel. I'll look into this for you.", {}, ["I'll look into"]),
     ("OWN005", "Our support team will investigate the report and guide you.", {},
      ["team will investigate"]),
     ("OWN005", "I'll still be checking with the developers to find out more.", {},
@@ -742,6 +742,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN005", "I'll look into this today and email you.", {}, []),
     ("OWN005", "If the parcel is not there by Friday, we'll look into it.", {}, []),
     ("OWN005", "Please DM us so we can look into this.", SOCIAL, []),
+    # ... but right after a request for what it needs, it says what happens with the answer.
+    ("OWN005", "Please DM the tracking number and we will look into this for you.", SOCIAL, []),
+    ("OWN005", "Could you DM us your email address? We'll take a look.", SOCIAL, []),
     # OWN006: sending the customer elsewhere to start again
     ("OWN006", "Please contact another department about the refund.", {},
      ["contact another department"]),
