@@ -200,6 +200,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR001", "The fix is live. Updates take a minute. Thank you for reaching out.", {}, []),
     # Real false alarm: in a two-sentence reply the closing thanks are in the "opening" too.
     ("DIR001", "I've replied to your DM. Thank you for your patience!", SOCIAL, []),
+    ("DIR001", "@jo I've replied to your DM. Thank you for your patience! ^KT", SOCIAL, []),
     ("DIR001", "Thank you for your patience! I've replied to your DM.", SOCIAL,
      ["Thank you for your patience"]),
     ("DIR001", "The fix is live; restart the app to get it.", {}, []),

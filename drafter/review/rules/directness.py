@@ -46,8 +46,9 @@ def _dir001(settings: Mapping[str, Any]) -> Check:
         # says, close the reply ("... DM us. Thank you for your patience.") and precede nothing.
         _, b1 = doc.body
         for hit in found(doc, ctx):
-            if any(s > hit.start and s < b1 and doc.sentence_words[i]
-                   for i, (s, _) in enumerate(doc.sentences)):
+            if any(hit.start < s < b1 and doc.sentence_words[i]
+                   and not doc.structure.inside(s, e)  # a signature ("^KT") is no sentence
+                   for i, (s, e) in enumerate(doc.sentences)):
                 yield hit
 
     return check

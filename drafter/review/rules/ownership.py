@@ -277,7 +277,8 @@ def _own005(settings: Mapping[str, Any]) -> Check:
     "store”).",
     what="Finds hand-offs that push the work back to the customer — “contact another "
          "department”, “speak to our billing team”, “go into store and speak with a colleague”, "
-         "“we recommend that you contact our help desk team” — "
+         "“we recommend that you contact our help desk team”, another channel or going back "
+         "(“please reach us via phone or chat”, “can you try calling back?”) — "
          "from the `phrases` / `patterns` settings (phrase patterns, see “Phrase patterns”). "
          "Routing to your own private channel (“DM us”, “reach out to us”) is not a hand-off.",
     why=WHY + " The customer came to you; sending them to someone else means explaining it all "
