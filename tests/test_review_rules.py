@@ -780,6 +780,8 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("TON008", "> lol what a mess\nI'm sorry about the mess.", {"upset": True}, []),
     # TON005: the suggestion in the case a reader expects
     ("TON005", "FYI: the fix is out.", {}, ["FYI"]),
+    # Real miss: text-speak for "your" to an upset customer.
+    ("TON005", "We're waiting for your reply to resolve ur issue.", {}, ["ur"]),
     # TON006: lecturing
     ("TON006", "Please don't comment on already closed issues.", {},
      ["Please don't comment on already closed issues"]),
