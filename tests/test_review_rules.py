@@ -705,6 +705,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     # EMP005: an apology that never names what went wrong
     ("EMP005", "We apologize for the trouble! Your refund was sent today.", {},
      ["apologize for the trouble"]),
+    # Real miss: sorry for the customer's mood, not for what happened.
+    ("EMP002", "We're sorry you're unhappy with the meals on board.", {},
+     ["sorry you're unhappy"]),
+    ("EMP002", "We're sorry the meal you ordered was missing on board.", {}, []),
     ("EMP005", "I apologise for the confusion caused.", {}, ["apologise for the confusion caused"]),
     # An apology for "any" trouble is a stock one: EMP002's, wherever it stands.
     ("EMP005", "I apologise for any confusion caused.", {}, []),
