@@ -727,11 +727,20 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["I'll make sure your complaint is reviewed"]),
     ("OWN005", "I'll make sure your complaint is reviewed by Friday.", {}, []),
     ("OWN005", "Our team will be in contact within two hours.", {}, []),
+    ("OWN005", "We'll be in touch within the next couple of days.", {}, []),
+    # Real miss: "within our organization" is no time.
+    ("OWN005", "I will ensure that your claim is handled within our organization.",
+     {}, ["I will ensure that your claim is handled"]),
     ("OWN005", "We will look into your claim and contact you with an update.", {},
      ["We will look into your claim and contact you"]),
     ("OWN005", "We'll be in touch by 5 pm tomorrow.", {}, []),
     ("OWN005", "We'll get back to you. Expect an email within 24 hours.", {}, []),
     ("OWN005", "Once the courier replies, we'll let you know.", {}, []),
+    # Real misses: the customer's input says when the work starts, not when they hear back.
+    ("OWN005", "Once I have the details, I will ensure that your claim is treated with care.",
+     {}, ["I will ensure that your claim is treated"]),
+    ("OWN005", "Once we have these details, our support team will investigate the issue.", {},
+     ["team will investigate"]),
     ("OWN005", "We'll get back to you soon.", {}, []),  # a vague time: OWN003's finding
     ("OWN005", "I'll follow up with our team there about the wait.", {}, []),
     ("OWN005", "We'll look into your complaint and contact you for an update 2/2", {},

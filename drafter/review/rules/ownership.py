@@ -218,7 +218,8 @@ def _more_follows(text: str, structure: Structure) -> bool:
          "see “Phrase patterns”) — with no time in the same or the next sentence (`times` / "
          "`time_patterns`: “by 5 pm”, “tomorrow”, “within 24 hours”, ...). A vague time "
          "(“soon”) is OWN003's finding, and a promise tied to an event (`conditions`: “once it "
-         "ships, we'll let you know”) has its time. Following up with someone else (`not_followed_by`: "
+         "ships, we'll let you know”) has its time, unless the event is only the customer's "
+         "input (`input_conditions`: “once we have the details”). Following up with someone else (`not_followed_by`: "
          "“with our team there”) is routing, not a promise of news.",
     why=WHY + " A promise without a time leaves the customer waiting with no idea for how long, "
         "and writing again to ask.",
@@ -233,6 +234,18 @@ def _own005(settings: Mapping[str, Any]) -> Check:
     times = compile_phrases(get_list(settings, "times"), get_list(settings, "time_patterns"),
                             key="time_patterns", phrases_key="times")
     conditions = compile_phrases(get_list(settings, "conditions"), phrases_key="conditions")
+    inputs = compile_phrases(get_list(settings, "input_conditions"),
+                             phrases_key="input_conditions")
+
+    def has_time_condition(doc: Doc, s: int, e: int) -> bool:
+        """Whether sentence [s, e) ties the promise to an event, not only to the customer's
+        input ("once it ships", not "once we have the details")."""
+        if conditions is None:
+            return False
+        waits = [m.span() for m in checks.finditer_span(doc, inputs, "prose", s, e)] \
+            if inputs is not None else []
+        return any(not any(a <= m.start() < b for a, b in waits)
+                   for m in checks.finditer_span(doc, conditions, "prose", s, e))
     not_after = compile_phrases(get_list(settings, "not_followed_by"),
                                 phrases_key="not_followed_by")
 
@@ -262,8 +275,8 @@ def _own005(settings: Mapping[str, Any]) -> Check:
             if not_after is not None and not_after.match(doc.prose, after, e):
                 continue  # "follow up with our team there": routing, not a promise of news
             end = sents[k + 1][1] if k + 1 < len(sents) else e
-            if (times is not None and checks.search(doc, times, s, end)) or (
-                    conditions is not None and checks.search(doc, conditions, s, e)):
+            if (times is not None and checks.search(doc, times, s, end)) or \
+                    has_time_condition(doc, s, e):
                 continue
             hits.append(Hit(m.start(), m.end(), f"Promise without a time: {quote(m.group())}"))
         return hits
