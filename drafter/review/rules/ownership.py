@@ -219,8 +219,8 @@ def _more_follows(text: str, structure: Structure) -> bool:
          "`time_patterns`: “by 5 pm”, “tomorrow”, “within 24 hours”, ...). A vague time "
          "(“soon”) is OWN003's finding, and a promise tied to an event (`conditions`: “once it "
          "ships, we'll let you know”) has its time, unless the event is only the customer's "
-         "input (`input_conditions`: “once we have the details”). Following up with someone else (`not_followed_by`: "
-         "“with our team there”) is routing, not a promise of news.",
+         "input (`input_conditions`: “once we have the details”). Following up with someone "
+         "else (`not_followed_by`: “with our team there”) is routing, not a promise of news.",
     why=WHY + " A promise without a time leaves the customer waiting with no idea for how long, "
         "and writing again to ask.",
     example="Thanks for the details. We'll be in touch.",
