@@ -19,6 +19,7 @@ beside each figure; and the findings that have no label yet.
     python benchmarks/judgment.py --holdout     # the same report on the 50 holdout replies
     python benchmarks/judgment.py --holdout2    # ... and on the 50 of the second holdout
     python benchmarks/judgment.py --holdout3    # ... and on the 50 of the third holdout
+    python benchmarks/judgment.py --holdout4    # ... and on the 50 of the fourth holdout
     python benchmarks/judgment.py --folder social   # only the tweets (or `assistant`)
 """
 
@@ -49,10 +50,14 @@ HOLDOUT2_VIOLATIONS = DATA / "holdout2_violations.jsonl"
 HOLDOUT3 = DATA / "holdout3.txt"
 HOLDOUT3_LABELS = DATA / "holdout3_labels.jsonl"
 HOLDOUT3_VIOLATIONS = DATA / "holdout3_violations.jsonl"
+HOLDOUT4 = DATA / "holdout4.txt"
+HOLDOUT4_LABELS = DATA / "holdout4_labels.jsonl"
+HOLDOUT4_VIOLATIONS = DATA / "holdout4_violations.jsonl"
 # A holdout's name -> its replies, the labels of their findings, their violations.
 HOLDOUTS = {"holdout": (HOLDOUT, HOLDOUT_LABELS, HOLDOUT_VIOLATIONS),
             "holdout2": (HOLDOUT2, HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS),
-            "holdout3": (HOLDOUT3, HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS)}
+            "holdout3": (HOLDOUT3, HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS),
+            "holdout4": (HOLDOUT4, HOLDOUT4_LABELS, HOLDOUT4_VIOLATIONS)}
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
 
 SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
@@ -61,6 +66,7 @@ HOLDOUT_SEED = 1611  # replies outside sample.txt, read once to check the tuned 
 HOLDOUT_SIZE = 50
 HOLDOUT2_SEED = 2207  # a second holdout, outside both sample.txt and holdout.txt
 HOLDOUT3_SEED = 612  # a third holdout, outside the sample and both earlier holdouts
+HOLDOUT4_SEED = 4127  # a fourth holdout, outside the sample and the three earlier holdouts
 LABEL_SEED = 11  # which findings of each rule were labelled
 LABELS_PER_RULE = 15
 NEAR = 200  # a label follows its span's text this many characters after an edit
@@ -150,6 +156,11 @@ def draw_holdout3(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
     holdouts), drawn the same way."""
     left = set(files).difference(*earlier)
     return draw_sample(left, HOLDOUT_SIZE, HOLDOUT3_SEED)
+
+
+def draw_holdout4(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
+    """The seeded fourth holdout: replies in none of the `earlier` sets, drawn the same way."""
+    return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT4_SEED)
 
 
 def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
@@ -402,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="judge the 50 replies of the second holdout (holdout2*.jsonl)")
     parser.add_argument("--holdout3", dest="set", action="store_const", const="holdout3",
                         help="judge the 50 replies of the third holdout (holdout3*.jsonl)")
+    parser.add_argument("--holdout4", dest="set", action="store_const", const="holdout4",
+                        help="judge the 50 replies of the fourth holdout (holdout4*.jsonl)")
     parser.add_argument("--folder", choices=("social", "assistant"),
                         help="only the replies of one folder (tweets or assistant answers)")
     args = parser.parse_args(argv)

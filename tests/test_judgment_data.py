@@ -35,11 +35,15 @@ HOLDOUT2_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT2_VIOLATIONS)
 HOLDOUT3 = judgment.HOLDOUT3.read_text(encoding="utf-8").split()
 HOLDOUT3_LABELS = judgment.read_jsonl(judgment.HOLDOUT3_LABELS)
 HOLDOUT3_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT3_VIOLATIONS)
+HOLDOUT4 = judgment.HOLDOUT4.read_text(encoding="utf-8").split()
+HOLDOUT4_LABELS = judgment.read_jsonl(judgment.HOLDOUT4_LABELS)
+HOLDOUT4_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT4_VIOLATIONS)
 # (labels, violations, the replies read for those violations): the workbench, then the holdouts
 SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
         "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT),
         "holdout2": (HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS, HOLDOUT2),
-        "holdout3": (HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS, HOLDOUT3)}
+        "holdout3": (HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS, HOLDOUT3),
+        "holdout4": (HOLDOUT4_LABELS, HOLDOUT4_VIOLATIONS, HOLDOUT4)}
 HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
 needs_corpus = pytest.mark.skipif(
     not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
@@ -108,6 +112,12 @@ def test_the_third_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> 
     assert not set(HOLDOUT3) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2))
 
 
+def test_the_fourth_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> None:
+    assert len(HOLDOUT4) == len(set(HOLDOUT4)) == judgment.HOLDOUT_SIZE
+    assert all(FILE.match(f) for f in HOLDOUT4)
+    assert not set(HOLDOUT4) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2) | set(HOLDOUT3))
+
+
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
     label = {"file": "social/001.txt", "code": "PLN002", "start": 40, "end": 42,
              "span_sha1": judgment.span_digest("DM"), "label": "false", "reason": "r"}
@@ -131,7 +141,9 @@ def test_the_data_points_into_the_workbench(name: str) -> None:
     drawn = {"workbench": lambda: judgment.draw_sample(rows),
              "holdout": lambda: judgment.draw_holdout(rows, SAMPLE),
              "holdout2": lambda: judgment.draw_holdout2(rows, SAMPLE, HOLDOUT),
-             "holdout3": lambda: judgment.draw_holdout3(rows, SAMPLE, HOLDOUT, HOLDOUT2)}[name]()
+             "holdout3": lambda: judgment.draw_holdout3(rows, SAMPLE, HOLDOUT, HOLDOUT2),
+             "holdout4": lambda: judgment.draw_holdout4(rows, SAMPLE, HOLDOUT, HOLDOUT2,
+                                                        HOLDOUT3)}[name]()
     assert drawn == read, f"the {name}'s replies are not the seeded draw"
     for row in labels:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"

@@ -200,6 +200,11 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR001", "Hi Jane,\n\nI hope this email finds you well. The fix is live.", {},
      ["I hope this email finds you well"]),
     ("DIR001", "The fix is live. Updates take a minute. Thank you for reaching out.", {}, []),
+    # Real false alarm: in a two-sentence reply the closing thanks are in the "opening" too.
+    ("DIR001", "I've replied to your DM. Thank you for your patience!", SOCIAL, []),
+    ("DIR001", "@jo I've replied to your DM. Thank you for your patience! ^KT", SOCIAL, []),
+    ("DIR001", "Thank you for your patience! I've replied to your DM.", SOCIAL,
+     ["Thank you for your patience"]),
     ("DIR001", "The fix is live; restart the app to get it.", {}, []),
     # Real miss: thanks for raising it, before the substance.
     ("DIR001", "Thanks for bringing the issue to our attention. The fix is live.", {},
@@ -387,6 +392,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN003", "It will be fixed ASAP.", {}, ["ASAP"]),
     ("OWN003", "We will reply as soon as possible.", {}, ["as soon as possible"]),
     ("OWN003", "I'll email you as soon as the parcel arrives.", {}, []),
+    # Real false alarm: how the team works, not when this case is done.
+    ("OWN003", "Our chat team will be there to assist you promptly.", {}, []),
+    ("OWN003", "Our team will process your refund promptly.", {}, ["promptly"]),
     ("OWN003", "Get well soon!", {}, []),
     # Real false alarm: a wish to see the customer again promises no time.
     ("OWN003", "Glad it works! We hope to see you onboard soon!", {}, []),
@@ -707,6 +715,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     # EMP005: an apology that never names what went wrong
     ("EMP005", "We apologize for the trouble! Your refund was sent today.", {},
      ["apologize for the trouble"]),
+    # Real miss: sorry for the customer's mood, not for what happened.
+    ("EMP002", "We're sorry you're unhappy with the meals on board.", {},
+     ["sorry you're unhappy"]),
+    ("EMP002", "We're sorry the meal you ordered was missing on board.", {}, []),
     ("EMP005", "I apologise for the confusion caused.", {}, ["apologise for the confusion caused"]),
     # An apology for "any" trouble is a stock one: EMP002's, wherever it stands.
     ("EMP005", "I apologise for any confusion caused.", {}, []),
@@ -725,15 +737,38 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["I'll make sure your complaint is reviewed"]),
     ("OWN005", "I'll make sure your complaint is reviewed by Friday.", {}, []),
     ("OWN005", "Our team will be in contact within two hours.", {}, []),
+    ("OWN005", "We'll be in touch within the next couple of days.", {}, []),
+    # Real miss: "within our organization" is no time.
+    ("OWN005", "I will ensure that your claim is handled within our organization.",
+     {}, ["I will ensure that your claim is handled"]),
     ("OWN005", "We will look into your claim and contact you with an update.", {},
      ["We will look into your claim and contact you"]),
     ("OWN005", "We'll be in touch by 5 pm tomorrow.", {}, []),
     ("OWN005", "We'll get back to you. Expect an email within 24 hours.", {}, []),
     ("OWN005", "Once the courier replies, we'll let you know.", {}, []),
+    # Real misses: the customer's input says when the work starts, not when they hear back.
+    ("OWN005", "Once I have the details, I will ensure that your claim is treated with care.",
+     {}, ["I will ensure that your claim is treated"]),
+    ("OWN005", "Once we have these details, our support team will investigate the issue.", {},
+     ["team will investigate"]),
     ("OWN005", "We'll get back to you soon.", {}, []),  # a vague time: OWN003's finding
     ("OWN005", "I'll follow up with our team there about the wait.", {}, []),
     ("OWN005", "We'll look into your complaint and contact you for an update 2/2", {},
      ["We'll look into your complaint and contact you"]),  # a counter is not a date
+    # Real misses: a promise to look into it, or to find out more, with no time anywhere.
+    ("OWN005", "Thanks, Rachel. I'll look into this for you.", {}, ["I'll look into"]),
+    ("OWN005", "Our support team will investigate the report and guide you.", {},
+     ["team will investigate"]),
+    ("OWN005", "I'll still be checking with the developers to find out more.", {},
+     ["I'll still be checking with the developers to find out"]),
+    ("OWN005", "We'll be following up with any questions through the app.", {},
+     ["We'll be following up"]),
+    ("OWN005", "I'll look into this today and email you.", {}, []),
+    ("OWN005", "If the parcel is not there by Friday, we'll look into it.", {}, []),
+    ("OWN005", "Please DM us so we can look into this.", SOCIAL, []),
+    # ... but right after a request for what it needs, it says what happens with the answer.
+    ("OWN005", "Please DM the tracking number and we will look into this for you.", SOCIAL, []),
+    ("OWN005", "Could you DM us your email address? We'll take a look.", SOCIAL, []),
     # OWN006: sending the customer elsewhere to start again
     ("OWN006", "Please contact another department about the refund.", {},
      ["contact another department"]),
@@ -752,6 +787,14 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN006", "I'd suggest you call your bank about the hold.", {},
      ["suggest you call your bank"]),
     ("OWN006", "We recommend that you contact us by DM with the order number.", SOCIAL, []),
+    # Real misses: another channel, or going back, to start again.
+    ("OWN006", "We'd like to look at this. Please reach us via phone or chat here.", SOCIAL,
+     ["reach us via phone"]),
+    ("OWN006", "Could you try calling back and asking for a manager?", {},
+     ["try calling back"]),
+    ("OWN006", "So sorry! Are you able to go back and get it?", {}, ["go back and get"]),
+    ("OWN006", "Please reach us via DM with the order number.", SOCIAL, []),
+    ("OWN006", "We'll call you back within the hour.", {}, []),
     # TON008: a joking aside to an upset customer (a real miss: "Service issues huh?")
     ("TON008", "@jo Hi there! Service issues huh? Let us take a look. DM us.",
      {**SOCIAL, "upset": True}, ["huh"]),
@@ -760,6 +803,8 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("TON008", "> lol what a mess\nI'm sorry about the mess.", {"upset": True}, []),
     # TON005: the suggestion in the case a reader expects
     ("TON005", "FYI: the fix is out.", {}, ["FYI"]),
+    # Real miss: text-speak for "your" to an upset customer.
+    ("TON005", "We're waiting for your reply to resolve ur issue.", {}, ["ur"]),
     # TON006: lecturing
     ("TON006", "Please don't comment on already closed issues.", {},
      ["Please don't comment on already closed issues"]),

@@ -128,6 +128,10 @@ CASES: list[tuple[str, str, ReviewContext, list[str]]] = [
     ("SAN006", "Yes.", ctx(), []),
     ("SAN006", "Could you tell me when the box was delivered?", ctx(), []),
     ("SAN006", "We value your feedback.", ReviewContext(asks_question=True), []),
+    # A human's reply answers in its own words too often ("It came out today" to "when is it
+    # out?"): the rule reads model drafts only, unless asked to read every reply.
+    ("SAN006", "Thank you for being a loyal customer.",
+     ReviewContext(customer_text=MARIA, asks_question=True), []),
 ]
 
 

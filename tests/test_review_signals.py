@@ -72,6 +72,20 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     ("I filled in the recovery forms but am told it is not enough", False, True, False),
     ("The app keeps freezing on the login page", False, True, False),
     ("I was told by a friend your app is great", False, False, False),
+    # Real misses: an angry face right after "not" is still angry; anger in other words (a
+    # help that wasn't, contact already made, a rhetorical question, a promise not kept, a lie).
+    ("Tried to cancel and it says I'm not a member😠😠", True, False, False),
+    ("Already talked to your chat team. Wasn't any help.", True, False, False),
+    ("Are you even trying to help? Shut the scammers down.", True, False, True),
+    ("Another excuse. Been waiting since Monday.", True, False, False),
+    ("That's a big lie, stop lying to me", True, False, False),
+    ("I reported it but you kept asking me to restart the router", True, False, False),
+    # ... and problems in other words: an outage, a blank page.
+    ("Third evening with an outage on our street", False, True, False),
+    ("The tracking link only gives me a blank page", False, True, False),
+    # ... and calm words near them.
+    ("I already got the code, thanks, all sorted", False, False, False),
+    ("That was helpful, thanks", False, False, False),
 ])
 def test_signals_from_the_latest_words(text: str, upset: bool, problem: bool,
                                        question: bool) -> None:

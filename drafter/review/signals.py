@@ -48,7 +48,7 @@ class Signals:
         return {
             # "!!!" and capitals in praise ("I LOVE this!!") are cheer, not anger.
             "upset": _found(self.upset, prose) or (
-                _found(self.upset_marks, prose) and not _found(self.praise, prose)),
+                _found(self.upset_marks, prose, marks=True) and not _found(self.praise, prose)),
             "reports_problem": _found(self.problem, prose),
             "asks_question": "?" in prose or _opens_a_sentence(self.question, prose)
             or _found(self.question_anywhere, prose),
@@ -60,10 +60,13 @@ def _settings(guide: StyleGuide, code: str) -> Mapping[str, Any]:
     return found[0] if found else {}
 
 
-def _found(phrases: Phrases | None, prose: str) -> bool:
+def _found(phrases: Phrases | None, prose: str, marks: bool = False) -> bool:
+    """Whether one of `phrases` is in `prose`, not negated; with `marks`, a mark that is no word
+    (an angry face, "!!") counts after a negation too: "not a member😠" is still angry."""
     if phrases is None:
         return False
-    return any(not negated(prose, m.start()) for m in phrases.finditer(prose))
+    return any((marks and not prose[m.start()].isalnum()) or not negated(prose, m.start())
+               for m in phrases.finditer(prose))
 
 
 # Where a sentence's first word may stand: after the start, a line break or an end mark, and

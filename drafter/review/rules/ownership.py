@@ -212,12 +212,15 @@ def _more_follows(text: str, structure: Structure) -> bool:
     "A promise to come back to the customer with no time (“we'll be in touch”).",
     what="Finds promises to come back to the customer — “we'll follow up”, “we'll get back to "
          "you”, “we'll be in touch”, “someone will contact you”, “I'll make sure your claim is "
-         "handled” (`promises`, phrase patterns, "
+         "handled” (`promises`, phrase patterns), or to look into it — “I'll look into this”, "
+         "“our team will investigate” (`work_promises`; not right after a request for what it "
+         "needs, `requests`: “DM us the order number and we'll look into it”) ("
          "see “Phrase patterns”) — with no time in the same or the next sentence (`times` / "
          "`time_patterns`: “by 5 pm”, “tomorrow”, “within 24 hours”, ...). A vague time "
          "(“soon”) is OWN003's finding, and a promise tied to an event (`conditions`: “once it "
-         "ships, we'll let you know”) has its time. Following up with someone else (`not_followed_by`: "
-         "“with our team there”) is routing, not a promise of news.",
+         "ships, we'll let you know”) has its time, unless the event is only the customer's "
+         "input (`input_conditions`: “once we have the details”). Following up with someone "
+         "else (`not_followed_by`: “with our team there”) is routing, not a promise of news.",
     why=WHY + " A promise without a time leaves the customer waiting with no idea for how long, "
         "and writing again to ask.",
     example="Thanks for the details. We'll be in touch.",
@@ -226,28 +229,54 @@ def _more_follows(text: str, structure: Structure) -> bool:
 )
 def _own005(settings: Mapping[str, Any]) -> Check:
     promises = compile_phrases(get_list(settings, "promises"), phrases_key="promises")
+    work = compile_phrases(get_list(settings, "work_promises"), phrases_key="work_promises")
+    requests = compile_phrases(get_list(settings, "requests"), phrases_key="requests")
     times = compile_phrases(get_list(settings, "times"), get_list(settings, "time_patterns"),
                             key="time_patterns", phrases_key="times")
     conditions = compile_phrases(get_list(settings, "conditions"), phrases_key="conditions")
+    inputs = compile_phrases(get_list(settings, "input_conditions"),
+                             phrases_key="input_conditions")
+
+    def has_time_condition(doc: Doc, s: int, e: int) -> bool:
+        """Whether sentence [s, e) ties the promise to an event, not only to the customer's
+        input ("once it ships", not "once we have the details")."""
+        if conditions is None:
+            return False
+        waits = [m.span() for m in checks.finditer_span(doc, inputs, "prose", s, e)] \
+            if inputs is not None else []
+        return any(not any(a <= m.start() < b for a, b in waits)
+                   for m in checks.finditer_span(doc, conditions, "prose", s, e))
     not_after = compile_phrases(get_list(settings, "not_followed_by"),
                                 phrases_key="not_followed_by")
 
+    def asked_before(doc: Doc, sents: list[tuple[int, int]], k: int, at: int) -> bool:
+        """Whether the customer is asked for something before `at`: in its sentence `k`, or in
+        the sentence before (a question, or a request)."""
+        start = sents[k - 1][0] if k > 0 else sents[k][0]
+        if k > 0 and "?" in doc.prose[sents[k - 1][0]:sents[k - 1][1]]:
+            return True
+        return requests is not None and checks.search(doc, requests, start, at)
+
     def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
-        if promises is None:
-            return []
         hits = []
         sents = doc.sentences
-        for m in checks.finditer(doc, promises):
+        found = [(m, False) for m in checks.finditer(doc, promises)] if promises else []
+        # a promise to look into it and come back is one promise, not two
+        found += [(m, True) for m in (checks.finditer(doc, work) if work else ())
+                  if not any(p.start() < m.end() and m.start() < p.end() for p, _ in found)]
+        for m, is_work in sorted(found, key=lambda f: f[0].start()):
             k = next((i for i, (s, e) in enumerate(sents) if s <= m.start() < e), None)
             if k is None:
                 continue
+            if is_work and asked_before(doc, sents, k, m.start()):
+                continue  # "DM us the order and we'll look into it": what happens with the answer
             s, e = sents[k]
             after = e - len(doc.prose[m.end():e].lstrip())
             if not_after is not None and not_after.match(doc.prose, after, e):
                 continue  # "follow up with our team there": routing, not a promise of news
             end = sents[k + 1][1] if k + 1 < len(sents) else e
-            if (times is not None and checks.search(doc, times, s, end)) or (
-                    conditions is not None and checks.search(doc, conditions, s, e)):
+            if (times is not None and checks.search(doc, times, s, end)) or \
+                    has_time_condition(doc, s, e):
                 continue
             hits.append(Hit(m.start(), m.end(), f"Promise without a time: {quote(m.group())}"))
         return hits
@@ -261,7 +290,8 @@ def _own005(settings: Mapping[str, Any]) -> Check:
     "store”).",
     what="Finds hand-offs that push the work back to the customer — “contact another "
          "department”, “speak to our billing team”, “go into store and speak with a colleague”, "
-         "“we recommend that you contact our help desk team” — "
+         "“we recommend that you contact our help desk team”, another channel or going back "
+         "(“please reach us via phone or chat”, “can you try calling back?”) — "
          "from the `phrases` / `patterns` settings (phrase patterns, see “Phrase patterns”). "
          "Routing to your own private channel (“DM us”, “reach out to us”) is not a hand-off.",
     why=WHY + " The customer came to you; sending them to someone else means explaining it all "

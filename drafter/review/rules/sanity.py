@@ -319,7 +319,8 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
          "(`detail_requests`: “DM us”, “could you”, “please check”) touches it. Unlike DIR005, "
          "which reads only the opening, this reads the whole reply. Silent on one part of a "
          "split reply (“1/2”), on a reply in another language than the customer's (SAN005), "
-         "and without the customer's words.",
+         "and without the customer's words. Applies to model drafts only unless "
+         "`model_drafts_only` is false.",
     why="The guide's principle “Answer first and directly”. A reply about something else "
         "entirely (an invented history, another customer's problem) is the model's failure, "
         "not a style issue.",
@@ -328,7 +329,7 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
     instead="You can change the delivery address until the order ships: open Orders and choose "
             "Edit address.",
     fix="Answer the question the customer asked",
-    defaults={"stop_words": [
+    defaults={"model_drafts_only": True, "stop_words": [
         "about", "after", "again", "also", "been", "before", "being", "could", "does", "doing",
         "done", "from", "have", "having", "hello", "here", "into", "just", "know", "like",
         "make", "many", "more", "much", "need", "only", "other", "please", "really", "should",
@@ -346,13 +347,16 @@ _DIRECT = re.compile(r"\s*(?:yes|no|yep|nope|sure|certainly|of course|ja|nein|ou
             "get in touch", "contact us", "please DM", "DM your", "DM the", "write to us",
             "tell us", "tell me", "drop us", "follow us", "please visit", "please see",
             "please try", "please follow", "because", "due to", "the steps"]},
-    example_context={"asks_question": True,
+    example_context={"asks_question": True, "model_draft": True,
                      "customer_text": "Can I change the delivery address of my order?"},
     needs=("asks_question", "customer_text"),
     known_problems="An answer in other words than the question's (“It was released earlier "
-                   "today” to “when is the update out?”) goes unseen: on 403 real human replies "
-                   "with their customer's message it flagged 9 (about 2%), most of them right "
-                   "answers in other words, so it is a warning, not an error.",
+                   "today” to “when did that come out?”, “there isn't a way to roll back” to "
+                   "“can I downgrade?”), a feature idea sent to the community forum, a DM sent "
+                   "with instructions: on the 408 real human replies with their customer's "
+                   "message it flagged 13, and 2 were right. So it reads model drafts only (its "
+                   "failure: a draft about something else entirely), unless "
+                   "`model_drafts_only` is false.",
     languages=("en",),
 )
 def _san006(settings: Mapping[str, Any]) -> Check:
@@ -360,8 +364,10 @@ def _san006(settings: Mapping[str, Any]) -> Check:
     phrases = "|".join(re.escape(p) for p in get_list(settings, "detail_requests"))
     requests = re.compile(rf"\b(?:{phrases})\b" if phrases else "(?!)", re.IGNORECASE)
 
+    drafts_only = bool(settings.get("model_drafts_only", True))
+
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
-        if not ctx.asks_question or not ctx.customer_text:
+        if not ctx.asks_question or not ctx.customer_text or (drafts_only and not ctx.model_draft):
             return
         b0, b1 = doc.body
         body = doc.text[b0:b1]
