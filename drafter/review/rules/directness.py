@@ -88,6 +88,8 @@ def _dir003(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
+            if len(words) <= most:
+                continue  # its own words are fewer still
             n = len(own_words(doc.prose, s, e, words))
             if n > most:
                 yield Hit(s, e, f"Sentence of {n} words (the guide's limit is {most}): "
@@ -127,7 +129,12 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
         ends = [e for _, e in sents]
         words = doc.sentence_words
         b0, b1 = doc.body
+        # Sentences and words are a character or more, a character apart: a paragraph this
+        # short cannot pass either limit (a text of one-word paragraphs is mostly these).
+        shortest = 2 * min(max_sent, max_words) + 1
         for ps, pe in doc.structure.spans((PARAGRAPH,)):
+            if pe - ps < shortest:
+                continue
             lo = bisect_left(starts, ps)
             hi = bisect_right(ends, pe, lo)
             n_sent = hi - lo
