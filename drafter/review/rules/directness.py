@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 from drafter.review import checks
@@ -19,6 +20,7 @@ from drafter.review.text import WORD_RE, Doc, word_re
 
 P = "answer_directly"
 WHY = "The guide's principle “Answer first and directly”."
+_end = itemgetter(1)  # of a span
 
 
 @rule(
@@ -125,8 +127,6 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         sents = doc.sentences
         # Sentences ascend and do not overlap: those inside a paragraph are a slice.
-        starts = [s for s, _ in sents]
-        ends = [e for _, e in sents]
         words = doc.sentence_words
         b0, b1 = doc.body
         # Sentences and words are a character or more, a character apart: a paragraph this
@@ -135,13 +135,13 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
         for ps, pe in doc.structure.spans((PARAGRAPH,)):
             if pe - ps < shortest:
                 continue
-            lo = bisect_left(starts, ps)
-            hi = bisect_right(ends, pe, lo)
+            lo = bisect_left(sents, (ps,))  # the first sentence starting at ps or later
+            hi = bisect_right(sents, pe, lo, key=_end)
             n_sent = hi - lo
             if n_sent > max_sent:
                 n_words = 0  # not shown
-            elif (b0 <= ps and pe <= b1 and not (lo > 0 and ends[lo - 1] > ps)
-                  and not (hi < len(starts) and starts[hi] < pe)
+            elif (b0 <= ps and pe <= b1 and not (lo > 0 and sents[lo - 1][1] > ps)
+                  and not (hi < len(sents) and sents[hi][0] < pe)
                   and sum(map(len, words[lo:hi])) <= max_words):
                 # A paragraph of the body that no sentence crosses has its words in its
                 # sentences, so this is its word count: short enough.
