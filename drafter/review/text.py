@@ -98,7 +98,8 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
         if end <= start:
             continue
         out.append(text[pos:start])
-        out.append(_NOT_NL_RE.sub(" ", text[start:end]))
+        piece = text[start:end]
+        out.append(_NOT_NL_RE.sub(" ", piece) if "\n" in piece else " " * len(piece))
         pos = end
     out.append(text[pos:])
     return "".join(out)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 from drafter.review.channels import per_channel
 from drafter.review.checks import SettingError, get_list, quote
@@ -22,8 +21,7 @@ WHY = "The guide's principle “Say only what you know”."
 Key = tuple[str, object]
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """A checkable claim in a text: its span, what it is, and the keys that support it.
 
     It is supported when every group of `keys` has a key the sources state (a range needs
@@ -64,6 +62,8 @@ _URL_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 def number_value(written: str) -> str | None:
     """The value of a number as written ("1,299.00", "12,50", "1.299,00"), as a plain string
     without trailing zeros ("1299", "12.5"); None when it is no number."""
+    if written.isdigit():  # most numbers: no separators
+        return written.lstrip("0") or "0"
     s = written.replace(" ", "")
     if "," in s and "." in s:
         dec = max(s.rfind(","), s.rfind("."))
@@ -209,6 +209,8 @@ class Facts:
         # What is left with four digits or more: order, tracking and other numbers.
         for m in _TOKEN_RE.finditer(view):
             token = m.group()
+            if len(token) < 4:
+                continue  # fewer than four characters: too few digits for a number
             digits = _digits(token)
             if len(digits) >= 4 or (token[0] == "#" and len(digits) >= 3):
                 found.append(Claim(m.start(), m.end(), "number", (frozenset(_id_keys(token)),)))
@@ -411,8 +413,8 @@ def _minutes(hour: int, rest: re.Match[str]) -> int | None:
     return hour * 60 + minute
 
 
-def _supported(claim: Claim, known: Collection[Key], team_domains: frozenset[str]) -> bool:
-    if all(not group.isdisjoint(known) for group in claim.keys):
+def _supported(claim: Claim, known: set[Key], team_domains: frozenset[str]) -> bool:
+    if not any(map(known.isdisjoint, claim.keys)):  # every group has a key the sources state
         return True
     if claim.kind == "email address":  # any address at one of the team's own domains
         address = next(iter(claim.keys[0]))[1]
