@@ -461,8 +461,9 @@ def _append_sentence(out: list[tuple[int, int]], out_words: list[tuple[str, ...]
         found = w_words[lo:hi]
     if found:
         piece = text[start:end]
-        start += len(piece) - len(piece.lstrip())
-        out.append((start, start + len(piece.strip())))
+        core = piece.strip()
+        start += piece.find(core[0])  # the first character that is not a space
+        out.append((start, start + len(core)))
         out_words.append(found)
 
 
