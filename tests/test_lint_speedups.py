@@ -785,7 +785,7 @@ def _sentences_as_before(doc: Doc) -> list[tuple[int, int]]:
 def test_sentences_split_as_before(text: str) -> None:
     doc = FULL_REVIEWER.doc(text, ReviewContext())
     assert doc.sentences == _sentences_as_before(doc)
-    words = [text_mod.WORD_RE.findall(doc.prose, s, e) for s, e in doc.sentences]
+    words = [tuple(text_mod.WORD_RE.findall(doc.prose, s, e)) for s, e in doc.sentences]
     assert doc.sentence_words == words
     other = FULL_REVIEWER.doc(text, ReviewContext())
     assert other.sentence_words == words  # asked for before the sentences
@@ -853,4 +853,4 @@ WORDY_TEXTS = st.text(alphabet="aB1 '’-_.!?\n:é", max_size=40)
 def test_sentence_words_are_what_their_own_scan_finds(text: str) -> None:
     doc = Doc(text, ReviewContext())
     words = text_mod.word_re(doc.prose)
-    assert doc.sentence_words == [words.findall(doc.prose, s, e) for s, e in doc.sentences]
+    assert doc.sentence_words == [tuple(words.findall(doc.prose, s, e)) for s, e in doc.sentences]

@@ -3,15 +3,26 @@ arbitrary text."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from drafter.review import structure
 from drafter.review.context import ReviewContext
 from drafter.review.reviewer import Reviewer
-from drafter.review.structure import Structure, parse
+from drafter.review.structure import (
+    BLOCKS,
+    GREETING,
+    NOT_PROSE,
+    PARAGRAPH,
+    SIGN_OFF,
+    Part,
+    Structure,
+    parse,
+)
 from drafter.styleguide import load_styleguide
 
 
@@ -155,3 +166,37 @@ def test_parse_time_grows_linearly(text: str) -> None:
     started = time.perf_counter()
     check_spans(text, parse(text))
     assert time.perf_counter() - started < 2.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(REPLY_PIECES, max_size=25).map("".join), st.data())
+def test_inside_is_whether_one_part_of_the_kinds_holds_the_span(text: str,
+                                                                 data: st.DataObject) -> None:
+    # inside() looks only at the parts before the span (they ascend and do not overlap); the
+    # answer is the definition's, read from every part.
+    structure = parse(text)
+    kinds = data.draw(st.sampled_from([NOT_PROSE, BLOCKS, frozenset({PARAGRAPH}),
+                                       frozenset({GREETING, SIGN_OFF}), frozenset()]))
+    for _ in range(10):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, len(text)))
+        every = any(p.start <= start and end <= p.end for p in structure.parts if p.kind in kinds)
+        assert structure.inside(start, end, kinds) == every, (start, end, structure.parts)
+
+
+PROSE_PIECES = st.sampled_from(["a", "Your order shipped.", " ", "\t", "\r", "\n", "\n\n",
+                                "\n \n", "\n\t\r\n", "\x0b", "\u2003", "é"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PROSE_PIECES, max_size=30).map("".join))
+def test_paragraphs_are_the_trimmed_stretches_between_blank_lines(text: str) -> None:
+    assume(structure._SPECIAL_START_RE.search(text) is None)  # no line a list or code starts
+    expected, at = [], 0
+    for blank in [*re.finditer(r"\n[ \t\r]*\n", text), None]:
+        stretch = text[at:blank.start() if blank else len(text)]
+        if stretch.strip():
+            start = at + len(stretch) - len(stretch.lstrip())
+            expected.append(Part(PARAGRAPH, start, start + len(stretch.strip())))
+        at = blank.end() if blank else len(text)
+    assert structure._blocks(text, 0, len(text)) == expected

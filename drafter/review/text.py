@@ -85,6 +85,7 @@ _ABBREV_ENDS = frozenset(a[-3:] for a in _ABBREV if len(a) >= 3 and a[-3:].isalp
 
 
 _NOT_NL_RE = re.compile(r"[^\n]")
+_NEWLINE_RE = re.compile(r"\n")
 _SPACE_RE = re.compile(r"\s")
 
 
@@ -97,7 +98,8 @@ def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
         if end <= start:
             continue
         out.append(text[pos:start])
-        out.append(_NOT_NL_RE.sub(" ", text[start:end]))
+        piece = text[start:end]
+        out.append(_NOT_NL_RE.sub(" ", piece) if "\n" in piece else " " * len(piece))
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -214,13 +216,7 @@ class Doc:
     @cached_property
     def line_starts(self) -> list[int]:
         """Offsets where each line begins."""
-        starts = [0]
-        find = self.text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        return starts
+        return [0, *[m.end() for m in _NEWLINE_RE.finditer(self.text)]]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """Return the 1-based line and column of `offset`."""
@@ -364,18 +360,20 @@ class Doc:
         return (start, max(start, end))
 
     @cached_property
-    def sentence_words(self) -> list[list[str]]:
+    def sentence_words(self) -> list[tuple[str, ...]]:
         """The words (of the prose view) of each sentence, in order."""
         self.sentences  # noqa: B018 - finds the words as well
         return self.__dict__["sentence_words"]
 
     @cached_property
-    def prose_words(self) -> tuple[list[int], list[str]]:
+    def prose_words(self) -> tuple[list[int], tuple[str, ...]]:
         """Every word of the prose view (as WORD_RE finds them) with its offset."""
         prose = self.prose
         # Separators and words alternate: [sep, word, sep, word, ..., sep].
         parts = (_WORD_SPLIT_ASCII_RE if prose.isascii() else _WORD_SPLIT_RE).split(prose)
-        return list(accumulate(map(len, parts)))[0:-1:2], parts[1::2]
+        # A tuple: each sentence's words are a slice of it, and a tuple of strings is one
+        # object the garbage collector stops following (a text may have 300,000 sentences).
+        return list(accumulate(map(len, parts)))[0:-1:2], tuple(parts[1::2])
 
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
@@ -384,7 +382,7 @@ class Doc:
         b0, b1 = self.body
         out: list[tuple[int, int]] = []
         # A span is a sentence if it has a word: its words are found then, once.
-        out_words: list[list[str]] = []
+        out_words: list[tuple[str, ...]] = []
         self.__dict__["sentence_words"] = out_words
         start = b0
         words = word_re(prose)
@@ -449,22 +447,23 @@ def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int,
             out.append((start, end))
 
 
-def _append_sentence(out: list[tuple[int, int]], out_words: list[list[str]], text: str,
+def _append_sentence(out: list[tuple[int, int]], out_words: list[tuple[str, ...]], text: str,
                      start: int, end: int, words: re.Pattern[str], w_starts: list[int],
-                     w_words: list[str]) -> None:
+                     w_words: tuple[str, ...]) -> None:
     """`_append_trimmed`, keeping the sentence's words as well (`words.findall` over the span,
     taken from the text's words at offsets `w_starts`)."""
     lo = bisect_left(w_starts, start)
     hi = bisect_left(w_starts, end, lo)
     if (lo and w_starts[lo - 1] + len(w_words[lo - 1]) > start) or (
             hi > lo and w_starts[hi - 1] + len(w_words[hi - 1]) > end):
-        found = words.findall(text, start, end)  # a word runs over an edge: cut as findall cuts
+        found = tuple(words.findall(text, start, end))  # a word runs over an edge: cut so
     else:
         found = w_words[lo:hi]
     if found:
         piece = text[start:end]
-        start += len(piece) - len(piece.lstrip())
-        out.append((start, start + len(piece.strip())))
+        core = piece.strip()
+        start += piece.find(core[0])  # the first character that is not a space
+        out.append((start, start + len(core)))
         out_words.append(found)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 from drafter.review import checks
@@ -19,6 +20,7 @@ from drafter.review.text import WORD_RE, Doc, word_re
 
 P = "answer_directly"
 WHY = "The guide's principle “Answer first and directly”."
+_end = itemgetter(1)  # of a span
 
 
 @rule(
@@ -100,6 +102,8 @@ def _dir003(settings: Mapping[str, Any]) -> Check:
 
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         for (s, e), words in zip(doc.sentences, doc.sentence_words, strict=True):
+            if len(words) <= most:
+                continue  # its own words are fewer still
             n = len(own_words(doc.prose, s, e, words))
             if n > most:
                 yield Hit(s, e, f"Sentence of {n} words (the guide's limit is {most}): "
@@ -135,18 +139,21 @@ def _dir004(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         sents = doc.sentences
         # Sentences ascend and do not overlap: those inside a paragraph are a slice.
-        starts = [s for s, _ in sents]
-        ends = [e for _, e in sents]
         words = doc.sentence_words
         b0, b1 = doc.body
+        # Sentences and words are a character or more, a character apart: a paragraph this
+        # short cannot pass either limit (a text of one-word paragraphs is mostly these).
+        shortest = 2 * min(max_sent, max_words) + 1
         for ps, pe in doc.structure.spans((PARAGRAPH,)):
-            lo = bisect_left(starts, ps)
-            hi = bisect_right(ends, pe, lo)
+            if pe - ps < shortest:
+                continue
+            lo = bisect_left(sents, (ps,))  # the first sentence starting at ps or later
+            hi = bisect_right(sents, pe, lo, key=_end)
             n_sent = hi - lo
             if n_sent > max_sent:
                 n_words = 0  # not shown
-            elif (b0 <= ps and pe <= b1 and not (lo > 0 and ends[lo - 1] > ps)
-                  and not (hi < len(starts) and starts[hi] < pe)
+            elif (b0 <= ps and pe <= b1 and not (lo > 0 and sents[lo - 1][1] > ps)
+                  and not (hi < len(sents) and sents[hi][0] < pe)
                   and sum(map(len, words[lo:hi])) <= max_words):
                 # A paragraph of the body that no sentence crosses has its words in its
                 # sentences, so this is its word count: short enough.

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 from drafter.review.channels import per_channel
 from drafter.review.checks import SettingError, get_list, quote
@@ -22,8 +21,14 @@ WHY = "The guide's principle “Say only what you know”."
 Key = tuple[str, object]
 
 
-@dataclass(frozen=True)
-class Claim:
+def _one(key: Key) -> tuple[tuple[Key, ...]]:
+    """The keys of a claim that one key supports."""
+    # Tuples of strings and numbers: the garbage collector stops following them (a text may
+    # make 250,000 claims).
+    return ((key,),)
+
+
+class Claim(NamedTuple):
     """A checkable claim in a text: its span, what it is, and the keys that support it.
 
     It is supported when every group of `keys` has a key the sources state (a range needs
@@ -32,7 +37,7 @@ class Claim:
     start: int
     end: int
     kind: str
-    keys: tuple[frozenset[Key], ...]
+    keys: tuple[tuple[Key, ...], ...]
 
 
 # The words and numbers of a text, one pass: each is then classified by what stands around it.
@@ -64,6 +69,8 @@ _URL_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 def number_value(written: str) -> str | None:
     """The value of a number as written ("1,299.00", "12,50", "1.299,00"), as a plain string
     without trailing zeros ("1299", "12.5"); None when it is no number."""
+    if written.isdigit():  # most numbers: no separators
+        return written.lstrip("0") or "0"
     s = written.replace(" ", "")
     if "," in s and "." in s:
         dec = max(s.rfind(","), s.rfind("."))
@@ -182,10 +189,10 @@ class Facts:
         spans; each stretch of text is read as one claim at most."""
         out: list[Claim] = []
         for s, e in urls:
-            out.append(Claim(s, e, "link", (frozenset({("url", url_key(text[s:e]))}),)))
+            out.append(Claim(s, e, "link", _one(("url", url_key(text[s:e])))))
         for s, e in emails:
             out.append(Claim(s, e, "email address",
-                             (frozenset({("email", text[s:e].lower().rstrip("."))}),)))
+                             _one(("email", text[s:e].lower().rstrip(".")))))
         view = mask(text, [(c.start, c.end) for c in out]) if out else text
         found: list[Claim] = []
         taken = 0  # the end of the last claim: a word inside one is not read again
@@ -209,9 +216,11 @@ class Facts:
         # What is left with four digits or more: order, tracking and other numbers.
         for m in _TOKEN_RE.finditer(view):
             token = m.group()
+            if len(token) < 4:
+                continue  # fewer than four characters: too few digits for a number
             digits = _digits(token)
             if len(digits) >= 4 or (token[0] == "#" and len(digits) >= 3):
-                found.append(Claim(m.start(), m.end(), "number", (frozenset(_id_keys(token)),)))
+                found.append(Claim(m.start(), m.end(), "number", (tuple(_id_keys(token)),)))
         out += found
         out.sort(key=lambda c: c.start)
         return out
@@ -230,7 +239,7 @@ class Facts:
             before = self.sign_before.search(text, max(0, s - 6), s)
             value = number_value(written)
             if before is not None and value is not None:
-                return Claim(before.start(), e, "amount", (frozenset({("num", value)}),))
+                return Claim(before.start(), e, "amount", _one(("num", value)))
         after_1 = text[e:e + 1]
         # A numeric date's separator comes again after one or two digits ("14/03/2025").
         dated = after_1 in ("/", ".", "-") and text[e + 2:e + 4].strip("0123456789")[:1] == after_1
@@ -243,7 +252,7 @@ class Facts:
             if t is not None:
                 minutes = _minutes(int(written), t)
                 if minutes is not None:
-                    return Claim(s, t.end(), "time", (frozenset({("time", minutes)}),))
+                    return Claim(s, t.end(), "time", _one(("time", minutes)))
         if after_1 and after_1 in self.after_starts:
             claim = self._after(text, s, e, written)
             if claim is not None:
@@ -268,16 +277,16 @@ class Facts:
             day = self.day_after_month.match(text, e)
             if day is not None and 1 <= int(day.group(1)) <= 31:
                 return Claim(s, day.end(), "date",
-                             (frozenset({("date", (self.months[low], int(day.group(1))))}),))
+                             _one(("date", (self.months[low], int(day.group(1))))))
             return None
         name = low.removesuffix("s")
         if name in self.full_days:
-            return Claim(s, e, "day", (frozenset({("wd", name)}),))
+            return Claim(s, e, "day", _one(("wd", name)))
         if low in self.relative_starts and self.relative is not None:
             rel = self.relative.match(text, s)
             if rel is not None:
                 return Claim(s, rel.end(), "date",
-                             (frozenset({("rel", " ".join(rel.group().lower().split()))}),))
+                             _one(("rel", " ".join(rel.group().lower().split()))))
         return None
 
     def _after(self, text: str, s: int, e: int, written: str,
@@ -291,22 +300,22 @@ class Facts:
         if value is None:
             return None
         if a.group("sign") is not None and not words_only:
-            return Claim(s, a.end(), "amount", (frozenset({("num", value)}),))
+            return Claim(s, a.end(), "amount", _one(("num", value)))
         if a.group("pct") is not None:
-            return Claim(s, a.end(), "percentage", (frozenset({("num", value)}),))
+            return Claim(s, a.end(), "percentage", _one(("num", value)))
         unit = a.group("unit")
         if unit is not None:
             ends = [self.hours(w, unit) for w in (written, a.group("b")) if w]
             if None in ends:
                 return None
-            return Claim(s, a.end(), "duration", tuple(frozenset({("dur", h)}) for h in ends))
+            return Claim(s, a.end(), "duration", tuple((("dur", h),) for h in ends))
         word = (a.group("word") or "").lower()
         if word in self.currency_words and a.group("of") is None:
-            return Claim(s, a.end(), "amount", (frozenset({("num", value)}),))
+            return Claim(s, a.end(), "amount", _one(("num", value)))
         if word in self.months and not words_only and len(value) <= 2 and 1 <= int(value) <= 31:
             year = _YEAR_AFTER.match(text, a.end())
             return Claim(s, year.end() if year else a.end(), "date",
-                         (frozenset({("date", (self.months[word], int(value)))}),))
+                         _one(("date", (self.months[word], int(value)))))
         return None
 
     def _date(self, text: str, m: re.Match[str]) -> Claim | None:
@@ -322,7 +331,7 @@ class Facts:
             if iso is None:
                 return None
             return Claim(s, iso.end(), "date",
-                         (frozenset({("date", (int(iso.group(1)), int(iso.group(2))))}),))
+                         _one(("date", (int(iso.group(1)), int(iso.group(2))))))
         elif len(written) <= 2:
             rest = _DATE_REST.match(text, e)
             if rest is None:
@@ -331,7 +340,7 @@ class Facts:
         else:
             return None
         readings = {("date", (x, y)) for x, y in ((a, b), (b, a)) if 1 <= x <= 12 and y <= 31}
-        return Claim(s, end, "date", (frozenset(readings),)) if readings else None
+        return Claim(s, end, "date", (tuple(readings),)) if readings else None
 
     def _phone(self, text: str, s: int) -> Claim | None:
         """A phone number starting at the number at `s` (or at a "+" or "(" right before)."""
@@ -344,7 +353,7 @@ class Facts:
         digits = _digits(m.group())
         if not 7 <= len(digits) <= 15:
             return None
-        keys = frozenset({("phone", digits[-7:]), ("id", digits)})
+        keys = (("phone", digits[-7:]), ("id", digits))
         if m.group()[0] in "+(" or (self.cue is not None and self.cue.search(
                 text, max(0, start - 40), start)):
             return Claim(start, m.end(), "phone number", (keys,))
@@ -361,7 +370,7 @@ class Facts:
             doc = Doc(text, ReviewContext())
             for claim in self.claims(text, doc.urls, doc.emails):
                 for group in claim.keys:
-                    keys |= group
+                    keys.update(group)
             for m in _TOKEN_RE.finditer(text):
                 keys |= _id_keys(m.group())
             for m in _WORD_OR_NUMBER.finditer(text):
@@ -411,8 +420,8 @@ def _minutes(hour: int, rest: re.Match[str]) -> int | None:
     return hour * 60 + minute
 
 
-def _supported(claim: Claim, known: Collection[Key], team_domains: frozenset[str]) -> bool:
-    if all(not group.isdisjoint(known) for group in claim.keys):
+def _supported(claim: Claim, known: set[Key], team_domains: frozenset[str]) -> bool:
+    if not any(map(known.isdisjoint, claim.keys)):  # every group has a key the sources state
         return True
     if claim.kind == "email address":  # any address at one of the team's own domains
         address = next(iter(claim.keys[0]))[1]

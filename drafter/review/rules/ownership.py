@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 from drafter.review import checks
@@ -171,14 +173,19 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         b0, b1 = blocks[0].start, blocks[-1].end
         closing = structure.of(CLOSING)
         c1 = closing[-1].end if closing else b1  # a closing line counts among the words
-        body = [(span, words) for span, words in zip(doc.sentences, doc.sentence_words,
-                                                    strict=True)
-                if b0 <= span[1] and span[0] < c1]
+        # The sentences ascend and do not overlap: those of the body (ending at b0 or later,
+        # starting before c1) are one slice, found by halving rather than read one by one.
+        everything = doc.sentences
+        hi = bisect_left(everything, (c1,))
+        lo = bisect_left(everything, b0, hi=hi, key=itemgetter(1))
         # Every word of the body is in one of its sentences (sentences end at punctuation,
         # line breaks or colons, never inside a word), so this is the body's word count.
-        if not body or sum(len(words) for _, words in body) < min_words:
+        if lo == hi or sum(map(len, doc.sentence_words[lo:hi])) < min_words:
             return
-        sents = [(max(s, b0), min(e, b1)) for (s, e), _ in body if s < b1]
+        sents = everything[lo:bisect_left(everything, (b1,), lo, hi)]
+        if sents:  # cut to the blocks: only the first and the last can reach past them
+            sents[0] = (max(sents[0][0], b0), min(sents[0][1], b1))
+            sents[-1] = (max(sents[-1][0], b0), min(sents[-1][1], b1))
         last = len(sents)
         while last > 1 and len(sents) - last < 2 and polite(doc, sents[last - 1]):
             last -= 1

@@ -134,7 +134,7 @@ def _pln002(settings: Mapping[str, Any]) -> Check:
     return check
 
 
-def own_words(prose: str, start: int, end: int, words: list[str]) -> list[str]:
+def own_words(prose: str, start: int, end: int, words: tuple[str, ...]) -> tuple[str, ...]:
     """The sentence's `words` less its @handles and #hashtags, which nobody reads as words."""
     tags = Counter(_TAG_RE.findall(prose, start, end))
     if not tags:
@@ -145,7 +145,7 @@ def own_words(prose: str, start: int, end: int, words: list[str]) -> list[str]:
             tags[w] -= 1
         else:
             out.append(w)
-    return out
+    return tuple(out)
 
 
 _TAG_RE = re.compile(r"(?<![\w@#])[@#](\w+)")
@@ -297,7 +297,7 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
             # Most texts are well below the ceiling, as a bound of their syllables shows
             # (every word of the sentences lies between the first's start and the last's end).
             most = syllables_at_most(doc.prose[sents[0][0]:sents[-1][1]], n_words)
-            if fk_grade(n_words, len(sents) - sent_words.count([]), most) <= max_grade:
+            if fk_grade(n_words, len(sents) - sent_words.count(()), most) <= max_grade:
                 return
         total_w = total_s = total_syl = 0
         worst: tuple[float, int, int] | None = None

@@ -377,6 +377,8 @@ def _phones(text: str, cue: re.Pattern[str] | None) -> Iterator[re.Match[str]]:
     """Phone-number-shaped runs of `text`: 7 to 15 digits, led by +, (, or a `cue` word."""
     for m in _PHONE_RE.finditer(text):
         number = m.group()
+        if len(number) < 7:
+            continue  # too few digits, whatever it is (most numbers of a text)
         if not 7 <= len(_digits(number)) <= 15 or _DATE_RE.fullmatch(number):
             continue
         if number[0] in "+(" or cue is None or cue.search(text, max(0, m.start() - 40), m.start()):
