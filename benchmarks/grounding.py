@@ -264,7 +264,8 @@ _PHONE_RE = re.compile(r"\+?\d[\d ()-]{7,}\d")
 # Dates, which the issue counts among the checkable claims ("durations and dates"): calendar
 # dates (2025-10-31, 31/10/2025, 20th October, October 20), weekdays, and the relative days a
 # reply promises by ("it ships tomorrow"). The judge's own lists, in the cases' three languages
-# ("morgen" and "mañana" are left out: they are also "morning").
+# ("morgen" and "mañana" are left out: they are also "morning"; "this week" names a period as
+# often: "the charge for this week").
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december", "januar", "februar", "märz", "april", "mai", "juni",
            "juli", "august", "september", "oktober", "november", "dezember", "enero", "febrero",
@@ -273,7 +274,7 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag",
              "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lunes",
              "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
-_RELATIVE = ["tomorrow", "tonight", "next week", "next month", "this week", "end of the day",
+_RELATIVE = ["tomorrow", "tonight", "next week", "next month", "end of the day",
              "end of the week", "end of the month", "nächste woche", "nächsten monat",
              "la próxima semana", "el próximo mes"]
 _ISO_DATE_RE = re.compile(r"\b\d{4}-\d\d?-\d\d?(?:\b|(?=t\d)|(?=T\d))|\b\d\d?[./]\d\d?[./]\d{2,4}\b")

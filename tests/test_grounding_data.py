@@ -139,8 +139,10 @@ def test_canned_responses_state_no_figure_the_policy_lacks(name: str) -> None:
     policy = grounding.claims("\n".join(p.read_text(encoding="utf-8") for p in
                                         [*sorted((root / "articles").iterdir()), root / "facts.toml"]))
     for path in sorted((root / "canned").iterdir()):
+        # Dates are left out: "I'll email you by the end of tomorrow" is the agent's own
+        # promise of a time, which a canned response makes and no policy states.
         extra = {c for c in grounding.claims(path.read_text(encoding="utf-8")) - policy
-                 if not grounding._range_supported(c[0], c[1], policy)}
+                 if c[0] != "date" and not grounding._range_supported(c[0], c[1], policy)}
         assert not extra, f"{path.name} states {sorted(extra)}, which no article or fact gives"
 
 
