@@ -174,7 +174,10 @@ def test_a_helpdesk_that_stays_down_exits_3(draft: Any, tmp_path: Path,
 def test_sync_copies_tickets_once_keeping_their_names(draft: Any, rt: RT, configured: Path,
                                                       tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    since = (datetime.now(timezone.utc) - timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    # RT keeps whole seconds: `since` is the second before this test's ticket, and every
+    # earlier test's ticket was last updated in that second or before, so it is not "newer".
+    time.sleep(1.1)
+    since = (datetime.now(timezone.utc) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
     number = rt.create_ticket("Wrong colour", "I ordered the green lamp and got a red one.")
     time.sleep(1.1)  # RT keeps whole seconds: the comment must be an update newer than the message
     rt.comment(number, SECRET_NOTE)
