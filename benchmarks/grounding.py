@@ -366,21 +366,23 @@ class Drafted:
 
 
 @contextlib.contextmanager
-def model_endpoint(model: str, model_name: str | None, need_server: bool) -> Iterator[dict[str, Any]]:
+def model_endpoint(model: str, model_name: str | None, need_server: bool,
+                   port: int | None = None, threads: int | None = None) -> Iterator[dict[str, Any]]:
     """The llm.* flags for `model` ("local": the bundled model on drafter's LocalServer, started
-    only when `need_server`; else an OpenAI-compatible base URL)."""
+    only when `need_server`, on `port` or CASSETTE_PORT; else an OpenAI-compatible base URL)."""
+    port = port or CASSETTE_PORT
     if model != "local":
         yield {"llm.base_url": model, "llm.model": model_name, "llm.local": "never"}
         return
     from drafter.llm.local import LOCAL_MODEL_NAME, LocalServer
 
-    flags = {"llm.base_url": f"http://127.0.0.1:{CASSETTE_PORT}/v1", "llm.model": LOCAL_MODEL_NAME,
+    flags = {"llm.base_url": f"http://127.0.0.1:{port}/v1", "llm.model": LOCAL_MODEL_NAME,
              "llm.local": "never"}
     if not need_server:
         yield flags
         return
     print("starting the bundled model (drafter's LocalServer)...", file=sys.stderr)
-    with LocalServer(port=CASSETTE_PORT):
+    with LocalServer(port=port, threads=threads):
         yield flags
 
 

@@ -49,6 +49,31 @@ _SPECIAL = re.compile(
     re.IGNORECASE)
 _ESCAPES = {"<": "&lt;", "[": "&#91;"}
 
+# The short system prompt (draft.prompt = "short") always carries these principles; the others
+# only where the ticket calls for them (see `focus`).
+ALWAYS = ("answer_directly", "grounding", "next_step")
+# A ticket about money: the principle against promising refunds, credits and discounts.
+_MONEY = re.compile(r"refund|discount|credit|voucher|compensat|money back|price match|rabatt|"
+                    r"erstatt|gutschrift|gutschein|reembols|descuento|devoluci", re.IGNORECASE)
+
+
+def focus(guide: StyleGuide, ticket_text: str, signals: Mapping[str, bool | None]) -> list[Any]:
+    """The principles that matter for one ticket, in the guide's order: answering, grounding and
+    the next step always; acknowledging feelings when the customer is upset or reports a problem
+    (`signals`, the reviewer's); promising nothing when the ticket is about money."""
+    wanted = set(ALWAYS)
+    if signals.get("upset") or signals.get("reports_problem"):
+        wanted.add("empathy")
+    if _MONEY.search(ticket_text):
+        wanted.add("safety")
+    return [p for p in guide.principles if p.id in wanted]
+
+
+def ticket_words(ticket: Any) -> str:
+    """The ticket's subject and messages as one text (what `focus` and the glossary read)."""
+    return "\n".join([getattr(ticket, "subject", None) or "",
+                      *(m.latest or m.body for m in getattr(ticket, "messages", ()))])
+
 
 def quote_data(value: Any) -> str:
     """Jinja filter: untrusted text made safe to quote (no delimiter, role marker or special token)."""
@@ -235,7 +260,8 @@ class Prompts:
     """The Jinja environment over the team's prompt folder (first) and the shipped one."""
 
     def __init__(self, team_folder: Path | None = None, *, team_addresses: Iterable[str] = (),
-                 team_domains: Iterable[str] = (), limits: Limits | None = None) -> None:
+                 team_domains: Iterable[str] = (), limits: Limits | None = None,
+                 short: bool = False, examples: bool = False) -> None:
         self.folders = [f for f in (team_folder, shipped_dir("prompts")) if f is not None]
         if team_folder is not None and not team_folder.is_dir():
             raise TemplateError(f"prompt folder {team_folder} does not exist",
@@ -243,6 +269,8 @@ class Prompts:
         self.team_addresses = tuple(a.strip().lower() for a in team_addresses if a.strip())
         self.team_domains = tuple(d.strip().lower().lstrip("@") for d in team_domains if d.strip())
         self.limits = limits or Limits()
+        self.short = short  # system_short.j2: only the principles that matter for the ticket
+        self.examples = examples  # the short prompt quotes each principle's good example
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in self.folders])
         # Sandboxed (immutable, on a budget) because a team's templates are code we run;
         # StrictUndefined so that a missing variable fails loudly instead of rendering as "".
@@ -302,19 +330,30 @@ class Prompts:
         finally:
             _BUDGET.reset(token)
 
-    def system(self, guide: StyleGuide, team: Mapping[str, str], channel: str) -> str:
-        """Render the system prompt: the guide, then the channel's partial."""
-        return self.render("system.j2", guide=guide, glossary=guide.glossary, team=team,
+    def system(self, guide: StyleGuide, team: Mapping[str, str], channel: str,
+               ticket: Any = None, signals: Mapping[str, bool | None] | None = None) -> str:
+        """Render the system prompt: the guide, then the channel's partial; the short one
+        (`short`) with only the principles and glossary entries that matter for `ticket`."""
+        if not self.short:
+            return self.render("system.j2", guide=guide, glossary=guide.glossary, team=team,
+                               channel=channel)
+        text = ticket_words(ticket).lower() if ticket is not None else ""
+        glossary = {j: p for j, p in guide.glossary.items()
+                    if re.search(rf"\b{re.escape(j.lower())}\b", text)}
+        return self.render("system_short.j2", principles=focus(guide, text, signals or {}),
+                           glossary=glossary, examples=self.examples, team=team,
                            channel=channel)
 
     def reply_messages(self, guide: StyleGuide, team: Mapping[str, str], ticket: Any,
                        channel: str, *, reference: Sequence[Any] = (),
-                       start: Any = None) -> list[ChatMessage]:
+                       start: Any = None,
+                       signals: Mapping[str, bool | None] | None = None) -> list[ChatMessage]:
         """Return the messages asking for a first draft; `reference` (passages with `id`,
         `heading` and `text`) and `start` (a canned response to start from, with `id` and
-        `text`) are quoted as data after the ticket."""
+        `text`) are quoted as data after the ticket; `signals` (upset, reports_problem) pick
+        the short prompt's principles."""
         return [
-            {"role": "system", "content": self.system(guide, team, channel)},
+            {"role": "system", "content": self.system(guide, team, channel, ticket, signals)},
             {"role": "user", "content": self.reply_prompt(ticket, channel, reference, start)},
         ]
 

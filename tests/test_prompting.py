@@ -127,3 +127,34 @@ def test_system_prompt_has_one_principle_a_line_and_the_glossary_as_a_list() -> 
                                                               key=lambda kv: kv[0].lower())]
     assert lines[start - 1] == "" and lines[start + 1 + len(guide.glossary)] == ""
     assert max(len(line) for line in lines) < 700
+
+
+def test_short_system_prompt_keeps_only_the_principles_this_ticket_needs() -> None:
+    guide = load_styleguide()
+    prompts = Prompts(short=True)
+    question = ticket("Can I utilize the grinder for French press?")
+    lines = prompts.system(guide, TEAM, "email", question, {"upset": False}).splitlines()
+    titles = [p.title for p in guide.principles]
+    kept = [t for t in titles if any(line.startswith(f"- {t}. ") for line in lines)]
+    assert kept == [p.title for p in guide.principles  # in the guide's order
+                    if p.id in ("answer_directly", "grounding", "next_step")]
+    assert '- Say "use", not "utilize".' in lines  # the jargon the ticket uses, and only that
+    assert sum(line.startswith('- Say "') for line in lines) == 1
+    assert not any(line.strip().startswith("Example:") for line in lines)
+
+    upset = ticket("My order came broken and I want a refund, this is awful.")
+    text = prompts.system(guide, TEAM, "email", upset, {"upset": True, "reports_problem": True})
+    assert guide.principle("empathy").guidance in text  # type: ignore[union-attr]
+    assert guide.principle("safety").guidance in text  # type: ignore[union-attr]
+    assert len(text) < len(Prompts().system(guide, TEAM, "email")) / 2
+
+
+def test_short_system_prompt_quotes_good_examples_when_asked() -> None:
+    guide = load_styleguide()
+    lines = Prompts(short=True, examples=True).system(
+        guide, TEAM, "chat", ticket("Where is my parcel?"), {}).splitlines()
+    answer = guide.principle("answer_directly")
+    assert answer is not None
+    at = lines.index(f"- {answer.title}. {answer.guidance}")
+    assert lines[at + 1] == f'  Example: "{answer.good[0]}"'
+    assert lines[-1].startswith("This reply is a chat message.")

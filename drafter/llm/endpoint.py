@@ -54,14 +54,44 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
     )
 
 
+# What the bundled 135M model drafts best with, measured over 15 tickets
+# (benchmarks/revise_rates.py --variants; docs/local-model.md): the short system prompt, a
+# shorter body, and stopping where it would echo the prompt's delimiters or speak as a role.
+BUNDLED_STOP = ["<ticket", "<message", "</", "\nCustomer:", "\nUser:"]
+BUNDLED_DEFAULTS: dict[str, Any] = {"draft.prompt": "short", "llm.max_tokens": 200,
+                                    "llm.stop": BUNDLED_STOP}
+BUNDLED_ORIGIN = "default for the bundled model"
+
+
+def bundled_model(settings: Settings) -> bool:
+    """Whether the settings draft with the bundled model (started by drafter, or named by
+    `llm.model` at an endpoint that serves it)."""
+    if settings["llm.model"] == LOCAL_MODEL_NAME:
+        return True
+    try:
+        return resolve_endpoint(settings).local
+    except ConfigError:
+        return False
+
+
+def apply_bundled_defaults(settings: Settings) -> None:
+    """Give the settings still at their built-in defaults the bundled model's own
+    (BUNDLED_DEFAULTS) when it is the model; what a config, the environment or a flag set stays."""
+    if not bundled_model(settings):
+        return
+    for key, value in BUNDLED_DEFAULTS.items():
+        if settings.origins.get(key, "default") == "default":
+            settings.set(key, value, BUNDLED_ORIGIN)
+
+
 def client_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ChatClient / AsyncChatClient from the settings."""
     return {
         "timeout": settings["llm.timeout"], "max_attempts": settings["llm.max_attempts"],
         "max_retry_seconds": settings["llm.max_retry_seconds"],
         "temperature": settings["llm.temperature"], "max_tokens": settings["llm.max_tokens"],
-        "seed": settings["llm.seed"], "backoff_initial": settings["llm.backoff_initial"],
-        "backoff_max": settings["llm.backoff_max"],
+        "seed": settings["llm.seed"], "stop": settings["llm.stop"],
+        "backoff_initial": settings["llm.backoff_initial"], "backoff_max": settings["llm.backoff_max"],
     }
 
 
