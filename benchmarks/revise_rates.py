@@ -339,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--variants", default="", help=f"comma-separated, or all: {', '.join(VARIANTS)}")
     ap.add_argument("--cassettes", type=Path, help="record/replay the model calls in this folder")
     ap.add_argument("--limit", type=int, help="only the first N tickets")
+    ap.add_argument("--replay", action="store_true",
+                    help="every call is in --cassettes: start no model server")
     ap.add_argument("--max-revisions", type=int, help="draft.max_revisions for --variants")
     ap.add_argument("--port", type=int, help="serve the model on this port (runs side by side)")
     ap.add_argument("--threads", type=int, help="the server's threads (default: drafter's plan)")
@@ -352,11 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error(f"unknown variant {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
     if args.cassettes is not None:
         args.cassettes.mkdir(parents=True, exist_ok=True)
-    prefix = "rates" if args.rates_with == "base" else f"rates-{args.rates_with}"
-    wanted = [f"{prefix}.{i.name}" for i in items if args.rates] + \
-             [f"{v}.{i.name}" for v in names for i in items]
-    need_server = args.cassettes is None or not all(
-        (args.cassettes / f"{w}.yaml").exists() for w in wanted)
+    # Recorded calls replay; a call not recorded (a revision asking for other findings) needs
+    # the server, so it is started unless --replay says every call is recorded.
+    need_server = not args.replay
     with tempfile.TemporaryDirectory(prefix="drafter-revise-") as tmp, \
             model_endpoint("local", None, need_server, args.port, args.threads) as flags:
         flags.update({"llm.timeout": args.timeout, "llm.max_retry_seconds": args.timeout,
