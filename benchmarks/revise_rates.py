@@ -49,7 +49,7 @@ from drafter import App  # noqa: E402
 from drafter.llm.client import ChatClient  # noqa: E402
 from drafter.llm.endpoint import client_options  # noqa: E402
 from drafter.pipeline import Result, blocking, clean_body, run  # noqa: E402
-from drafter.prompting import Prompts, instructions  # noqa: E402
+from drafter.prompting import instructions  # noqa: E402
 from drafter.review.finding import Finding  # noqa: E402
 from drafter.tickets.importers import ticket_from_input  # noqa: E402
 from drafter.tickets.model import Ticket, public_thread  # noqa: E402
@@ -78,12 +78,15 @@ TICKETS: tuple[tuple[str, str], ...] = (
 )
 CONFIGS = {"examples": EXAMPLES / "drafter.toml", "grounding": GROUNDING / "drafter.toml"}
 SANITY = "SAN"
+PORT = 18480  # not the grounding benchmark's (tests and other runs record on that one)
 REVISE_FLOOR = 0.5  # a rule is revised when a round removes it cleanly at least this often
+# Stop sequences on the prompt's delimiters and role words (the `stop` variants).
 STOP = ["<ticket", "<message", "</", "\nCustomer:", "\nUser:"]
 # Each variant: settings over the built-in defaults, every one of them named (the bundled
 # model's own defaults, drafter/llm/endpoint.py, would otherwise fill in what a variant leaves
-# out); `structured`: JSON output through the server's schema support, assembled (see below).
-FULL = {"draft.prompt": "full", "llm.max_tokens": 350, "llm.stop": [], "draft.examples": False}
+# out). draft.structured: JSON through the server's schema support, assembled into the body.
+FULL = {"draft.prompt": "full", "llm.max_tokens": 350, "llm.stop": [], "draft.examples": False,
+        "draft.structured": False}
 VARIANTS: dict[str, dict[str, Any]] = {
     "base": FULL,
     "stop": {**FULL, "llm.stop": STOP},
@@ -91,7 +94,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "short": {**FULL, "llm.stop": STOP, "llm.max_tokens": 200, "draft.prompt": "short"},
     "short+examples": {**FULL, "llm.stop": STOP, "llm.max_tokens": 200, "draft.prompt": "short",
                        "draft.examples": True},
-    "short+json": {**FULL, "llm.max_tokens": 200, "draft.prompt": "short", "structured": True},
+    "short+json": {**FULL, "llm.max_tokens": 200, "draft.prompt": "short", "draft.structured": True},
 }
 
 
@@ -119,15 +122,16 @@ def load_items() -> list[Item]:
 
 
 @contextlib.contextmanager
-def cassette(folder: Path | None, name: str) -> Iterator[None]:
-    """Replay the calls recorded in `folder`/`name`.yaml and record the ones it lacks."""
+def cassette(folder: Path | None, name: str, replay: bool = False) -> Iterator[None]:
+    """Replay the calls recorded in `folder`/`name`.yaml and record the ones it lacks (with
+    `replay`, a call not recorded fails instead)."""
     if folder is None:
         yield
         return
     import vcr
 
     # On the path, not the URL: runs side by side serve the model on ports of their own.
-    recorder = vcr.VCR(record_mode="new_episodes", match_on=["method", "path", "body"],
+    recorder = vcr.VCR(record_mode="none" if replay else "new_episodes", match_on=["method", "path", "body"],
                        filter_headers=[(h, None) for h in SECRET_HEADERS],
                        decode_compressed_response=True)
     with recorder.use_cassette(str(folder / f"{name}.yaml")):
@@ -228,54 +232,6 @@ class Outcome:
     error: str | None = None
 
 
-REPLY_SCHEMA = {
-    "type": "object",
-    "properties": {"acknowledgement": {"type": "string"}, "answer": {"type": "string"},
-                   "options": {"type": "string"}, "next_step": {"type": "string"}},
-    "required": ["acknowledgement", "answer", "options", "next_step"],
-}
-JSON_ASK = ("\n\nAnswer as a JSON object with four strings: \"acknowledgement\" (one sentence "
-            "about their situation), \"answer\" (the answer to their question), \"options\" "
-            "(choices they have, or \"\"), \"next_step\" (what happens next).")
-
-
-class JsonPrompts(Prompts):
-    """The shipped prompts asking for the reply as JSON (the `structured` variant)."""
-
-    def reply_prompt(self, ticket: Any, channel: str, reference: Sequence[Any] = (),
-                     start: Any = None) -> str:
-        """The user turn of a first draft, asking for JSON."""
-        return super().reply_prompt(ticket, channel, reference, start) + JSON_ASK
-
-    def revise_messages(self, first: Sequence[dict[str, str]], draft: str,
-                        findings: Any) -> list[dict[str, str]]:
-        """The revision request, asking for JSON."""
-        messages = super().revise_messages(first, draft, findings)
-        messages[-1]["content"] += JSON_ASK
-        return messages
-
-
-class Assembled:
-    """A client whose JSON answers are assembled into a body: the parts as paragraphs."""
-
-    def __init__(self, client: ChatClient) -> None:
-        self.client = client
-        self.model = client.model
-
-    def complete(self, messages: Sequence[dict[str, str]], on_token: Any = None) -> Any:
-        """Complete, and turn the JSON object into paragraphs (unparsable JSON stays as sent)."""
-        completion = self.client.complete(messages)
-        try:
-            parts = json.loads(completion.text)
-        except ValueError:
-            return completion
-        if isinstance(parts, dict):
-            completion.text = "\n\n".join(str(parts.get(k) or "").strip() for k in
-                                          REPLY_SCHEMA["properties"]).strip()  # type: ignore[attr-defined]
-            completion.text = "\n\n".join(p for p in completion.text.split("\n\n") if p)
-        return completion
-
-
 def draft_variant(app: App, item: Item, client: Any) -> Result:
     """Draft `item` through drafter's pipeline, as App.reply does, with `client`."""
     ticket = public_thread(item.ticket)
@@ -322,11 +278,10 @@ def report_variants(results: dict[str, list[Outcome]]) -> None:
 # ----------------------------------------------------------------------------------------- main
 
 
-def make_client(app: App, **extra: Any) -> ChatClient:
+def make_client(app: App) -> ChatClient:
     """A chat client for the App's configured endpoint (the local server already running)."""
     s = app.settings
-    return ChatClient(s["llm.base_url"], s["llm.api_key"], s["llm.model"],
-                      **{**client_options(s), **extra})
+    return ChatClient(s["llm.base_url"], s["llm.api_key"], s["llm.model"], **client_options(s))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -342,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--replay", action="store_true",
                     help="every call is in --cassettes: start no model server")
     ap.add_argument("--max-revisions", type=int, help="draft.max_revisions for --variants")
-    ap.add_argument("--port", type=int, help="serve the model on this port (runs side by side)")
+    ap.add_argument("--port", type=int, default=PORT,
+                    help=f"serve the model on this port (default {PORT}; runs side by side)")
     ap.add_argument("--threads", type=int, help="the server's threads (default: drafter's plan)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds one model request may take")
     ap.add_argument("--drafts-out", type=Path, help="write the variants' drafts here (JSON lines)")
@@ -363,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       "llm.max_attempts": 1})
 
         def app_for(company: str, extra: dict[str, Any]) -> App:
-            settings = {k: v for k, v in extra.items() if k != "structured"}
+            settings = dict(extra)
             if args.max_revisions is not None:
                 settings["draft.max_revisions"] = args.max_revisions
             return App.from_config(CONFIGS[company], **{"store.path": str(Path(tmp) / f"{company}.db")},
@@ -378,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 start = time.perf_counter()
                 try:
                     prefix = "rates" if args.rates_with == "base" else f"rates-{args.rates_with}"
-                    with cassette(args.cassettes, f"{prefix}.{item.name}"):
+                    with cassette(args.cassettes, f"{prefix}.{item.name}", args.replay):
                         got = revise_trials(app, item, client, args.revisions)
                     trials += got
                     print(f"  rates {item.name}: {len(got)} rounds, "
@@ -401,28 +357,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in names:
             variant = VARIANTS[name]
             apps = {c: app_for(c, variant) for c in CONFIGS}
-            for app in apps.values():
-                if variant.get("structured"):
-                    s = app.settings
-                    app.__dict__["prompts"] = JsonPrompts(
-                        s["team.prompts"], team_domains=app.team_domains,
-                        team_addresses=[*s["team.addresses"], s["team.from_address"]],
-                        short=s["draft.prompt"] == "short", examples=s["draft.examples"])
             for item in items:
                 app = apps[item.company]
                 out = Outcome(item.name)
                 rates = "rates" if name == "base" else f"rates-{name}"
                 first = args.cassettes / f"{rates}.{item.name}.yaml" if args.cassettes else None
                 if first is not None and first.exists() \
-                        and not (args.cassettes / f"base.{item.name}.yaml").exists():
+                        and not (args.cassettes / f"{name}.{item.name}.yaml").exists():
                     # The same first draft: its recorded call is replayed, not made again.
                     shutil.copy(first, args.cassettes / f"{name}.{item.name}.yaml")
-                extra = ({"response_format": {"type": "json_object", "schema": REPLY_SCHEMA}}
-                         if variant.get("structured") else {})
-                client = make_client(app, **extra)
+                client = make_client(app)
                 try:
-                    with cassette(args.cassettes, f"{name}.{item.name}"):
-                        result = draft_variant(app, item, Assembled(client) if extra else client)
+                    with cassette(args.cassettes, f"{name}.{item.name}", args.replay):
+                        result = draft_variant(app, item, client)
                     out.final, out.first = result.findings, result.rounds[0].findings
                     out.rounds = len(result.rounds)
                     out.model_s = sum(r.latency for r in result.rounds)

@@ -85,7 +85,8 @@ class App:
         s = self.settings
         return Prompts(s["team.prompts"], team_domains=self.team_domains,
                        team_addresses=[*s["team.addresses"], s["team.from_address"]],
-                       short=s["draft.prompt"] == "short", examples=s["draft.examples"])
+                       short=s["draft.prompt"] == "short", examples=s["draft.examples"],
+                       structured=s["draft.structured"])
 
     @property
     def team_domains(self) -> list[str]:

@@ -60,6 +60,9 @@ FIELDS: tuple[Field, ...] = (
           "examples, and the glossary) or short (only the principles that matter for the ticket).",
           choices=("full", "short")),
     Field("draft.examples", "bool", False, "The short prompt quotes each principle's good example."),
+    Field("draft.structured", "bool", False, "Ask for the reply as JSON (acknowledgement, answer, "
+          "options, next step) in llama.cpp's response_format with a schema, and assemble the body "
+          "from it (prompts/structured.j2)."),
     Field("draft.channel", "choice", "email", "Default channel when the ticket does not say.",
           choices=("email", "chat")),
     # The team.

@@ -254,7 +254,9 @@ def _steps(
 
         t0 = time.perf_counter()
         cut_off = completion.finish_reason == "length"
-        body = clean_body(completion.text, cut_off)
+        text = prompts.assemble(completion.text) if getattr(prompts, "structured", False) \
+            else completion.text
+        body = clean_body(text, cut_off)
         findings = reviewer.review(body, context)
         timings["review"] += time.perf_counter() - t0
 

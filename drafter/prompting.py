@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import json
 import operator
 import re
 import signal
@@ -261,7 +262,7 @@ class Prompts:
 
     def __init__(self, team_folder: Path | None = None, *, team_addresses: Iterable[str] = (),
                  team_domains: Iterable[str] = (), limits: Limits | None = None,
-                 short: bool = False, examples: bool = False) -> None:
+                 short: bool = False, examples: bool = False, structured: bool = False) -> None:
         self.folders = [f for f in (team_folder, shipped_dir("prompts")) if f is not None]
         if team_folder is not None and not team_folder.is_dir():
             raise TemplateError(f"prompt folder {team_folder} does not exist",
@@ -271,6 +272,7 @@ class Prompts:
         self.limits = limits or Limits()
         self.short = short  # system_short.j2: only the principles that matter for the ticket
         self.examples = examples  # the short prompt quotes each principle's good example
+        self.structured = structured  # the answer is JSON (structured_ask.j2, structured.j2)
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in self.folders])
         # Sandboxed (immutable, on a budget) because a team's templates are code we run;
         # StrictUndefined so that a missing variable fails loudly instead of rendering as "".
@@ -359,19 +361,46 @@ class Prompts:
 
     def reply_prompt(self, ticket: Any, channel: str, reference: Sequence[Any] = (),
                      start: Any = None) -> str:
-        """Render the user turn of a first draft (reply.j2)."""
-        return self.render("reply.j2", ticket=ticket, channel=channel,
+        """Render the user turn of a first draft (reply.j2, and structured_ask.j2 when the
+        answer is to be JSON)."""
+        text = self.render("reply.j2", ticket=ticket, channel=channel,
                            reference=list(reference), start=start)
+        return text + "\n\n" + self.render("structured_ask.j2") if self.structured else text
+
+    def assemble(self, answer: str) -> str:
+        """The body of a structured answer (structured.j2 over its JSON object's parts); an
+        answer that is no JSON object is returned as it is, one cut off at the token limit
+        with the parts it finished."""
+        parts = json_parts(answer)
+        return self.render("structured.j2", parts=parts) if parts is not None else answer
 
     def revise_messages(self, first: Sequence[ChatMessage], draft: str,
                         findings: Iterable[Any]) -> list[ChatMessage]:
         """Return the messages asking to revise `draft` given the reviewer's `findings`."""
-        return [
-            *first,
-            {"role": "assistant", "content": draft},
-            {"role": "user", "content": self.render("revise.j2", draft=draft,
-                                                    findings=list(findings))},
-        ]
+        ask = self.render("revise.j2", draft=draft, findings=list(findings))
+        if self.structured:
+            ask += "\n\n" + self.render("structured_ask.j2")
+        return [*first, {"role": "assistant", "content": draft}, {"role": "user", "content": ask}]
+
+
+# One finished "key": "text" pair of a JSON object (what is left of one cut off mid-answer).
+_PAIR = re.compile(r'"(\w+)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def json_parts(answer: str) -> dict[str, str] | None:
+    """The string parts of a JSON object answer, or of its finished pairs when it was cut off;
+    None when the answer is no JSON object."""
+    text = answer.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        found = {k: json.loads(f'"{v}"') for k, v in _PAIR.findall(text)}
+        return {k: v.strip() for k, v in found.items()} or None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): str(v).strip() for k, v in data.items() if isinstance(v, (str, int, float))}
 
 
 def _where(exc: BaseException) -> str:

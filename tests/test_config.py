@@ -129,9 +129,9 @@ def test_the_bundled_model_gets_its_own_defaults_unless_set(tmp_path: Path) -> N
     chosen = App(load_settings(cwd=tmp_path, env={}, flags={
         "llm.base_url": "http://127.0.0.1:9/v1", "llm.model": LOCAL_MODEL_NAME}))
     assert (chosen.settings["draft.prompt"], chosen.settings["llm.max_tokens"]) == ("full", 300)
-    assert chosen.settings["llm.stop"] == BUNDLED_DEFAULTS["llm.stop"]  # not set: the small default
+    assert chosen.settings["draft.structured"]  # not set: the small model's default
 
     big = App(load_settings(cwd=tmp_path / "none", env={}, flags={
         "llm.base_url": "http://127.0.0.1:9/v1", "llm.model": "qwen2.5-7b"}))
-    assert (big.settings["draft.prompt"], big.settings["llm.stop"]) == ("full", [])
+    assert (big.settings["draft.prompt"], big.settings["draft.structured"]) == ("full", False)
     assert not big.prompts.short

@@ -158,3 +158,22 @@ def test_short_system_prompt_quotes_good_examples_when_asked() -> None:
     at = lines.index(f"- {answer.title}. {answer.guidance}")
     assert lines[at + 1] == f'  Example: "{answer.good[0]}"'
     assert lines[-1].startswith("This reply is a chat message.")
+
+
+def test_structured_answers_ask_for_json_and_assemble_into_paragraphs() -> None:
+    guide = load_styleguide()
+    prompts = Prompts(structured=True)
+    first = prompts.reply_messages(guide, TEAM, ticket("Where is my parcel?"), "email")
+    assert first[1]["content"].endswith('"next_step" (what happens next).')
+    revise = prompts.revise_messages(first, "Your parcel ships today.", [])
+    assert revise[-1]["content"].endswith('"next_step" (what happens next).')
+    answer = ('{"acknowledgement": "Sorry it is late.", "answer": "It ships today.", '
+              '"options": "", "next_step": "You get the tracking link by email."}')
+    assert prompts.assemble(answer) == ("Sorry it is late.\n\nIt ships today.\n\n"
+                                        "You get the tracking link by email.")
+    # Cut off at the token limit: the parts it finished.
+    assert prompts.assemble('{"acknowledgement": "Sorry \\"again\\".", "answer": "It ships') \
+        == 'Sorry "again".'
+    assert prompts.assemble("Plain text, not JSON.") == "Plain text, not JSON."
+    assert not Prompts().structured
+    assert "JSON" not in Prompts().reply_messages(guide, TEAM, ticket("Hi?"), "email")[1]["content"]

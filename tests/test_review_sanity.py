@@ -128,6 +128,11 @@ CASES: list[tuple[str, str, ReviewContext, list[str]]] = [
     ("SAN006", "Yes.", ctx(), []),
     ("SAN006", "Could you tell me when the box was delivered?", ctx(), []),
     ("SAN006", "We value your feedback.", ReviewContext(asks_question=True), []),
+    # SAN007: nothing left to send (a stop sequence ended the draft before it began).
+    ("SAN007", "", ctx(), [""]),
+    ("SAN007", "Okay.", ctx(), ["Okay."]),
+    ("SAN007", "Yes, it ships today.", ctx(), []),
+    ("SAN007", "Done!", ReviewContext(), []),  # a person's short reply is theirs to send
 ]
 
 
