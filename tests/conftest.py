@@ -39,7 +39,10 @@ def _recording_server() -> Iterator[Any]:
         return
     from drafter.llm.local import LocalServer
 
-    with LocalServer(port=CASSETTE_PORT) as server:
+    # DRAFTER_RECORD_THREADS=1 on a loaded machine: two threads that wait for each other while
+    # other work holds the cores wrote under 1 token a second, one thread about 20.
+    threads = int(os.environ.get("DRAFTER_RECORD_THREADS", "0")) or None
+    with LocalServer(port=CASSETTE_PORT, threads=threads) as server:
         yield server
 
 

@@ -57,9 +57,10 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
 # What the bundled 135M model drafts best with, measured over 15 tickets
 # (benchmarks/revise_rates.py; docs/local-model.md): the short system prompt (only the
 # principles the ticket needs) and the reply as JSON parts, assembled: 7% of first drafts with
-# a sanity error against 93% with the full prompt; a body of at most 200 tokens.
+# a sanity error against 93% with the full prompt; a body of at most 200 tokens; and one
+# revision at most (4 of 15 revision rounds were better than the draft they revised).
 BUNDLED_DEFAULTS: dict[str, Any] = {"draft.prompt": "short", "draft.structured": True,
-                                    "llm.max_tokens": 200}
+                                    "llm.max_tokens": 200, "draft.max_revisions": 1}
 BUNDLED_ORIGIN = "default for the bundled model"
 # draft.structured: the reply's parts as JSON, in the form llama-cpp-python's server takes (a
 # json_object with its schema; its version here rejects the json_schema type).
