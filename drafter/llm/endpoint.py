@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings, redact
@@ -123,6 +123,8 @@ def serve_endpoint(settings: Settings, on_status: Callable[[str], None] | None =
         plan: LocalPlan | None = None
         if endpoint.local:
             plan = plan_local(concurrency)
+            if settings["llm.local_threads"]:  # the team's own choice over the plan
+                plan = replace(plan, threads=max(1, settings["llm.local_threads"]))
             if on_status:
                 on_status("starting the local model server (SmolLM2-135M via llama.cpp): "
                           f"{plan.slots} slot{'s' if plan.slots != 1 else ''} of "
