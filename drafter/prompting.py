@@ -393,11 +393,16 @@ def json_parts(answer: str) -> dict[str, str] | None:
     text = answer.strip()
     if not text.startswith("{"):
         return None
-    try:
-        data = json.loads(text)
+    try:  # strict=False: a small model writes raw newlines inside its strings
+        data = json.loads(text, strict=False)
     except ValueError:
-        found = {k: json.loads(f'"{v}"') for k, v in _PAIR.findall(text)}
-        return {k: v.strip() for k, v in found.items()} or None
+        found = {}
+        for key, value in _PAIR.findall(text):
+            try:
+                found[key] = str(json.loads(f'"{value}"', strict=False)).strip()
+            except ValueError:  # a broken escape: the text as written
+                found[key] = value.strip()
+        return found or None
     if not isinstance(data, dict):
         return None
     return {str(k): str(v).strip() for k, v in data.items() if isinstance(v, (str, int, float))}

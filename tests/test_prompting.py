@@ -175,5 +175,10 @@ def test_structured_answers_ask_for_json_and_assemble_into_paragraphs() -> None:
     assert prompts.assemble('{"acknowledgement": "Sorry \\"again\\".", "answer": "It ships') \
         == 'Sorry "again".'
     assert prompts.assemble("Plain text, not JSON.") == "Plain text, not JSON."
+    # Raw newlines inside the strings (the bundled model writes them), cut off or not.
+    assert prompts.assemble('{"acknowledgement": "One.\nTwo.", "answer": "Yes."}') \
+        == "One.\nTwo.\n\nYes."
+    assert prompts.assemble('{"acknowledgement": "One.\nTwo.", "answer": "Ye') == "One.\nTwo."
+    assert prompts.assemble('{"answer": "Bad \\q escape.", "next_step": "Rep') == "Bad \\q escape."
     assert not Prompts().structured
     assert "JSON" not in Prompts().reply_messages(guide, TEAM, ticket("Hi?"), "email")[1]["content"]
