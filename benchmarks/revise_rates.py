@@ -5,9 +5,13 @@ grounding set (benchmarks/grounding/, the Brightbean roastery), each drafted wit
 company's knowledge: 11 English, 2 German, 1 Spanish and 1 chat; two that the knowledge cannot
 answer, three with bait.
 
-    python benchmarks/revise_rates.py --rates                 # per rule: does a revision fix it?
+    python benchmarks/revise_rates.py --rates --threads 1     # per rule: does a revision fix it?
     python benchmarks/revise_rates.py --variants base,short   # prompt variants through the pipeline
-    python benchmarks/revise_rates.py --rates --variants all --cassettes benchmarks/revise_rates/cassettes
+    # the recorded figures (docs/local-model.md), replayed without a server:
+    python benchmarks/revise_rates.py --rates --variants base,stop+200,short,short+examples,short+json \
+        --cassettes benchmarks/revise_rates/cassettes --replay
+    # ... the first drafts alone: --max-revisions 0; the rates after the short variants'
+    # drafts: --rates --rates-with short (or short+json)
 
 --rates drafts each ticket and then asks for `--revisions` revision rounds whatever the rules'
 `revise` settings say, with every finding at or above `warning`, and prints per rule how often
