@@ -54,7 +54,7 @@ GOAL_CATCH = 0.90  # GRD001 flags at least this share of drafts with an unsuppor
 GOAL_FALSE_FLAG = 0.10  # ... and at most this share of the others
 RULE_UNSUPPORTED = "GRD001"
 RULE_LANGUAGE = "SAN005"  # a draft not in the customer's language
-CASSETTE_PORT = 18472  # the local server's port while recording: replayed URLs must match it
+CASSETTE_PORT = 18472  # the local server's port while recording (replays match on the path, not the port)
 SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization",
                   "openai-project", "cookie", "set-cookie"]
 
@@ -394,21 +394,23 @@ class Drafted:
 
 
 @contextlib.contextmanager
-def model_endpoint(model: str, model_name: str | None, need_server: bool) -> Iterator[dict[str, Any]]:
+def model_endpoint(model: str, model_name: str | None, need_server: bool,
+                   port: int | None = None, threads: int | None = None) -> Iterator[dict[str, Any]]:
     """The llm.* flags for `model` ("local": the bundled model on drafter's LocalServer, started
-    only when `need_server`; else an OpenAI-compatible base URL)."""
+    only when `need_server`, on `port` or CASSETTE_PORT; else an OpenAI-compatible base URL)."""
+    port = port or CASSETTE_PORT
     if model != "local":
         yield {"llm.base_url": model, "llm.model": model_name, "llm.local": "never"}
         return
     from drafter.llm.local import LOCAL_MODEL_NAME, LocalServer
 
-    flags = {"llm.base_url": f"http://127.0.0.1:{CASSETTE_PORT}/v1", "llm.model": LOCAL_MODEL_NAME,
+    flags = {"llm.base_url": f"http://127.0.0.1:{port}/v1", "llm.model": LOCAL_MODEL_NAME,
              "llm.local": "never"}
     if not need_server:
         yield flags
         return
     print("starting the bundled model (drafter's LocalServer)...", file=sys.stderr)
-    with LocalServer(port=CASSETTE_PORT):
+    with LocalServer(port=port, threads=threads):
         yield flags
 
 
@@ -421,8 +423,9 @@ def cassette(folder: Path | None, name: str) -> Iterator[None]:
     import vcr
 
     path = folder / f"{name}.yaml"
+    # On the path, not the URL: recordings made side by side serve the model on ports of their own.
     recorder = vcr.VCR(record_mode="none" if path.exists() else "once",
-                       match_on=["method", "uri", "body"],
+                       match_on=["method", "path", "body"],
                        filter_headers=[(h, None) for h in SECRET_HEADERS],
                        decode_compressed_response=True)
     with recorder.use_cassette(str(path)):
@@ -570,6 +573,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, help="seconds one model request may take "
                     "(llm.timeout; default 600 for the bundled model on a busy machine)")
     ap.add_argument("--drafts-out", type=Path, help="write the drafts and judgments here (JSON lines)")
+    ap.add_argument("--port", type=int, help=f"the bundled model's port (default {CASSETTE_PORT})")
+    ap.add_argument("--threads", type=int, help="the bundled model's threads (default: drafter's "
+                    "plan; 1 is far faster on a loaded machine)")
     args = ap.parse_args(argv)
 
     cases = load_cases()
@@ -585,7 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             chosen = [c for c in cases if not args.case or c.id in args.case][:args.limit]
             need_server = args.cassettes is None or not all(
                 (args.cassettes / f"{c.id}.{m}.yaml").exists() for c in chosen for m in ("on", "off"))
-            with model_endpoint(args.model, args.model_name, need_server) as flags:
+            with model_endpoint(args.model, args.model_name, need_server, args.port,
+                                args.threads) as flags:
                 timeout = args.timeout or (600.0 if args.model == "local" else None)
                 flags.update({"llm.timeout": timeout, "llm.max_retry_seconds": timeout,
                               "llm.max_attempts": 1 if timeout else None})

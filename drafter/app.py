@@ -54,7 +54,10 @@ class App:
     """drafter for one team: its settings, style guide, prompts, reviewer and store."""
 
     def __init__(self, settings: Settings | None = None) -> None:
+        from drafter.llm.endpoint import apply_bundled_defaults
+
         self.settings = settings if settings is not None else load_settings()
+        apply_bundled_defaults(self.settings)  # the small model's prompt and limits
 
     @classmethod
     def from_config(cls, config_path: str | Path | None = None, **flags: Any) -> App:
@@ -81,7 +84,9 @@ class App:
 
         s = self.settings
         return Prompts(s["team.prompts"], team_domains=self.team_domains,
-                       team_addresses=[*s["team.addresses"], s["team.from_address"]])
+                       team_addresses=[*s["team.addresses"], s["team.from_address"]],
+                       short=s["draft.prompt"] == "short", examples=s["draft.examples"],
+                       structured=s["draft.structured"])
 
     @property
     def team_domains(self) -> list[str]:
@@ -432,6 +437,11 @@ class App:
             grounding = self.ground(ticket)
         extra: dict[str, Any] = {"reference": grounding.reference, "start": grounding.start} \
             if grounding else {}
+        if self.prompts.short:  # its principles follow what the customer wrote
+            from drafter.pipeline import signals_of
+            from drafter.review.signals import context_from_ticket
+
+            extra["signals"] = signals_of(context_from_ticket(ticket, self.guide))
         messages: list[dict[str, str]] = self.prompts.reply_messages(
             self.guide, self.team, ticket, self.channel_for(ticket, channel), **extra)
         return messages

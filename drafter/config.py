@@ -50,10 +50,22 @@ FIELDS: tuple[Field, ...] = (
     Field("llm.temperature", "float", 0.0, "Sampling temperature."),
     Field("llm.max_tokens", "int", 350, "Most tokens the model may write per draft."),
     Field("llm.seed", "int", 42, "Sampling seed, for reproducible drafts where the server honours it."),
+    Field("llm.local_threads", "int", None, "Threads per local model server; unset: the plan "
+          "(the cores shared out among the slots). 1 is far faster on a machine busy with "
+          "other work (docs/local-model.md)."),
+    Field("llm.stop", "list", [], "Stop sequences: the model stops writing where it would write "
+          "one (OpenAI takes at most 4)."),
     # Drafting.
     Field("draft.max_revisions", "int", 2, "Revision rounds after the first draft."),
     Field("draft.revise_on", "choice", "warning", "Revise while findings at or above this remain.",
           choices=SEVERITIES),
+    Field("draft.prompt", "choice", "full", "System prompt: full (every principle, with "
+          "examples, and the glossary) or short (only the principles that matter for the ticket).",
+          choices=("full", "short")),
+    Field("draft.examples", "bool", False, "The short prompt quotes each principle's good example."),
+    Field("draft.structured", "bool", False, "Ask for the reply as JSON (acknowledgement, answer, "
+          "options, next step) in llama.cpp's response_format with a schema, and assemble the body "
+          "from it (prompts/structured.j2)."),
     Field("draft.channel", "choice", "email", "Default channel when the ticket does not say.",
           choices=("email", "chat")),
     # The team.

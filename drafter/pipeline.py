@@ -236,7 +236,9 @@ def _steps(
     timings = {"prompting": 0.0, "model": 0.0, "review": 0.0}
     t0 = time.perf_counter()
     # Only with knowledge: a Prompts-like object of a team's own need not know the arguments.
-    grounding = {"reference": reference, "start": start} if reference or start else {}
+    grounding: dict[str, Any] = {"reference": reference, "start": start} if reference or start else {}
+    if getattr(prompts, "short", False):  # the short prompt picks principles by these
+        grounding["signals"] = signals_of(context)
     first = prompts.reply_messages(guide, team, ticket, channel, **grounding)
     # The reviewer checks every draft against the prompt's own words (SAN001).
     context = replace(context, prompt=instructions(first), model_draft=True)
@@ -252,7 +254,9 @@ def _steps(
 
         t0 = time.perf_counter()
         cut_off = completion.finish_reason == "length"
-        body = clean_body(completion.text, cut_off)
+        text = prompts.assemble(completion.text) if getattr(prompts, "structured", False) \
+            else completion.text
+        body = clean_body(text, cut_off)
         findings = reviewer.review(body, context)
         timings["review"] += time.perf_counter() - t0
 
@@ -281,6 +285,12 @@ def _steps(
     result.sources = [*([start.passage] if start is not None else []), *reference]
     result.started_from = start.id if start is not None else None
     return result
+
+
+def signals_of(context: ReviewContext) -> dict[str, bool | None]:
+    """What the reviewer read in the customer's words, for choosing the short prompt's principles."""
+    return {"upset": context.upset, "reports_problem": context.reports_problem,
+            "asks_question": context.asks_question}
 
 
 # `Result.kept_round` when no round of the model's beat the canned response it started from.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import json
 import operator
 import re
 import signal
@@ -48,6 +49,31 @@ _SPECIAL = re.compile(
     r"|\[/?(?:INST|SYS|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS|TOOL_CONTENT)\]",
     re.IGNORECASE)
 _ESCAPES = {"<": "&lt;", "[": "&#91;"}
+
+# The short system prompt (draft.prompt = "short") always carries these principles; the others
+# only where the ticket calls for them (see `focus`).
+ALWAYS = ("answer_directly", "grounding", "next_step")
+# A ticket about money: the principle against promising refunds, credits and discounts.
+_MONEY = re.compile(r"refund|discount|credit|voucher|compensat|money back|price match|rabatt|"
+                    r"erstatt|gutschrift|gutschein|reembols|descuento|devoluci", re.IGNORECASE)
+
+
+def focus(guide: StyleGuide, ticket_text: str, signals: Mapping[str, bool | None]) -> list[Any]:
+    """The principles that matter for one ticket, in the guide's order: answering, grounding and
+    the next step always; acknowledging feelings when the customer is upset or reports a problem
+    (`signals`, the reviewer's); promising nothing when the ticket is about money."""
+    wanted = set(ALWAYS)
+    if signals.get("upset") or signals.get("reports_problem"):
+        wanted.add("empathy")
+    if _MONEY.search(ticket_text):
+        wanted.add("safety")
+    return [p for p in guide.principles if p.id in wanted]
+
+
+def ticket_words(ticket: Any) -> str:
+    """The ticket's subject and messages as one text (what `focus` and the glossary read)."""
+    return "\n".join([getattr(ticket, "subject", None) or "",
+                      *(m.latest or m.body for m in getattr(ticket, "messages", ()))])
 
 
 def quote_data(value: Any) -> str:
@@ -235,7 +261,8 @@ class Prompts:
     """The Jinja environment over the team's prompt folder (first) and the shipped one."""
 
     def __init__(self, team_folder: Path | None = None, *, team_addresses: Iterable[str] = (),
-                 team_domains: Iterable[str] = (), limits: Limits | None = None) -> None:
+                 team_domains: Iterable[str] = (), limits: Limits | None = None,
+                 short: bool = False, examples: bool = False, structured: bool = False) -> None:
         self.folders = [f for f in (team_folder, shipped_dir("prompts")) if f is not None]
         if team_folder is not None and not team_folder.is_dir():
             raise TemplateError(f"prompt folder {team_folder} does not exist",
@@ -243,6 +270,9 @@ class Prompts:
         self.team_addresses = tuple(a.strip().lower() for a in team_addresses if a.strip())
         self.team_domains = tuple(d.strip().lower().lstrip("@") for d in team_domains if d.strip())
         self.limits = limits or Limits()
+        self.short = short  # system_short.j2: only the principles that matter for the ticket
+        self.examples = examples  # the short prompt quotes each principle's good example
+        self.structured = structured  # the answer is JSON (structured_ask.j2, structured.j2)
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in self.folders])
         # Sandboxed (immutable, on a budget) because a team's templates are code we run;
         # StrictUndefined so that a missing variable fails loudly instead of rendering as "".
@@ -302,37 +332,80 @@ class Prompts:
         finally:
             _BUDGET.reset(token)
 
-    def system(self, guide: StyleGuide, team: Mapping[str, str], channel: str) -> str:
-        """Render the system prompt: the guide, then the channel's partial."""
-        return self.render("system.j2", guide=guide, glossary=guide.glossary, team=team,
+    def system(self, guide: StyleGuide, team: Mapping[str, str], channel: str,
+               ticket: Any = None, signals: Mapping[str, bool | None] | None = None) -> str:
+        """Render the system prompt: the guide, then the channel's partial; the short one
+        (`short`) with only the principles and glossary entries that matter for `ticket`."""
+        if not self.short:
+            return self.render("system.j2", guide=guide, glossary=guide.glossary, team=team,
+                               channel=channel)
+        text = ticket_words(ticket).lower() if ticket is not None else ""
+        glossary = {j: p for j, p in guide.glossary.items()
+                    if re.search(rf"\b{re.escape(j.lower())}\b", text)}
+        return self.render("system_short.j2", principles=focus(guide, text, signals or {}),
+                           glossary=glossary, examples=self.examples, team=team,
                            channel=channel)
 
     def reply_messages(self, guide: StyleGuide, team: Mapping[str, str], ticket: Any,
                        channel: str, *, reference: Sequence[Any] = (),
-                       start: Any = None) -> list[ChatMessage]:
+                       start: Any = None,
+                       signals: Mapping[str, bool | None] | None = None) -> list[ChatMessage]:
         """Return the messages asking for a first draft; `reference` (passages with `id`,
         `heading` and `text`) and `start` (a canned response to start from, with `id` and
-        `text`) are quoted as data after the ticket."""
+        `text`) are quoted as data after the ticket; `signals` (upset, reports_problem) pick
+        the short prompt's principles."""
         return [
-            {"role": "system", "content": self.system(guide, team, channel)},
+            {"role": "system", "content": self.system(guide, team, channel, ticket, signals)},
             {"role": "user", "content": self.reply_prompt(ticket, channel, reference, start)},
         ]
 
     def reply_prompt(self, ticket: Any, channel: str, reference: Sequence[Any] = (),
                      start: Any = None) -> str:
-        """Render the user turn of a first draft (reply.j2)."""
-        return self.render("reply.j2", ticket=ticket, channel=channel,
+        """Render the user turn of a first draft (reply.j2, and structured_ask.j2 when the
+        answer is to be JSON)."""
+        text = self.render("reply.j2", ticket=ticket, channel=channel,
                            reference=list(reference), start=start)
+        return text + "\n\n" + self.render("structured_ask.j2") if self.structured else text
+
+    def assemble(self, answer: str) -> str:
+        """The body of a structured answer (structured.j2 over its JSON object's parts); an
+        answer that is no JSON object is returned as it is, one cut off at the token limit
+        with the parts it finished."""
+        parts = json_parts(answer)
+        return self.render("structured.j2", parts=parts) if parts is not None else answer
 
     def revise_messages(self, first: Sequence[ChatMessage], draft: str,
                         findings: Iterable[Any]) -> list[ChatMessage]:
         """Return the messages asking to revise `draft` given the reviewer's `findings`."""
-        return [
-            *first,
-            {"role": "assistant", "content": draft},
-            {"role": "user", "content": self.render("revise.j2", draft=draft,
-                                                    findings=list(findings))},
-        ]
+        ask = self.render("revise.j2", draft=draft, findings=list(findings))
+        if self.structured:
+            ask += "\n\n" + self.render("structured_ask.j2")
+        return [*first, {"role": "assistant", "content": draft}, {"role": "user", "content": ask}]
+
+
+# One finished "key": "text" pair of a JSON object (what is left of one cut off mid-answer).
+_PAIR = re.compile(r'"(\w+)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def json_parts(answer: str) -> dict[str, str] | None:
+    """The string parts of a JSON object answer, or of its finished pairs when it was cut off;
+    None when the answer is no JSON object."""
+    text = answer.strip()
+    if not text.startswith("{"):
+        return None
+    try:  # strict=False: a small model writes raw newlines inside its strings
+        data = json.loads(text, strict=False)
+    except ValueError:
+        found = {}
+        for key, value in _PAIR.findall(text):
+            try:
+                found[key] = str(json.loads(f'"{value}"', strict=False)).strip()
+            except ValueError:  # a broken escape: the text as written
+                found[key] = value.strip()
+        return found or None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): str(v).strip() for k, v in data.items() if isinstance(v, (str, int, float))}
 
 
 def _where(exc: BaseException) -> str:

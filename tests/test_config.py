@@ -112,3 +112,26 @@ def test_malformed_config_is_exit_2_without_traceback(draft, tmp_path: Path,
     assert result.code == 2
     assert "drafter.toml: not valid TOML" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_bundled_model_gets_its_own_defaults_unless_set(tmp_path: Path) -> None:
+    from drafter import App
+    from drafter.llm.endpoint import BUNDLED_DEFAULTS, BUNDLED_ORIGIN
+    from drafter.llm.local import LOCAL_MODEL_NAME
+
+    small = App(load_settings(cwd=tmp_path, env={}, flags={
+        "llm.base_url": "http://127.0.0.1:9/v1", "llm.model": LOCAL_MODEL_NAME}))
+    for key, value in BUNDLED_DEFAULTS.items():
+        assert small.settings[key] == value and small.settings.origins[key] == BUNDLED_ORIGIN
+    assert small.prompts.short
+
+    (tmp_path / "drafter.toml").write_text('[draft]\nprompt = "full"\n[llm]\nmax_tokens = 300\n')
+    chosen = App(load_settings(cwd=tmp_path, env={}, flags={
+        "llm.base_url": "http://127.0.0.1:9/v1", "llm.model": LOCAL_MODEL_NAME}))
+    assert (chosen.settings["draft.prompt"], chosen.settings["llm.max_tokens"]) == ("full", 300)
+    assert chosen.settings["draft.structured"]  # not set: the small model's default
+
+    big = App(load_settings(cwd=tmp_path / "none", env={}, flags={
+        "llm.base_url": "http://127.0.0.1:9/v1", "llm.model": "qwen2.5-7b"}))
+    assert (big.settings["draft.prompt"], big.settings["draft.structured"]) == ("full", False)
+    assert not big.prompts.short

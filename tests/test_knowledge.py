@@ -383,7 +383,9 @@ def test_the_prompt_quotes_the_passages_as_data_with_their_ids(project: Path) ->
 
 
 def test_without_knowledge_the_prompt_is_byte_identical(tmp_path: Path) -> None:
-    plain = App(load_settings(cwd=tmp_path, env={}))
+    # The full prompt, as the Prompts below render it (the bundled model's own is the short one).
+    plain = App(load_settings(cwd=tmp_path, env={}, flags={"draft.prompt": "full",
+                                                           "draft.structured": False}))
     expected = Prompts(team_domains=plain.team_domains,
                        team_addresses=[plain.team["from_address"]]).reply_messages(
         plain.guide, plain.team, damaged_ticket(), "email")
@@ -392,7 +394,8 @@ def test_without_knowledge_the_prompt_is_byte_identical(tmp_path: Path) -> None:
     config = tmp_path / "drafter.toml"
     (tmp_path / "facts.toml").write_text('[facts]\nkayak = "Kayaks float."\n')
     config.write_text(f'[knowledge]\nfacts = "facts.toml"\n[store]\npath = '
-                      f'{json.dumps(str(tmp_path / "s.db"))}\n')
+                      f'{json.dumps(str(tmp_path / "s.db"))}\n'
+                      '[draft]\nprompt = "full"\nstructured = false\n')
     assert app_for(config).reply_messages(damaged_ticket()) == expected
 
 

@@ -127,3 +127,58 @@ def test_system_prompt_has_one_principle_a_line_and_the_glossary_as_a_list() -> 
                                                               key=lambda kv: kv[0].lower())]
     assert lines[start - 1] == "" and lines[start + 1 + len(guide.glossary)] == ""
     assert max(len(line) for line in lines) < 700
+
+
+def test_short_system_prompt_keeps_only_the_principles_this_ticket_needs() -> None:
+    guide = load_styleguide()
+    prompts = Prompts(short=True)
+    question = ticket("Can I utilize the grinder for French press?")
+    lines = prompts.system(guide, TEAM, "email", question, {"upset": False}).splitlines()
+    titles = [p.title for p in guide.principles]
+    kept = [t for t in titles if any(line.startswith(f"- {t}. ") for line in lines)]
+    assert kept == [p.title for p in guide.principles  # in the guide's order
+                    if p.id in ("answer_directly", "grounding", "next_step")]
+    assert '- Say "use", not "utilize".' in lines  # the jargon the ticket uses, and only that
+    assert sum(line.startswith('- Say "') for line in lines) == 1
+    assert not any(line.strip().startswith("Example:") for line in lines)
+
+    upset = ticket("My order came broken and I want a refund, this is awful.")
+    text = prompts.system(guide, TEAM, "email", upset, {"upset": True, "reports_problem": True})
+    assert guide.principle("empathy").guidance in text  # type: ignore[union-attr]
+    assert guide.principle("safety").guidance in text  # type: ignore[union-attr]
+    assert len(text) < len(Prompts().system(guide, TEAM, "email")) / 2
+
+
+def test_short_system_prompt_quotes_good_examples_when_asked() -> None:
+    guide = load_styleguide()
+    lines = Prompts(short=True, examples=True).system(
+        guide, TEAM, "chat", ticket("Where is my parcel?"), {}).splitlines()
+    answer = guide.principle("answer_directly")
+    assert answer is not None
+    at = lines.index(f"- {answer.title}. {answer.guidance}")
+    assert lines[at + 1] == f'  Example: "{answer.good[0]}"'
+    assert lines[-1].startswith("This reply is a chat message.")
+
+
+def test_structured_answers_ask_for_json_and_assemble_into_paragraphs() -> None:
+    guide = load_styleguide()
+    prompts = Prompts(structured=True)
+    first = prompts.reply_messages(guide, TEAM, ticket("Where is my parcel?"), "email")
+    assert first[1]["content"].endswith('"next_step" (what happens next).')
+    revise = prompts.revise_messages(first, "Your parcel ships today.", [])
+    assert revise[-1]["content"].endswith('"next_step" (what happens next).')
+    answer = ('{"acknowledgement": "Sorry it is late.", "answer": "It ships today.", '
+              '"options": "", "next_step": "You get the tracking link by email."}')
+    assert prompts.assemble(answer) == ("Sorry it is late.\n\nIt ships today.\n\n"
+                                        "You get the tracking link by email.")
+    # Cut off at the token limit: the parts it finished.
+    assert prompts.assemble('{"acknowledgement": "Sorry \\"again\\".", "answer": "It ships') \
+        == 'Sorry "again".'
+    assert prompts.assemble("Plain text, not JSON.") == "Plain text, not JSON."
+    # Raw newlines inside the strings (the bundled model writes them), cut off or not.
+    assert prompts.assemble('{"acknowledgement": "One.\nTwo.", "answer": "Yes."}') \
+        == "One.\nTwo.\n\nYes."
+    assert prompts.assemble('{"acknowledgement": "One.\nTwo.", "answer": "Ye') == "One.\nTwo."
+    assert prompts.assemble('{"answer": "Bad \\q escape.", "next_step": "Rep') == "Bad \\q escape."
+    assert not Prompts().structured
+    assert "JSON" not in Prompts().reply_messages(guide, TEAM, ticket("Hi?"), "email")[1]["content"]

@@ -132,6 +132,11 @@ CASES: list[tuple[str, str, ReviewContext, list[str]]] = [
     # out?"): the rule reads model drafts only, unless asked to read every reply.
     ("SAN006", "Thank you for being a loyal customer.",
      ReviewContext(customer_text=MARIA, asks_question=True), []),
+    # SAN007: nothing left to send (a stop sequence ended the draft before it began).
+    ("SAN007", "", ctx(), [""]),
+    ("SAN007", "Okay.", ctx(), ["Okay."]),
+    ("SAN007", "Yes, it ships today.", ctx(), []),
+    ("SAN007", "Done!", ReviewContext(), []),  # a person's short reply is theirs to send
 ]
 
 

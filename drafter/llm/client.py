@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
@@ -153,6 +153,8 @@ class RetryPolicy:
         temperature: float = 0.0,
         max_tokens: int = 350,
         seed: int | None = 42,
+        stop: Sequence[str] = (),
+        response_format: Mapping[str, Any] | None = None,
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
         on_retry: Callable[[int, str, float], None] | None = None,
@@ -165,6 +167,8 @@ class RetryPolicy:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.seed = seed
+        self.stop = list(stop)  # OpenAI itself takes at most 4; llama.cpp more
+        self.response_format = dict(response_format) if response_format else None
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.on_retry = on_retry
@@ -211,6 +215,10 @@ class RetryPolicy:
                                   "max_tokens": self.max_tokens}
         if self.seed is not None:
             params["seed"] = self.seed
+        if self.stop:
+            params["stop"] = self.stop
+        if self.response_format is not None:
+            params["response_format"] = self.response_format
         return params
 
     def _completion(self, response: Any) -> Completion:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings, redact
@@ -54,14 +54,54 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
     )
 
 
+# What the bundled 135M model drafts best with, measured over 15 tickets
+# (benchmarks/revise_rates.py; docs/local-model.md): the short system prompt (only the
+# principles the ticket needs) and the reply as JSON parts, assembled: 7% of first drafts with
+# a sanity error against 93% with the full prompt; a body of at most 200 tokens; and one
+# revision at most (4 of 15 revision rounds were better than the draft they revised).
+BUNDLED_DEFAULTS: dict[str, Any] = {"draft.prompt": "short", "draft.structured": True,
+                                    "llm.max_tokens": 200, "draft.max_revisions": 1}
+BUNDLED_ORIGIN = "default for the bundled model"
+# draft.structured: the reply's parts as JSON, in the form llama-cpp-python's server takes (a
+# json_object with its schema; its version here rejects the json_schema type).
+REPLY_FORMAT: dict[str, Any] = {"type": "json_object", "schema": {
+    "type": "object",
+    "properties": {"acknowledgement": {"type": "string"}, "answer": {"type": "string"},
+                   "options": {"type": "string"}, "next_step": {"type": "string"}},
+    "required": ["acknowledgement", "answer", "options", "next_step"],
+}}
+
+
+def bundled_model(settings: Settings) -> bool:
+    """Whether the settings draft with the bundled model (started by drafter, or named by
+    `llm.model` at an endpoint that serves it)."""
+    if settings["llm.model"] == LOCAL_MODEL_NAME:
+        return True
+    try:
+        return resolve_endpoint(settings).local
+    except ConfigError:
+        return False
+
+
+def apply_bundled_defaults(settings: Settings) -> None:
+    """Give the settings still at their built-in defaults the bundled model's own
+    (BUNDLED_DEFAULTS) when it is the model; what a config, the environment or a flag set stays."""
+    if not bundled_model(settings):
+        return
+    for key, value in BUNDLED_DEFAULTS.items():
+        if settings.origins.get(key, "default") == "default":
+            settings.set(key, value, BUNDLED_ORIGIN)
+
+
 def client_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ChatClient / AsyncChatClient from the settings."""
     return {
         "timeout": settings["llm.timeout"], "max_attempts": settings["llm.max_attempts"],
         "max_retry_seconds": settings["llm.max_retry_seconds"],
         "temperature": settings["llm.temperature"], "max_tokens": settings["llm.max_tokens"],
-        "seed": settings["llm.seed"], "backoff_initial": settings["llm.backoff_initial"],
-        "backoff_max": settings["llm.backoff_max"],
+        "seed": settings["llm.seed"], "stop": settings["llm.stop"],
+        "response_format": REPLY_FORMAT if settings["draft.structured"] else None,
+        "backoff_initial": settings["llm.backoff_initial"], "backoff_max": settings["llm.backoff_max"],
     }
 
 
@@ -83,6 +123,8 @@ def serve_endpoint(settings: Settings, on_status: Callable[[str], None] | None =
         plan: LocalPlan | None = None
         if endpoint.local:
             plan = plan_local(concurrency)
+            if settings["llm.local_threads"]:  # the team's own choice over the plan
+                plan = replace(plan, threads=max(1, settings["llm.local_threads"]))
             if on_status:
                 on_status("starting the local model server (SmolLM2-135M via llama.cpp): "
                           f"{plan.slots} slot{'s' if plan.slots != 1 else ''} of "

@@ -389,3 +389,32 @@ def _san006(settings: Mapping[str, Any]) -> Check:
                       "The reply does not touch the customer's question")
 
     return check
+
+
+# --- SAN007 -----------------------------------------------------------------------------------
+
+@rule(
+    "SAN007", "empty-draft", "error", HYGIENE,
+    "The model's draft has (almost) no words: nothing for the agent to send.",
+    what="Flags a model's draft body with fewer than `min_words` words (default 3) — what is "
+         "left when the model stopped at once (a stop sequence on the prompt's delimiters "
+         "caught it opening with an echo of the ticket) or wrote only furniture. Only model "
+         "drafts: a person's short reply (“Done!”) is theirs to send.",
+    why=WHY + " An empty draft has no finding of any other rule, so without this one it would "
+        "score as the best draft there is.",
+    example="Okay.",
+    instead="Yes, the Nora table lamp works with dimmable LED bulbs up to 12 W.",
+    fix="Write the reply: answer the customer's question",
+    defaults={"min_words": 3},
+    example_context={"model_draft": True},
+    needs=("model_draft",),
+    languages=("*",),
+)
+def _san007(settings: Mapping[str, Any]) -> Check:
+    least = int(get_num(settings, "min_words", 3))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if ctx.model_draft and len(WORD_RE.findall(doc.text)) < least:
+            yield Hit(0, len(doc.text), "The draft is empty: the model wrote no reply")
+
+    return check
