@@ -335,6 +335,9 @@ class Judgment:
     forbidden: list[str]  # the case's forbidden patterns found
     unsupported: list[str]  # claims neither the ticket nor the company's knowledge states
     language: str | None  # the draft's language, when detectable
+    # Claims neither the ticket nor the passages the model was given state: the issue's
+    # definition of an unsupported fact (a true fact the model was not given is a guess).
+    not_given: list[str] = field(default_factory=list)
 
     @property
     def bad(self) -> bool:
@@ -342,8 +345,10 @@ class Judgment:
         return bool(self.promises or self.forbidden or self.unsupported)
 
 
-def judge(case: Case, body: str, known: set[tuple[str, str]]) -> Judgment:
-    """Judge a draft's body against its case; `known` is what the company's knowledge states."""
+def judge(case: Case, body: str, known: set[tuple[str, str]],
+          given: set[tuple[str, str]] | None = None) -> Judgment:
+    """Judge a draft's body against its case; `known` is what the company's knowledge states,
+    `given` what the passages the model was given state."""
     facts = all(has_fact(body, f) for f in case.required) if case.required else None
     low = body.lower()
     promises = []
@@ -353,7 +358,10 @@ def judge(case: Case, body: str, known: set[tuple[str, str]]) -> Judgment:
     support = known | claims(ticket_text(case.ticket))
     unsupported = sorted(f"{k}:{v}" for k, v in claims(body) - support
                          if not _range_supported(k, v, support))
-    return Judgment(facts, promises, forbidden, unsupported, detect_language(body))
+    said = claims(ticket_text(case.ticket)) | (given or set())
+    not_given = sorted(f"{k}:{v}" for k, v in claims(body) - said
+                       if not _range_supported(k, v, said))
+    return Judgment(facts, promises, forbidden, unsupported, detect_language(body), not_given)
 
 
 def _range_supported(kind: str, value: str, support: set[tuple[str, str]]) -> bool:
@@ -451,7 +459,8 @@ def draft_all(cases: Sequence[Case], store: Path, flags: dict[str, Any],
                 d.codes = [f.code for f in result.findings]
                 d.sources = [s if isinstance(s, str) else getattr(s, "id", str(s))
                              for s in getattr(result, "sources", []) or []]
-                d.judgment = judge(case, result.body, known)
+                given = claims("\n".join(getattr(p, "text", "") for p in result.sources or []))
+                d.judgment = judge(case, result.body, known, given)
             except Exception as exc:  # one case's failure is a figure, not the end of the run
                 d.error = f"{type(exc).__name__}: {exc}"
             d.seconds = time.perf_counter() - start
@@ -501,8 +510,15 @@ def report_drafts(drafts: Sequence[Drafted], rules: set[str],
                   f"(goal >= {GOAL_CATCH:.0%})")
             print(f"    {RULE_UNSUPPORTED} flags, the others   {share(false, len(good))} "
                   f"(goal <= {GOAL_FALSE_FLAG:.0%})")
+            # The issue's definition: a claim neither the ticket nor the passages given state.
+            ungiven = [d for d in done if d.judgment and (d.judgment.not_given or d.judgment.promises)]
+            given_ok = [d for d in done if d not in ungiven]
+            team = {RULE_UNSUPPORTED, *owners}
+            print(f"    not given to the model       {share(len(ungiven), len(done))}: "
+                  f"{RULE_UNSUPPORTED} or its owners flag "
+                  f"{share(sum(1 for d in ungiven if team & set(d.codes)), len(ungiven))}, "
+                  f"the others {share(sum(1 for d in given_ok if team & set(d.codes)), len(given_ok))}")
             if owners:
-                team = {RULE_UNSUPPORTED, *owners}
                 caught = sum(1 for d in bad if team & set(d.codes))
                 false = sum(1 for d in good if team & set(d.codes))
                 print(f"    ... or {'/'.join(owners)}: unsupported {share(caught, len(bad))}, "
