@@ -51,8 +51,7 @@ FIELDS: tuple[Field, ...] = (
     Field("llm.max_tokens", "int", 350, "Most tokens the model may write per draft."),
     Field("llm.seed", "int", 42, "Sampling seed, for reproducible drafts where the server honours it."),
     Field("llm.local_threads", "int", None, "Threads per local model server; unset: the plan "
-          "(the cores shared out among the slots). 1 is far faster on a machine busy with "
-          "other work (docs/local-model.md)."),
+          "(the cores free when it starts, shared out among the slots; docs/local-model.md)."),
     Field("llm.stop", "list", [], "Stop sequences: the model stops writing where it would write "
           "one (OpenAI takes at most 4)."),
     # Drafting.

@@ -40,7 +40,19 @@ MESSAGES = [{"role": "user", "content": "Where is my parcel?"}]
 ])
 def test_the_plan_fits_cores_memory_and_concurrency(concurrency: int, cores: int, memory: int,
                                                     expected: LocalPlan) -> None:
-    assert plan_local(concurrency, cores=cores, available=memory) == expected
+    assert plan_local(concurrency, cores=cores, available=memory, load=0.0) == expected
+
+
+@pytest.mark.parametrize(("concurrency", "cores", "load", "expected"), [
+    (1, 2, 0.4, LocalPlan(1, 2)),    # a quiet machine: both cores
+    (1, 2, 1.0, LocalPlan(1, 1)),    # one core busy elsewhere: one thread
+    (1, 2, 8.0, LocalPlan(1, 1)),    # a busy machine: one thread, never none
+    (1, 8, 3.0, LocalPlan(1, 4)),    # five free cores: MAX_THREADS
+    (4, 8, 4.0, LocalPlan(4, 1)),    # four free cores for four slots
+])
+def test_busy_cores_get_no_thread(concurrency: int, cores: int, load: float,
+                                  expected: LocalPlan) -> None:
+    assert plan_local(concurrency, cores=cores, available=8 * GB, load=load) == expected
 
 
 async def _all(client: AsyncChatClient, n: int) -> list[object]:

@@ -60,11 +60,12 @@ class LocalPlan:
 
 
 def plan_local(concurrency: int, cores: int | None = None, available: int | None = None,
-               slot_memory: int = SLOT_MEMORY) -> LocalPlan:
+               slot_memory: int = SLOT_MEMORY, load: float | None = None) -> LocalPlan:
     """Size the local model to the machine: at most one slot per two cores (a request on one
     thread took 16-43 s), no more slots than `concurrency` or than `available` bytes of memory
     hold (each slot has its own context, n_ctx 4096, and its buffers: SLOT_MEMORY),
-    and the cores shared out among the slots (up to MAX_THREADS each)."""
+    and the cores that are free (`load`: the 1-minute load average, read when not given) shared
+    out among the slots (up to MAX_THREADS each)."""
     cores = cores or os.cpu_count() or 1
     available = available_memory() if available is None else available
     per_core = max(1, cores // 2)
@@ -75,7 +76,19 @@ def plan_local(concurrency: int, cores: int | None = None, available: int | None
         limit = (f"{cores} core{'s' if cores != 1 else ''}, 2 a slot"
                  if not available or per_core <= by_memory
                  else f"{available // 2**20} MB of free memory, {slot_memory // 2**20} MB a slot")
-    return LocalPlan(slots, max(1, min(MAX_THREADS, cores // slots)), limit)
+    # llama.cpp's threads wait for each other at every step: a thread on a core another process
+    # keeps busy holds the rest back (measured on 2 busy cores: 0.9 tokens/s on 2 threads, 21
+    # on 1; on 2 idle cores 2 threads are 1.6x faster than 1). So only free cores get a thread.
+    free = max(1, int(cores - (machine_load() if load is None else load) + 0.5))
+    return LocalPlan(slots, max(1, min(MAX_THREADS, cores // slots, free // slots)), limit)
+
+
+def machine_load() -> float:
+    """The 1-minute load average (runnable processes), or 0 where the system does not tell."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
 
 
 def available_memory() -> int | None:
