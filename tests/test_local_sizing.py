@@ -44,11 +44,13 @@ def test_the_plan_fits_cores_memory_and_concurrency(concurrency: int, cores: int
 
 
 @pytest.mark.parametrize(("concurrency", "cores", "load", "expected"), [
+    # The load counts drafter itself (one), which waits while the server works.
     (1, 2, 0.4, LocalPlan(1, 2)),    # a quiet machine: both cores
-    (1, 2, 1.0, LocalPlan(1, 1)),    # one core busy elsewhere: one thread
+    (1, 2, 1.3, LocalPlan(1, 2)),    # drafter was busy a moment ago: still both
+    (1, 2, 2.0, LocalPlan(1, 1)),    # one core busy elsewhere: one thread
     (1, 2, 8.0, LocalPlan(1, 1)),    # a busy machine: one thread, never none
-    (1, 8, 3.0, LocalPlan(1, 4)),    # five free cores: MAX_THREADS
-    (4, 8, 4.0, LocalPlan(4, 1)),    # four free cores for four slots
+    (1, 8, 4.0, LocalPlan(1, 4)),    # five free cores: MAX_THREADS
+    (4, 8, 5.0, LocalPlan(4, 1)),    # four free cores for four slots
 ])
 def test_busy_cores_get_no_thread(concurrency: int, cores: int, load: float,
                                   expected: LocalPlan) -> None:

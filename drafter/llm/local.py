@@ -64,8 +64,8 @@ def plan_local(concurrency: int, cores: int | None = None, available: int | None
     """Size the local model to the machine: at most one slot per two cores (a request on one
     thread took 16-43 s), no more slots than `concurrency` or than `available` bytes of memory
     hold (each slot has its own context, n_ctx 4096, and its buffers: SLOT_MEMORY),
-    and the cores that are free (`load`: the 1-minute load average, read when not given) shared
-    out among the slots (up to MAX_THREADS each)."""
+    and the cores other processes leave free (`load`: the 1-minute load average, drafter's own
+    included, read when not given) shared out among the slots (up to MAX_THREADS each)."""
     cores = cores or os.cpu_count() or 1
     available = available_memory() if available is None else available
     per_core = max(1, cores // 2)
@@ -79,7 +79,9 @@ def plan_local(concurrency: int, cores: int | None = None, available: int | None
     # llama.cpp's threads wait for each other at every step: a thread on a core another process
     # keeps busy holds the rest back (measured on 2 busy cores: 0.9 tokens/s on 2 threads, 21
     # on 1; on 2 idle cores 2 threads are 1.6x faster than 1). So only free cores get a thread.
-    free = max(1, int(cores - (machine_load() if load is None else load) + 0.5))
+    # The load counts drafter too, which only waits while the server works: one is its own.
+    busy = max(0.0, (machine_load() if load is None else load) - 1.0)
+    free = max(1, int(cores - busy + 0.5))
     return LocalPlan(slots, max(1, min(MAX_THREADS, cores // slots, free // slots)), limit)
 
 
