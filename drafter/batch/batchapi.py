@@ -69,7 +69,7 @@ class BatchAPI:
     async def _call(self, what: str, fn: Callable[[], Awaitable[Any]]) -> Any:
         from tenacity import AsyncRetrying
 
-        from drafter.llm.client import _Retryable, classify
+        from drafter.llm.client import _Retryable
 
         started = time.monotonic()
         attempts = 0
@@ -77,16 +77,7 @@ class BatchAPI:
             async for attempt in AsyncRetrying(**self.policy._retry_args()):
                 with attempt:
                     attempts += 1
-                    limit = self.policy.attempt_limit(started)
-                    deadline = asyncio.timeout(limit)
-                    try:
-                        async with deadline:
-                            return await fn()
-                    except Exception as exc:
-                        if deadline.expired():
-                            raise _Retryable(f"timed out: no complete answer within {limit:.3g} s "
-                                             "(llm.timeout)") from exc
-                        raise classify(exc, self.base_url, self.model) from exc
+                    return await self.policy.within_deadline(fn(), started)
         except _Retryable as exc:
             raise LLMError(f"the Batch API at {self.base_url} failed to {what} after {attempts} "
                            f"attempt{'s' if attempts != 1 else ''}: {exc.reason}",

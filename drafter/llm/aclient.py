@@ -16,7 +16,6 @@ from drafter.llm.client import (
     RetryPolicy,
     _Retryable,
     _StreamState,
-    classify,
     httpx,
 )
 
@@ -85,19 +84,10 @@ class AsyncChatClient(RetryPolicy):
                     slot = await self._take_slot()
                     started += time.monotonic() - asked  # the wait for a server is no attempt's
                     client = slot or self._client
-                    limit = self.attempt_limit(started)
-                    deadline = asyncio.timeout(limit)
                     try:
-                        async with deadline:
-                            if on_token is None:
-                                result = await self._once(client, messages)
-                            else:
-                                result = await self._stream(client, messages, on_token)
-                    except Exception as exc:
-                        if deadline.expired():
-                            raise _Retryable(f"timed out: no complete answer within {limit:.3g} s "
-                                             "(llm.timeout)") from exc
-                        raise classify(exc, self.base_url, self.model) from exc
+                        result = await self.within_deadline(
+                            self._once(client, messages) if on_token is None
+                            else self._stream(client, messages, on_token), started)
                     finally:
                         if slot is not None and self._free is not None:
                             self._free.put_nowait(slot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
@@ -201,6 +201,20 @@ class RetryPolicy:
     def attempt_limit(self, started: float) -> float:
         """Seconds the next attempt may take: `timeout`, or what is left of the retry budget."""
         return max(0.0, min(self.timeout, self.max_retry_seconds - (time.monotonic() - started)))
+
+    async def within_deadline(self, call: Awaitable[T], started: float) -> T:
+        """Await one attempt's `call` until `attempt_limit(started)`: a timeout, or a failure,
+        becomes the policy's error (`_Retryable` to try again, else final)."""
+        limit = self.attempt_limit(started)
+        deadline = asyncio.timeout(limit)
+        try:
+            async with deadline:
+                return await call
+        except Exception as exc:
+            if deadline.expired():
+                raise _Retryable(f"timed out: no complete answer within {limit:.3g} s "
+                                 "(llm.timeout)") from exc
+            raise classify(exc, self.base_url, self.model) from exc
 
     def _exhausted(self, exc: _Retryable, attempts: int) -> LLMError:
         return LLMError(
