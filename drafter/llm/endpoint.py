@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from drafter.config import Settings, redact
 from drafter.errors import ConfigError, LLMError
-from drafter.llm.local import INSTALL_HINT, LOCAL_MODEL_NAME, LocalPlan, local_available
+from drafter.llm.bundled import INSTALL_HINT, LOCAL_MODEL_NAME, local_available
 
 if TYPE_CHECKING:
     from drafter.llm.client import ChatClient
+    from drafter.llm.local import LocalPlan
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"

