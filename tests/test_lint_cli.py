@@ -278,13 +278,13 @@ def test_shipped_examples_have_their_deliberate_problems(draft, monkeypatch) -> 
     assert data["summary"]["unreadable"] == 0 and data["summary"]["suppressed"] >= 1
 
 
-def _modules_after(args: list[str], cwd: Path) -> set[str]:
+def _modules_after(args: list[str], cwd: Path, full: bool = False) -> set[str]:
     code = ("import sys\nfrom drafter.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
             "print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True,
                          text=True, check=True).stdout
-    return {m.split(".")[0] for m in out.split()}
+    return set(out.split()) if full else {m.split(".")[0] for m in out.split()}
 
 
 def test_lint_imports_no_heavy_modules(tmp_path: Path) -> None:
@@ -296,6 +296,10 @@ def test_lint_imports_no_heavy_modules(tmp_path: Path) -> None:
     assert not _modules_after(["lint", "c.j2", "-q"], tmp_path) & (heavy | {"yaml"})
     with_yaml = _modules_after(["lint", "b.yaml", "-q"], tmp_path)
     assert "yaml" in with_yaml and not with_yaml & heavy
+    # Choosing the bundled model's defaults (every App) needs only drafter.llm.bundled, not
+    # the server module and what it imports (urllib.request, subprocess).
+    assert not _modules_after(["lint", "a.md", "-q"], tmp_path, full=True) & {
+        "drafter.llm.local", "urllib.request"}
 
 
 def test_python_m_drafter_runs_lint(tmp_path: Path) -> None:
