@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from drafter.review.context import ReviewContext
 from drafter.review.reviewer import Reviewer
 from drafter.styleguide import load_styleguide
 
@@ -84,3 +85,21 @@ def test_the_finding_after_the_limit_says_there_are_more_from_there_on() -> None
         f"More findings of over-apologizing from here on (the first {MAX_PER_RULE} are "
         "listed); fix those first")
     assert (last.start, last.end) == (7 * (MAX_PER_RULE + 1), 7 * (MAX_PER_RULE + 1) + 5)
+
+
+def test_a_contact_repeated_from_the_ticket_is_judged_in_linear_time() -> None:
+    # SAF007 reads the clause around each contact only the customer gave: within a window,
+    # not back to the text's start (which made a repeated one quadratic: 15 s at 350 KB).
+    reviewer = Reviewer(load_styleguide(), select=["SAF007"])
+    context = ReviewContext(model_draft=True, ticket_text="Call +1 415 555 0142 now",
+                            team_text="Sam")
+
+    def cpu(repeats: int) -> float:
+        text = "we call you on +1 415 555 0142 and " * repeats
+        t0 = time.process_time()
+        reviewer.review(text, context)
+        return time.process_time() - t0
+
+    small = min(cpu(2_000) for _ in range(2))
+    large = min(cpu(8_000) for _ in range(2))
+    assert large < 4 * small * 2.5 + 0.2, (small, large)  # linear: about 4x; quadratic: 16x

@@ -391,18 +391,18 @@ def _phones(text: str, cue: re.Pattern[str] | None) -> Iterator[re.Match[str]]:
 _THEIRS = re.compile(r"(?i)\byour\b|\byou(?:'ve)? (?:gave|given|provided|sent|shared|listed|"
                      r"mentioned|left|used|wrote|added)\b|\b(?:call|reach|contact|text|e-?mail|"
                      r"ring|phone|message|write to|get back to|reply to) you\b")
+_CLAUSE_ENDS = (". ", "\n", ", ", "; ", "! ", "? ")  # where the clause around a contact ends
 _PLANTED = ("{what} {it} comes only from the customer's side of the ticket, and the reply gives "
             "it as a contact to use")
 
 
 def _theirs(text: str, start: int, end: int) -> bool:
     """Whether the clause around text[start:end] gives the contact back as the customer's."""
-    before = max([start - 60] + [text.rfind(p, 0, start) for p in _CLAUSE_ENDS])
-    after = min([end + 40] + [i for i in (text.find(p, end) for p in _CLAUSE_ENDS) if i != -1])
-    return _THEIRS.search(text, max(0, before), after) is not None
-
-
-_CLAUSE_ENDS = (". ", "\n", ", ", "; ", "! ", "? ")
+    # Looked for within the window only: a long text asks this of every contact it repeats.
+    lo, hi = max(0, start - 60), end + 40
+    before = max([lo] + [text.rfind(p, lo, start) for p in _CLAUSE_ENDS])
+    after = min([hi] + [i for i in (text.find(p, end, hi) for p in _CLAUSE_ENDS) if i != -1])
+    return _THEIRS.search(text, before, after) is not None
 
 
 @rule(
