@@ -103,3 +103,20 @@ def test_a_contact_repeated_from_the_ticket_is_judged_in_linear_time() -> None:
     small = min(cpu(2_000) for _ in range(2))
     large = min(cpu(8_000) for _ in range(2))
     assert large < 4 * small * 2.5 + 0.2, (small, large)  # linear: about 4x; quadratic: 16x
+
+
+def test_many_promises_are_judged_in_linear_time() -> None:
+    # OWN005 found each promise's sentence by reading the sentences from the first, and
+    # checked each promise to look into it against every other promise: quadratic (5.8 s at
+    # 150 KB of "We'll follow up. I'll look into this.").
+    reviewer = Reviewer(load_styleguide(), select=["OWN005"])
+
+    def cpu(repeats: int) -> float:
+        text = "We'll follow up. I'll look into this. " * repeats
+        t0 = time.process_time()
+        reviewer.review(text)
+        return time.process_time() - t0
+
+    small = min(cpu(1_000) for _ in range(2))
+    large = min(cpu(4_000) for _ in range(2))
+    assert large < 4 * small * 2.5 + 0.2, (small, large)  # linear: about 4x; quadratic: 16x

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
@@ -16,6 +17,7 @@ from drafter.review.structure import CLOSING, LINK, LISTS, Structure
 from drafter.review.text import Doc
 
 P = "ownership"
+_start = itemgetter(0)  # of a span
 WHY = "The guide's principle “Own the problem and give a concrete time”."
 
 
@@ -268,12 +270,18 @@ def _own005(settings: Mapping[str, Any]) -> Check:
         hits = []
         sents = doc.sentences
         found = [(m, False) for m in checks.finditer(doc, promises)] if promises else []
-        # a promise to look into it and come back is one promise, not two
-        found += [(m, True) for m in (checks.finditer(doc, work) if work else ())
-                  if not any(p.start() < m.end() and m.start() < p.end() for p, _ in found)]
+        # A promise to look into it and come back is one promise, not two: a work promise
+        # overlapping a promise is dropped (the furthest end among the promises that start
+        # before it ends tells, found by halving).
+        starts = [m.start() for m, _ in found]
+        reach = list(accumulate((m.end() for m, _ in found), max))
+        for m in checks.finditer(doc, work) if work else ():
+            before = bisect_left(starts, m.end())
+            if not (before and reach[before - 1] > m.start()):
+                found.append((m, True))
         for m, is_work in sorted(found, key=lambda f: f[0].start()):
-            k = next((i for i, (s, e) in enumerate(sents) if s <= m.start() < e), None)
-            if k is None:
+            k = bisect_right(sents, m.start(), key=_start) - 1  # the last sentence from before it
+            if k < 0 or m.start() >= sents[k][1]:
                 continue
             if is_work and asked_before(doc, sents, k, m.start()):
                 continue  # "DM us the order and we'll look into it": what happens with the answer
