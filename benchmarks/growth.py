@@ -62,6 +62,7 @@ SHAPES: dict[str, tuple[str | None, str]] = {
     "letters-digits": ("a1", "letters and digits"),
     "sorry": ("Sorry. ", "short sentences that each find something"),
     "hedges": ("I think maybe ", "one sentence of findings"),
+    "promises": ("We'll follow up. I'll look into this. ", "promises with no time (OWN005)"),
     "placeholders": ("[Name] XXX TODO ", "placeholders and notes"),
     "emails": ("a@b.co ", "email addresses"),
     "links": ("see www.a.com ", "links in prose"),
