@@ -137,6 +137,19 @@ CASES: list[tuple[str, str, ReviewContext, list[str]]] = [
     ("SAN007", "Okay.", ctx(), ["Okay."]),
     ("SAN007", "Yes, it ships today.", ctx(), []),
     ("SAN007", "Done!", ReviewContext(), []),  # a person's short reply is theirs to send
+    # SAN008: a paragraph the model left mid-sentence (issue 15's German ticket: three of them).
+    ("SAN008", "Ich habe am Montag die Stehleuchte\n\nDas ist eine bestellen\n\nSobald das "
+     "Paket unterwegs", ctx(),
+     ["Ich habe am Montag die Stehleuchte", "Das ist eine bestellen", "Sobald das Paket unterwegs"]),
+    ("SAN008", "I'm sorry the lamp broke.\n\nWhat happens next,", ctx(), ["What happens next,"]),
+    ("SAN008", "Your lamp ships today.\n\nTrack it here: https://lumen.example/t/48377", ctx(),
+     []),
+    ("SAN008", "Two ways to go:\n\n- a new lamp\n- a refund", ctx(), []),  # list items
+    ("SAN008", "It ships today (by DHL).\n\nSee you soon 🙂", ctx(), []),
+    ("SAN008", "Thanks so much", ctx(), ["Thanks so much"]),
+    ("SAN008", "Ihre Leuchte kommt am Freitag.\n\nMit freundlichen Grüßen", ctx(), []),  # SAN004
+    ("SAN008", "It ships today.\n\nSee you", ctx(), []),  # under three words
+    ("SAN008", "we are on it", ReviewContext(), []),  # a person's reply is theirs to send
 ]
 
 

@@ -14,6 +14,7 @@ from drafter.review.checks import get_list, get_num
 from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.rules.directness import content_words
+from drafter.review.structure import PARAGRAPH
 from drafter.review.text import WORD_RE, Doc
 
 HYGIENE = "hygiene"
@@ -416,5 +417,50 @@ def _san007(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if ctx.model_draft and len(WORD_RE.findall(doc.text)) < least:
             yield Hit(0, len(doc.text), "The draft is empty: the model wrote no reply")
+
+    return check
+
+
+# --- SAN008 -----------------------------------------------------------------------------------
+
+# How a finished paragraph ends: a sentence's mark (with closing quotes or brackets), a colon
+# before what follows, a link, or an emoji.
+_FINISHED = re.compile(r"(?:[.!?…:;][\"'”’)\]»]*|https?://\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF])"
+                       r"\s*$")
+
+
+@rule(
+    "SAN008", "unfinished-sentence", "warning", HYGIENE,
+    "A paragraph of the model's draft stops mid-sentence.",
+    what="In a model's draft, flags a paragraph of at least `min_words` words (default 3) that "
+         "ends without a full stop, question or exclamation mark, colon, link or emoji — what "
+         "is left when the model stopped mid-sentence (“Sobald das Paket unterwegs”) or wrote "
+         "a heading instead of a sentence (“What happens next,”). Lists, quotes, code and "
+         "link lines are not paragraphs, nor a greeting or sign-off line (SAN004). Any language. Only model drafts: a person's reply "
+         "without a full stop is theirs to send.",
+    why=WHY + " A fragment reads as an unfinished email; the bundled model leaves one in about "
+        "four drafts of ten, and the rest of the reviewer cannot tell it from a sentence.",
+    example="Your lamp ships today.\n\nSobald das Paket unterwegs",
+    instead="Your lamp ships today. We will email you the tracking number as soon as it leaves "
+            "the warehouse.",
+    fix="Finish the sentence or delete it",
+    defaults={"min_words": 3},
+    example_context={"model_draft": True},
+    needs=("model_draft",),
+    languages=("*",),
+)
+def _san008(settings: Mapping[str, Any]) -> Check:
+    least = int(get_num(settings, "min_words", 3))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if not ctx.model_draft:
+            return
+        for part in doc.structure.of(PARAGRAPH):
+            text = doc.text[part.start:part.end].rstrip()
+            if (len(WORD_RE.findall(text)) < least or _FINISHED.search(text)
+                    or greeting_line().fullmatch(text) or sign_off_line().fullmatch(text)):
+                continue  # finished, or a greeting or sign-off line (SAN004's finding)
+            line = text.rfind("\n") + 1
+            yield Hit(part.start + line, part.start + len(text), "The paragraph stops mid-sentence")
 
     return check
