@@ -251,3 +251,33 @@ def test_a_hostile_draft_or_ticket_costs_linear_time(piece: str) -> None:
     small = min(cpu(25_000) for _ in range(2))
     large = min(cpu(100_000) for _ in range(2))
     assert large < 4 * small * 2.5 + 0.2, (small, large)  # linear: about 4x; quadratic: 16x
+
+
+def test_claims_come_in_order_and_only_as_they_are_taken() -> None:
+    from drafter.review.rules.grounding import Facts
+    from drafter.review.text import Doc
+
+    found_settings = load_styleguide().rule_settings("GRD001")
+    assert found_settings is not None
+    settings = found_settings[0]
+    facts = Facts(settings)
+    text = ("Order AB-12345 ships on March 3 for $30; see https://lumen.example/t or mail "
+            "help@lumen.example, ref #4821 and 4-4-4-4-4-4-4 by 5 pm.")
+    doc = Doc(text, ReviewContext())
+    found = [(c.kind, text[c.start:c.end]) for c in facts.claims(text, doc.urls, doc.emails)]
+    assert found == [("number", "AB-12345"), ("date", "March 3"), ("amount", "$30"),
+                     ("link", "https://lumen.example/t"), ("email address", "help@lumen.example"),
+                     ("number", "#4821"), ("number", "4-4-4-4-4-4-4"), ("time", "5 pm")]
+    # A check that stops after its first findings reads no further: taking the first claims
+    # of a megabyte of amounts reads as many numbers as it takes, not 200,000.
+    class Counting(Facts):
+        read = 0
+
+        def _number(self, text: str, m: Any) -> Any:
+            Counting.read += 1
+            return super()._number(text, m)
+
+    claims = Counting(settings).each_claim("$1,0 " * 200_000, [], [])
+    first = [next(claims) for _ in range(50)]
+    assert [(c.kind, c.start) for c in first[:2]] == [("amount", 0), ("amount", 5)]
+    assert Counting.read == 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -187,15 +188,25 @@ class Facts:
                emails: Iterable[tuple[int, int]]) -> list[Claim]:
         """The claims of `text` (regions not to read already blanked), given its URL and email
         spans; each stretch of text is read as one claim at most."""
-        out: list[Claim] = []
-        for s, e in urls:
-            out.append(Claim(s, e, "link", _one(("url", url_key(text[s:e])))))
-        for s, e in emails:
-            out.append(Claim(s, e, "email address",
-                             _one(("email", text[s:e].lower().rstrip(".")))))
-        view = mask(text, [(c.start, c.end) for c in out]) if out else text
-        found: list[Claim] = []
-        taken = 0  # the end of the last claim: a word inside one is not read again
+        return list(self.each_claim(text, urls, emails))
+
+    def each_claim(self, text: str, urls: Iterable[tuple[int, int]],
+                   emails: Iterable[tuple[int, int]]) -> Iterator[Claim]:
+        """The claims of `text` as `claims` finds them, in order, each read only when it is
+        taken (a check that stops after its first findings reads no further)."""
+        links = [Claim(s, e, "link", _one(("url", url_key(text[s:e])))) for s, e in urls]
+        links += [Claim(s, e, "email address", _one(("email", text[s:e].lower().rstrip("."))))
+                  for s, e in emails]
+        links.sort(key=_claim_start)
+        view = mask(text, [(c.start, c.end) for c in links]) if links else text
+        return heapq.merge(links, self._read(view), key=_claim_start)
+
+    def _read(self, view: str) -> Iterator[Claim]:
+        """The claims of `view` (links blanked) in order: what a word or number starts, and in
+        the stretches between them, the tokens with four digits or more (order, tracking and
+        other numbers)."""
+        taken = 0  # where words are read from again: a word inside a claim is not read
+        read = 0  # the end of the last claim: the tokens between claims are read up to here
         for m in _WORD_OR_NUMBER.finditer(view):
             if m.start() < taken:
                 continue
@@ -204,26 +215,15 @@ class Facts:
                 chain = _CHAIN.match(view, m.end())
                 if chain is not None and chain.group().count("-") > 4:
                     # No date, range or phone number has six parts joined by dashes ("4-4-4-4-
-                    # 4-4..."): the number pass reads the chain, once.
+                    # 4-4..."): the token pass reads the chain, once.
                     taken = chain.end()
                     continue
             claim = (self._number(view, m) if word[0].isdigit() else self._word(view, m))
             if claim is not None:
-                found.append(claim)
-                taken = claim.end
-        if found:
-            view = mask(view, [(c.start, c.end) for c in found])
-        # What is left with four digits or more: order, tracking and other numbers.
-        for m in _TOKEN_RE.finditer(view):
-            token = m.group()
-            if len(token) < 4:
-                continue  # fewer than four characters: too few digits for a number
-            digits = _digits(token)
-            if len(digits) >= 4 or (token[0] == "#" and len(digits) >= 3):
-                found.append(Claim(m.start(), m.end(), "number", (tuple(_id_keys(token)),)))
-        out += found
-        out.sort(key=lambda c: c.start)
-        return out
+                yield from _tokens(view, read, claim.start)
+                yield claim
+                taken = read = claim.end
+        yield from _tokens(view, read, len(view))
 
     def _number(self, text: str, m: re.Match[str]) -> Claim | None:
         """The claim a number in digits starts (or ends, after a currency sign), if any."""
@@ -393,6 +393,24 @@ class Facts:
         return keys
 
 
+def _claim_start(claim: Claim) -> int:
+    return claim.start
+
+
+def _tokens(view: str, start: int, end: int) -> Iterator[Claim]:
+    """The number-like tokens of `view[start:end]`, a stretch between two claims: letters and
+    digits with four digits or more ("AB-12345", "#48213"; "#" and three digits)."""
+    # Read as a text of its own: a token never runs into the claims around the stretch.
+    stretch = view[start:end]
+    for m in _TOKEN_RE.finditer(stretch):
+        token = m.group()
+        if len(token) < 4:
+            continue  # fewer than four characters: too few digits for a number
+        digits = _digits(token)
+        if len(digits) >= 4 or (token[0] == "#" and len(digits) >= 3):
+            yield Claim(start + m.start(), start + m.end(), "number", (tuple(_id_keys(token)),))
+
+
 def _digits(s: str) -> str:
     return "".join(c for c in s if c.isdigit())
 
@@ -508,14 +526,14 @@ def _grd001(settings: Mapping[str, Any]) -> Check:
         urls = [u for u in doc.urls if text[u[0]:u[1]] == doc.text[u[0]:u[1]]
                 and not (wrappers and url_key(doc.text[u[0]:u[1]]).split("/", 1)[0] in wrappers)]
         emails = [e for e in doc.emails if text[e[0]:e[1]] == doc.text[e[0]:e[1]]]
-        found = facts.claims(text, urls, emails)
-        if not found:
-            return
-        known = known_for(ctx)
-        domains = frozenset(c.lower().lstrip("@") for c in ctx.team_contacts
-                            if c and " " not in c and "\n" not in c)
-        domains |= {d.rpartition("@")[2] for d in domains}
-        for claim in found:
+        known: set[Key] | None = None
+        domains: frozenset[str] = frozenset()
+        for claim in facts.each_claim(text, urls, emails):
+            if known is None:  # what the sources state is read once there is a claim
+                known = known_for(ctx)
+                domains = frozenset(c.lower().lstrip("@") for c in ctx.team_contacts
+                                    if c and " " not in c and "\n" not in c)
+                domains |= {d.rpartition("@")[2] for d in domains}
             if not _supported(claim, known, domains):
                 yield Hit(claim.start, claim.end,
                           f"{claim.kind.capitalize()} {quote(doc.text[claim.start:claim.end])} "

@@ -436,8 +436,8 @@ _FINISHED = re.compile(r"(?:[.!?…:;][\"'”’)\]»]*|https?://\S+|[\U0001F300
          "ends without a full stop, question or exclamation mark, colon, link or emoji — what "
          "is left when the model stopped mid-sentence (“Sobald das Paket unterwegs”) or wrote "
          "a heading instead of a sentence (“What happens next,”). Lists, quotes, code and "
-         "link lines are not paragraphs, nor a greeting or sign-off line (SAN004). Any language. Only model drafts: a person's reply "
-         "without a full stop is theirs to send.",
+         "link lines are not paragraphs, nor is a greeting or sign-off line (SAN004). Any "
+         "language. Only model drafts: a person's reply without a full stop is theirs to send.",
     why=WHY + " A fragment reads as an unfinished email; the bundled model leaves one in about "
         "four drafts of ten, and the rest of the reviewer cannot tell it from a sentence.",
     example="Your lamp ships today.\n\nSobald das Paket unterwegs",
