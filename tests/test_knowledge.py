@@ -647,6 +647,25 @@ def test_terms_are_word_starts_and_short_ones_whole_words(words: list[str],
     assert translated(words, glossary()) == added
 
 
+@pytest.mark.parametrize(("message", "searched"), [
+    # What the customer rules out is not searched for: it would rank its own passage first.
+    ("Can I stop the coffee while we're away without cancelling the whole thing?",
+     ["stop", "coffee", "away", "whole"]),
+    ("Kann ich mein Abo aussetzen, ohne es zu kündigen?", ["kann", "abo", "aussetzen"]),
+    ("Quiero pausar sin cancelar la suscripción", ["quiero", "pausar", "suscripción"]),
+    ("I'd like a refund instead of a replacement", ["refund"]),
+    # After "without" only an action is ruled out: a thing after it is what is missing.
+    ("It arrived without the shade. Refund please", ["arrived", "shade", "refund"]),
+    ("The kettle came without a power cable", ["kettle", "power", "cable"]),
+    ("Die Lampe kam ohne Schirm", ["lampe", "kam", "schirm"]),
+    ("Llegó sin la tapa", ["llegó", "tapa"]),
+])
+def test_the_word_a_customer_rules_out_is_not_searched(message: str, searched: list[str]) -> None:
+    from drafter.knowledge.query import terms
+
+    assert terms(message) == searched
+
+
 def test_a_team_adds_its_own_terms_and_a_broken_file_is_named(tmp_path: Path) -> None:
     from drafter.knowledge.query import glossary, load_terms
 

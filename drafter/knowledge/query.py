@@ -34,17 +34,48 @@ des auf für fur im in ist war sind bitte danke hallo mein meine ihre ihr habe h
 schon aber oder wenn dass sich auch nur so wie was bei nach aus um
 el la los las un una unos unas y o de del en que es por para con mi mis su sus al lo se no
 me le les ya pero como hola gracias favor muy este esta estos estas ese esa
+without instead rather ohne statt anstatt sin vez lugar zu
 """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
+# What a customer rules out is not searched for: it would rank the passage about exactly that
+# first ("pause it without cancelling" finds the cancelling article). An alternative after
+# "instead of" ("rather than", "statt", "en vez de") is ruled out whatever it is; after "without"
+# ("ohne", "sin") only an action is ("without cancelling", "ohne es zu kündigen", "sin
+# cancelar"): a thing after it is what is missing ("it arrived without the shade").
+_INSTEAD = re.compile(r"\b(?:instead of|rather than|statt|anstatt|en (?:vez|lugar) de)\W+$",
+                      re.IGNORECASE)
+_WITHOUT = re.compile(r"\b(without|ohne|sin)\W+$", re.IGNORECASE)
+# An action after "without": an -ing form; after "sin", an infinitive ("ohne" wants "zu" and a
+# verb, checked in `terms`).
+_ACTION = {"without": re.compile(r"\w+ing"), "sin": re.compile(r"\w+(?:ar|er|ir)")}
+_WITHIN = 3  # words from the excluding word to its object ("ohne es zu kündigen")
+
+
 def terms(text: str, limit: int = MAX_TERMS) -> list[str]:
-    """The distinct searchable words of `text`, in order: no stop words, no single letters."""
+    """The distinct searchable words of `text`, in order: no stop words, no single letters, and
+    not what the customer rules out ("without cancelling", "instead of a refund")."""
     seen: dict[str, None] = {}
-    for match in _WORD.finditer(text[:MAX_INPUT]):
+    text = text[:MAX_INPUT]
+    rule = ""  # "instead", or the "without" word, while an excluded object may still come
+    left = 0  # words left in which it may come
+    before = ""  # the word before this one
+    for match in _WORD.finditer(text):
         word = match.group(0).lower().strip("_")
+        if _INSTEAD.search(text, max(0, match.start() - 12), match.start()):
+            rule, left = "instead", _WITHIN
+        elif found := _WITHOUT.search(text, max(0, match.start() - 9), match.start()):
+            rule, left = found.group(1).lower(), _WITHIN
+        previous, before = before, word
         if len(word) < 2 or word in STOP_WORDS or word in seen:
+            left -= 1
             continue
+        if left > 0 and (rule == "instead" or (rule == "ohne" and previous == "zu")
+                         or (rule in _ACTION and _ACTION[rule].fullmatch(word))):
+            left = 0
+            continue
+        left = 0
         seen[word] = None
         if len(seen) >= limit:
             break
