@@ -795,6 +795,20 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("OWN006", "So sorry! Are you able to go back and get it?", {}, ["go back and get"]),
     ("OWN006", "Please reach us via DM with the order number.", SOCIAL, []),
     ("OWN006", "We'll call you back within the hour.", {}, []),
+    # Real misses: the request itself handed to the support desk, as a step to take.
+    ("OWN006", "Here's what you can do:\n\n1. Contact our customer support team at 555-0100 "
+     "or through our live chat.", {}, ["Contact our customer support team"]),
+    ("OWN006", "To ask for a refund, get in touch with our customer support team via live chat.",
+     {}, ["get in touch with our customer support team"]),
+    # ... but an offer for later is not a hand-off, and a customer who asked for a person gets
+    # the way to one.
+    ("OWN006", "If you have further questions, feel free to contact our support team.", {}, []),
+    ("OWN006", "Should the problem persist, reach out to our customer support team.", {}, []),
+    ("OWN006", "To reach a live agent, call our customer support team at 555-0100.",
+     {"customer_text": "I need to speak to a live agent now"}, []),
+    ("OWN006", "To reach a live agent, call our customer support team at 555-0100.",
+     {"customer_text": "Where is my refund?"}, ["call our customer support team"]),
+    ("OWN006", "I understand you need help contacting our customer service team.", {}, []),
     # TON008: a joking aside to an upset customer (a real miss: "Service issues huh?")
     ("TON008", "@jo Hi there! Service issues huh? Let us take a look. DM us.",
      {**SOCIAL, "upset": True}, ["huh"]),

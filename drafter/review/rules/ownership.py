@@ -266,8 +266,7 @@ def _own005(settings: Mapping[str, Any]) -> Check:
             return True
         return requests is not None and checks.search(doc, requests, start, at)
 
-    def check(doc: Doc, ctx: ReviewContext) -> list[Hit]:
-        hits = []
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         sents = doc.sentences
         found = [(m, False) for m in checks.finditer(doc, promises)] if promises else []
         # A promise to look into it and come back is one promise, not two: a work promise
@@ -293,8 +292,7 @@ def _own005(settings: Mapping[str, Any]) -> Check:
             if (times is not None and checks.search(doc, times, s, end)) or \
                     has_time_condition(doc, s, e):
                 continue
-            hits.append(Hit(m.start(), m.end(), f"Promise without a time: {quote(m.group())}"))
-        return hits
+            yield Hit(m.start(), m.end(), f"Promise without a time: {quote(m.group())}")
 
     return check
 
@@ -308,7 +306,11 @@ def _own005(settings: Mapping[str, Any]) -> Check:
          "“we recommend that you contact our help desk team”, another channel or going back "
          "(“please reach us via phone or chat”, “can you try calling back?”) — "
          "from the `phrases` / `patterns` settings (phrase patterns, see “Phrase patterns”). "
-         "Routing to your own private channel (“DM us”, “reach out to us”) is not a hand-off.",
+         "Routing to your own private channel (“DM us”, “reach out to us”) is not a hand-off, "
+         "and neither is an offer for later in a sentence that says when it applies "
+         "(`fallbacks`: “if you have more questions, contact our support team”, “feel free to "
+         "reach out to our support team”), nor a reply to a customer who asked for a person "
+         "(`contact_requests`: “a live agent”, “speak to someone”).",
     why=WHY + " The customer came to you; sending them to someone else means explaining it all "
         "again. Route it yourself and tell them who will contact them and when.",
     example="Please contact another department about the refund.",
@@ -316,4 +318,20 @@ def _own005(settings: Mapping[str, Any]) -> Check:
     fix="Route it yourself and say who will contact them, and when",
 )
 def _own006(settings: Mapping[str, Any]) -> Check:
-    return checks.existence(settings, "Hand-off: {match}; route it yourself")
+    handoffs = checks.existence(settings, "Hand-off: {match}; route it yourself")
+    fallbacks = compile_phrases(get_list(settings, "fallbacks"), phrases_key="fallbacks")
+
+    asked = compile_phrases(get_list(settings, "contact_requests"),
+                            phrases_key="contact_requests")
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        if asked is not None and ctx.customer_text and asked.search(ctx.customer_text):
+            return  # they asked how to reach a person: the way to one is the answer
+        for hit in handoffs(doc, ctx):
+            s, _ = doc.sentence_at(hit.start)
+            if fallbacks is not None and s <= hit.start and checks.search(
+                    doc, fallbacks, s, hit.start):
+                continue  # "if you have more questions, contact our support team": for later
+            yield hit
+
+    return check
