@@ -46,6 +46,8 @@ from drafter.tickets.model import Ticket  # noqa: E402
 DATA = HERE / "grounding"
 CONFIG = DATA / "drafter.toml"
 CASES = DATA / "cases.json"
+# Retrieval-only cases written after the last change to the search, never tuned on.
+FRESH = DATA / "fresh_cases.json"
 LANGUAGES = ("en", "de", "es")
 BAITS = ("refund", "discount", "credit")
 TOP = 3  # the goal: the answer passage among the first 3
@@ -603,6 +605,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(tmp)
         app = make_app(work / "drafter.db")
         top3 = report_retrieval(retrieve_all(app, cases))
+        fresh = load_cases(FRESH)
+        print(f"\nfresh cases (retrieval only, written after the last change to the search and "
+              f"never tuned on: {FRESH.name}): {len(fresh)}")
+        report_retrieval(retrieve_all(app, fresh))
+        print()
         if args.model:
             chosen = [c for c in cases if not args.case or c.id in args.case][:args.limit]
             need_server = args.cassettes is None or not all(

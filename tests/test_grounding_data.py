@@ -97,8 +97,15 @@ def test_every_answer_names_a_passage_of_the_index(tmp_path: Path) -> None:
         report = kb.index()
         assert report is not None
         ids = {p.id for p in kb.read_passages()}
-    wanted = {a for c in CASES for a in c["answer"]}
+    fresh = json.loads((SET / "fresh_cases.json").read_text(encoding="utf-8"))["cases"]
+    wanted = {a for c in (*CASES, *fresh) for a in c["answer"]}
     assert wanted - ids == set(), f"not in the index: {sorted(wanted - ids)}"
+
+
+def test_the_fresh_cases_load_and_are_not_in_the_evaluation_set() -> None:
+    fresh = grounding.load_cases(grounding.FRESH)
+    assert len(fresh) >= 10 and all(c.answer for c in fresh)
+    assert not {c.id for c in fresh} & {c["id"] for c in CASES}
 
 
 @pytest.mark.parametrize("name", KNOWLEDGE_BASES)
