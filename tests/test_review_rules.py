@@ -259,6 +259,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      "label.\n- Tape the box.\n- Keep the receipt.\n- Book the pick-up.", {}, []),
     # DIR005
     ("DIR005", "We value your loyalty. Our team is great.", Q, ["We value your loyalty."]),
+    # An upset customer's feelings first, then the answer: the opening is one sentence longer.
+    ("DIR005", "I'm so sorry it arrived broken again. I understand why you're fed up. Your refund "
+     "reaches your card within five working days.", {**Q, "upset": True}, []),
+    ("DIR005", "I'm so sorry it arrived broken again. I understand why you're fed up. Your refund "
+     "reaches your card within five working days.", Q,
+     ["I'm so sorry it arrived broken again."]),
     ("DIR005", "Refunds take five working days to reach your card.", Q, []),
     ("DIR005", "It takes five working days.", Q, []),
     ("DIR005", "We value your loyalty. Our team is great.", {"asks_question": True}, []),

@@ -197,15 +197,18 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
          "a channel's step), take up a suggestion "
          "put as a question (“great idea”), or share a content "
          "word with the question (with the whole message when the question itself is a few "
-         "words). A greeting on its own (“Hey there!”) is not one of the opening sentences. A "
-         "later part of a split reply (“2/2”) is not judged: its opening was in part 1. Silent "
-         "when the customer's words or the question signal are unknown.",
+         "words). The opening is `opening_sentences` sentences (default 2), and "
+         "`upset_extra_sentences` more (default 1) when the customer is upset: their feelings "
+         "come first, and the answer right after them. A greeting on its own (“Hey there!”) "
+         "is not one of the opening sentences. A later part of a split reply (“2/2”) is not "
+         "judged: its opening was in part 1. Silent when the customer's words or the question "
+         "signal are unknown.",
     why=WHY + " The customer wrote to get this answer; it belongs in the first sentence, not the "
         "third paragraph.",
     example="Thank you for being a loyal customer. We value your feedback.",
     instead="Yes, you can change the delivery address until the order ships.",
     fix="Answer the question in the first sentence",
-    defaults={"opening_sentences": 2},
+    defaults={"opening_sentences": 2, "upset_extra_sentences": 1},
     example_context={"asks_question": True,
                      "customer_text": "Can I change the delivery address of my order?"},
     needs=("asks_question", "customer_text"),
@@ -226,6 +229,7 @@ def _dir005(settings: Mapping[str, Any]) -> Check:
     case = compile_phrases(get_list(settings, "case_words"))
     stop = frozenset(w.lower() for w in get_list(settings, "stop_words"))
     n = int(get_num(settings, "opening_sentences", 2))
+    upset_n = n + int(get_num(settings, "upset_extra_sentences", 1))
 
     def answers(doc: Doc, own: int, s: int, e: int, about_case: bool) -> bool:
         """Whether the sentence [s, e), whose own words start at `own`, answers or asks for the
@@ -246,12 +250,15 @@ def _dir005(settings: Mapping[str, Any]) -> Check:
         if not ctx.asks_question or not ctx.customer_text or doc.structure.continues(doc.text):
             return  # no question, or part 2 of a split reply: part 1 opened it
         opening = []  # the first n sentences with words of their own (not just "Hi Jo!")
+        # An upset customer's feelings come first (the guide's "acknowledge"): the answer may
+        # follow them.
+        wanted = upset_n if ctx.upset else n
         for ss, se in doc.sentences:
             own = _LEAD_IN.match(doc.prose, ss, se)
             at = own.end() if own else ss
             if WORD_RE.search(doc.prose, at, se):
                 opening.append((at, ss, se))
-                if len(opening) == n:
+                if len(opening) == wanted:
                     break
         said = _CHANNEL_WORDS.sub(" ", ctx.customer_text)
         own_case = about_case(said)
