@@ -292,7 +292,10 @@ def claims(text: str) -> set[tuple[str, str]]:
     norm = normalize(text)
     out: set[tuple[str, str]] = set()
     for num, unit in _DURATION_RE.findall(norm):
-        out.add(("duration", f"{num} {_UNITS[unit]}"))
+        unit = _UNITS[unit]
+        if unit == "week":  # by value, as GRD001 reads it: "2 weeks" is "14 days"
+            num, unit = "-".join(str(int(n) * 7) for n in num.split("-")), "day"
+        out.add(("duration", f"{num} {unit}"))
     for a, b in _MONEY_RE.findall(norm):
         out.add(("money", (a or b).removesuffix(".00")))
     for num in _PERCENT_RE.findall(norm):
@@ -573,7 +576,7 @@ def save_drafts(drafts: Sequence[Drafted], path: Path) -> None:
                 "codes": d.codes, "sources": d.sources, "error": d.error,
                 "facts": j.facts if j else None, "promises": j.promises if j else [],
                 "forbidden": j.forbidden if j else [], "unsupported": j.unsupported if j else [],
-                "draft_language": j.language if j else None,
+                "not_given": j.not_given if j else [], "draft_language": j.language if j else None,
             }, ensure_ascii=False) + "\n")
 
 

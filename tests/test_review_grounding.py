@@ -54,6 +54,8 @@ CASES: list[tuple[str, tuple[str, ...], list[str]]] = [
     # Percentages.
     ("Students save 15 percent.", (), ["15 percent"]),
     ("Students save 15%.", ("Students get fifteen per cent off.",), []),
+    # ... only a percentage supports one (a grounding draft: "10%" off from "about 10 days").
+    ("We will give you 10% of the price.", ("The repair takes about 10 days.",), ["10%"]),
     # Durations and counts of days: digits or words, a range, hours as days.
     ("It arrives within 5 business days.", (), ["5 business days"]),
     ("It arrives within five business days.", ("Delivery: 5 business days.",), []),

@@ -302,7 +302,8 @@ class Facts:
         if a.group("sign") is not None and not words_only:
             return Claim(s, a.end(), "amount", _one(("num", value)))
         if a.group("pct") is not None:
-            return Claim(s, a.end(), "percentage", _one(("num", value)))
+            # Only a percentage supports one: "10 days" in a source says nothing of "10%".
+            return Claim(s, a.end(), "percentage", _one(("pct", value)))
         unit = a.group("unit")
         if unit is not None:
             ends = [self.hours(w, unit) for w in (written, a.group("b")) if w]
@@ -462,9 +463,10 @@ def _supported(claim: Claim, known: set[Key], team_domains: frozenset[str]) -> b
          "“30.00 USD” or “thirty dollars”, “five business days” by “5 business days”, “48 "
          "hours” by “2 days”, “March 3” by “3/3/2025”, a link with or without its scheme, "
          "“www.” or trailing slash, a phone number by its last 7 digits, “#48213” by “order "
-         "48213”. Runs only where there is a ticket (`draft reply`, `draft batch`, `draft "
-         "review --ticket`), on a model's draft, or on any reply when reference material is "
-         "given (`draft review --ticket N --reference FILE`) or `human_replies` is true; "
+         "48213”; a percentage only by a percentage. Runs only where there is a ticket "
+         "(`draft reply`, `draft batch`, `draft review --ticket`), on a model's draft, or on "
+         "any reply when reference material is given (`draft review --ticket N --reference "
+         "FILE`) or `human_replies` is true; "
          "silent otherwise (`draft lint` of canned text). Quoted lines, the signature and the "
          "channel's furniture are not read. Word lists (currencies, number words, units, "
          "months, days) are settings.",
