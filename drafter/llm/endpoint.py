@@ -58,10 +58,11 @@ def resolve_endpoint(settings: Settings) -> Endpoint:
 # What the bundled 135M model drafts best with, measured over 15 tickets
 # (benchmarks/revise_rates.py; docs/local-model.md): the short system prompt (only the
 # principles the ticket needs) and the reply as JSON parts, assembled: 7% of first drafts with
-# a sanity error against 93% with the full prompt; a body of at most 200 tokens; and one
-# revision at most (4 of 15 revision rounds were better than the draft they revised).
+# a sanity error against 93% with the full prompt; a body of at most 200 tokens; and no
+# revision: with that prompt, none of 15 revision rounds was better than the draft it revised
+# (0 of 7 in an earlier recording), and each cost as much as the draft.
 BUNDLED_DEFAULTS: dict[str, Any] = {"draft.prompt": "short", "draft.structured": True,
-                                    "llm.max_tokens": 200, "draft.max_revisions": 1}
+                                    "llm.max_tokens": 200, "draft.max_revisions": 0}
 BUNDLED_ORIGIN = "default for the bundled model"
 # draft.structured: the reply's parts as JSON, in the form llama-cpp-python's server takes (a
 # json_object with its schema; its version here rejects the json_schema type).
