@@ -718,6 +718,15 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR008", "We're here to help! Which order is it?", SOCIAL, []),
     ("DIR008", "Your refund went out today. If anything else comes up, I'm here to help you.",
      {}, []),  # a closing offer, not an opening
+    # Real misses (the fifth holdout): restating and announcing in other words.
+    ("DIR007", "I have understood your inquiry about our refund policy. Here it is:", {},
+     ["I have understood your inquiry"]),
+    ("DIR007", "I understand that you're eager to know when it arrives. Could you share the order "
+     "number?", {}, ["you're eager to know"]),
+    ("DIR008", "Certainly! I can assist you in checking the bill. Follow these steps:", {},
+     ["I can assist you in checking"]),
+    ("DIR008", "I can definitely assist you in buying several products. Just follow these steps:",
+     {}, ["I can definitely assist you in"]),
     # EMP005: an apology that never names what went wrong
     ("EMP005", "We apologize for the trouble! Your refund was sent today.", {},
      ["apologize for the trouble"]),
