@@ -227,6 +227,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("DIR002", "I think the update fixed it.", {}, ["I think"]),
     ("DIR002", "Perhaps try again later.", {}, ["Perhaps"]),
     ("DIR002", "The update fixed it.", {}, []),
+    ("DIR002", "You should be able to find the form under Support.", {},
+     ["should be able to"]),
+    # A modest offer of help hedges no answer (the fifth holdout's false alarm).
+    ("DIR002", "Tell us what's going on so we might be able to help?", {}, []),
     ("DIR002", "Mayberry Street is on file.", {}, []),
     ("DIR002", "See https://example.com/maybe-later for details.", {}, []),
     # DIR003
