@@ -1170,3 +1170,42 @@ def test_saf007_reads_the_ticket_and_the_team_config_through_the_app() -> None:
         "refunds@help-desk.net"]  # the same number, given by the team earlier in the thread
     assert app.review(draft, context=replace(app.context(), model_draft=True),
                       reviewer=reviewer) == []
+
+
+def _guide_with(code: str, **settings: Any) -> Any:
+    """GUIDE with `settings` over rule `code`'s table (None removes a key)."""
+    from dataclasses import replace
+
+    principles = []
+    for p in GUIDE.principles:
+        if code in p.rules:
+            table = {k: v for k, v in {**p.rules[code], **settings}.items() if v is not None}
+            p = replace(p, rules={**p.rules, code: table})
+        principles.append(p)
+    return replace(GUIDE, principles=tuple(principles))
+
+
+def test_skip_channels_turns_a_rule_off_on_those_channels() -> None:
+    text = "The AVS check failed."
+    shipped = Reviewer(GUIDE, select=["PLN002"])
+    # The shipped guide: PLN002 is off on social (measured one right in five there).
+    assert [f.code for f in shipped.review(text, ReviewContext(channel="social"))] == []
+    assert [f.code for f in shipped.review(text, ReviewContext(channel="email"))] == ["PLN002"]
+    assert [f.code for f in shipped.review(text, ReviewContext())] == ["PLN002"]
+    # Any rule, from its table; a single channel may be a string.
+    off = Reviewer(_guide_with("DIR002", skip_channels="chat"), select=["DIR002"])
+    assert off.review("I think it shipped.", ReviewContext(channel="chat")) == []
+    assert [f.code for f in off.review("I think it shipped.", ReviewContext(channel="email"))] \
+        == ["DIR002"]
+
+
+def test_pln002_on_social_where_a_team_turns_it_back_on() -> None:
+    on = Reviewer(_guide_with("PLN002", skip_channels=None), select=["PLN002"])
+
+    def found(text: str) -> list[str]:
+        return [text[f.start:f.end] for f in on.review(text, ReviewContext(channel="social"))]
+
+    # The channel's own words and an agent's initials stay unflagged there.
+    assert found("Please send us a DM with the booking reference so we can look. ^KJ") == []
+    assert found("DM us the order number and we'll chase it.") == []
+    assert found("The AVS check failed.") == ["AVS"]

@@ -121,6 +121,10 @@ class Reviewer:
         self._severity = {r.code: selection.severity_of(r.code, r.name, r.severity)
                           for r in self.rules}
         self._checks: list[tuple[Rule, Check]] = [(r, build_check(guide, r)) for r in self.rules]
+        # Channels a rule is off in (`skip_channels` in its table: measured wrong there).
+        self._skip_channels = {
+            r.code: frozenset([found] if isinstance(found, str) else map(str, found))
+            for r in self.rules if (found := rule_settings(guide, r).get("skip_channels"))}
         # Rules that give way where another rule reports the same span: code -> those codes.
         self._yielding = {r.code: frozenset(r.yields_to) for r in self.rules if r.yields_to}
         self._languages = {r.code: rule_languages(guide, r) for r in self.rules}
@@ -212,6 +216,8 @@ class Reviewer:
         checks = self.checks_for(language or self.language(text)) if self._gated else self._checks
         for rule, check in checks:
             code = rule.code
+            if ctx.channel and ctx.channel in self._skip_channels.get(code, ()):
+                continue
             kept = 0
             for hit in check(doc, ctx):
                 start = min(max(hit.start, 0), n)

@@ -87,7 +87,8 @@ _NOT_READ = NOT_PROSE | {GREETING}  # "HI!" opens a tweet, it abbreviates nothin
                    "services, games, airport codes, brands written in capitals. Those the "
                    "customer wrote, or that start with their @handle's initials, are skipped, "
                    "but only about one finding in five was right on real tweets without the "
-                   "customer's message (two in five with it); it stays info, and a "
+                   "customer's message (two in five with it). So the shipped guide turns it "
+                   "off on social (`skip_channels = [\"social\"]`); elsewhere it is info, and a "
                    "team that writes mostly about its own products may ignore it "
                    "(`review.ignore = [\"PLN002\"]`).",
 )
