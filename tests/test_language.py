@@ -368,3 +368,22 @@ def test_a_bad_phrase_in_a_language_file_names_that_file(tmp_path: Path) -> None
     reviewer = Reviewer(load_styleguide([tmp_path]), select=["OWN002"])
     with pytest.raises(ConfigError, match=r"lang/de\.toml: \[rules\.OWN002\]"):
         reviewer.review("Das ist nicht unser Problem, bitte fragen Sie die Post.", language="de")
+
+
+def test_the_detector_model_is_kept_expanded_in_the_cache(tmp_path: Path) -> None:
+    # A fresh process each time: the model is loaded once per process.
+    script = ("from drafter.language import load_model\n"
+              "print(*load_model().classify('Hallo, meine Bestellung ist nicht angekommen.'))")
+    env = {"DRAFTER_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True).stdout
+
+    first = run()
+    entries = list(tmp_path.glob("langid-*.npz"))
+    assert len(entries) == 1 and entries[0].stat().st_size > 1_000_000
+    assert run() == first and first.startswith("de ")  # read back: the same answer
+    entries[0].write_bytes(b"damaged")  # a damaged entry is expanded anew and replaced
+    assert run() == first
+    assert entries[0].stat().st_size > 1_000_000
