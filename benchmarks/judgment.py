@@ -21,6 +21,7 @@ beside each figure; and the findings that have no label yet.
     python benchmarks/judgment.py --holdout3    # ... and on the 50 of the third holdout
     python benchmarks/judgment.py --holdout4    # ... and on the 50 of the fourth holdout
     python benchmarks/judgment.py --holdout5    # ... and on the 50 of the fifth holdout
+    python benchmarks/judgment.py --holdout6    # ... and on the 50 of the sixth holdout
     python benchmarks/judgment.py --folder social   # only the tweets (or `assistant`)
 """
 
@@ -57,12 +58,16 @@ HOLDOUT4_VIOLATIONS = DATA / "holdout4_violations.jsonl"
 HOLDOUT5 = DATA / "holdout5.txt"
 HOLDOUT5_LABELS = DATA / "holdout5_labels.jsonl"
 HOLDOUT5_VIOLATIONS = DATA / "holdout5_violations.jsonl"
+HOLDOUT6 = DATA / "holdout6.txt"
+HOLDOUT6_LABELS = DATA / "holdout6_labels.jsonl"
+HOLDOUT6_VIOLATIONS = DATA / "holdout6_violations.jsonl"
 # A holdout's name -> its replies, the labels of their findings, their violations.
 HOLDOUTS = {"holdout": (HOLDOUT, HOLDOUT_LABELS, HOLDOUT_VIOLATIONS),
             "holdout2": (HOLDOUT2, HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS),
             "holdout3": (HOLDOUT3, HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS),
             "holdout4": (HOLDOUT4, HOLDOUT4_LABELS, HOLDOUT4_VIOLATIONS),
-            "holdout5": (HOLDOUT5, HOLDOUT5_LABELS, HOLDOUT5_VIOLATIONS)}
+            "holdout5": (HOLDOUT5, HOLDOUT5_LABELS, HOLDOUT5_VIOLATIONS),
+            "holdout6": (HOLDOUT6, HOLDOUT6_LABELS, HOLDOUT6_VIOLATIONS)}
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
 
 SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
@@ -73,6 +78,7 @@ HOLDOUT2_SEED = 2207  # a second holdout, outside both sample.txt and holdout.tx
 HOLDOUT3_SEED = 612  # a third holdout, outside the sample and both earlier holdouts
 HOLDOUT4_SEED = 4127  # a fourth holdout, outside the sample and the three earlier holdouts
 HOLDOUT5_SEED = 5309  # a fifth holdout, outside the sample and the four earlier holdouts
+HOLDOUT6_SEED = 6121  # a sixth holdout, outside the sample and the five earlier holdouts
 LABEL_SEED = 11  # which findings of each rule were labelled
 LABELS_PER_RULE = 15
 NEAR = 200  # a label follows its span's text this many characters after an edit
@@ -172,6 +178,11 @@ def draw_holdout4(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
 def draw_holdout5(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
     """The seeded fifth holdout: replies in none of the `earlier` sets, drawn the same way."""
     return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT5_SEED)
+
+
+def draw_holdout6(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
+    """The seeded sixth holdout: replies in none of the `earlier` sets, drawn the same way."""
+    return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT6_SEED)
 
 
 def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
@@ -428,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="judge the 50 replies of the fourth holdout (holdout4*.jsonl)")
     parser.add_argument("--holdout5", dest="set", action="store_const", const="holdout5",
                         help="judge the 50 replies of the fifth holdout (holdout5*.jsonl)")
+    parser.add_argument("--holdout6", dest="set", action="store_const", const="holdout6",
+                        help="judge the 50 replies of the sixth holdout (holdout6*.jsonl)")
     parser.add_argument("--folder", choices=("social", "assistant"),
                         help="only the replies of one folder (tweets or assistant answers)")
     args = parser.parse_args(argv)

@@ -41,13 +41,17 @@ HOLDOUT4_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT4_VIOLATIONS)
 HOLDOUT5 = judgment.HOLDOUT5.read_text(encoding="utf-8").split()
 HOLDOUT5_LABELS = judgment.read_jsonl(judgment.HOLDOUT5_LABELS)
 HOLDOUT5_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT5_VIOLATIONS)
+HOLDOUT6 = judgment.HOLDOUT6.read_text(encoding="utf-8").split()
+HOLDOUT6_LABELS = judgment.read_jsonl(judgment.HOLDOUT6_LABELS)
+HOLDOUT6_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT6_VIOLATIONS)
 # (labels, violations, the replies read for those violations): the workbench, then the holdouts
 SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
         "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT),
         "holdout2": (HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS, HOLDOUT2),
         "holdout3": (HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS, HOLDOUT3),
         "holdout4": (HOLDOUT4_LABELS, HOLDOUT4_VIOLATIONS, HOLDOUT4),
-        "holdout5": (HOLDOUT5_LABELS, HOLDOUT5_VIOLATIONS, HOLDOUT5)}
+        "holdout5": (HOLDOUT5_LABELS, HOLDOUT5_VIOLATIONS, HOLDOUT5),
+        "holdout6": (HOLDOUT6_LABELS, HOLDOUT6_VIOLATIONS, HOLDOUT6)}
 HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
 needs_corpus = pytest.mark.skipif(
     not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
@@ -129,6 +133,13 @@ def test_the_fifth_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> 
                                 | set(HOLDOUT4))
 
 
+def test_the_sixth_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> None:
+    assert len(HOLDOUT6) == len(set(HOLDOUT6)) == judgment.HOLDOUT_SIZE
+    assert all(FILE.match(f) for f in HOLDOUT6)
+    assert not set(HOLDOUT6) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2) | set(HOLDOUT3)
+                                | set(HOLDOUT4) | set(HOLDOUT5))
+
+
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
     label = {"file": "social/001.txt", "code": "PLN002", "start": 40, "end": 42,
              "span_sha1": judgment.span_digest("DM"), "label": "false", "reason": "r"}
@@ -156,7 +167,9 @@ def test_the_data_points_into_the_workbench(name: str) -> None:
              "holdout4": lambda: judgment.draw_holdout4(rows, SAMPLE, HOLDOUT, HOLDOUT2,
                                                         HOLDOUT3),
              "holdout5": lambda: judgment.draw_holdout5(rows, SAMPLE, HOLDOUT, HOLDOUT2,
-                                                        HOLDOUT3, HOLDOUT4)}[name]()
+                                                        HOLDOUT3, HOLDOUT4),
+             "holdout6": lambda: judgment.draw_holdout6(rows, SAMPLE, HOLDOUT, HOLDOUT2,
+                                                        HOLDOUT3, HOLDOUT4, HOLDOUT5)}[name]()
     assert drawn == read, f"the {name}'s replies are not the seeded draw"
     for row in labels:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"
