@@ -822,6 +822,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     # ... but an offer for later is not a hand-off, and a customer who asked for a person gets
     # the way to one.
     ("OWN006", "If you have further questions, feel free to contact our support team.", {}, []),
+    ("OWN006", "If you need more help later, contact our support team.", {}, []),
+    # ... but a wish that is the request itself is handed off all the same.
+    ("OWN006", "If you'd like a refund, please contact our billing team.", {},
+     ["contact our billing team"]),
     ("OWN006", "Should the problem persist, reach out to our customer support team.", {}, []),
     ("OWN006", "To reach a live agent, call our customer support team at 555-0100.",
      {"customer_text": "I need to speak to a live agent now"}, []),
