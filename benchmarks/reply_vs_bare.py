@@ -1,8 +1,7 @@
 """A whole reply against one bare call, side by side, over revise_rates.py's 15 fixed tickets.
 
 For each ticket, on one real bundled-model server and with the settings `draft reply` ships
-(the bundled model's defaults: short prompt, structured output, 200 tokens, one revision at
-most), times:
+(the bundled model's defaults: short prompt, structured output, 200 tokens, no revision), times:
 
 - bare: one `openai` chat call with drafter's own first-round messages and parameters (what a
   script calling the server itself would send);

@@ -95,6 +95,7 @@ def _model_entry(shipped: Any) -> str | None:
 
 def _read_model(entry: str, identifier: Any) -> Any:
     """The model from a cache entry, or None when there is none or it cannot be read."""
+    import zipfile
     from array import array
 
     import numpy as np
@@ -105,24 +106,36 @@ def _read_model(entry: str, identifier: Any) -> Any:
             row = array(str(data["row_type"]), data["row"].tobytes())
             return identifier(data["ptc"], data["pc"], data["classes"].tolist(), nextmove,
                               data["output"].tolist(), norm_probs=True, tk_row=row)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
         return None  # missing or damaged: expanded from the shipped file again
 
 
 def _write_model(entry: str, model: Any) -> None:
-    """Keep the expanded model's tables in the cache entry (losing it only costs time)."""
-    import io
+    """Keep the expanded model's tables in the cache entry (losing it only costs time), written
+    to a temporary file and renamed into place; entries of other model files go."""
+    import glob
+    import os
 
     import numpy as np
 
-    from drafter.cache import write_atomic
-
-    out = io.BytesIO()
-    np.savez(out, ptc=model.nb_ptc, pc=model.nb_pc, classes=np.array(model.nb_classes),
-             nextmove=np.asarray(model.tk_nextmove), nextmove_type=model.tk_nextmove.typecode,
-             row=np.asarray(model.tk_row), row_type=model.tk_row.typecode,
-             output=np.asarray(model.tk_output, dtype=np.int64))
-    write_atomic(entry, out.getvalue())
+    tmp = f"{entry}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(entry), mode=0o700, exist_ok=True)
+        with open(tmp, "wb") as out:
+            np.savez(out, ptc=model.nb_ptc, pc=model.nb_pc, classes=np.array(model.nb_classes),
+                     nextmove=np.asarray(model.tk_nextmove),
+                     nextmove_type=model.tk_nextmove.typecode,
+                     row=np.asarray(model.tk_row), row_type=model.tk_row.typecode,
+                     output=np.asarray(model.tk_output, dtype=np.int64))
+        os.replace(tmp, entry)
+        for old in glob.glob(os.path.join(os.path.dirname(entry), "langid-*.npz")):
+            if old != entry:
+                os.unlink(old)  # another py3langid's model: ~70 MB each
+    except OSError:
+        pass
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 # A review asks for the language of the same texts (the reply, the customer's message) several

@@ -384,6 +384,12 @@ def test_the_detector_model_is_kept_expanded_in_the_cache(tmp_path: Path) -> Non
     entries = list(tmp_path.glob("langid-*.npz"))
     assert len(entries) == 1 and entries[0].stat().st_size > 1_000_000
     assert run() == first and first.startswith("de ")  # read back: the same answer
-    entries[0].write_bytes(b"damaged")  # a damaged entry is expanded anew and replaced
-    assert run() == first
-    assert entries[0].stat().st_size > 1_000_000
+    whole = entries[0].read_bytes()
+    for damaged in (b"damaged", whole[:len(whole) // 2]):  # not a zip; a zip cut short
+        entries[0].write_bytes(damaged)  # a damaged entry is expanded anew and replaced
+        assert run() == first
+        assert entries[0].stat().st_size == len(whole)
+    (tmp_path / "langid-1-1.npz").write_bytes(b"another py3langid's")
+    entries[0].unlink()
+    assert run() == first  # written again; the other model file's entry goes
+    assert [e.name for e in tmp_path.glob("langid-*.npz")] == [entries[0].name]

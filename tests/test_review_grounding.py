@@ -56,6 +56,9 @@ CASES: list[tuple[str, tuple[str, ...], list[str]]] = [
     ("Students save 15%.", ("Students get fifteen per cent off.",), []),
     # ... only a percentage supports one (a grounding draft: "10%" off from "about 10 days").
     ("We will give you 10% of the price.", ("The repair takes about 10 days.",), ["10%"]),
+    ("Members get a 10% discount.", ("Members get a 10-15% discount.",), []),
+    ("Take 20% off.", ("Between 10 and 20% off in the sale.",), []),
+    ("Take 10% off.", ("A 10-percent discount for students.",), []),
     # Durations and counts of days: digits or words, a range, hours as days.
     ("It arrives within 5 business days.", (), ["5 business days"]),
     ("It arrives within five business days.", ("Delivery: 5 business days.",), []),

@@ -826,6 +826,16 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     # ... but a wish that is the request itself is handed off all the same.
     ("OWN006", "If you'd like a refund, please contact our billing team.", {},
      ["contact our billing team"]),
+    ("OWN006", "If you need a refund, please contact our billing team.", {},
+     ["contact our billing team"]),
+    ("OWN006", "Since the fault persists, please contact our technical team.", {},
+     ["contact our technical team"]),
+    # ... and a customer who mentions a person without asking for one still gets the finding.
+    ("OWN006", "Please contact our billing team about the charge.",
+     {"customer_text": "I talked to someone twice already and got nowhere"},
+     ["contact our billing team"]),
+    ("OWN006", "To reach one, call our customer support team at 555-0100.",
+     {"customer_text": "I need help speaking to a bloody live agent"}, []),
     ("OWN006", "Should the problem persist, reach out to our customer support team.", {}, []),
     ("OWN006", "To reach a live agent, call our customer support team at 555-0100.",
      {"customer_text": "I need to speak to a live agent now"}, []),
@@ -1197,7 +1207,7 @@ def test_skip_channels_turns_a_rule_off_on_those_channels() -> None:
     assert [f.code for f in shipped.review(text, ReviewContext(channel="email"))] == ["PLN002"]
     assert [f.code for f in shipped.review(text, ReviewContext())] == ["PLN002"]
     # Any rule, from its table; a single channel may be a string.
-    off = Reviewer(_guide_with("DIR002", skip_channels="chat"), select=["DIR002"])
+    off = Reviewer(_guide_with("DIR002", skip_channels="Chat"), select=["DIR002"])
     assert off.review("I think it shipped.", ReviewContext(channel="chat")) == []
     assert [f.code for f in off.review("I think it shipped.", ReviewContext(channel="email"))] \
         == ["DIR002"]
@@ -1213,3 +1223,10 @@ def test_pln002_on_social_where_a_team_turns_it_back_on() -> None:
     assert found("Please send us a DM with the booking reference so we can look. ^KJ") == []
     assert found("DM us the order number and we'll chase it.") == []
     assert found("The AVS check failed.") == ["AVS"]
+
+
+def test_a_bad_skip_channels_setting_is_named() -> None:
+    from drafter.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[rules.DIR002\] skip_channels must be a list"):
+        Reviewer(_guide_with("DIR002", skip_channels=True), select=["DIR002"])

@@ -146,6 +146,8 @@ CASES: list[tuple[str, str, ReviewContext, list[str]]] = [
      []),
     ("SAN008", "Two ways to go:\n\n- a new lamp\n- a refund", ctx(), []),  # list items
     ("SAN008", "It ships today (by DHL).\n\nSee you soon 🙂", ctx(), []),
+    ("SAN008", "Thanks for your patience ❤️\n\nAll done for today ✔️\n\nTalk soon :-)", ctx(), []),
+    ("SAN008", "您的订单今天发货。\n\n¿Le llegó el paquete?", ctx(), []),
     ("SAN008", "Thanks so much", ctx(), ["Thanks so much"]),
     ("SAN008", "Ihre Leuchte kommt am Freitag.\n\nMit freundlichen Grüßen", ctx(), []),  # SAN004
     ("SAN008", "It ships today.\n\nSee you", ctx(), []),  # under three words

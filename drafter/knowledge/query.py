@@ -42,14 +42,16 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 # What a customer rules out is not searched for: it would rank the passage about exactly that
 # first ("pause it without cancelling" finds the cancelling article). An alternative after
 # "instead of" ("rather than", "statt", "en vez de") is ruled out whatever it is; after "without"
-# ("ohne", "sin") only an action is ("without cancelling", "ohne es zu kündigen", "sin
-# cancelar"): a thing after it is what is missing ("it arrived without the shade").
+# ("ohne", "sin") only an action the customer opts out of ("without cancelling", "ohne es zu
+# kündigen", "sin cancelar"): anything else after it is what is missing or late ("it arrived
+# without the shade", "weeks without receiving my order") and stays.
 _INSTEAD = re.compile(r"\b(?:instead of|rather than|statt|anstatt|en (?:vez|lugar) de)\W+$",
                       re.IGNORECASE)
-_WITHOUT = re.compile(r"\b(without|ohne|sin)\W+$", re.IGNORECASE)
-# An action after "without": an -ing form; after "sin", an infinitive ("ohne" wants "zu" and a
-# verb, checked in `terms`).
-_ACTION = {"without": re.compile(r"\w+ing"), "sin": re.compile(r"\w+(?:ar|er|ir)")}
+_WITHOUT = re.compile(r"\b(?:without|ohne|sin)\W+$", re.IGNORECASE)
+# The starts of the actions a customer opts out of, in English, German and Spanish.
+_OPT_OUT = re.compile(r"(?:cancel|unsubscrib|clos|delet|terminat|paying|pay\b|returning|"
+                      r"losing|kündig|storn|bezahl|zahl|lösch|schließ|anul|pagar|"
+                      r"devolv|borrar|cerrar|perder|darse de baja)\w*", re.IGNORECASE)
 _WITHIN = 3  # words from the excluding word to its object ("ohne es zu kündigen")
 
 
@@ -58,21 +60,18 @@ def terms(text: str, limit: int = MAX_TERMS) -> list[str]:
     not what the customer rules out ("without cancelling", "instead of a refund")."""
     seen: dict[str, None] = {}
     text = text[:MAX_INPUT]
-    rule = ""  # "instead", or the "without" word, while an excluded object may still come
+    rule = ""  # "instead" or "without" while an excluded object may still come
     left = 0  # words left in which it may come
-    before = ""  # the word before this one
     for match in _WORD.finditer(text):
         word = match.group(0).lower().strip("_")
         if _INSTEAD.search(text, max(0, match.start() - 12), match.start()):
             rule, left = "instead", _WITHIN
-        elif found := _WITHOUT.search(text, max(0, match.start() - 9), match.start()):
-            rule, left = found.group(1).lower(), _WITHIN
-        previous, before = before, word
+        elif _WITHOUT.search(text, max(0, match.start() - 9), match.start()):
+            rule, left = "without", _WITHIN
         if len(word) < 2 or word in STOP_WORDS or word in seen:
             left -= 1
             continue
-        if left > 0 and (rule == "instead" or (rule == "ohne" and previous == "zu")
-                         or (rule in _ACTION and _ACTION[rule].fullmatch(word))):
+        if left > 0 and (rule == "instead" or _OPT_OUT.fullmatch(word)):
             left = 0
             continue
         left = 0

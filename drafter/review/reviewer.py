@@ -51,6 +51,18 @@ def build_check(guide: StyleGuide, rule: Rule, extra: Mapping[str, Any] | None =
                           hint=f"see `draft rules {rule.code}` for its settings") from None
 
 
+def skip_channels(guide: StyleGuide, rule: Rule) -> frozenset[str]:
+    """The channels `rule` is off in (its `skip_channels` setting), lower-cased."""
+    value = rule_settings(guide, rule).get("skip_channels", [])
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        found = guide.rule_settings(rule.code)
+        where = str(found[1].source) if found else "built-in defaults"
+        raise ConfigError(f"{where}: [rules.{rule.code}] skip_channels must be a list of channel "
+                          f"names, not {value!r}", hint='write skip_channels = ["social"]')
+    return frozenset(n.strip().lower() for n in names if n.strip())
+
+
 def rule_languages(guide: StyleGuide, rule: Rule) -> tuple[str, ...]:
     """The languages `rule` holds in with `guide`: as shipped ("*": every one), plus each
     language the guide gives it settings for (`lang/<code>.toml`)."""
@@ -122,9 +134,8 @@ class Reviewer:
                           for r in self.rules}
         self._checks: list[tuple[Rule, Check]] = [(r, build_check(guide, r)) for r in self.rules]
         # Channels a rule is off in (`skip_channels` in its table: measured wrong there).
-        self._skip_channels = {
-            r.code: frozenset([found] if isinstance(found, str) else map(str, found))
-            for r in self.rules if (found := rule_settings(guide, r).get("skip_channels"))}
+        self._skip_channels = {r.code: found for r in self.rules
+                               if (found := skip_channels(guide, r))}
         # Rules that give way where another rule reports the same span: code -> those codes.
         self._yielding = {r.code: frozenset(r.yields_to) for r in self.rules if r.yields_to}
         self._languages = {r.code: rule_languages(guide, r) for r in self.rules}
@@ -216,7 +227,7 @@ class Reviewer:
         checks = self.checks_for(language or self.language(text)) if self._gated else self._checks
         for rule, check in checks:
             code = rule.code
-            if ctx.channel and ctx.channel in self._skip_channels.get(code, ()):
+            if ctx.channel and ctx.channel.lower() in self._skip_channels.get(code, ()):
                 continue
             kept = 0
             for hit in check(doc, ctx):

@@ -64,6 +64,8 @@ _TIME_STARTS = frozenset(":aApP ")
 # A token that may be an order, tracking or reference number: letters and digits, joined by
 # dashes or commas ("AB-12345", "1Z999AA10123456784", "#48213", "1,299").
 _TOKEN_RE = re.compile(r"(?<![\w#@/.-])#?[A-Za-z0-9]+(?:[-,][A-Za-z0-9]+|\.\d+)*")
+_PERCENT_MARK = re.compile(r"%|\bper ?cent\b|\bprozent\b|\bpor ciento\b", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
 _URL_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 
 
@@ -387,6 +389,12 @@ class Facts:
                     keys.add(("num", value))
             for m in self.one_unit.finditer(text):
                 keys.add(("dur", round(self.units[m.group("u").lower()], 3)))
+            # A range of percentages states both ends: "10-15%", "between 10 and 20% off".
+            for m in _PERCENT_MARK.finditer(text):
+                for n in _NUMBER.finditer(text, max(0, m.start() - 20), m.start()):
+                    value = number_value(n.group())
+                    if value is not None:
+                        keys.add(("pct", value))
             for m in _DIGIT_RUN.finditer(text):
                 digits = _digits(m.group())
                 if len(digits) >= 7:

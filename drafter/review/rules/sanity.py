@@ -423,10 +423,12 @@ def _san007(settings: Mapping[str, Any]) -> Check:
 
 # --- SAN008 -----------------------------------------------------------------------------------
 
-# How a finished paragraph ends: a sentence's mark (with closing quotes or brackets), a colon
-# before what follows, a link, or an emoji.
-_FINISHED = re.compile(r"(?:[.!?…:;][\"'”’)\]»]*|https?://\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF])"
-                       r"\s*$")
+# How a finished paragraph ends: a sentence's mark in any script (with closing quotes or
+# brackets), a colon before what follows, a link, an emoji (with its variation or skin-tone
+# marks), or a text smiley.
+_FINISHED = re.compile(r"(?:[.!?…:;。！？؟।][\"'”’)\]»」』]*|https?://\S+"
+                       r"|[\U0001F300-\U0001FAFF\u2600-\u27BF][\uFE0F\u200D\U0001F3FB-\U0001F3FF]*"
+                       r"|[:;]-?[()DPp])\s*$")
 
 
 @rule(
