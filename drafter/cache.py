@@ -15,7 +15,8 @@ import json
 import os
 import sys
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 _MAX_ENTRIES = 256  # TOML entries kept: the oldest go when a new one is written
 
@@ -93,15 +94,19 @@ def _prune(folder: str) -> None:
         pass  # another run pruned first
 
 
-def write_atomic(path: str, data: bytes) -> bool:
-    """Write `data` to `path` by way of a temporary file renamed into place; False on failure."""
+def write_atomic(path: str, data: bytes | Callable[[BinaryIO], object]) -> bool:
+    """Write `data` (bytes, or a function that writes to the open file) to `path` by way of a
+    temporary file renamed into place; False on failure."""
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                if isinstance(data, bytes):
+                    fh.write(data)
+                else:
+                    data(fh)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -84,11 +85,11 @@ def _model_entry(shipped: Any) -> str | None:
     from drafter.cache import cache_dir
 
     folder = cache_dir()
+    if folder is None:
+        return None
     try:
         info = os.stat(shipped)
     except OSError:
-        return None
-    if folder is None:
         return None
     return os.path.join(folder, f"langid-{info.st_size}-{info.st_mtime_ns}.npz")
 
@@ -111,31 +112,26 @@ def _read_model(entry: str, identifier: Any) -> Any:
 
 
 def _write_model(entry: str, model: Any) -> None:
-    """Keep the expanded model's tables in the cache entry (losing it only costs time), written
-    to a temporary file and renamed into place; entries of other model files go."""
+    """Keep the expanded model's tables in the cache entry (losing it only costs time); entries
+    of other model files go."""
     import glob
     import os
 
     import numpy as np
 
-    tmp = f"{entry}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(entry), mode=0o700, exist_ok=True)
-        with open(tmp, "wb") as out:
-            np.savez(out, ptc=model.nb_ptc, pc=model.nb_pc, classes=np.array(model.nb_classes),
-                     nextmove=np.asarray(model.tk_nextmove),
-                     nextmove_type=model.tk_nextmove.typecode,
-                     row=np.asarray(model.tk_row), row_type=model.tk_row.typecode,
-                     output=np.asarray(model.tk_output, dtype=np.int64))
-        os.replace(tmp, entry)
+    from drafter.cache import write_atomic
+
+    def write(out: Any) -> None:
+        np.savez(out, ptc=model.nb_ptc, pc=model.nb_pc, classes=np.array(model.nb_classes),
+                 nextmove=np.asarray(model.tk_nextmove), nextmove_type=model.tk_nextmove.typecode,
+                 row=np.asarray(model.tk_row), row_type=model.tk_row.typecode,
+                 output=np.asarray(model.tk_output, dtype=np.int64))
+
+    if write_atomic(entry, write):
         for old in glob.glob(os.path.join(os.path.dirname(entry), "langid-*.npz")):
             if old != entry:
-                os.unlink(old)  # another py3langid's model: ~70 MB each
-    except OSError:
-        pass
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+                with contextlib.suppress(OSError):
+                    os.unlink(old)  # another py3langid's model: ~70 MB each
 
 
 # A review asks for the language of the same texts (the reply, the customer's message) several

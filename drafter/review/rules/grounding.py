@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from drafter.review.channels import per_channel
@@ -66,6 +67,7 @@ _TIME_STARTS = frozenset(":aApP ")
 _TOKEN_RE = re.compile(r"(?<![\w#@/.-])#?[A-Za-z0-9]+(?:[-,][A-Za-z0-9]+|\.\d+)*")
 _PERCENT_MARK = re.compile(r"%|\bper ?cent\b|\bprozent\b|\bpor ciento\b", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
+_START = attrgetter("start")  # of a claim
 _URL_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 
 
@@ -199,9 +201,9 @@ class Facts:
         links = [Claim(s, e, "link", _one(("url", url_key(text[s:e])))) for s, e in urls]
         links += [Claim(s, e, "email address", _one(("email", text[s:e].lower().rstrip("."))))
                   for s, e in emails]
-        links.sort(key=_claim_start)
+        links.sort(key=_START)
         view = mask(text, [(c.start, c.end) for c in links]) if links else text
-        return heapq.merge(links, self._read(view), key=_claim_start)
+        return heapq.merge(links, self._read(view), key=_START)
 
     def _read(self, view: str) -> Iterator[Claim]:
         """The claims of `view` (links blanked) in order: what a word or number starts, and in
@@ -400,10 +402,6 @@ class Facts:
                 if len(digits) >= 7:
                     keys.add(("phone", digits[-7:]))
         return keys
-
-
-def _claim_start(claim: Claim) -> int:
-    return claim.start
 
 
 def _tokens(view: str, start: int, end: int) -> Iterator[Claim]:
