@@ -43,42 +43,18 @@ DATA = HERE / "judgment"
 LABELS = DATA / "labels.jsonl"
 VIOLATIONS = DATA / "violations.jsonl"
 SAMPLE = DATA / "sample.txt"
-HOLDOUT = DATA / "holdout.txt"
-HOLDOUT_LABELS = DATA / "holdout_labels.jsonl"
-HOLDOUT_VIOLATIONS = DATA / "holdout_violations.jsonl"
-HOLDOUT2 = DATA / "holdout2.txt"
-HOLDOUT2_LABELS = DATA / "holdout2_labels.jsonl"
-HOLDOUT2_VIOLATIONS = DATA / "holdout2_violations.jsonl"
-HOLDOUT3 = DATA / "holdout3.txt"
-HOLDOUT3_LABELS = DATA / "holdout3_labels.jsonl"
-HOLDOUT3_VIOLATIONS = DATA / "holdout3_violations.jsonl"
-HOLDOUT4 = DATA / "holdout4.txt"
-HOLDOUT4_LABELS = DATA / "holdout4_labels.jsonl"
-HOLDOUT4_VIOLATIONS = DATA / "holdout4_violations.jsonl"
-HOLDOUT5 = DATA / "holdout5.txt"
-HOLDOUT5_LABELS = DATA / "holdout5_labels.jsonl"
-HOLDOUT5_VIOLATIONS = DATA / "holdout5_violations.jsonl"
-HOLDOUT6 = DATA / "holdout6.txt"
-HOLDOUT6_LABELS = DATA / "holdout6_labels.jsonl"
-HOLDOUT6_VIOLATIONS = DATA / "holdout6_violations.jsonl"
+# The holdouts, in the order they were drawn, with their seeds: each is HOLDOUT_SIZE replies in
+# none of sample.txt and the holdouts before it, read once to check the rules tuned before it.
+HOLDOUT_SEEDS = {"holdout": 1611, "holdout2": 2207, "holdout3": 612, "holdout4": 4127,
+                 "holdout5": 5309, "holdout6": 6121}
 # A holdout's name -> its replies, the labels of their findings, their violations.
-HOLDOUTS = {"holdout": (HOLDOUT, HOLDOUT_LABELS, HOLDOUT_VIOLATIONS),
-            "holdout2": (HOLDOUT2, HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS),
-            "holdout3": (HOLDOUT3, HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS),
-            "holdout4": (HOLDOUT4, HOLDOUT4_LABELS, HOLDOUT4_VIOLATIONS),
-            "holdout5": (HOLDOUT5, HOLDOUT5_LABELS, HOLDOUT5_VIOLATIONS),
-            "holdout6": (HOLDOUT6, HOLDOUT6_LABELS, HOLDOUT6_VIOLATIONS)}
+HOLDOUTS = {name: (DATA / f"{name}.txt", DATA / f"{name}_labels.jsonl",
+                   DATA / f"{name}_violations.jsonl") for name in HOLDOUT_SEEDS}
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
 
 SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
 SAMPLE_SIZE = 100
-HOLDOUT_SEED = 1611  # replies outside sample.txt, read once to check the tuned rules
 HOLDOUT_SIZE = 50
-HOLDOUT2_SEED = 2207  # a second holdout, outside both sample.txt and holdout.txt
-HOLDOUT3_SEED = 612  # a third holdout, outside the sample and both earlier holdouts
-HOLDOUT4_SEED = 4127  # a fourth holdout, outside the sample and the three earlier holdouts
-HOLDOUT5_SEED = 5309  # a fifth holdout, outside the sample and the four earlier holdouts
-HOLDOUT6_SEED = 6121  # a sixth holdout, outside the sample and the five earlier holdouts
 LABEL_SEED = 11  # which findings of each rule were labelled
 LABELS_PER_RULE = 15
 NEAR = 200  # a label follows its span's text this many characters after an edit
@@ -153,36 +129,10 @@ def draw_sample(files: Iterable[str], n: int = SAMPLE_SIZE, seed: int = SAMPLE_S
     return picked
 
 
-def draw_holdout(files: Iterable[str], sample: Iterable[str]) -> list[str]:
-    """The seeded holdout: replies not in `sample`, drawn the way the sample was."""
-    return draw_sample(set(files) - set(sample), HOLDOUT_SIZE, HOLDOUT_SEED)
-
-
-def draw_holdout2(files: Iterable[str], sample: Iterable[str], holdout: Iterable[str]) -> list[str]:
-    """The seeded second holdout: replies in neither `sample` nor `holdout`, drawn the same way."""
-    return draw_sample(set(files) - set(sample) - set(holdout), HOLDOUT_SIZE, HOLDOUT2_SEED)
-
-
-def draw_holdout3(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
-    """The seeded third holdout: replies in none of the `earlier` sets (the sample and both
-    holdouts), drawn the same way."""
-    left = set(files).difference(*earlier)
-    return draw_sample(left, HOLDOUT_SIZE, HOLDOUT3_SEED)
-
-
-def draw_holdout4(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
-    """The seeded fourth holdout: replies in none of the `earlier` sets, drawn the same way."""
-    return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT4_SEED)
-
-
-def draw_holdout5(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
-    """The seeded fifth holdout: replies in none of the `earlier` sets, drawn the same way."""
-    return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT5_SEED)
-
-
-def draw_holdout6(files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
-    """The seeded sixth holdout: replies in none of the `earlier` sets, drawn the same way."""
-    return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT6_SEED)
+def draw_holdout(name: str, files: Iterable[str], *earlier: Iterable[str]) -> list[str]:
+    """The seeded holdout `name`: replies in none of the `earlier` sets (the sample and the
+    holdouts drawn before it), drawn the way the sample was."""
+    return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT_SEEDS[name])
 
 
 def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
@@ -429,18 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unlabelled", action="store_true",
                         help="print every unlabelled finding as a labels.jsonl skeleton")
     parser.add_argument("--show", metavar="FILE", help="print one reply with its findings")
-    parser.add_argument("--holdout", dest="set", action="store_const", const="holdout",
-                        help="judge the 50 holdout replies (holdout*.jsonl), not the workbench")
-    parser.add_argument("--holdout2", dest="set", action="store_const", const="holdout2",
-                        help="judge the 50 replies of the second holdout (holdout2*.jsonl)")
-    parser.add_argument("--holdout3", dest="set", action="store_const", const="holdout3",
-                        help="judge the 50 replies of the third holdout (holdout3*.jsonl)")
-    parser.add_argument("--holdout4", dest="set", action="store_const", const="holdout4",
-                        help="judge the 50 replies of the fourth holdout (holdout4*.jsonl)")
-    parser.add_argument("--holdout5", dest="set", action="store_const", const="holdout5",
-                        help="judge the 50 replies of the fifth holdout (holdout5*.jsonl)")
-    parser.add_argument("--holdout6", dest="set", action="store_const", const="holdout6",
-                        help="judge the 50 replies of the sixth holdout (holdout6*.jsonl)")
+    for n, name in enumerate(HOLDOUTS, 1):
+        parser.add_argument(f"--{name}", dest="set", action="store_const", const=name,
+                            help=f"judge the {HOLDOUT_SIZE} replies of holdout {n} "
+                                 f"({name}*.jsonl), not the workbench")
     parser.add_argument("--folder", choices=("social", "assistant"),
                         help="only the replies of one folder (tweets or assistant answers)")
     args = parser.parse_args(argv)

@@ -26,32 +26,14 @@ PRINCIPLES = {p.id for p in APP.guide.principles}
 LABELS = judgment.read_jsonl(judgment.LABELS)
 VIOLATIONS = judgment.read_jsonl(judgment.VIOLATIONS)
 SAMPLE = judgment.SAMPLE.read_text(encoding="utf-8").split()
-HOLDOUT = judgment.HOLDOUT.read_text(encoding="utf-8").split()
-HOLDOUT_LABELS = judgment.read_jsonl(judgment.HOLDOUT_LABELS)
-HOLDOUT_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT_VIOLATIONS)
-HOLDOUT2 = judgment.HOLDOUT2.read_text(encoding="utf-8").split()
-HOLDOUT2_LABELS = judgment.read_jsonl(judgment.HOLDOUT2_LABELS)
-HOLDOUT2_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT2_VIOLATIONS)
-HOLDOUT3 = judgment.HOLDOUT3.read_text(encoding="utf-8").split()
-HOLDOUT3_LABELS = judgment.read_jsonl(judgment.HOLDOUT3_LABELS)
-HOLDOUT3_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT3_VIOLATIONS)
-HOLDOUT4 = judgment.HOLDOUT4.read_text(encoding="utf-8").split()
-HOLDOUT4_LABELS = judgment.read_jsonl(judgment.HOLDOUT4_LABELS)
-HOLDOUT4_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT4_VIOLATIONS)
-HOLDOUT5 = judgment.HOLDOUT5.read_text(encoding="utf-8").split()
-HOLDOUT5_LABELS = judgment.read_jsonl(judgment.HOLDOUT5_LABELS)
-HOLDOUT5_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT5_VIOLATIONS)
-HOLDOUT6 = judgment.HOLDOUT6.read_text(encoding="utf-8").split()
-HOLDOUT6_LABELS = judgment.read_jsonl(judgment.HOLDOUT6_LABELS)
-HOLDOUT6_VIOLATIONS = judgment.read_jsonl(judgment.HOLDOUT6_VIOLATIONS)
+# A holdout's name -> (its replies, the labels of their findings, their violations).
+HOLDOUTS = {name: (read.read_text(encoding="utf-8").split(), judgment.read_jsonl(labels),
+                   judgment.read_jsonl(violations))
+            for name, (read, labels, violations) in judgment.HOLDOUTS.items()}
 # (labels, violations, the replies read for those violations): the workbench, then the holdouts
 SETS = {"workbench": (LABELS, VIOLATIONS, SAMPLE),
-        "holdout": (HOLDOUT_LABELS, HOLDOUT_VIOLATIONS, HOLDOUT),
-        "holdout2": (HOLDOUT2_LABELS, HOLDOUT2_VIOLATIONS, HOLDOUT2),
-        "holdout3": (HOLDOUT3_LABELS, HOLDOUT3_VIOLATIONS, HOLDOUT3),
-        "holdout4": (HOLDOUT4_LABELS, HOLDOUT4_VIOLATIONS, HOLDOUT4),
-        "holdout5": (HOLDOUT5_LABELS, HOLDOUT5_VIOLATIONS, HOLDOUT5),
-        "holdout6": (HOLDOUT6_LABELS, HOLDOUT6_VIOLATIONS, HOLDOUT6)}
+        **{name: (labels, violations, read)
+           for name, (read, labels, violations) in HOLDOUTS.items()}}
 HAS_CORPUS = (judgment.CORPUS / "manifest.jsonl").is_file()
 needs_corpus = pytest.mark.skipif(
     not HAS_CORPUS, reason=f"the support_replies workbench is not at {judgment.CORPUS}")
@@ -102,42 +84,13 @@ def test_the_sample_is_100_distinct_replies() -> None:
     assert all(FILE.match(f) for f in SAMPLE)
 
 
-def test_the_holdout_is_50_distinct_replies_outside_the_sample() -> None:
-    assert len(HOLDOUT) == len(set(HOLDOUT)) == judgment.HOLDOUT_SIZE
-    assert all(FILE.match(f) for f in HOLDOUT)
-    assert not set(HOLDOUT) & set(SAMPLE)
-
-
-def test_the_second_holdout_is_50_distinct_replies_outside_both() -> None:
-    assert len(HOLDOUT2) == len(set(HOLDOUT2)) == judgment.HOLDOUT_SIZE
-    assert all(FILE.match(f) for f in HOLDOUT2)
-    assert not set(HOLDOUT2) & (set(SAMPLE) | set(HOLDOUT))
-
-
-def test_the_third_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> None:
-    assert len(HOLDOUT3) == len(set(HOLDOUT3)) == judgment.HOLDOUT_SIZE
-    assert all(FILE.match(f) for f in HOLDOUT3)
-    assert not set(HOLDOUT3) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2))
-
-
-def test_the_fourth_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> None:
-    assert len(HOLDOUT4) == len(set(HOLDOUT4)) == judgment.HOLDOUT_SIZE
-    assert all(FILE.match(f) for f in HOLDOUT4)
-    assert not set(HOLDOUT4) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2) | set(HOLDOUT3))
-
-
-def test_the_fifth_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> None:
-    assert len(HOLDOUT5) == len(set(HOLDOUT5)) == judgment.HOLDOUT_SIZE
-    assert all(FILE.match(f) for f in HOLDOUT5)
-    assert not set(HOLDOUT5) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2) | set(HOLDOUT3)
-                                | set(HOLDOUT4))
-
-
-def test_the_sixth_holdout_is_50_distinct_replies_outside_the_earlier_sets() -> None:
-    assert len(HOLDOUT6) == len(set(HOLDOUT6)) == judgment.HOLDOUT_SIZE
-    assert all(FILE.match(f) for f in HOLDOUT6)
-    assert not set(HOLDOUT6) & (set(SAMPLE) | set(HOLDOUT) | set(HOLDOUT2) | set(HOLDOUT3)
-                                | set(HOLDOUT4) | set(HOLDOUT5))
+@pytest.mark.parametrize("name", HOLDOUTS)
+def test_a_holdout_is_50_distinct_replies_outside_the_earlier_sets(name: str) -> None:
+    read = HOLDOUTS[name][0]
+    earlier = list(HOLDOUTS)[:list(HOLDOUTS).index(name)]
+    assert len(read) == len(set(read)) == judgment.HOLDOUT_SIZE
+    assert all(FILE.match(f) for f in read)
+    assert not set(read) & set(SAMPLE).union(*(HOLDOUTS[e][0] for e in earlier))
 
 
 def test_a_label_follows_its_span_after_a_small_edit() -> None:
@@ -160,16 +113,11 @@ def test_a_label_follows_its_span_after_a_small_edit() -> None:
 def test_the_data_points_into_the_workbench(name: str) -> None:
     rows = judgment.manifest()
     labels, violations, read = SETS[name]
-    drawn = {"workbench": lambda: judgment.draw_sample(rows),
-             "holdout": lambda: judgment.draw_holdout(rows, SAMPLE),
-             "holdout2": lambda: judgment.draw_holdout2(rows, SAMPLE, HOLDOUT),
-             "holdout3": lambda: judgment.draw_holdout3(rows, SAMPLE, HOLDOUT, HOLDOUT2),
-             "holdout4": lambda: judgment.draw_holdout4(rows, SAMPLE, HOLDOUT, HOLDOUT2,
-                                                        HOLDOUT3),
-             "holdout5": lambda: judgment.draw_holdout5(rows, SAMPLE, HOLDOUT, HOLDOUT2,
-                                                        HOLDOUT3, HOLDOUT4),
-             "holdout6": lambda: judgment.draw_holdout6(rows, SAMPLE, HOLDOUT, HOLDOUT2,
-                                                        HOLDOUT3, HOLDOUT4, HOLDOUT5)}[name]()
+    if name == "workbench":
+        drawn = judgment.draw_sample(rows)
+    else:  # from the replies in none of the sample and the holdouts drawn before it
+        earlier = list(HOLDOUTS)[:list(HOLDOUTS).index(name)]
+        drawn = judgment.draw_holdout(name, rows, SAMPLE, *(HOLDOUTS[e][0] for e in earlier))
     assert drawn == read, f"the {name}'s replies are not the seeded draw"
     for row in labels:
         assert row["file"] in rows, f"{row['file']} is not in the manifest"
