@@ -19,7 +19,6 @@ from drafter.review.structure import (
     NOT_PROSE,
     PARAGRAPH,
     SIGN_OFF,
-    Part,
     Structure,
     parse,
 )
@@ -28,7 +27,7 @@ from drafter.styleguide import load_styleguide
 
 def parts_of(text: str) -> list[tuple[str, str]]:
     """(kind, text) of each part of `text`."""
-    return [(p.kind, text[p.start:p.end]) for p in parse(text).parts]
+    return [(kind, text[start:end]) for kind, start, end in parse(text).parts]
 
 
 # Written for these tests, in the shapes real replies take on each channel.
@@ -123,9 +122,10 @@ def check_spans(text: str, structure: Structure) -> None:
     ends in whitespace."""
     end = 0
     for part in structure.parts:
-        assert end <= part.start < part.end <= len(text), (part, text)
-        assert not text[part.start].isspace() and not text[part.end - 1].isspace(), part
-        end = part.end
+        _, start, stop = part
+        assert end <= start < stop <= len(text), (part, text)
+        assert not text[start].isspace() and not text[stop - 1].isspace(), part
+        end = stop
 
 
 REPLY_PIECES = st.sampled_from([
@@ -154,7 +154,7 @@ def test_doc_parses_once_with_the_guides_greetings_and_sign_offs() -> None:
     reviewer = Reviewer(load_styleguide())
     doc = reviewer.doc("Morning Jane,\n\nIt ships today.\n\nWarm regards,\nOmar", ReviewContext())
     assert doc.structure is doc.structure
-    kinds = [p.kind for p in doc.structure.parts]
+    kinds = [kind for kind, _, _ in doc.structure.parts]
     assert kinds == ["greeting", "paragraph", "sign_off", "signature"]
 
 
@@ -180,7 +180,7 @@ def test_inside_is_whether_one_part_of_the_kinds_holds_the_span(text: str,
     for _ in range(10):
         start = data.draw(st.integers(0, len(text)))
         end = data.draw(st.integers(start, len(text)))
-        every = any(p.start <= start and end <= p.end for p in structure.parts if p.kind in kinds)
+        every = any(s <= start and end <= e for kind, s, e in structure.parts if kind in kinds)
         assert structure.inside(start, end, kinds) == every, (start, end, structure.parts)
 
 
@@ -197,6 +197,6 @@ def test_paragraphs_are_the_trimmed_stretches_between_blank_lines(text: str) -> 
         stretch = text[at:blank.start() if blank else len(text)]
         if stretch.strip():
             start = at + len(stretch) - len(stretch.lstrip())
-            expected.append(Part(PARAGRAPH, start, start + len(stretch.strip())))
+            expected.append((PARAGRAPH, start, start + len(stretch.strip())))
         at = blank.end() if blank else len(text)
     assert structure._blocks(text, 0, len(text)) == expected

@@ -14,8 +14,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from operator import attrgetter
-from typing import TYPE_CHECKING, NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from drafter.review.context import ReviewContext
@@ -89,15 +89,13 @@ _PARAGRAPH_RE = re.compile(r"\S[^\n]*(?:\n(?![ \t\r]*\n)[^\n]*)*")
 _LINK_AT_END_RE = re.compile(r"(?<=\s)(?:https?://|www\.)\S+$")
 
 
-class Part(NamedTuple):
-    """One part of a reply: its kind and its span [start, end) in the text."""
+# One part of a reply: (kind, start, end), its kind and its span [start, end) in the text. A
+# plain tuple, not a NamedTuple: the garbage collector stops following a plain tuple of strings
+# and numbers but never an instance of a subclass, and a text may have 300,000 paragraphs
+# (every full collection walked them all: a sixth of reviewing one-word paragraphs).
+Part = tuple[str, int, int]
 
-    kind: str
-    start: int
-    end: int
-
-
-_start = attrgetter("start")
+_start = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -108,17 +106,17 @@ class Structure:
 
     def of(self, *kinds: str) -> list[Part]:
         """The parts of the given kinds, in order."""
-        return [p for p in self.parts if p.kind in kinds]
+        return [p for p in self.parts if p[0] in kinds]
 
     @property
     def blocks(self) -> list[Part]:
         """The body blocks (paragraphs, lists, quotes, code, links), in order."""
-        return [p for p in self.parts if p.kind in BLOCKS]
+        return [p for p in self.parts if p[0] in BLOCKS]
 
     def spans(self, kinds: Iterable[str]) -> list[tuple[int, int]]:
         """The spans of the parts of the given kinds."""
         wanted = frozenset(kinds)
-        return [(p.start, p.end) for p in self.parts if p.kind in wanted]
+        return [(start, end) for kind, start, end in self.parts if kind in wanted]
 
     def inside(self, start: int, end: int, kinds: Iterable[str] = NOT_PROSE) -> bool:
         """Whether [start, end) lies within one part of the given kinds."""
@@ -130,16 +128,17 @@ class Structure:
         at = bisect_right(parts, start, key=_start)
         while at:
             at -= 1
-            if parts[at].end < end:
+            kind, _, part_end = parts[at]
+            if part_end < end:
                 return False
-            if parts[at].kind in wanted:
+            if kind in wanted:
                 return True
         return False
 
     def split_part(self, text: str) -> tuple[int, int] | None:
         """Which part of a split message `text` is, as (part, of), from its counter ("2/3")."""
-        for part in self.of(COUNTER):
-            nums = re.findall(r"\d+", text[part.start:part.end])
+        for _, start, end in self.of(COUNTER):
+            nums = re.findall(r"\d+", text[start:end])
             if len(nums) == 2:
                 return int(nums[0]), int(nums[1])
         return None
@@ -152,7 +151,7 @@ class Structure:
 
     def to_list(self) -> list[dict[str, int | str]]:
         """The parts as plain data (for JSON output)."""
-        return [{"kind": p.kind, "start": p.start, "end": p.end} for p in self.parts]
+        return [{"kind": kind, "start": start, "end": end} for kind, start, end in self.parts]
 
 
 def prose_only(check: Check) -> Check:
@@ -202,9 +201,9 @@ def _leading(text: str) -> tuple[list[Part], int]:
     pos = 0
     while (m := _LEAD_RE.match(text, pos)) is not None:
         if m.group("handle"):
-            parts.append(Part(HANDLE, *m.span("handle")))
+            parts.append((HANDLE, *m.span("handle")))
         elif _is_counter(m.group("a"), m.group("b")):
-            parts.append(Part(COUNTER, *m.span("counter")))
+            parts.append((COUNTER, *m.span("counter")))
         else:
             break
         pos = m.end()
@@ -222,7 +221,7 @@ def _trailing(text: str, pos: int, sign_off_re: re.Pattern[str] | None) -> tuple
     counter = _counter_at_end(text, pos, end)
     if counter is not None:
         parts.append(counter)
-        end = _trim(text, pos, counter.start)[1]
+        end = _trim(text, pos, counter[1])[1]
     found = _sign_off_block(text, pos, end, sign_off_re) or _inline_signature(text, pos, end)
     link = None if found else _LINK_AT_END_RE.search(text, max(_line_start(text, pos, end),
                                                              end - 200), end)
@@ -231,14 +230,14 @@ def _trailing(text: str, pos: int, sign_off_re: re.Pattern[str] | None) -> tuple
         before = _trim(text, pos, link.start())[1]
         found = _inline_signature(text, pos, before)
         if found:
-            parts.insert(0, Part(ATTACHMENT, link.start(), end))
+            parts.insert(0, (ATTACHMENT, link.start(), end))
     if found:
         parts[:0] = found
-        end = _trim(text, pos, found[0].start)[1]
+        end = _trim(text, pos, found[0][1])[1]
         counter = _counter_at_end(text, pos, end)  # "... 1/2 ^KJ"
         if counter is not None:
             parts.insert(0, counter)
-            end = _trim(text, pos, counter.start)[1]
+            end = _trim(text, pos, counter[1])[1]
     return parts, end
 
 
@@ -250,7 +249,7 @@ def _counter_at_end(text: str, pos: int, end: int) -> Part | None:
     s, e = _trim(text, m.start(), m.end())
     if s > pos and not text[s - 1].isspace():
         return None  # part of a word or a date ("12/3/2024")
-    return Part(COUNTER, s, e)
+    return (COUNTER, s, e)
 
 
 def _lines_back(text: str, pos: int, end: int, most: int) -> list[tuple[int, int]]:
@@ -277,12 +276,12 @@ def _sign_off_block(text: str, pos: int, end: int,
         if s <= pos:
             return None  # nothing before it: it is the body itself (pos is its first character)
         if _SENT_FROM_RE.fullmatch(text, s, e) or _SIG_DELIMITER_RE.fullmatch(text, s, e):
-            return [Part(SIGNATURE, s, end)]
+            return [(SIGNATURE, s, end)]
         if e - s <= 40 and (_SIGN_OFF_LINE_RE.fullmatch(text, s, e) or (
                 sign_off_re is not None and sign_off_re.fullmatch(text, s, e))):
             if i == 0:
-                return [Part(SIGN_OFF, s, e)]
-            return [Part(SIGN_OFF, s, e), Part(SIGNATURE, lines[i - 1][0], end)]
+                return [(SIGN_OFF, s, e)]
+            return [(SIGN_OFF, s, e), (SIGNATURE, lines[i - 1][0], end)]
     return None
 
 
@@ -296,9 +295,9 @@ def _inline_signature(text: str, pos: int, end: int) -> list[Part] | None:
         if m is not None and _signature_ok(text, line, m):
             parts = []
             if m.group("so"):
-                parts.append(Part(SIGN_OFF, *_trim(text, m.start("so"), m.end("so"))))
-            parts.append(Part(SIGNATURE, *_trim(text, m.start("sig"), end)))
-            return parts if _trim(text, pos, parts[0].start)[1] > pos else None
+                parts.append((SIGN_OFF, *_trim(text, m.start("so"), m.end("so"))))
+            parts.append((SIGNATURE, *_trim(text, m.start("sig"), end)))
+            return parts if _trim(text, pos, parts[0][1])[1] > pos else None
     return None
 
 
@@ -356,7 +355,7 @@ def _greeting(text: str, pos: int, end: int,
         g_end = line_end  # a short line of its own: "Dear Sir or Madam,", "Hey Daniel"
     else:
         return [], pos
-    return [Part(GREETING, pos, g_end)], _trim(text, g_end, end)[0]
+    return [(GREETING, pos, g_end)], _trim(text, g_end, end)[0]
 
 
 def _starts_greeting(text: str, pos: int, end: int, greeting_re: re.Pattern[str] | None) -> bool:
@@ -372,14 +371,14 @@ def _closing(text: str, pos: int, end: int) -> tuple[list[Part], int]:
     s, e = _trim(text, line, end)
     if line <= pos or e <= s or not _CLOSING_RE.fullmatch(text, s, e):
         return [], end
-    return [Part(CLOSING, s, e)], _trim(text, pos, s)[1]
+    return [(CLOSING, s, e)], _trim(text, pos, s)[1]
 
 
 def _blocks(text: str, pos: int, end: int) -> list[Part]:
     """The body blocks of [pos, end): runs of lines of one kind, split at blank lines."""
     if _SPECIAL_START_RE.search(text, pos, end) is None:
         # Only paragraphs (most replies): split at blank lines, without reading each line.
-        return [Part(PARAGRAPH, m.start(), m.start() + len(m.group().rstrip()))
+        return [(PARAGRAPH, m.start(), m.start() + len(m.group().rstrip()))
                 for m in _PARAGRAPH_RE.finditer(text, pos, end)]
     blocks: list[Part] = []
     kind: str | None = None
@@ -405,7 +404,7 @@ def _blocks(text: str, pos: int, end: int) -> list[Part]:
             if kind in LISTS and this in (PARAGRAPH, CODE) and line[:1] in " \t":
                 this = kind  # an indented line continues a list item
         if kind is not None and this != kind:
-            blocks.append(Part(kind, b_start, b_end))
+            blocks.append((kind, b_start, b_end))
             kind = None
         if this:
             if kind is None:
@@ -413,5 +412,5 @@ def _blocks(text: str, pos: int, end: int) -> list[Part]:
             b_end = e
         at = le + 1
     if kind is not None:
-        blocks.append(Part(kind, b_start, b_end))
+        blocks.append((kind, b_start, b_end))
     return blocks

@@ -13,7 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any, Generic, TypeVar, overload
 
 from drafter.review.context import ReviewContext
@@ -380,13 +381,12 @@ class Doc:
         """Sentence spans of the body (over the prose view), trimmed of outer whitespace."""
         prose = self.prose
         b0, b1 = self.body
-        out: list[tuple[int, int]] = []
-        # A span is a sentence if it has a word: its words are found then, once.
-        out_words: list[tuple[str, ...]] = []
-        self.__dict__["sentence_words"] = out_words
+        # Each sentence's span first, then its words: the word offsets of every span are
+        # found in one pass (`bisect_left` mapped over them), not a Python call per sentence.
+        starts: list[int] = []
+        ends: list[int] = []
         start = b0
         words = word_re(prose)
-        w_starts, w_words = self.prose_words
         for m in _SENT_END_RE.finditer(prose, b0, b1):
             mark = m.group()
             if mark == ".":
@@ -400,10 +400,30 @@ class Doc:
                         continue
                 if prose[at + 1:at + 2].isdigit():
                     continue
-            end = m.end() if mark[0] in ".!?…" else m.start()
-            _append_sentence(out, out_words, prose, start, end, words, w_starts, w_words)
+            starts.append(start)
+            ends.append(m.end() if mark[0] in ".!?…" else m.start())
             start = m.end()
-        _append_sentence(out, out_words, prose, start, b1, words, w_starts, w_words)
+        starts.append(start)
+        ends.append(b1)
+        w_starts, w_words = self.prose_words
+        w_ends = list(map(add, w_starts, map(len, w_words)))
+        los = list(map(bisect_left, repeat(w_starts), starts))
+        his = list(map(bisect_left, repeat(w_starts), ends, los))
+        out: list[tuple[int, int]] = []
+        # A span is a sentence if it has a word: its words are kept for sentence_words.
+        out_words: list[tuple[str, ...]] = []
+        self.__dict__["sentence_words"] = out_words
+        for start, end, lo, hi in zip(starts, ends, los, his, strict=True):
+            if (lo and w_ends[lo - 1] > start) or (hi > lo and w_ends[hi - 1] > end):
+                found = tuple(words.findall(prose, start, end))  # a word runs over an edge
+            else:
+                found = w_words[lo:hi]
+            if found:
+                piece = prose[start:end]
+                core = piece.strip()
+                start += piece.find(core[0])  # the first character that is not a space
+                out.append((start, start + len(core)))
+                out_words.append(found)
         return out
 
     def runs(self, view: str = "prose") -> Runs:
@@ -434,37 +454,6 @@ class Doc:
         ls = self.text.rfind("\n", 0, offset) + 1
         le = self.text.find("\n", offset)
         return ls, len(self.text) if le == -1 else le
-
-
-def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int,
-                    words: re.Pattern[str] = WORD_RE) -> None:
-    piece = text[start:end]
-    core = piece.strip()
-    if core:
-        start += len(piece) - len(piece.lstrip())
-        end = start + len(core)
-        if words.search(text, start, end):
-            out.append((start, end))
-
-
-def _append_sentence(out: list[tuple[int, int]], out_words: list[tuple[str, ...]], text: str,
-                     start: int, end: int, words: re.Pattern[str], w_starts: list[int],
-                     w_words: tuple[str, ...]) -> None:
-    """`_append_trimmed`, keeping the sentence's words as well (`words.findall` over the span,
-    taken from the text's words at offsets `w_starts`)."""
-    lo = bisect_left(w_starts, start)
-    hi = bisect_left(w_starts, end, lo)
-    if (lo and w_starts[lo - 1] + len(w_words[lo - 1]) > start) or (
-            hi > lo and w_starts[hi - 1] + len(w_words[hi - 1]) > end):
-        found = tuple(words.findall(text, start, end))  # a word runs over an edge: cut so
-    else:
-        found = w_words[lo:hi]
-    if found:
-        piece = text[start:end]
-        core = piece.strip()
-        start += piece.find(core[0])  # the first character that is not a space
-        out.append((start, start + len(core)))
-        out_words.append(found)
 
 
 def view_of(doc: Doc, view: str) -> str:

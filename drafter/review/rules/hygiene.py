@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,9 @@ class Placeholder:
     name: str
 
 
+_SNAKE_FIELD = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")  # order_number, customer_name
+
+
 def _is_caps(s: str) -> bool:
     letters = [c for c in s if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
@@ -65,9 +69,20 @@ class PlaceholderFinder:
     def __init__(self, words: list[str]) -> None:
         self.words_re = checks.compile_phrases(words) if words else None
 
-    def _named(self, inner: str) -> bool:
-        return (_is_caps(inner) or (self.words_re is not None and bool(self.words_re.search(inner)))
-                or bool(re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+", inner)))
+    def _named(self, inners: list[str]) -> list[bool]:
+        """Whether each inner text of a bracket or angle placeholder names a field."""
+        named = [_is_caps(s) or _SNAKE_FIELD.fullmatch(s) is not None for s in inners]
+        if self.words_re is not None and not all(named):
+            # One search over all the inner texts, not one per bracket (a text may have 100,000
+            # brackets). They are joined by a NUL, which no phrase matches across (words are
+            # separated by spaces, commas or dashes); a match counts for the text it lies in.
+            joined = "\0".join(inners)
+            starts = list(itertools.accumulate((len(s) + 1 for s in inners[:-1]), initial=0))
+            for m in self.words_re.finditer(joined):
+                i = bisect_right(starts, m.start()) - 1
+                if m.end() <= starts[i] + len(inners[i]):
+                    named[i] = True
+        return named
 
     def find(self, text: str) -> list[Placeholder]:
         """Return the placeholders in `text` (code spans already blanked)."""
@@ -79,15 +94,14 @@ class PlaceholderFinder:
                 out += [Placeholder(*m.span(), "helpscout" if _HELPSCOUT_NAME.match(m.group(1))
                                     else "tag", m.group(1)) for m in _TAG.finditer(text)]
         if "[" in text:
-            for m in _BRACKET.finditer(text):
-                inner = m.group(1)
-                if not inner[:1].isdigit() and self._named(inner):
-                    out.append(Placeholder(*m.span(), "bracket", inner))
+            found = [m for m in _BRACKET.finditer(text) if not m.group(1)[:1].isdigit()]
+            out += [Placeholder(*m.span(), "bracket", m.group(1)) for m, named
+                    in zip(found, self._named([m.group(1) for m in found]), strict=True) if named]
         if "<" in text:
-            for m in _ANGLE.finditer(text):
-                inner = m.group(1)
-                if inner.lower() not in _HTML_TAGS and "@" not in inner and self._named(inner):
-                    out.append(Placeholder(*m.span(), "angle", inner))
+            found = [m for m in _ANGLE.finditer(text)
+                     if m.group(1).lower() not in _HTML_TAGS and "@" not in m.group(1)]
+            out += [Placeholder(*m.span(), "angle", m.group(1)) for m, named
+                    in zip(found, self._named([m.group(1) for m in found]), strict=True) if named]
         # A text without the characters a style needs is not searched for it (a one-character
         # test first: it is many times faster than a longer one).
         for style, regex, could in (

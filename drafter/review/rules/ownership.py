@@ -168,13 +168,13 @@ def _own004(settings: Mapping[str, Any]) -> Check:
         blocks = structure.blocks
         if markers is None or not blocks or _more_follows(doc.text, structure):
             return
-        if praise is not None and checks.search(doc, praise, blocks[0].start, blocks[-1].end):
+        (_, b0, _), (last_kind, _, b1) = blocks[0], blocks[-1]
+        if praise is not None and checks.search(doc, praise, b0, b1):
             return  # thanks for praise: there is nothing to do next
-        if any(b.kind in LISTS for b in blocks[-2:]) or blocks[-1].kind == LINK:
+        if any(kind in LISTS for kind, _, _ in blocks[-2:]) or last_kind == LINK:
             return  # steps to follow, or the page to go to: that is the next step
-        b0, b1 = blocks[0].start, blocks[-1].end
         closing = structure.of(CLOSING)
-        c1 = closing[-1].end if closing else b1  # a closing line counts among the words
+        c1 = closing[-1][2] if closing else b1  # a closing line counts among the words
         # The sentences ascend and do not overlap: those of the body (ending at b0 or later,
         # starting before c1) are one slice, found by halving rather than read one by one.
         everything = doc.sentences

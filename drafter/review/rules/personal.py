@@ -288,10 +288,10 @@ def _per006(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.customer_text or not (ctx.reports_problem or ctx.upset) or not doc.urls:
             return
-        blocks = [b for b in doc.structure.blocks if b.kind != LINK]
+        blocks = [(start, end) for kind, start, end in doc.structure.blocks if kind != LINK]
         if not blocks or doc.structure.continues(doc.text):
             return
-        b0, b1 = blocks[0].start, blocks[-1].end
+        b0, b1 = blocks[0][0], blocks[-1][1]
         said = doc.prose[b0:b1]
         if "?" in said or len(WORD_RE.findall(said)) > most:
             return

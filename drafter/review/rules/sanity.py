@@ -457,12 +457,12 @@ def _san008(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.model_draft:
             return
-        for part in doc.structure.of(PARAGRAPH):
-            text = doc.text[part.start:part.end].rstrip()
+        for _, start, end in doc.structure.of(PARAGRAPH):
+            text = doc.text[start:end].rstrip()
             if (len(WORD_RE.findall(text)) < least or _FINISHED.search(text)
                     or greeting_line().fullmatch(text) or sign_off_line().fullmatch(text)):
                 continue  # finished, or a greeting or sign-off line (SAN004's finding)
             line = text.rfind("\n") + 1
-            yield Hit(part.start + line, part.start + len(text), "The paragraph stops mid-sentence")
+            yield Hit(start + line, start + len(text), "The paragraph stops mid-sentence")
 
     return check
