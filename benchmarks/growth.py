@@ -10,7 +10,12 @@ time, 1 MB in under 2 s.
     python benchmarks/growth.py                  # 100 KB, 200 KB, 400 KB, 1 MB
     python benchmarks/growth.py --sizes 50,100   # sizes in KB
     python benchmarks/growth.py --shape url      # one shape
-    python benchmarks/growth.py --ticket         # each as a model's draft for a ticket
+    python benchmarks/growth.py --ticket         # each as a reply to a ticket (review --ticket)
+    python benchmarks/growth.py --draft          # each as the model's draft for a ticket
+
+A reply under `draft review --ticket` may be any size; a model's draft is at most
+`llm.max_tokens` long (350 by default: about 2 KB), so `--draft`, which adds the rules that read
+only the model's drafts, measures a size no draft reaches.
 
 The `{{` shape is the template-syntax rule's (HYG002); it is measured here with the rest. A
 shape that takes over 10 s at one size is not tried at the larger ones (a dash in the table).
@@ -22,6 +27,7 @@ import argparse
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -90,16 +96,24 @@ PASSES = ("url", "url-dots", "hyphens", "spaces", "newlines", "dots", "brackets"
           "at-words", "digits", "word", "words", "list", "indent-list", "quotes", "quote-lines",
           "dquotes", "backticks", "hash", "colons", "apostrophes", "letters-digits",
           "number-runs", "ids")
-# The shapes of GRD001's claims are reviewed as a model's draft for a ticket, so that the
-# rules that need one (GRD001, SAF007) run; `--ticket` reviews every shape so.
+# The shapes of GRD001's claims are reviewed as a reply to a ticket (as `draft review --ticket`
+# gives it), so that the rules that need one (GRD001, SAF007) run; `--ticket` reviews every
+# shape so, `--draft` as the model's draft for the ticket.
 CLAIMS = frozenset({"money", "number-runs", "number-words", "durations", "times", "dates",
                     "phones", "ids"})
-CONTEXT = ReviewContext(ticket_text="Order 48213 for $30, sent 3/3/2025.", model_draft=True)
+CONTEXT = ReviewContext(ticket_text="Order 48213 for $30, sent 3/3/2025.",
+                        customer_text="Where is order 48213? I paid $30 on 3/3/2025.",
+                        customer_name="Jane Doe", channel="email")
+DRAFT = replace(CONTEXT, model_draft=True)
 
 
-def context_for(shape: str, ticket: bool = False) -> ReviewContext | None:
+def context_for(shape: str, ticket: bool = False, draft: bool = False) -> ReviewContext | None:
     """The review context a shape is measured in."""
+    if draft:
+        return DRAFT
     return CONTEXT if ticket or shape in CLAIMS else None
+
+
 GIVE_UP = 10.0  # seconds: a shape that takes longer at one size is not tried at the next
 
 
@@ -137,8 +151,10 @@ def main() -> int:
     ap.add_argument("--shape", action="append", choices=sorted(SHAPES),
                     help="only these shapes (repeatable)")
     ap.add_argument("--ticket", action="store_true",
-                    help="review every shape as a model's draft for a ticket (GRD001 and "
-                    "SAF007 run)")
+                    help="review every shape as a reply to a ticket (GRD001 and SAF007 run)")
+    ap.add_argument("--draft", action="store_true",
+                    help="review every shape as the model's draft for a ticket (the model-draft "
+                    "rules run too; no draft is this long)")
     args = ap.parse_args()
     sizes = [int(float(s) * 1000) for s in args.sizes.split(",")]
     reviewer = Reviewer(load_styleguide())
@@ -155,7 +171,7 @@ def main() -> int:
                 break  # the next size would take too long: what is measured tells enough
             text = hostile(shape, size)
             t0 = time.process_time()
-            reviewer.review(text, context_for(shape, args.ticket))
+            reviewer.review(text, context_for(shape, args.ticket, args.draft))
             times.append(time.process_time() - t0)
         k = exponent(sizes[:len(times)], times)
         slow = len(times) < len(sizes) or (max(sizes) >= 1_000_000 and times[-1] > 2.0)

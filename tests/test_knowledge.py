@@ -647,6 +647,21 @@ def test_terms_are_word_starts_and_short_ones_whole_words(words: list[str],
     assert translated(words, glossary()) == added
 
 
+@pytest.mark.parametrize(("message", "added"), [
+    ("Can I stop the coffee while we’re away?", ["pause", "skip"]),  # a curly apostrophe too
+    ("We will be\naway in August", ["pause", "skip"]),  # across a line break
+    ("Please send it right away", []),  # "away" alone is no holiday
+    ("I'm awaygoing", []),  # whole words only
+    ("Going to be out of town for a month", ["pause", "skip"]),
+])
+def test_a_phrase_key_is_found_as_whole_words_in_a_row(message: str, added: list[str]) -> None:
+    from drafter.knowledge.query import fts_query, glossary, phrase_translated
+
+    assert phrase_translated(message, glossary()) == added
+    query = fts_query(message, terms_table=glossary()) or ""
+    assert all(f'"{word}"' in query for word in added), query
+
+
 @pytest.mark.parametrize(("message", "searched"), [
     # What the customer rules out is not searched for: it would rank its own passage first.
     ("Can I stop the coffee while we're away without cancelling the whole thing?",

@@ -137,6 +137,22 @@ def translated(words: Sequence[str], table: Glossary, limit: int = MAX_TERMS) ->
     return list(found)[:limit]
 
 
+def phrase_translated(text: str, table: Glossary, limit: int = MAX_TERMS) -> list[str]:
+    """The glossary's words for its phrase keys (keys of several words, "going away") that
+    `text` says, as whole words: a phrase says what none of its words says alone ("right away"
+    is no holiday, "we're away" is)."""
+    phrases = [key for key in table if " " in key]
+    if not phrases:
+        return []
+    low = " ".join(_WORD.findall(text[:MAX_INPUT].lower().replace("’", "'")))
+    low = f" {low} "
+    found: dict[str, None] = {}
+    for key in phrases:
+        if f" {' '.join(_WORD.findall(key))} " in low:
+            found.update(dict.fromkeys(table[key]))
+    return list(found)[:limit]
+
+
 def fts_query(text: str, limit: int = MAX_TERMS, terms_table: Glossary | None = None) -> str | None:
     """An FTS5 MATCH expression for `text` (None when it has no searchable word); with
     `terms_table` (a glossary), its words are searched for in English too."""
@@ -144,7 +160,8 @@ def fts_query(text: str, limit: int = MAX_TERMS, terms_table: Glossary | None = 
     if not words:
         return None
     if terms_table:
-        words += translated(words, terms_table, limit)
+        more = translated(words, terms_table, limit) + phrase_translated(text, terms_table, limit)
+        words += [w for w in dict.fromkeys(more) if w not in words][:limit]
     # A quoted FTS5 string is only ever a phrase of words; doubling a quote escapes it (a \\w
     # word holds none, but the rule is what keeps the query safe, so it is applied anyway).
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)

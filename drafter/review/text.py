@@ -367,6 +367,12 @@ class Doc:
         return self.__dict__["sentence_words"]
 
     @cached_property
+    def lowered_words(self) -> list[tuple[str, int, int]]:
+        """`lowered_words` of the text (for the checks that compare it with the customer's
+        words or the prompt)."""
+        return lowered_words(self.text)
+
+    @cached_property
     def prose_words(self) -> tuple[list[int], tuple[str, ...]]:
         """Every word of the prose view (as WORD_RE finds them) with its offset."""
         prose = self.prose
@@ -454,6 +460,20 @@ class Doc:
         ls = self.text.rfind("\n", 0, offset) + 1
         le = self.text.find("\n", offset)
         return ls, len(self.text) if le == -1 else le
+
+
+def lowered_words(text: str) -> list[tuple[str, int, int]]:
+    """The words of `text` (WORD_RE), lower-cased and with curly apostrophes straightened, with
+    their spans; not @handles (a reply names the people the customer named)."""
+    low = text.lower().replace("’", "'")
+    if len(low) != len(text):  # a letter lower-cased to two ("İ"): offsets differ, word by word
+        found = [(m.group().lower().replace("’", "'"), m.start(), m.end())
+                 for m in WORD_RE.finditer(text)]
+    else:
+        found = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(low)]
+    if "@" in text:
+        found = [w for w in found if text[w[1] - 1:w[1]] != "@"]
+    return found
 
 
 def view_of(doc: Doc, view: str) -> str:

@@ -167,6 +167,11 @@ class Facts:
                                    re.IGNORECASE)
         self.cue = (re.compile(rf"\b{_words_re(cue_words)}\b", re.IGNORECASE)
                     if cue_words else None)
+        # The words a claim can start with (a number in words, a month, a day, a relative day):
+        # any other word is passed over without a call.
+        self.word_starts = frozenset({*self.numbers, *self.months, *self.full_days,
+                                      *(day + "s" for day in self.full_days),
+                                      *self.relative_starts})
 
     # -- values ------------------------------------------------------------------------------
     def value(self, written: str) -> str | None:
@@ -211,18 +216,24 @@ class Facts:
         other numbers)."""
         taken = 0  # where words are read from again: a word inside a claim is not read
         read = 0  # the end of the last claim: the tokens between claims are read up to here
+        word_starts = self.word_starts
         for m in _WORD_OR_NUMBER.finditer(view):
             if m.start() < taken:
                 continue
             word = m.group()
-            if word[0].isdigit() and view[m.end():m.end() + 1] == "-":
-                chain = _CHAIN.match(view, m.end())
-                if chain is not None and chain.group().count("-") > 4:
-                    # No date, range or phone number has six parts joined by dashes ("4-4-4-4-
-                    # 4-4..."): the token pass reads the chain, once.
-                    taken = chain.end()
-                    continue
-            claim = (self._number(view, m) if word[0].isdigit() else self._word(view, m))
+            if word[0].isdigit():
+                if view[m.end():m.end() + 1] == "-":
+                    chain = _CHAIN.match(view, m.end())
+                    if chain is not None and chain.group().count("-") > 4:
+                        # No date, range or phone number has six parts joined by dashes ("4-4-
+                        # 4-4-4-4..."): the token pass reads the chain, once.
+                        taken = chain.end()
+                        continue
+                claim = self._number(view, m)
+            elif word.lower() in word_starts:
+                claim = self._word(view, m)
+            else:
+                continue
             if claim is not None:
                 yield from _tokens(view, read, claim.start)
                 yield claim

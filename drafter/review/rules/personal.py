@@ -165,10 +165,14 @@ def _details(pattern: re.Pattern[str], text: str, start: int = 0,
              end: int | None = None) -> Iterator[tuple[str, int, int]]:
     """Each detail `pattern` finds: its value (the first group that took part, or the match,
     without spaces, commas and a zero fraction) and the span of that value."""
+    groups = range(1, pattern.groups + 1)
     for m in pattern.finditer(text, start, len(text) if end is None else end):
-        g = next((i for i in range(1, pattern.groups + 1) if m.group(i) is not None), 0)
-        value = re.sub(r"[\s,]", "", m.group(g))
-        yield re.sub(r"\.0+$", "", value), m.start(g), m.end(g)
+        g = next((i for i in groups if m.group(i) is not None), 0)
+        yield _ZERO_FRACTION.sub("", _SPACES_COMMAS.sub("", m.group(g))), m.start(g), m.end(g)
+
+
+_SPACES_COMMAS = re.compile(r"[\s,]")
+_ZERO_FRACTION = re.compile(r"\.0+$")
 
 
 def _edits(a: str, b: str) -> int:

@@ -15,34 +15,32 @@ from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.rules.directness import content_words
 from drafter.review.structure import PARAGRAPH
-from drafter.review.text import WORD_RE, Doc
+from drafter.review.text import WORD_RE, Doc, lowered_words
 
 HYGIENE = "hygiene"
 WHY = "The guide's principle “Send a finished message”."
 
 
-def _words(text: str) -> list[tuple[str, int, int]]:
-    """The words of `text`, lower-cased and with curly apostrophes straightened, with spans
-    (not @handles: a reply names the people the customer named)."""
-    return [(m.group(0).lower().replace("’", "'"), m.start(), m.end())
-            for m in WORD_RE.finditer(text) if text[m.start() - 1: m.start()] != "@"]
-
-
-def shared_runs(text: str, source: str, n: int) -> list[tuple[int, int, int]]:
-    """The stretches of `text` made of word sequences of at least `n` words that also occur in
-    `source`, as (start, end, words), merged where they overlap."""
-    words = _words(text)
+def shared_runs(words: Sequence[tuple[str, int, int]], source: str,
+                n: int) -> list[tuple[int, int, int]]:
+    """The stretches of a text (its `lowered_words`) made of word sequences of at least `n` words
+    that also occur in `source`, as (start, end, words), merged where they overlap."""
     if len(words) < n:
         return []
-    theirs = [w for w, _, _ in _words(source)]
+    theirs = [w for w, _, _ in lowered_words(source)]
     grams = {tuple(theirs[i:i + n]) for i in range(len(theirs) - n + 1)}
+    known = set(theirs)
+    # Only a stretch of `n` words that are all in the source can be a shared run: the windows
+    # are read between the words the source does not have (most of a long text's words).
+    unknown = [i for i, (w, _, _) in enumerate(words) if w not in known]
     runs: list[list[int]] = []
-    for i in range(len(words) - n + 1):
-        if tuple(w for w, _, _ in words[i:i + n]) in grams:
-            if runs and i <= runs[-1][1]:
-                runs[-1][1] = i + n - 1
-            else:
-                runs.append([i, i + n - 1])
+    for lo, hi in zip([-1, *unknown], [*unknown, len(words)], strict=True):
+        for i in range(lo + 1, hi - n + 1):
+            if tuple(w for w, _, _ in words[i:i + n]) in grams:
+                if runs and i <= runs[-1][1]:
+                    runs[-1][1] = i + n - 1
+                else:
+                    runs.append([i, i + n - 1])
     return [(words[a][1], words[b][2], b - a + 1) for a, b in runs]
 
 
@@ -90,7 +88,7 @@ def _san001(settings: Mapping[str, Any]) -> Check:
             found += [(m.start(), m.end(), f"Markup in the draft: {m.group(0)}")
                       for m in _TAG.finditer(doc.text) if m.start() not in seen]
         found += [(s, e, f"The draft repeats its prompt's instructions ({k} words)")
-                  for s, e, k in shared_runs(doc.text, ctx.prompt, n)]
+                  for s, e, k in shared_runs(doc.lowered_words, ctx.prompt, n)]
         for s, e, message in sorted(found):
             yield Hit(s, e, message)
 
@@ -141,7 +139,7 @@ def _san002(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.customer_text:
             return
-        for s, e, k in shared_runs(doc.text, ctx.customer_text, n):
+        for s, e, k in shared_runs(doc.lowered_words, ctx.customer_text, n):
             if k <= max_quote and quoted(doc, s, e):
                 continue
             yield Hit(s, e, f"The draft repeats {k} words of the customer's message")
@@ -184,9 +182,13 @@ def _voice() -> re.Pattern[str]:
         r"|\bthank(?:s| you) for your help\b", re.IGNORECASE)
 
 
+_FIRST_PERSON = frozenset({"my", "i", "i've", "i'm", "i'd"})
+
+
 def _first_person(words: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, int, tuple[str, ...]]]:
     """The first-person phrases of a text: "my X" and "I X Y", with their spans."""
-    for i, (w, s, _) in enumerate(words):
+    for i in [i for i, (w, _, _) in enumerate(words) if w in _FIRST_PERSON]:
+        w, s, _ = words[i]
         if w == "my" and i + 1 < len(words) and words[i + 1][0] not in _AGENT_NOUNS:
             yield s, words[i + 1][2], ("my", words[i + 1][0])
         elif w in ("i", "i've", "i'm", "i'd") and i + 2 < len(words):
@@ -219,9 +221,9 @@ def _san003(settings: Mapping[str, Any]) -> Check:
     def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
         if not ctx.customer_text:
             return
-        theirs = {phrase for _, _, phrase in _first_person(_words(ctx.customer_text))}
+        theirs = {phrase for _, _, phrase in _first_person(lowered_words(ctx.customer_text))}
         spans = [(m.start(), m.end()) for m in _voice().finditer(doc.text)]
-        spans += [(s, e) for s, e, phrase in _first_person(_words(doc.text)) if phrase in theirs]
+        spans += [(s, e) for s, e, phrase in _first_person(doc.lowered_words) if phrase in theirs]
         last = -1
         for s, e in sorted(spans, key=lambda span: (span[0], -span[1])):
             if s < last or doc.structure.inside(s, e) or any(
