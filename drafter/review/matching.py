@@ -576,6 +576,13 @@ class Phrases:
         return trie
 
     @cached_property
+    def reach(self) -> re.Pattern[str]:
+        """From where a literal phrase would start: as many words as the longest phrase has,
+        and the separator after them (all a phrase starting there can match)."""
+        longest = max((len(_RUN_SPLIT.split(p)) // 2 for p in self.literals), default=1)
+        return re.compile(rf"(?:\W*\w+){{1,{longest}}}\W*")
+
+    @cached_property
     def firsts(self) -> frozenset[str]:
         """The words the literal phrases start with."""
         return frozenset(self.trie)
@@ -824,7 +831,9 @@ class Phrases:
                 return m
         if pos >= stop or not is_word_char(text[pos]) or (pos and is_word_char(text[pos - 1])):
             return None
-        hits = self.literal_hits(Runs(text, pos, stop))
+        # Only the words a phrase starting at `pos` can span are read, not the rest of the text.
+        reach = self.reach.match(text, pos, stop)
+        hits = self.literal_hits(Runs(text, pos, reach.end() if reach else stop))
         return Match(text, *hits[0]) if hits and hits[0][0] == pos else None
 
 

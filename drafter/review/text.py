@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, repeat
 from operator import add
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from drafter.review.context import ReviewContext
 from drafter.review.matching import Runs
@@ -367,7 +367,7 @@ class Doc:
         return self.__dict__["sentence_words"]
 
     @cached_property
-    def lowered_words(self) -> list[tuple[str, int, int]]:
+    def lowered_words(self) -> Words:
         """`lowered_words` of the text (for the checks that compare it with the customer's
         words or the prompt)."""
         return lowered_words(self.text)
@@ -400,7 +400,12 @@ class Doc:
                 tail = prose[at - 3:at] if at - 3 >= start else ""
                 if not (tail.isalpha() and tail.isascii() and tail.lower() not in _ABBREV_ENDS):
                     # Unless the word before the full stop ends in three letters no
-                    # abbreviation ends in (most do: "today."), look at that word.
+                    # abbreviation ends in (most do: "today."), look at that word: one letter
+                    # or digit is an initial ("J. Smith"), told without a search.
+                    if prose[at - 1:at].isalnum() and (
+                            at - 2 < start or not (prose[at - 2].isalnum()
+                                                   or prose[at - 2] in "_'’-")):
+                        continue
                     before = words.findall(prose, max(start, at - 12), at)
                     if before and (before[-1].lower() in _ABBREV or len(before[-1]) == 1):
                         continue
@@ -462,18 +467,35 @@ class Doc:
         return ls, len(self.text) if le == -1 else le
 
 
-def lowered_words(text: str) -> list[tuple[str, int, int]]:
+class Words(NamedTuple):
+    """The words of a text, lower-cased, with their spans: three lists of one length."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+def lowered_words(text: str) -> Words:
     """The words of `text` (WORD_RE), lower-cased and with curly apostrophes straightened, with
     their spans; not @handles (a reply names the people the customer named)."""
     low = text.lower().replace("’", "'")
-    if len(low) != len(text):  # a letter lower-cased to two ("İ"): offsets differ, word by word
+    if len(low) != len(text) or "Σ" in text:
+        # A letter lower-cased to two ("İ": the offsets move), or a capital sigma (lower-cased
+        # by what follows it, not by the word alone): word by word.
         found = [(m.group().lower().replace("’", "'"), m.start(), m.end())
-                 for m in WORD_RE.finditer(text)]
-    else:
-        found = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(low)]
+                 for m in WORD_RE.finditer(text) if text[m.start() - 1:m.start()] != "@"]
+        return Words([w for w, _, _ in found], [s for _, s, _ in found], [e for _, _, e in found])
+    # Separators and words alternate: [sep, word, sep, word, ..., sep] (no call per word).
+    parts = _WORD_SPLIT_RE.split(low)
+    bounds = list(accumulate(map(len, parts)))
+    words, starts, ends = parts[1::2], bounds[0:-1:2], bounds[1::2]
     if "@" in text:
-        found = [w for w in found if text[w[1] - 1:w[1]] != "@"]
-    return found
+        keep = [i for i, s in enumerate(starts) if text[s - 1:s] != "@"]
+        if len(keep) < len(words):
+            words = [words[i] for i in keep]
+            starts = [starts[i] for i in keep]
+            ends = [ends[i] for i in keep]
+    return Words(words, starts, ends)
 
 
 def view_of(doc: Doc, view: str) -> str:

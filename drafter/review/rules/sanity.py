@@ -5,7 +5,7 @@ the question."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -15,33 +15,33 @@ from drafter.review.context import ReviewContext
 from drafter.review.registry import Check, Hit, rule
 from drafter.review.rules.directness import content_words
 from drafter.review.structure import PARAGRAPH
-from drafter.review.text import WORD_RE, Doc, lowered_words
+from drafter.review.text import WORD_RE, Doc, Words, lowered_words
 
 HYGIENE = "hygiene"
 WHY = "The guide's principle “Send a finished message”."
 
 
-def shared_runs(words: Sequence[tuple[str, int, int]], source: str,
-                n: int) -> list[tuple[int, int, int]]:
+def shared_runs(text: Words, source: str, n: int) -> list[tuple[int, int, int]]:
     """The stretches of a text (its `lowered_words`) made of word sequences of at least `n` words
     that also occur in `source`, as (start, end, words), merged where they overlap."""
+    words = text.words
     if len(words) < n:
         return []
-    theirs = [w for w, _, _ in lowered_words(source)]
+    theirs = lowered_words(source).words
     grams = {tuple(theirs[i:i + n]) for i in range(len(theirs) - n + 1)}
     known = set(theirs)
     # Only a stretch of `n` words that are all in the source can be a shared run: the windows
     # are read between the words the source does not have (most of a long text's words).
-    unknown = [i for i, (w, _, _) in enumerate(words) if w not in known]
+    unknown = [i for i, w in enumerate(words) if w not in known]
     runs: list[list[int]] = []
     for lo, hi in zip([-1, *unknown], [*unknown, len(words)], strict=True):
         for i in range(lo + 1, hi - n + 1):
-            if tuple(w for w, _, _ in words[i:i + n]) in grams:
+            if tuple(words[i:i + n]) in grams:
                 if runs and i <= runs[-1][1]:
                     runs[-1][1] = i + n - 1
                 else:
                     runs.append([i, i + n - 1])
-    return [(words[a][1], words[b][2], b - a + 1) for a, b in runs]
+    return [(text.starts[a], text.ends[b], b - a + 1) for a, b in runs]
 
 
 # --- SAN001 -----------------------------------------------------------------------------------
@@ -182,19 +182,18 @@ def _voice() -> re.Pattern[str]:
         r"|\bthank(?:s| you) for your help\b", re.IGNORECASE)
 
 
-_FIRST_PERSON = frozenset({"my", "i", "i've", "i'm", "i'd"})
+_FIRST_PERSON = frozenset({"my", "i", "i've"})
 
 
-def _first_person(words: Sequence[tuple[str, int, int]]) -> Iterator[tuple[int, int, tuple[str, ...]]]:
+def _first_person(text: Words) -> Iterator[tuple[int, int, tuple[str, ...]]]:
     """The first-person phrases of a text: "my X" and "I X Y", with their spans."""
-    for i in [i for i, (w, _, _) in enumerate(words) if w in _FIRST_PERSON]:
-        w, s, _ = words[i]
-        if w == "my" and i + 1 < len(words) and words[i + 1][0] not in _AGENT_NOUNS:
-            yield s, words[i + 1][2], ("my", words[i + 1][0])
-        elif w in ("i", "i've", "i'm", "i'd") and i + 2 < len(words):
-            verb = words[i + 1][0]
-            if verb not in _AGENT_VERBS and w in ("i", "i've"):
-                yield s, words[i + 2][2], (w, verb, words[i + 2][0])
+    words, starts, ends = text
+    for i in [i for i, w in enumerate(words) if w in _FIRST_PERSON]:
+        w = words[i]
+        if w == "my" and i + 1 < len(words) and words[i + 1] not in _AGENT_NOUNS:
+            yield starts[i], ends[i + 1], ("my", words[i + 1])
+        elif w in ("i", "i've") and i + 2 < len(words) and words[i + 1] not in _AGENT_VERBS:
+            yield starts[i], ends[i + 2], (w, words[i + 1], words[i + 2])
 
 
 @rule(
