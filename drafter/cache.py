@@ -1,6 +1,7 @@
 """Work that comes out the same in every run, done once: compiled regular expressions per
-process, and parsed TOML files (style guide, config) kept on disk across runs, as parsing them
-is the slowest part of a short run (see docs/lint.md, "Cache").
+process; parsed TOML files (style guide, config) and the guide's phrase patterns read into
+regex source kept on disk across runs, as they are the slowest part of a short run (see
+docs/lint.md, "Cache").
 
 The folder is `$DRAFTER_CACHE_DIR`, else `$XDG_CACHE_HOME/drafter`, else `~/.cache/drafter`;
 `DRAFTER_NO_CACHE=1` turns it off. An entry (`toml-*.cached`) is JSON holding the TOML text it
@@ -114,3 +115,57 @@ def write_atomic(path: str, data: bytes | Callable[[BinaryIO], object]) -> bool:
     except OSError:
         return False
     return True
+
+
+class KeptTable:
+    """The results of a function of a string, kept on disk between runs in one JSON file
+    (`<name>-<checksum of the code>.cached`): a change to that code starts a new table, and
+    the old one goes at its first save. `get` reads the file at its first call (and again if
+    the cache folder changes); `put` adds a result; `save` writes the table once something was
+    added. Values are JSON data."""
+
+    def __init__(self, name: str, code: bytes) -> None:
+        self.prefix = f"{name}-"
+        self.name = f"{name}-{zlib.crc32(code):08x}-{len(code)}.cached"
+        self.path: str | None = None
+        self.table: dict[str, Any] | None = None
+        self.added = False
+
+    def _load(self) -> dict[str, Any]:
+        folder = cache_dir()
+        path = None if folder is None else os.path.join(folder, self.name)
+        if self.table is None or path != self.path:
+            self.path, self.table, self.added = path, {}, False
+            if path is not None:
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        found = json.load(fh)
+                    if isinstance(found, dict):
+                        self.table = found
+                except (OSError, ValueError):
+                    pass  # missing or damaged: filled anew
+        assert self.table is not None
+        return self.table
+
+    def get(self, key: str) -> Any:
+        """The result kept for `key`, or None."""
+        return self._load().get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep `value` for `key` (written by the next `save`)."""
+        self._load()[key] = value
+        self.added = True
+
+    def save(self) -> None:
+        """Write the table if anything was added since it was read (nothing with the cache
+        off)."""
+        if self.added and self.path is not None and self.table is not None and write_atomic(
+                self.path, json.dumps(self.table).encode()):
+            try:  # the tables of other code (an earlier drafter) are of no more use
+                for entry in os.scandir(os.path.dirname(self.path)):
+                    if entry.name.startswith(self.prefix) and entry.name.endswith(".cached") \
+                            and entry.name != self.name:
+                        os.unlink(entry.path)
+            except OSError:
+                pass  # another run removed it first
+        self.added = False

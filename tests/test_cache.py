@@ -149,3 +149,78 @@ def test_lint_reports_the_same_with_a_cold_a_warm_and_no_cache(tmp_path: Path) -
     assert run() == cold
     assert run(DRAFTER_NO_CACHE="1") == cold
     assert '"findings": [' in cold
+
+
+def test_a_kept_table_is_read_back_in_the_next_run_and_named_for_its_code(
+        cache_dir: Path) -> None:
+    table = cache.KeptTable("squares", b"def square(x): return x * x")
+    assert table.get("3") is None
+    table.put("3", [9, "nine"])
+    table.save()
+    (entry,) = cache_dir.iterdir()
+    assert entry.name.startswith("squares-") and entry.suffix == ".cached"
+    assert cache.KeptTable("squares", b"def square(x): return x * x").get("3") == [9, "nine"]
+    # Other code makes another table: a result of the old code is not served, and its table
+    # goes when the new one is written.
+    other = cache.KeptTable("squares", b"def square(x): return x ** 2")
+    assert other.get("3") is None
+    other.put("3", 9)
+    other.save()
+    assert [p.name for p in cache_dir.iterdir()] == [other.name]
+
+
+@pytest.mark.parametrize("damage", ["", "not json", "[1, 2]"])
+def test_a_damaged_kept_table_is_filled_anew(cache_dir: Path, damage: str) -> None:
+    table = cache.KeptTable("squares", b"code")
+    table.put("2", 4)
+    table.save()
+    (entry,) = cache_dir.iterdir()
+    entry.write_text(damage)
+    again = cache.KeptTable("squares", b"code")
+    assert again.get("2") is None
+    again.put("2", 4)
+    again.save()
+    assert json.loads(entry.read_text()) == {"2": 4}
+
+
+def test_a_kept_table_writes_nothing_with_the_cache_off(
+        cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRAFTER_NO_CACHE", "1")
+    table = cache.KeptTable("squares", b"code")
+    table.put("2", 4)
+    table.save()
+    assert table.get("2") == 4 and not cache_dir.exists()
+
+
+def test_phrase_patterns_are_read_once_and_kept_for_the_next_run(tmp_path: Path) -> None:
+    # Each run is a fresh process: the second reads no pattern itself, and builds the same
+    # reviewer (the same regex source, needed words and first words for every pattern).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
+    env["DRAFTER_CACHE_DIR"] = str(tmp_path / "cache")
+    script = (
+        "import json\n"
+        "from drafter.review import matching\n"
+        "read = []\n"
+        "plain = matching._read_phrase_pattern\n"
+        "matching._read_phrase_pattern = lambda p: read.append(p) or plain(p)\n"
+        "from drafter.review.reviewer import Reviewer\n"
+        "from drafter.styleguide import load_styleguide\n"
+        "Reviewer(load_styleguide())\n"
+        "kept = matching._KEPT.table\n"
+        "def plain_data(found):\n"
+        "    source, needs, first = found\n"
+        "    return [source, sorted(sorted(ws) for ws in needs), first and sorted(first)]\n"
+        "print(json.dumps([len(read), sorted(kept), [plain_data(matching.read_phrase_pattern(p)) "
+        "for p in sorted(kept)]]))\n")
+
+    def run() -> tuple[int, list[str], list[str]]:
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                             text=True, check=True)
+        read, patterns, results = json.loads(out.stdout)
+        return read, patterns, results
+
+    first = run()
+    second = run()
+    assert first[0] > 100 and first[0] == len(first[1])
+    assert second[0] == 0
+    assert second[1:] == first[1:]

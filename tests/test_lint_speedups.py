@@ -770,10 +770,20 @@ def _sentences_as_before(doc: Doc) -> list[tuple[int, int]]:
             if m.end() < len(prose) and prose[m.end():m.end() + 1].isdigit():
                 continue
         end = m.end() if m.group()[0] in ".!?…" else m.start()
-        text_mod._append_trimmed(out, prose, start, end)
+        _append_trimmed(out, prose, start, end)
         start = m.end()
-    text_mod._append_trimmed(out, prose, start, b1)
+    _append_trimmed(out, prose, start, b1)
     return out
+
+
+def _append_trimmed(out: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    """Add the span of text[start:end] without its outer whitespace, if it has a word."""
+    piece = text[start:end]
+    core = piece.strip()
+    if core:
+        start += len(piece) - len(piece.lstrip())
+        if text_mod.WORD_RE.search(text, start, start + len(core)):
+            out.append((start, start + len(core)))
 
 
 @settings(max_examples=500, deadline=None)

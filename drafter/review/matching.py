@@ -23,7 +23,10 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
 from itertools import accumulate
+from pathlib import Path
 from typing import Any, NamedTuple
+
+from drafter import cache
 
 _RUN_SPLIT = re.compile(r"(\w+)")
 _RUN_SPLIT_ASCII = re.compile(r"(\w+)", re.ASCII)  # the same on ASCII text, faster
@@ -477,11 +480,34 @@ class _PatternReader:
             raise self.fail(f"{what} must stand alone between words")
 
 
+# The phrase patterns read in earlier runs (drafter.cache): reading the guide's patterns is a
+# third of building a reviewer, and the most of it in a short run (`draft lint ONE_FILE`).
+_KEPT = cache.KeptTable("phrase-patterns", Path(__file__).read_bytes())
+
+
+def keep_read_patterns() -> None:
+    """Save the phrase patterns read in this run for the next (see `read_phrase_pattern`)."""
+    _KEPT.save()
+
+
 @lru_cache(maxsize=1024)
 def read_phrase_pattern(pattern: str) -> tuple[str, Needs, frozenset[str] | None]:
     """A phrase pattern read (see `phrase_regex`): its regex source; the words its matches
     need (one word of each set is in every text it matches in, ignoring case); and the words
-    one of which starts every match (None: not known)."""
+    one of which starts every match (None: not known). Kept on disk between runs."""
+    kept = _KEPT.get(pattern)
+    if kept is not None:
+        source, needs, first = kept
+        return (source, tuple(frozenset(ws) for ws in needs),
+                None if first is None else frozenset(first))
+    found = _read_phrase_pattern(pattern)
+    source, needs, first = found
+    _KEPT.put(pattern, [source, [sorted(ws) for ws in needs],
+                        None if first is None else sorted(first)])
+    return found
+
+
+def _read_phrase_pattern(pattern: str) -> tuple[str, Needs, frozenset[str] | None]:
     alts = _PatternReader(pattern.strip()).alternatives("")
     source = r"(?<!\w)(?:" + "|".join(alt.rx for alt in alts) + r")(?!\w)"
     if len(alts) == 1:

@@ -13,6 +13,7 @@ from drafter.review.checks import SettingError, quote
 from drafter.review.context import ReviewContext
 from drafter.review.custom import custom_rules
 from drafter.review.finding import Finding, Severity, new_finding
+from drafter.review.matching import keep_read_patterns
 from drafter.review.registry import ANY, Check, Rule, load_builtin
 from drafter.review.selection import RuleSelection
 from drafter.review.text import Doc
@@ -145,6 +146,7 @@ class Reviewer:
         from drafter.review.rules import hygiene
 
         self._prepass = hygiene.prepass(guide)
+        keep_read_patterns()  # the guide's phrase patterns, read once for the next run
 
     def doc(self, text: str, context: ReviewContext | None = None) -> Doc:
         """Return the pre-processed `Doc` for `text` (as the rules see it)."""
