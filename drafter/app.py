@@ -16,6 +16,7 @@ imported only when a method needs them, so `draft lint` never pays for the model
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -558,17 +559,21 @@ class App:
 
     def lint(self, paths: Sequence[str | Path], *, exclude: Sequence[str] = (),
              force_exclude: bool = False, jobs: int = 0, channel: str | None = None,
-             write_baseline: str | Path | None = None) -> LintResult:
+             write_baseline: str | Path | None = None,
+             reports: Sequence[tuple[int, int]] = ()) -> LintResult:
         """Lint the canned responses in `paths` (files and folders), as `draft lint` does.
 
         Rules, severities, per-path ignores, the baseline and the `lint.*` settings come from
         the settings; `exclude` adds to `lint.exclude`; `jobs` as `draft lint --jobs`;
         `channel` replaces `lint.channel` (files matched by `lint.channels` keep theirs). With
         `write_baseline`, every finding is recorded in that file and no baseline hides any.
+        `reports` are the files (device, inode) this run's report is written to: found in a
+        folder, they are skipped (`draft lint . > report.json` would read its own, empty,
+        report), as tar skips its own archive.
         """
         from drafter.lint.engine import Linter, LintOptions
         from drafter.lint.rules import LINT_RULES
-        from drafter.lint.sources import discover_real
+        from drafter.lint.sources import discover_real, display_path
         from drafter.review.reviewer import Reviewer, catalogue
         from drafter.review.selection import RuleSelection
 
@@ -591,8 +596,13 @@ class App:
         )
         found = discover_real([Path(p) for p in paths], [*s["lint.exclude"], *exclude],
                               force_exclude)
+        own = [(path, real) for path, real in found if reports and _identity(real) in reports]
+        if own:
+            found = [f for f in found if f not in own]
         result = Linter(reviewer, options).lint([path for path, _ in found], jobs=jobs,
                                                 real_paths=[real for _, real in found])
+        result.skipped += [(display_path(path), "it is where this run's report is written")
+                           for path, _ in own]
         if write_baseline is not None:
             Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))
         return result
@@ -610,6 +620,15 @@ class App:
                              max_bytes=s["lint.max_file_size"] * 1024 * 1024,
                              templates=_templates(s["lint.templates"]),
                              slot_pattern=_slot_pattern(s["lint.slot_pattern"]))
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The (device, inode) of the file at `path`, or None if it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def note_text(result: Result) -> str:

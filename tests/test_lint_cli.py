@@ -446,3 +446,28 @@ def test_json_shapes_of_tickets_and_of_responses_are_told_apart(draft, repo: Pat
     result = draft(["lint", "."])
     assert result.code == 0, result
     assert result.stderr.count("note:") == 2 and "1 file checked" in result.stderr
+
+
+def test_the_report_file_in_the_linted_folder_is_not_linted(tmp_path: Path) -> None:
+    # `draft lint . > report.json`: the shell makes report.json (empty) before drafter starts;
+    # read as a collection it was an unreadable file (exit 2). Like tar with its own archive,
+    # drafter leaves out the file its report goes to, stdout or --output, and says so.
+    write(tmp_path, {"a.md": CLEAN})
+    env = {**os.environ, "NO_COLOR": "1"}
+    with open(tmp_path / "report.json", "w") as out:
+        r = subprocess.run([sys.executable, "-m", "drafter", "lint", ".", "--format", "json"],
+                           cwd=tmp_path, stdout=out, stderr=subprocess.PIPE, text=True, env=env)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert r.returncode == 0, r.stderr
+    assert report["summary"]["files"] == 1
+    assert "report.json: skipped, it is where this run's report is written" in r.stderr
+    again = subprocess.run([sys.executable, "-m", "drafter", "lint", ".", "-o", "report.json"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and "report.json: skipped" in again.stderr, again.stderr
+    # Another file of the same name elsewhere is linted as ever.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "report.json").write_text("")
+    third = subprocess.run([sys.executable, "-m", "drafter", "lint", ".", "-o", "report.json"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert third.returncode == 2, third
+    assert "sub/report.json" in (tmp_path / "report.json").read_text()

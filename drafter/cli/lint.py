@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,7 +85,8 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
 
     app = app_from(ctx, **flags)
     result = app.lint(paths, exclude=_split(exclude), force_exclude=force_exclude, jobs=jobs,
-                      channel=channel, write_baseline=write_baseline)
+                      channel=channel, write_baseline=write_baseline,
+                      reports=_report_files(output))
     for path, why in result.skipped:
         if not quiet:
             name = path.rsplit("/", 1)[-1]
@@ -125,6 +129,22 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
             diag(f"{path}: note: {covered.note()}")
         diag(summary(result.findings, report_ctx))
     return result.exit_code(app.settings["review.fail_on"])
+
+
+def _report_files(output: Path | None) -> list[tuple[int, int]]:
+    """The (device, inode) of the files this run's report goes to: `--output` where it exists
+    already, and standard output where it is a file (`draft lint . > report.json`)."""
+    found = []
+    for target in (output, sys.stdout):
+        if target is None:
+            continue
+        try:
+            st = os.stat(target) if isinstance(target, Path) else os.fstat(target.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            continue  # no such file yet, or not a real file (a test's captured output)
+        if stat.S_ISREG(st.st_mode):
+            found.append((st.st_dev, st.st_ino))
+    return found
 
 
 def _quoted(path: str) -> str:
