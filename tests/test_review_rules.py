@@ -1230,3 +1230,24 @@ def test_a_bad_skip_channels_setting_is_named() -> None:
 
     with pytest.raises(ConfigError, match=r"\[rules.DIR002\] skip_channels must be a list"):
         Reviewer(_guide_with("DIR002", skip_channels=True), select=["DIR002"])
+
+
+@pytest.mark.parametrize("text", [
+    BY_CODE["PLN003"].example,
+    "Unfortunately the replacement department requires additional confirmation before delivery "
+    "can be arranged. We are sorry for the inconvenience this has caused you and your family. "
+    "Please reply with your order number so that we can check the status immediately.",
+    "Subsequently we reviewed the documentation carefully. The organisation confirmed the "
+    "reimbursement yesterday afternoon. Additionally, your replacement is available immediately.",
+])
+def test_reading_level_is_compared_as_it_is_shown(text: str) -> None:
+    # "grade 10.0, above the guide's ceiling of 10" was a finding (10.04 > 10): the grade is
+    # compared as the message shows it, to one decimal.
+    def messages(ceiling: float) -> list[str]:
+        found = reviewer_for(BY_CODE["PLN003"], {"max_grade": ceiling, "min_words": 1})
+        return [f.message for f in found.review(text)]
+
+    (shown,) = messages(0)
+    grade = float(re.search(r"grade (-?[\d.]+),", shown).group(1))
+    assert messages(grade) == []
+    assert len(messages(round(grade - 0.1, 1))) == 1

@@ -315,7 +315,8 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
                 worst = (grade, s, e)
         if total_w < min_words or worst is None:
             return
-        grade = fk_grade(total_w, total_s, total_syl)
+        # Compared as shown: "grade 10.0, above the ceiling of 10" is no finding.
+        grade = round(fk_grade(total_w, total_s, total_syl), 1)
         if grade > max_grade:
             _, s, e = worst
             yield Hit(s, e, f"Reading level is grade {grade:.1f}, above the guide's ceiling of "
