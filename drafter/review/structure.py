@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -135,9 +136,14 @@ class Structure:
                 return True
         return False
 
+    @cached_property
+    def counters(self) -> list[Part]:
+        """The counters ("2/3") of a split message: asked for by several rules, found once."""
+        return self.of(COUNTER)
+
     def split_part(self, text: str) -> tuple[int, int] | None:
         """Which part of a split message `text` is, as (part, of), from its counter ("2/3")."""
-        for _, start, end in self.of(COUNTER):
+        for _, start, end in self.counters:
             nums = re.findall(r"\d+", text[start:end])
             if len(nums) == 2:
                 return int(nums[0]), int(nums[1])

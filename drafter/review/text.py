@@ -430,10 +430,12 @@ class Doc:
             else:
                 found = w_words[lo:hi]
             if found:
-                piece = prose[start:end]
-                core = piece.strip()
-                start += piece.find(core[0])  # the first character that is not a space
-                out.append((start, start + len(core)))
+                if prose[start].isspace() or prose[end - 1].isspace():
+                    piece = prose[start:end]
+                    core = piece.strip()
+                    start += piece.find(core[0])  # the first character that is not a space
+                    end = start + len(core)
+                out.append((start, end))
                 out_words.append(found)
         return out
 

@@ -193,7 +193,10 @@ def _garbled(said: str, written: str, max_edits: int) -> bool:
         return False
     if said.startswith(written) or written.startswith(said):
         return True
-    return min(len(said), len(written)) >= 5 and _edits(said, written) <= max_edits
+    # Strings whose lengths differ by more than `max_edits` are further apart than that (and a
+    # hostile million-digit number is not compared character by character).
+    return (min(len(said), len(written)) >= 5 and abs(len(said) - len(written)) <= max_edits
+            and _edits(said, written) <= max_edits)
 
 
 # A customer's @handles, hashtags and links are not details they gave ("#12345" is an order).
