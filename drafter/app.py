@@ -567,9 +567,9 @@ class App:
         the settings; `exclude` adds to `lint.exclude`; `jobs` as `draft lint --jobs`;
         `channel` replaces `lint.channel` (files matched by `lint.channels` keep theirs). With
         `write_baseline`, every finding is recorded in that file and no baseline hides any.
-        `reports` are the files (device, inode) this run's report is written to: found in a
-        folder, they are skipped (`draft lint . > report.json` would read its own, empty,
-        report), as tar skips its own archive.
+        `reports` are the files (device, inode) this run writes its report to: they are not
+        linted (`draft lint . > report.json` would read its own, empty, report), as tar skips
+        its own archive; nor is the baseline read or written.
         """
         from drafter.lint.engine import Linter, LintOptions
         from drafter.lint.rules import LINT_RULES
@@ -596,12 +596,14 @@ class App:
         )
         found = discover_real([Path(p) for p in paths], [*s["lint.exclude"], *exclude],
                               force_exclude)
-        own = [(path, real) for path, real in found if reports and _identity(real) in reports]
+        ours = [*reports, *(i for f in (base_file, write_baseline) if f is not None
+                            and (i := _identity(os.fspath(f))) is not None)]
+        own = [(path, real) for path, real in found if ours and _identity(real) in ours]
         if own:
             found = [f for f in found if f not in own]
         result = Linter(reviewer, options).lint([path for path, _ in found], jobs=jobs,
                                                 real_paths=[real for _, real in found])
-        result.skipped += [(display_path(path), "it is where this run's report is written")
+        result.skipped += [(display_path(path), "it is this run's report or baseline")
                            for path, _ in own]
         if write_baseline is not None:
             Baseline.of(Path(write_baseline), result.accepted).write(Path(write_baseline))

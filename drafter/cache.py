@@ -142,7 +142,7 @@ class KeptTable:
                         found = json.load(fh)
                     if isinstance(found, dict):
                         self.table = found
-                except (OSError, ValueError):
+                except (OSError, ValueError, RecursionError):
                     pass  # missing or damaged: filled anew
         assert self.table is not None
         return self.table

@@ -224,3 +224,28 @@ def test_phrase_patterns_are_read_once_and_kept_for_the_next_run(tmp_path: Path)
     assert first[0] > 100 and first[0] == len(first[1])
     assert second[0] == 0
     assert second[1:] == first[1:]
+
+
+@pytest.mark.parametrize("bad", [["src", [["a"]]], "abc", ["src", [[1]], None],
+                                 ["src", "needs", None], ["src", [], "first"], 7])
+def test_a_damaged_kept_phrase_pattern_is_read_anew(cache_dir: Path, bad: object) -> None:
+    from drafter.review import matching
+
+    pattern = "we'll {follow~ up|be in touch}"
+    expected = matching._read_phrase_pattern(pattern)
+    cache_dir.mkdir()
+    (cache_dir / matching._KEPT.name).write_text(json.dumps({pattern: bad}))
+    matching.read_phrase_pattern.cache_clear()
+    try:
+        assert matching.read_phrase_pattern(pattern) == expected
+    finally:
+        matching.read_phrase_pattern.cache_clear()
+
+
+def test_a_kept_table_nested_too_deeply_is_filled_anew(cache_dir: Path) -> None:
+    table = cache.KeptTable("squares", b"code")
+    table.put("2", 4)
+    table.save()
+    (entry,) = cache_dir.iterdir()
+    entry.write_text("[" * 100_000 + "]" * 100_000)
+    assert cache.KeptTable("squares", b"code").get("2") is None

@@ -653,6 +653,12 @@ def test_terms_are_word_starts_and_short_ones_whole_words(words: list[str],
     ("Please send it right away", []),  # "away" alone is no holiday
     ("I'm awaygoing", []),  # whole words only
     ("Going to be out of town for a month", ["pause", "skip"]),
+    # Not across a sentence's end, not negated, not "are away" of anything.
+    ("The rash keeps going. Away from that, my invoice is wrong", []),
+    ("The error message is not going away", []),
+    ("The error message isn't going away", []),
+    ("What are away games?", []),
+    ("We are away in August, can we skip a month?", ["pause", "skip"]),
 ])
 def test_a_phrase_key_is_found_as_whole_words_in_a_row(message: str, added: list[str]) -> None:
     from drafter.knowledge.query import fts_query, glossary, phrase_translated

@@ -460,7 +460,7 @@ def test_the_report_file_in_the_linted_folder_is_not_linted(tmp_path: Path) -> N
     report = json.loads((tmp_path / "report.json").read_text())
     assert r.returncode == 0, r.stderr
     assert report["summary"]["files"] == 1
-    assert "report.json: skipped, it is where this run's report is written" in r.stderr
+    assert "report.json: skipped, it is this run's report or baseline" in r.stderr
     again = subprocess.run([sys.executable, "-m", "drafter", "lint", ".", "-o", "report.json"],
                            cwd=tmp_path, capture_output=True, text=True, env=env)
     assert again.returncode == 0 and "report.json: skipped" in again.stderr, again.stderr
@@ -471,3 +471,25 @@ def test_the_report_file_in_the_linted_folder_is_not_linted(tmp_path: Path) -> N
                            cwd=tmp_path, capture_output=True, text=True, env=env)
     assert third.returncode == 2, third
     assert "sub/report.json" in (tmp_path / "report.json").read_text()
+
+
+def test_the_baseline_and_a_log_in_the_linted_folder_are_not_linted(tmp_path: Path) -> None:
+    # A baseline kept beside the responses is drafter's own file, not a response: writing it
+    # and reading it back must not make the next run read it as a broken collection (exit 2).
+    write(tmp_path, {"a.md": PROBLEMS})
+    env = {**os.environ, "NO_COLOR": "1"}
+
+    def lint(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "drafter", "lint", ".", *args],
+                              cwd=tmp_path, text=True, env=env, **kw)  # type: ignore[call-overload]
+
+    wrote = lint("--write-baseline", "baseline.json", capture_output=True)
+    assert wrote.returncode == 0 and (tmp_path / "baseline.json").exists(), wrote.stderr
+    again = lint("--baseline", "baseline.json", capture_output=True)
+    assert again.returncode == 0, again
+    assert "baseline.json: skipped" in again.stderr
+    with open(tmp_path / "lint.log.txt", "w") as log:
+        logged = lint("--format", "json", "--baseline", "baseline.json",
+                      stdout=subprocess.PIPE, stderr=log)
+    assert logged.returncode == 0  # a.md's findings are in the baseline; the log is not read
+    assert json.loads(logged.stdout)["summary"]["files"] == 1

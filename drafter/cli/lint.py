@@ -132,10 +132,11 @@ def command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_on: str 
 
 
 def _report_files(output: Path | None) -> list[tuple[int, int]]:
-    """The (device, inode) of the files this run's report goes to: `--output` where it exists
-    already, and standard output where it is a file (`draft lint . > report.json`)."""
+    """The (device, inode) of the files this run writes to: `--output` where it exists
+    already, and standard output and error where they are files (`draft lint . > report.json`,
+    `2> lint.log`). (A report piped on, `| tee report.json`, cannot be told from here.)"""
     found = []
-    for target in (output, sys.stdout):
+    for target in (output, sys.stdout, sys.stderr):
         if target is None:
             continue
         try:

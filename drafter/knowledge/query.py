@@ -139,18 +139,27 @@ def translated(words: Sequence[str], table: Glossary, limit: int = MAX_TERMS) ->
 
 def phrase_translated(text: str, table: Glossary, limit: int = MAX_TERMS) -> list[str]:
     """The glossary's words for its phrase keys (keys of several words, "going away") that
-    `text` says, as whole words: a phrase says what none of its words says alone ("right away"
-    is no holiday, "we're away" is)."""
-    phrases = [key for key in table if " " in key]
+    `text` says, as whole words in a row within one sentence or clause, and not negated: a
+    phrase says what none of its words says alone ("right away" is no holiday, "we're away"
+    is; "the error is not going away" is no holiday either)."""
+    phrases = [(key, f" {' '.join(_WORD.findall(key))} ") for key in table if " " in key]
     if not phrases:
         return []
-    low = " ".join(_WORD.findall(text[:MAX_INPUT].lower().replace("’", "'")))
-    low = f" {low} "
     found: dict[str, None] = {}
-    for key in phrases:
-        if f" {' '.join(_WORD.findall(key))} " in low:
-            found.update(dict.fromkeys(table[key]))
+    for stretch in _CLAUSE_BREAK.split(text[:MAX_INPUT].lower().replace("’", "'")):
+        low = f" {' '.join(_WORD.findall(stretch))} "
+        for key, words in phrases:
+            at = low.find(words)
+            if at >= 0 and low[:at].rsplit(" ", 1)[-1] not in _NEGATING:
+                found.update(dict.fromkeys(table[key]))
     return list(found)[:limit]
+
+
+# Where a phrase key may not run on: a sentence's or a clause's end (not a line break: mail
+# is wrapped mid-sentence).
+_CLAUSE_BREAK = re.compile(r"[.!?;:,()]+")
+# A word right before a phrase key that turns it round ("not going away"; "isn't" ends in "t").
+_NEGATING = frozenset({"not", "never", "no", "t", "nicht", "nie", "kein", "nunca"})
 
 
 def fts_query(text: str, limit: int = MAX_TERMS, terms_table: Glossary | None = None) -> str | None:

@@ -482,7 +482,21 @@ class _PatternReader:
 
 # The phrase patterns read in earlier runs (drafter.cache): reading the guide's patterns is a
 # third of building a reviewer, and the most of it in a short run (`draft lint ONE_FILE`).
-_KEPT = cache.KeptTable("phrase-patterns", Path(__file__).read_bytes())
+def _reader_code() -> bytes:
+    """What names the kept table: this module's source (its reader), or, where the source
+    cannot be read (an import from a zip), drafter's version."""
+    try:
+        return Path(__file__).read_bytes()
+    except OSError:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("drafter").encode()
+        except PackageNotFoundError:
+            return b"unknown"
+
+
+_KEPT = cache.KeptTable("phrase-patterns", _reader_code())
 
 
 def keep_read_patterns() -> None:
@@ -495,16 +509,29 @@ def read_phrase_pattern(pattern: str) -> tuple[str, Needs, frozenset[str] | None
     """A phrase pattern read (see `phrase_regex`): its regex source; the words its matches
     need (one word of each set is in every text it matches in, ignoring case); and the words
     one of which starts every match (None: not known). Kept on disk between runs."""
-    kept = _KEPT.get(pattern)
-    if kept is not None:
-        source, needs, first = kept
-        return (source, tuple(frozenset(ws) for ws in needs),
-                None if first is None else frozenset(first))
+    found = _kept_reading(_KEPT.get(pattern))
+    if found is not None:
+        return found
     found = _read_phrase_pattern(pattern)
     source, needs, first = found
     _KEPT.put(pattern, [source, [sorted(ws) for ws in needs],
                         None if first is None else sorted(first)])
     return found
+
+
+def _kept_reading(kept: Any) -> tuple[str, Needs, frozenset[str] | None] | None:
+    """A kept reading decoded, or None when there is none or it is not of the shape
+    `read_phrase_pattern` keeps (a damaged table is read anew, never trusted)."""
+    if not (isinstance(kept, list) and len(kept) == 3):
+        return None
+    source, needs, first = kept
+    if not (isinstance(source, str) and isinstance(needs, list)
+            and all(isinstance(ws, list) and all(isinstance(w, str) for w in ws) for ws in needs)
+            and (first is None or (isinstance(first, list)
+                                   and all(isinstance(w, str) for w in first)))):
+        return None
+    return (source, tuple(frozenset(ws) for ws in needs),
+            None if first is None else frozenset(first))
 
 
 def _read_phrase_pattern(pattern: str) -> tuple[str, Needs, frozenset[str] | None]:

@@ -315,9 +315,9 @@ def _pln003(settings: Mapping[str, Any]) -> Check:
                 worst = (grade, s, e)
         if total_w < min_words or worst is None:
             return
-        # Compared as shown: "grade 10.0, above the ceiling of 10" is no finding.
+        # Compared as shown, to one decimal: "grade 10.0, above the ceiling of 10" is no finding.
         grade = round(fk_grade(total_w, total_s, total_syl), 1)
-        if grade > max_grade:
+        if grade > round(max_grade, 1):
             _, s, e = worst
             yield Hit(s, e, f"Reading level is grade {grade:.1f}, above the guide's ceiling of "
                       f"{max_grade:g}; hardest sentence: {quote(doc.text[s:e], 40)}")
