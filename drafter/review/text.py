@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, repeat
-from operator import add
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from drafter.review.context import ReviewContext
@@ -417,26 +416,31 @@ class Doc:
         starts.append(start)
         ends.append(b1)
         w_starts, w_words = self.prose_words
-        w_ends = list(map(add, w_starts, map(len, w_words)))
-        los = list(map(bisect_left, repeat(w_starts), starts))
-        his = list(map(bisect_left, repeat(w_starts), ends, los))
+        # The words of span i are w_words[los[i]:his[i]]. A span starts where the mark ending
+        # the one before it ends, and no word starts or ends inside a mark (marks are
+        # punctuation and spaces), so each span's first word is the first after the span
+        # before it, and only the body's own edges can cut a word.
+        his = list(map(bisect_left, repeat(w_starts), ends))
+        los = [bisect_left(w_starts, starts[0]), *his[:-1]]
+        found = [w_words[lo:hi] for lo, hi in zip(los, his, strict=True)]
+        for i in {0, len(starts) - 1}:
+            lo, hi = los[i], his[i]
+            if (lo and w_starts[lo - 1] + len(w_words[lo - 1]) > starts[i]) or (
+                    hi > lo and w_starts[hi - 1] + len(w_words[hi - 1]) > ends[i]):
+                found[i] = tuple(words.findall(prose, starts[i], ends[i]))  # the cut part
         out: list[tuple[int, int]] = []
         # A span is a sentence if it has a word: its words are kept for sentence_words.
         out_words: list[tuple[str, ...]] = []
         self.__dict__["sentence_words"] = out_words
-        for start, end, lo, hi in zip(starts, ends, los, his, strict=True):
-            if (lo and w_ends[lo - 1] > start) or (hi > lo and w_ends[hi - 1] > end):
-                found = tuple(words.findall(prose, start, end))  # a word runs over an edge
-            else:
-                found = w_words[lo:hi]
-            if found:
+        for start, end, words_in in zip(starts, ends, found, strict=True):
+            if words_in:
                 if prose[start].isspace() or prose[end - 1].isspace():
                     piece = prose[start:end]
                     core = piece.strip()
                     start += piece.find(core[0])  # the first character that is not a space
                     end = start + len(core)
                 out.append((start, end))
-                out_words.append(found)
+                out_words.append(words_in)
         return out
 
     def runs(self, view: str = "prose") -> Runs:
