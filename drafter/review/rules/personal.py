@@ -166,9 +166,18 @@ def _details(pattern: re.Pattern[str], text: str, start: int = 0,
     """Each detail `pattern` finds: its value (the first group that took part, or the match,
     without spaces, commas and a zero fraction) and the span of that value."""
     groups = range(1, pattern.groups + 1)
+    values: dict[str, str] = {}  # each written form cleaned once (a text may repeat one)
     for m in pattern.finditer(text, start, len(text) if end is None else end):
-        g = next((i for i in groups if m.group(i) is not None), 0)
-        yield _ZERO_FRACTION.sub("", _SPACES_COMMAS.sub("", m.group(g))), m.start(g), m.end(g)
+        g = 0
+        for i in groups:
+            if m.start(i) >= 0:  # the first group that took part
+                g = i
+                break
+        written = m.group(g)
+        value = values.get(written)
+        if value is None:
+            value = values[written] = _ZERO_FRACTION.sub("", _SPACES_COMMAS.sub("", written))
+        yield value, m.start(g), m.end(g)
 
 
 _SPACES_COMMAS = re.compile(r"[\s,]")
