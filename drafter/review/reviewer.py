@@ -46,10 +46,14 @@ def build_check(guide: StyleGuide, rule: Rule, extra: Mapping[str, Any] | None =
     try:
         return rule.build(settings)
     except SettingError as exc:
-        found = guide.rule_settings(rule.code)
-        where = str(found[1].source) if found else "built-in defaults"
-        raise ConfigError(f"{where}: [rules.{rule.code}] {exc}",
+        raise ConfigError(f"{_settings_source(guide, rule)}: [rules.{rule.code}] {exc}",
                           hint=f"see `draft rules {rule.code}` for its settings") from None
+
+
+def _settings_source(guide: StyleGuide, rule: Rule) -> str:
+    """Where `rule`'s settings come from, for an error message: the guide file, or defaults."""
+    found = guide.rule_settings(rule.code)
+    return str(found[1].source) if found else "built-in defaults"
 
 
 def skip_channels(guide: StyleGuide, rule: Rule) -> frozenset[str]:
@@ -57,10 +61,9 @@ def skip_channels(guide: StyleGuide, rule: Rule) -> frozenset[str]:
     value = rule_settings(guide, rule).get("skip_channels", [])
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        found = guide.rule_settings(rule.code)
-        where = str(found[1].source) if found else "built-in defaults"
-        raise ConfigError(f"{where}: [rules.{rule.code}] skip_channels must be a list of channel "
-                          f"names, not {value!r}", hint='write skip_channels = ["social"]')
+        raise ConfigError(f"{_settings_source(guide, rule)}: [rules.{rule.code}] skip_channels "
+                          f"must be a list of channel names, not {value!r}",
+                          hint='write skip_channels = ["social"]')
     return frozenset(n.strip().lower() for n in names if n.strip())
 
 
