@@ -117,6 +117,20 @@ def write_atomic(path: str, data: bytes | Callable[[BinaryIO], object]) -> bool:
     return True
 
 
+def remove_others(entry: str, prefix: str) -> None:
+    """Remove the files beside `entry` whose names start with `prefix` and end as its name
+    does: entries of the same kind made for another version of what they keep."""
+    folder, name = os.path.split(entry)
+    suffix = os.path.splitext(name)[1]
+    try:
+        for other in os.scandir(folder):
+            if other.name != name and other.name.startswith(prefix) \
+                    and other.name.endswith(suffix):
+                os.unlink(other.path)
+    except OSError:
+        pass  # another run removed it first
+
+
 class KeptTable:
     """The results of a function of a string, kept on disk between runs in one JSON file
     (`<name>-<checksum of the code>.cached`): a change to that code starts a new table, and
@@ -161,11 +175,5 @@ class KeptTable:
         off)."""
         if self.added and self.path is not None and self.table is not None and write_atomic(
                 self.path, json.dumps(self.table).encode()):
-            try:  # the tables of other code (an earlier drafter) are of no more use
-                for entry in os.scandir(os.path.dirname(self.path)):
-                    if entry.name.startswith(self.prefix) and entry.name.endswith(".cached") \
-                            and entry.name != self.name:
-                        os.unlink(entry.path)
-            except OSError:
-                pass  # another run removed it first
+            remove_others(self.path, self.prefix)  # other code's tables are of no more use
         self.added = False

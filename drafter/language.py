@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -114,12 +113,10 @@ def _read_model(entry: str, identifier: Any) -> Any:
 def _write_model(entry: str, model: Any) -> None:
     """Keep the expanded model's tables in the cache entry (losing it only costs time); entries
     of other model files go."""
-    import glob
-    import os
 
     import numpy as np
 
-    from drafter.cache import write_atomic
+    from drafter.cache import remove_others, write_atomic
 
     def write(out: Any) -> None:
         np.savez(out, ptc=model.nb_ptc, pc=model.nb_pc, classes=np.array(model.nb_classes),
@@ -128,10 +125,7 @@ def _write_model(entry: str, model: Any) -> None:
                  output=np.asarray(model.tk_output, dtype=np.int64))
 
     if write_atomic(entry, write):
-        for old in glob.glob(os.path.join(os.path.dirname(entry), "langid-*.npz")):
-            if old != entry:
-                with contextlib.suppress(OSError):
-                    os.unlink(old)  # another py3langid's model: ~70 MB each
+        remove_others(entry, "langid-")  # another py3langid's model: ~70 MB each
 
 
 # A review asks for the language of the same texts (the reply, the customer's message) several
