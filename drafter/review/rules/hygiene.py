@@ -84,6 +84,12 @@ class PlaceholderFinder:
                     named[i] = True
         return named
 
+    def _slots(self, style: str, found: list[re.Match[str]]) -> list[Placeholder]:
+        """The bracket or angle matches in `found` whose inner text names a field."""
+        inners = [m.group(1) for m in found]
+        return [Placeholder(*m.span(), style, inner) for m, inner, named
+                in zip(found, inners, self._named(inners), strict=True) if named]
+
     def find(self, text: str) -> list[Placeholder]:
         """Return the placeholders in `text` (code spans already blanked)."""
         out: list[Placeholder] = []
@@ -94,14 +100,12 @@ class PlaceholderFinder:
                 out += [Placeholder(*m.span(), "helpscout" if _HELPSCOUT_NAME.match(m.group(1))
                                     else "tag", m.group(1)) for m in _TAG.finditer(text)]
         if "[" in text:
-            found = [m for m in _BRACKET.finditer(text) if not m.group(1)[:1].isdigit()]
-            out += [Placeholder(*m.span(), "bracket", m.group(1)) for m, named
-                    in zip(found, self._named([m.group(1) for m in found]), strict=True) if named]
+            out += self._slots("bracket", [m for m in _BRACKET.finditer(text)
+                                           if not m.group(1)[:1].isdigit()])
         if "<" in text:
-            found = [m for m in _ANGLE.finditer(text)
-                     if m.group(1).lower() not in _HTML_TAGS and "@" not in m.group(1)]
-            out += [Placeholder(*m.span(), "angle", m.group(1)) for m, named
-                    in zip(found, self._named([m.group(1) for m in found]), strict=True) if named]
+            out += self._slots("angle", [m for m in _ANGLE.finditer(text)
+                                         if m.group(1).lower() not in _HTML_TAGS
+                                         and "@" not in m.group(1)])
         # A text without the characters a style needs is not searched for it (a one-character
         # test first: it is many times faster than a longer one).
         for style, regex, could in (

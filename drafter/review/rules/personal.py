@@ -161,6 +161,11 @@ def _detail_patterns(settings: Mapping[str, Any]) -> dict[str, re.Pattern[str]]:
                                   table) from exc
 
 
+# What a detail's value is compared without: spaces and commas, and a zero fraction (".00").
+_SPACES_COMMAS = re.compile(r"[\s,]")
+_ZERO_FRACTION = re.compile(r"\.0+$")
+
+
 def _details(pattern: re.Pattern[str], text: str, start: int = 0,
              end: int | None = None) -> Iterator[tuple[str, int, int]]:
     """Each detail `pattern` finds: its value (the first group that took part, or the match,
@@ -178,10 +183,6 @@ def _details(pattern: re.Pattern[str], text: str, start: int = 0,
         if value is None:
             value = values[written] = _ZERO_FRACTION.sub("", _SPACES_COMMAS.sub("", written))
         yield value, m.start(g), m.end(g)
-
-
-_SPACES_COMMAS = re.compile(r"[\s,]")
-_ZERO_FRACTION = re.compile(r"\.0+$")
 
 
 def _edits(a: str, b: str) -> int:
