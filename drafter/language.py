@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ _ENGLISH_SHARE = 0.25  # of the words
 _ENGLISH_MIN_WORDS = 4
 # What is not the writer's language: links, addresses, @handles, numbers, placeholders.
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|@\w+|\{\{.*?\}\}|\{%.*?%\}|\[[^\]\n]{0,40}\]")
+# Every piece of noise holds one of these: a text with none of them is not searched for it.
+_NOISE_MARKS = ("@", "://", "www.", "{{", "{%", "[")
 
 
 def name(code: str | None) -> str:
@@ -135,9 +138,12 @@ def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
     """The ISO 639-1 code of the language `text` is written in, or None when unsure (too
     little text, or no language at least `min_confidence` likely)."""
     # The first few thousand characters tell the language; the rest would only cost time.
-    clean = " ".join(_NOISE.sub(" ", text[:_READ]).split())
-    if len(_LETTER.findall(clean)) < MIN_LETTERS:
-        return None
+    head = text[:_READ]
+    if any(mark in head for mark in _NOISE_MARKS):
+        head = _NOISE.sub(" ", head)
+    clean = " ".join(head.split())
+    if next(islice(_LETTER.finditer(clean), MIN_LETTERS - 1, None), None) is None:
+        return None  # fewer than MIN_LETTERS letters
     if english_at_a_glance(clean):
         return "en"
     code, confidence = load_model().classify(clean)
@@ -147,9 +153,9 @@ def detect(text: str, min_confidence: float = MIN_CONFIDENCE) -> str | None:
 def english_at_a_glance(text: str) -> bool:
     """Whether `text` is plainly English: a quarter of its words (four or more) are common
     English words that no other language of drafter's teams shares."""
-    words = _WORD.findall(text[:_READ].lower())
+    words = _WORD.findall(text[:_READ].lower().replace("’", "'"))
     return len(words) >= _ENGLISH_MIN_WORDS and sum(
-        w.replace("’", "'") in _ENGLISH for w in words) >= _ENGLISH_SHARE * len(words)
+        map(_ENGLISH.__contains__, words)) >= _ENGLISH_SHARE * len(words)
 
 
 def ticket_language(ticket: Ticket) -> str | None:
