@@ -42,7 +42,9 @@ _ENGLISH = frozenset({
     "sent", "send", "order", "orders", "refund", "days", "day", "week", "business", "best",
     "regards", "within", "card", "account", "email", "reply", "team", "know", "need", "see",
     "look", "back", "new", "one", "time", "here", "hello", "hi", "yes", "who", "why",
-    "where", "after", "before", "again", "other", "only",
+    "where", "after", "before", "again", "other", "only", "every", "while", "because",
+    "during", "something", "anything", "nothing", "everything", "sometimes", "soon", "think",
+    "does", "these", "those", "shipping", "delivery",
 })
 _ENGLISH_SHARE = 0.25  # of the words
 _ENGLISH_MIN_WORDS = 4
