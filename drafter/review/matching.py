@@ -609,6 +609,11 @@ class Phrases:
         self.scanned = len(self.patterns)  # the anchored patterns come last
         self.patterns += [source for source, _, _ in self.anchored]
         self.anchor_words = frozenset().union(*(first for _, _, first in self.anchored))
+        # Word -> the anchored patterns that can start with it, in order.
+        self.anchored_by_word: dict[str, list[int]] = {}
+        for k, (_, _, first) in enumerate(self.anchored):
+            for word in first:
+                self.anchored_by_word.setdefault(word, []).append(k)
         self.by_words = any(self.word_needs)
         self._subsets: dict[tuple[int, ...], tuple[re.Pattern[str] | None,
                                                   frozenset[str] | None]] = {}
@@ -743,15 +748,24 @@ class Phrases:
         text[pos:stop] where one can: where one of the words it starts with starts, in a text
         that holds every word it needs."""
         words = runs.words
-        if self.anchor_words.isdisjoint(words):
+        starting = self.anchor_words.intersection(words)
+        if not starting:
             return []
         pos, stop = _window(runs, pos, stop)
+        by_word, anchored = self.anchored_by_word, self.anchored
+        held: dict[int, bool] = {}  # pattern -> whether the text holds the words it needs
         tries: dict[int, list[int]] = {}  # run index -> the patterns to try there
-        for k, (_, needs, first) in enumerate(self.anchored):
-            found = first.intersection(words)
-            if found and all(not ws.isdisjoint(words) for ws in needs):
-                for i in runs.places(found, pos, stop):
-                    tries.setdefault(i, []).append(k)
+        for word in starting:
+            ks = []
+            for k in by_word[word]:
+                ok = held.get(k)
+                if ok is None:
+                    ok = held[k] = all(not ws.isdisjoint(words) for ws in anchored[k][1])
+                if ok:
+                    ks.append(k)
+            if ks:
+                for i in runs.places((word,), pos, stop):
+                    tries.setdefault(i, []).extend(ks)
         text, starts = runs.text, runs.starts
         hits = []
         for i in sorted(tries):
@@ -767,11 +781,14 @@ class Phrases:
                      stop: int | None = None) -> list[tuple[int, int]]:
         """(start, end) of the longest literal phrase at each place it matches in
         text[pos:stop]."""
-        found = self.firsts.intersection(runs.words)
+        words, trie = runs.words, self.trie
+        # A first word counts where a phrase ends on it or the text has a word that can follow.
+        found = [w for w in self.firsts.intersection(words)
+                 if "" in (node := trie[w]) or not node.keys().isdisjoint(words)]
         if not found:
             return []
         pos, stop = _window(runs, pos, stop)
-        text, keys, starts, ends, trie = runs.text, runs.keys, runs.starts, runs.ends, self.trie
+        text, keys, starts, ends = runs.text, runs.keys, runs.starts, runs.ends
         exact = self.case_sensitive
         n = len(keys)
         hits = []
