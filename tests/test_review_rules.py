@@ -118,6 +118,13 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     # Real false alarms: an acknowledgement in other words, the second part of a split reply,
     # thanks for a customer's praise.
     ("EMP001", "We're disappointed to hear this. A new one ships Monday.", UPSET, []),
+    # Reading the request back is not acknowledging how the customer feels (a real miss).
+    ("EMP001", "I understand that you would like a refund. Refunds take five days.", UPSET,
+     ["I understand that you would like a refund."]),
+    ("EMP001", "I understand you're looking for the invoice. It is in your account.", UPSET,
+     ["I understand you're looking for the invoice."]),
+    ("EMP001", "I understand that you are upset about the delay. A new one ships Monday.", UPSET,
+     []),
     ("EMP001", "Oh no, that's not the welcome home we wanted for you! A new one ships Monday.",
      UPSET, []),
     ("EMP001", "We apologize for the wait on this one. A new one ships Monday.", UPSET, []),

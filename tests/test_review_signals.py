@@ -98,7 +98,16 @@ def ticket(latest: str, name: str | None = "Jane Doe", channel: str = "email",
     # ... and problems in other words: an outage, a blank page.
     ("Third evening with an outage on our street", False, True, False),
     ("The tracking link only gives me a blank page", False, True, False),
+    # Real misses (the sixth holdout): a curt order, contact every day until it is fixed, help
+    # that was none, telling the team what it should do, an insult.
+    ("The short trips lose me money. Fix it.", True, False, False),
+    ("I ring you every day and will keep ringing until it's fixed", True, False, False),
+    ("Spoke to a manager, no assistance at all", True, False, False),
+    ("Instead of telling me to ask the shop, you should ask them", True, False, False),
+    ("Honestly, you guys suck.", True, False, False),
     # ... and calm words near them.
+    ("Can you fix it for me please", False, False, True),
+    ("I walk the dog every day", False, False, False),
     ("I already got the code, thanks, all sorted", False, False, False),
     ("That was helpful, thanks", False, False, False),
 ])
