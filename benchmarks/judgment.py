@@ -22,6 +22,8 @@ beside each figure; and the findings that have no label yet.
     python benchmarks/judgment.py --holdout4    # ... and on the 50 of the fourth holdout
     python benchmarks/judgment.py --holdout5    # ... and on the 50 of the fifth holdout
     python benchmarks/judgment.py --holdout6    # ... and on the 50 of the sixth holdout
+    python benchmarks/judgment.py --holdout7    # ... and on 50 replies from outside the workbench
+    python benchmarks/judgment.py --holdout7 --corpus DIR   # ... read from DIR instead
     python benchmarks/judgment.py --folder social   # only the tweets (or `assistant`)
 """
 
@@ -51,6 +53,11 @@ HOLDOUT_SEEDS = {"holdout": 1611, "holdout2": 2207, "holdout3": 612, "holdout4":
 HOLDOUTS = {name: (DATA / f"{name}.txt", DATA / f"{name}_labels.jsonl",
                    DATA / f"{name}_violations.jsonl") for name in HOLDOUT_SEEDS}
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "support_replies"
+# Holdouts drawn from OUTSIDE the workbench: name -> the folder its replies are extracted to (by
+# benchmarks/<name>_extract.py; git-ignored, their licence keeps the text out of the
+# repository), its replies, the labels of their findings, their violations.
+EXTERNAL = {name: (HERE / "_work" / name, DATA / f"{name}.txt", DATA / f"{name}_labels.jsonl",
+                   DATA / f"{name}_violations.jsonl") for name in ("holdout7",)}
 
 SAMPLE_SEED = 11  # the replies read for violations (sample.txt)
 SAMPLE_SIZE = 100
@@ -101,14 +108,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def manifest() -> dict[str, dict[str, Any]]:
-    """The workbench's manifest, by file name."""
-    return {row["file"]: row for row in read_jsonl(CORPUS / "manifest.jsonl")}
+def manifest(corpus: Path = CORPUS) -> dict[str, dict[str, Any]]:
+    """The workbench's manifest (or another corpus's), by file name."""
+    return {row["file"]: row for row in read_jsonl(corpus / "manifest.jsonl")}
 
 
-def reply_text(file: str) -> str:
-    """The text of one workbench reply."""
-    return (CORPUS / file).read_text(encoding="utf-8")
+def reply_text(file: str, corpus: Path = CORPUS) -> str:
+    """The text of one workbench reply (or of one reply of another corpus)."""
+    return (corpus / file).read_text(encoding="utf-8")
 
 
 def draw_sample(files: Iterable[str], n: int = SAMPLE_SIZE, seed: int = SAMPLE_SEED) -> list[str]:
@@ -135,7 +142,8 @@ def draw_holdout(name: str, files: Iterable[str], *earlier: Iterable[str]) -> li
     return draw_sample(set(files).difference(*earlier), HOLDOUT_SIZE, HOLDOUT_SEEDS[name])
 
 
-def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
+def review_workbench(rows: dict[str, dict[str, Any]],
+                     corpus: Path = CORPUS) -> tuple[dict[str, list[Hit]], dict[str, RuleInfo]]:
     """Review every reply without and with its customer message; also return the rules."""
     from drafter import App
     from drafter.tickets.model import Message, Ticket
@@ -144,7 +152,7 @@ def review_workbench(rows: dict[str, dict[str, Any]]) -> tuple[dict[str, list[Hi
     reviewer = app.reviewer()
     hits: dict[str, list[Hit]] = {m: [] for m in MODES}
     for file, row in sorted(rows.items()):
-        text = reply_text(file)
+        text = reply_text(file, corpus)
         said = row.get("customer_message")
         # The channel is the reply's own (a tweet is `social`), so both runs know it; the
         # assistant answers come from no named channel.
@@ -363,9 +371,10 @@ def print_tuning_overlap(hits: dict[str, list[Hit]], labels: list[dict[str, Any]
           f"{len(both)} distinct findings; the holdout labels agree on {agree} of them.")
 
 
-def show(file: str, rows: dict[str, dict[str, Any]], hits: dict[str, list[Hit]]) -> None:
+def show(file: str, rows: dict[str, dict[str, Any]], hits: dict[str, list[Hit]],
+         corpus: Path = CORPUS) -> None:
     """Print one reply, its customer message and its findings (on the terminal only)."""
-    text = reply_text(file)
+    text = reply_text(file, corpus)
     print(f"customer: {rows[file].get('customer_message')!r}\nreply:    {text!r}")
     for m in MODES:
         for h in hits[m]:
@@ -383,9 +392,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{name}", dest="set", action="store_const", const=name,
                             help=f"judge the {HOLDOUT_SIZE} replies of holdout {n} "
                                  f"({name}*.jsonl), not the workbench")
+    for name, (folder, *_) in EXTERNAL.items():
+        parser.add_argument(f"--{name}", dest="set", action="store_const", const=name,
+                            help=f"judge the replies of {name}, from outside the workbench "
+                                 f"(extracted to {folder.relative_to(HERE.parent)})")
+    parser.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="with --holdout7: read its replies and manifest.jsonl from DIR")
     parser.add_argument("--folder", choices=("social", "assistant"),
                         help="only the replies of one folder (tweets or assistant answers)")
     args = parser.parse_args(argv)
+    if args.corpus and args.set not in EXTERNAL:
+        parser.error("--corpus goes with a holdout from outside the workbench (--holdout7)")
+    if args.set in EXTERNAL:
+        return main_external(args)
     if not (CORPUS / "manifest.jsonl").is_file():
         print(f"judgment: skipped: the workbench is not at {CORPUS} "
               "(it is the shared support_replies corpus, kept beside the checkout)")
@@ -408,6 +427,41 @@ def main(argv: list[str] | None = None) -> int:
     unlabelled = report(hits, rules, len(rows), labels, violations, len(names))
     if args.set:
         print_tuning_overlap(hits, labels)
+    if args.unlabelled:
+        for h in unlabelled:
+            print(json.dumps({"file": h.file, "code": h.code, "start": h.start, "end": h.end,
+                              "span_sha1": h.digest, "label": None, "pattern": "", "reason": ""}))
+    return 0
+
+
+def main_external(args: argparse.Namespace) -> int:
+    """The report on a holdout drawn from outside the workbench (its own folder and manifest)."""
+    folder, read, labels_path, violations_path = EXTERNAL[args.set]
+    corpus = args.corpus or folder
+    if not (corpus / "manifest.jsonl").is_file():
+        print(f"judgment: skipped: {args.set}'s replies are not at {corpus} (they are not in the "
+              f"repository; `python benchmarks/{args.set}_extract.py` writes them there from the "
+              "mirrored public sources, or give --corpus DIR)")
+        return 0
+    names = [f for f in read.read_text(encoding="utf-8").split()
+             if not args.folder or f.startswith(args.folder + "/")]
+    every = manifest(corpus)
+    missing = [f for f in names if f not in every]
+    if missing:
+        print(f"judgment: {corpus} lacks {len(missing)} of {args.set}'s replies "
+              f"({', '.join(missing[:3])}, ...): extract it again")
+        return 1
+    rows = {f: every[f] for f in names}
+    hits, rules = review_workbench(rows, corpus)
+    if args.show:
+        show(args.show, rows, hits, corpus)
+        return 0
+    labels = read_jsonl(labels_path) if labels_path.exists() else []
+    violations = [v for v in read_jsonl(violations_path)
+                  if not args.folder or v["file"].startswith(args.folder + "/")]
+    unlabelled = report(hits, rules, len(rows), labels, violations, len(names))
+    print(f"\n{args.set}: none of these replies is in the workbench, so no finding on them was "
+          "judged while tuning (labels.jsonl does not apply).")
     if args.unlabelled:
         for h in unlabelled:
             print(json.dumps({"file": h.file, "code": h.code, "start": h.start, "end": h.end,
