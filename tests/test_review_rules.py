@@ -831,6 +831,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
      ["try calling back"]),
     ("OWN006", "So sorry! Are you able to go back and get it?", {}, ["go back and get"]),
     ("OWN006", "Please reach us via DM with the order number.", SOCIAL, []),
+    # Real misses: a form or a link to start again through.
+    ("OWN006", "Sorry about that. Please contact us using the form on our site.", SOCIAL,
+     ["contact us using the form"]),
+    ("OWN006", "Please reach out here: https://example.com/contact", SOCIAL, ["reach out here"]),
+    ("OWN006", "Let our team know at the link below.", SOCIAL, ["Let our team know at the link"]),
+    ("OWN006", "We've filled in the form for you and will reply by noon.", SOCIAL, []),
     ("OWN006", "We'll call you back within the hour.", {}, []),
     # Real misses: the request itself handed to the support desk, as a step to take.
     ("OWN006", "Here's what you can do:\n\n1. Contact our customer support team at 555-0100 "
