@@ -680,6 +680,12 @@ CASES: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
     ("TON004", "That's a damn shame.", {}, ["damn"]),
     ("TON004", "What the hell happened?", {}, ["What the hell"]),
     ("TON004", "Please pass the class assessment.", {}, []),
+    # A word the platform cut short is not the word it starts with (a real false alarm) ...
+    ("TON004", "@jo We're always here to ass... https://t.co/abc", SOCIAL, []),
+    ("TON004", "@jo We're always here to ass… https://t.co/abc", SOCIAL, []),
+    # ... but a whole word before an ellipsis is still the writer's.
+    ("TON004", "Well, that is crap...", {}, ["crap"]),
+    ("TON004", "@jo This is crap... and we'll fix it https://t.co/abc", SOCIAL, ["crap"]),
     ("TON004", "Hello, Scunthorpe office here. Assume the best.", {}, []),
     ("TON004", '> this is crap\nSorry it let you down.', {}, []),
     ("TON004", 'You called it "crap", and I understand why.', {}, []),

@@ -118,6 +118,16 @@ def _unreadable(pattern: str) -> bool:
     return False
 
 
+# A word the platform cut short: an ellipsis right after it, then only the link to the whole post
+# ("we are here to ass… https://t.co/x"). Without the link, "crap..." is a word of the writer's.
+_CUT_SHORT_RE = re.compile(r"(?:…|\.\.\.)(?:\s+(?:https?://|www\.)\S*)+\s*\Z")
+
+
+def cut_short(text: str, end: int) -> bool:
+    """Whether the word ending at `end` is the start of a longer one the platform cut off."""
+    return _CUT_SHORT_RE.match(text, end) is not None
+
+
 def negated(prose: str, start: int, window: int = 3) -> bool:
     """Return whether one of the `window` words before `start` (same clause) negates it."""
     head = max(0, start - 60)

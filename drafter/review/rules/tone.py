@@ -167,14 +167,20 @@ def _ton003(settings: Mapping[str, Any]) -> Check:
     "TON004", "profanity", "error", P,
     "Profanity and crude words.",
     what="Finds the swear words and crude expressions of the `phrases` / `patterns` settings, as "
-         "whole words only (“ass” is not found in “pass” or “class”).",
+         "whole words only (“ass” is not found in “pass” or “class”), and not a word the "
+         "platform cut short at the end of a post (“here to ass… https://t.co/x”).",
     why=WHY + " Profanity is never professional, whoever started it.",
     example="Sorry, the courier made a damn mess of your parcel.",
     instead="Sorry, the courier damaged your parcel.",
     fix="Remove the word",
 )
 def _ton004(settings: Mapping[str, Any]) -> Check:
-    return prose_only(checks.existence(settings, "Profanity: {match}", fix="Remove the word"))
+    found = prose_only(checks.existence(settings, "Profanity: {match}", fix="Remove the word"))
+
+    def check(doc: Doc, ctx: ReviewContext) -> Iterator[Hit]:
+        return (h for h in found(doc, ctx) if not checks.cut_short(doc.text, h.end))
+
+    return check
 
 
 @rule(
