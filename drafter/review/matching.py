@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, lru_cache
 from itertools import accumulate
@@ -106,10 +107,10 @@ class Runs:
     @cached_property
     def index(self) -> dict[str, list[int]]:
         """Folded word -> the indices of its runs, ascending."""
-        index: dict[str, list[int]] = {}
-        add = index.setdefault
+        index: defaultdict[str, list[int]] = defaultdict(list)
         for i, key in enumerate(self.keys):
-            add(key, []).append(i)
+            index[key].append(i)
+        index.default_factory = None  # from here on, a plain dict: no entry made by a lookup
         return index
 
     @cached_property
@@ -608,12 +609,13 @@ class Phrases:
             self.word_needs.append(need)
         self.scanned = len(self.patterns)  # the anchored patterns come last
         self.patterns += [source for source, _, _ in self.anchored]
-        self.anchor_words = frozenset().union(*(first for _, _, first in self.anchored))
-        # Word -> the anchored patterns that can start with it, in order.
+        # Word -> the anchored patterns a text needs it (or another word of its set) for: the
+        # most telling of the sets each needs, the words it starts with being one of them.
         self.anchored_by_word: dict[str, list[int]] = {}
-        for k, (_, _, first) in enumerate(self.anchored):
-            for word in first:
+        for k, (_, needs, first) in enumerate(self.anchored):
+            for word in _best((*needs, first)) or first:
                 self.anchored_by_word.setdefault(word, []).append(k)
+        self.anchor_words = frozenset(self.anchored_by_word)
         self.by_words = any(self.word_needs)
         self._subsets: dict[tuple[int, ...], tuple[re.Pattern[str] | None,
                                                   frozenset[str] | None]] = {}
@@ -748,29 +750,23 @@ class Phrases:
         text[pos:stop] where one can: where one of the words it starts with starts, in a text
         that holds every word it needs."""
         words = runs.words
-        starting = self.anchor_words.intersection(words)
-        if not starting:
+        telling = self.anchor_words.intersection(words)
+        if not telling:
             return []
         pos, stop = _window(runs, pos, stop)
         by_word, anchored = self.anchored_by_word, self.anchored
-        held: dict[int, bool] = {}  # pattern -> whether the text holds the words it needs
         tries: dict[int, list[int]] = {}  # run index -> the patterns to try there
-        for word in starting:
-            ks = []
-            for k in by_word[word]:
-                ok = held.get(k)
-                if ok is None:
-                    ok = held[k] = all(not ws.isdisjoint(words) for ws in anchored[k][1])
-                if ok:
-                    ks.append(k)
-            if ks:
-                for i in runs.places((word,), pos, stop):
-                    tries.setdefault(i, []).extend(ks)
+        for k in sorted({k for word in telling for k in by_word[word]}):
+            _, needs, first = anchored[k]
+            found = first.intersection(words)
+            if found and all(not ws.isdisjoint(words) for ws in needs):
+                for i in runs.places(found, pos, stop):
+                    tries.setdefault(i, []).append(k)
         text, starts = runs.text, runs.starts
         hits = []
         for i in sorted(tries):
             at = starts[i]
-            for k in sorted(set(tries[i])):
+            for k in tries[i]:
                 m = _regex(self.anchored[k][0], self.flags).match(text, at, stop)
                 if m is not None and m.end() > at:
                     hits.append((at, m.end()))
