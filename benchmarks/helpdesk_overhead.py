@@ -1,6 +1,6 @@
 """What a helpdesk costs a batch, against a real Request Tracker 5 (tests/rt_server.py).
 
-Two figures (issue 13):
+Three figures (issue 13):
 
 1. the time to fetch a ticket with 20 messages (cold: a new connector, which reads each
    author's user record once; warm: the same connector again);
@@ -9,7 +9,10 @@ Two figures (issue 13):
    with benchmarks/batch_scale.py's canned model at 200 ms a call, concurrency 4, so that the
    difference is the helpdesk's. The helpdesk run is split into its phases: the sync (list the
    queue, fetch each ticket on `--fetch-workers` threads, store it), the drafting with notes
-   posted on `--note-workers` threads as drafts are stored, and the wait for the last notes.
+   posted on `--note-workers` threads as drafts are stored, and the wait for the last notes;
+   with the CPU seconds RT (its whole process tree), drafter and the whole machine used;
+3. the floor: the same listing, reads and comments from a bare HTTP client on 1, 2 and 4
+   threads (`--no-floor` skips it), which no client can go under against this RT.
 
     .venv/bin/python benchmarks/helpdesk_overhead.py                # 200 tickets, 200 ms, C = 4
     .venv/bin/python benchmarks/helpdesk_overhead.py --tickets 40   # a quicker look
