@@ -1,6 +1,6 @@
 """What a helpdesk costs a batch, against a real Request Tracker 5 (tests/rt_server.py).
 
-Two figures (issue 13):
+Three figures (issue 13):
 
 1. the time to fetch a ticket with 20 messages (cold: a new connector, which reads each
    author's user record once; warm: the same connector again);
@@ -9,7 +9,10 @@ Two figures (issue 13):
    with benchmarks/batch_scale.py's canned model at 200 ms a call, concurrency 4, so that the
    difference is the helpdesk's. The helpdesk run is split into its phases: the sync (list the
    queue, fetch each ticket on `--fetch-workers` threads, store it), the drafting with notes
-   posted on `--note-workers` threads as drafts are stored, and the wait for the last notes.
+   posted on `--note-workers` threads as drafts are stored, and the wait for the last notes;
+   with the CPU seconds RT (its whole process tree), drafter and the whole machine used;
+3. the floor: the same listing, reads and comments from a bare HTTP client on 1, 2 and 4
+   threads (`--no-floor` skips it), which no client can go under against this RT.
 
     .venv/bin/python benchmarks/helpdesk_overhead.py                # 200 tickets, 200 ms, C = 4
     .venv/bin/python benchmarks/helpdesk_overhead.py --tickets 40   # a quicker look
@@ -26,7 +29,9 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +106,8 @@ def fetch_twenty(rt: Any, flags: Any, repeat: int) -> tuple[float, float, int]:
     return statistics.median(cold), statistics.median(warm), sent // repeat
 
 
-def baseline(flags: Any, ids: list[int]) -> float:
-    """Seconds to draft `ids` from the store, no helpdesk."""
+def baseline(flags: Any, ids: list[int]) -> dict[str, float]:
+    """Seconds to draft `ids` from the store, no helpdesk, and drafter's CPU seconds."""
     from drafter.app import App
     from drafter.batch.runner import plan
 
@@ -110,24 +115,27 @@ def baseline(flags: Any, ids: list[int]) -> float:
     with app.store() as store:
         spec = app.batch_spec()
         todo, _ = plan(store, ids, redo=True)
-        t0 = time.perf_counter()
+        t0, c0, m0 = time.perf_counter(), time.process_time(), machine_busy()
         runner = app.batch(store, todo, spec)
-        wall = time.perf_counter() - t0
+        wall, cpu, busy = time.perf_counter() - t0, time.process_time() - c0, machine_busy() - m0
     assert runner.summary.done == len(ids), runner.summary
-    return wall
+    return {"total": wall, "drafter_cpu": cpu, "machine": busy}
 
 
-def with_helpdesk(flags: Any, fetch_workers: int, note_workers: int,
+def with_helpdesk(rt: Any, flags: Any, fetch_workers: int, note_workers: int,
                   expect: int) -> dict[str, float]:
     """`draft batch --from helpdesk --status open --post-note` as the CLI runs it (notes with
-    force, so that every run posts them all); seconds per phase."""
+    force, so that every run posts them all); seconds per phase, and the CPU seconds RT, drafter
+    and the whole machine used."""
     from drafter.app import App
     from drafter.batch.runner import plan
 
     app = App(flags)
+    r0, c0, m0 = rt.cpu_seconds(), time.process_time(), machine_busy()
     t0 = time.perf_counter()
     chosen = app.helpdesk_selection(status="open", workers=fetch_workers)
     t1 = time.perf_counter()
+    r1 = rt.cpu_seconds()
     with app.store() as store:
         spec = app.batch_spec()
         todo, _ = plan(store, store.select_ids(chosen.ids, "open"), redo=True)
@@ -136,9 +144,107 @@ def with_helpdesk(flags: Any, fetch_workers: int, note_workers: int,
         t2 = time.perf_counter()
         report = notes.close()
         t3 = time.perf_counter()
+    r3, c3, m3 = rt.cpu_seconds(), time.process_time(), machine_busy()
     assert runner.summary.done == expect, runner.summary
     assert len(report.posted) == expect and not report.failed, report
-    return {"sync": t1 - t0, "draft": t2 - t1, "drain": t3 - t2, "total": t3 - t0}
+    return {"sync": t1 - t0, "draft": t2 - t1, "drain": t3 - t2, "total": t3 - t0,
+            "rt_sync": r1 - r0, "rt_notes": r3 - r1, "drafter_cpu": c3 - c0, "machine": m3 - m0}
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (every process, ours or not), /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class BareClient:
+    """The floor: drafter's RT requests sent by a bare HTTP client, no drafter around them. Each
+    thread signs in as the connector does (the token once, at RT's web UI; then the session)."""
+
+    def __init__(self, rt: Any) -> None:
+        self.rt = rt
+        self.local = threading.local()
+
+    def client(self) -> Any:
+        """This thread's signed-in client."""
+        from rt_server import httpx
+
+        found = getattr(self.local, "client", None)
+        if found is None:
+            found = httpx.Client(timeout=60, headers={
+                "Accept": "application/json", "Authorization": f"token {self.rt.tokens['agent']}"})
+            found.get(self.rt.url + "/m/")
+            self.local.client = found
+        return found
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET a REST 2 path; the decoded JSON."""
+        response = self.client().get(f"{self.rt.url}/REST/2.0{path}", params=params)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.json()
+
+    def post(self, path: str, body: Any, **params: Any) -> Any:
+        """POST JSON to a REST 2 path (with the Referer RT's CSRF check asks of a session)."""
+        response = self.client().post(f"{self.rt.url}/REST/2.0{path}", json=body, params=params,
+                                      headers={"Referer": self.rt.url + "/"})
+        assert response.status_code in (200, 201), (path, response.status_code)
+        return response.json()
+
+    def listing(self, queue: str) -> list[str]:
+        """The open tickets of `queue`, as the connector lists them."""
+        from drafter.helpdesk.rt import SEARCH_STATUS, USER_FIELDS
+
+        numbers: list[str] = []
+        page = 1
+        while True:
+            items = self.get("/tickets", query=f"Queue = '{queue}' AND {SEARCH_STATUS['open']}",
+                             orderby="LastUpdated", order="ASC", page=page, per_page=100,
+                             fields="Subject,Status,LastUpdated,EffectiveId,Requestor",
+                             **{"fields[Requestor]": USER_FIELDS})["items"]
+            numbers += [str(t["id"]) for t in items]
+            if len(items) < 100:
+                return numbers
+            page += 1
+
+    def read(self, number: str) -> None:
+        """A listed ticket's three reads, as the connector sends them."""
+        from drafter.helpdesk.rt import USER_FIELDS
+
+        self.get(f"/ticket/{number}/history", fields="Type,Creator,Created", page=1,
+                 per_page=100, **{"fields[Creator]": USER_FIELDS})
+        self.get(f"/ticket/{number}/attachments", page=1, per_page=100,
+                 fields="TransactionId,ContentType,Filename,ContentLength")
+        self.post(f"/ticket/{number}/attachments",
+                  [{"field": "ContentType", "operator": "LIKE", "value": "text/"}], page=1,
+                  per_page=100, fields="TransactionId,ContentType,Filename,Content")
+
+    def comment(self, number: str) -> None:
+        """A note of a draft's length, as a comment."""
+        self.post(f"/ticket/{number}/comment", {"Content": NOTE, "ContentType": "text/plain"})
+
+
+NOTE = ("Hi Zoe,\n\nThank you for letting us know about the cracked lid. I'm sorry it arrived "
+        "damaged. We will send a replacement today by express so it reaches you before Friday; "
+        "if you prefer a refund instead, reply and we will refund it in full.\n\nBest regards,\n"
+        "Sam\n\n-- \nDraft by drafter (canned), not sent. The reviewer found no issues.\n\n"
+        "drafter-note-for: <rt-transaction-1@127.0.0.1>\n")
+
+
+def floor(rt: Any, queue: str, workers: int) -> dict[str, float]:
+    """Seconds the bare client takes for the batch's requests on `workers` threads: the listing
+    and each ticket's reads, then a comment on each; and RT's CPU seconds for each part."""
+    bare = BareClient(rt)
+    r0, t0 = rt.cpu_seconds(), time.perf_counter()
+    numbers = bare.listing(queue)
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(bare.read, numbers))
+        t1, r1 = time.perf_counter(), rt.cpu_seconds()
+        list(pool.map(bare.comment, numbers))
+    t2, r2 = time.perf_counter(), rt.cpu_seconds()
+    return {"reads": t1 - t0, "comments": t2 - t1, "rt_reads": r1 - r0, "rt_comments": r2 - r1,
+            "n": len(numbers), "workers": workers}
 
 
 def main() -> None:
@@ -149,6 +255,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="Runs of each batch (medians).")
     parser.add_argument("--fetch-workers", type=int, default=2)
     parser.add_argument("--note-workers", type=int, default=2)
+    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                        help="Also time the same requests from a bare HTTP client (1, 2 and 4 "
+                        "threads), the floor that no client can go under against this RT.")
     args = parser.parse_args()
 
     from batch_scale import CannedServer
@@ -182,11 +291,14 @@ def main() -> None:
                 plain.append(baseline(base_flags, ids))
                 run_flags = settings(rt, server.base_url, args.concurrency,
                                      Path(tmp) / f"run{n}.db", "Support")
-                helped.append(with_helpdesk(run_flags, args.fetch_workers, args.note_workers,
+                helped.append(with_helpdesk(rt, run_flags, args.fetch_workers, args.note_workers,
                                             args.tickets))
+            bare = [floor(rt, "Support", workers) for workers in (1, 2, 4)] if args.floor else []
         finally:
             server.stop()
-    base = statistics.median(plain)
+    base = statistics.median(p["total"] for p in plain)
+    base_cpu = statistics.median(p["drafter_cpu"] for p in plain)
+    base_machine = statistics.median(p["machine"] for p in plain)
     phases = {k: statistics.median(h[k] for h in helped) for k in helped[0]}
     print(f"{args.tickets} tickets, {args.latency * 1000:.0f} ms per model call, C = "
           f"{args.concurrency} (ideal {ideal:.1f} s); medians of {args.repeat}")
@@ -197,6 +309,20 @@ def main() -> None:
     print(f"ratio with/without: {phases['total'] / base:.3f} (overhead "
           f"{(phases['total'] / base - 1) * 100:.0f}%); drafting with notes, sync left out: "
           f"{(phases['draft'] + phases['drain']) / base:.3f}")
+    n = args.tickets
+    print(f"CPU seconds, without the helpdesk: drafter {base_cpu:.1f}, the whole machine "
+          f"{base_machine:.1f} (of {base * (os.cpu_count() or 1):.1f} it had)")
+    print(f"CPU seconds, with the helpdesk: RT {phases['rt_sync']:.1f} in the sync "
+          f"({phases['rt_sync'] / n * 1000:.0f} ms a ticket), RT {phases['rt_notes']:.1f} while "
+          f"drafting and posting ({phases['rt_notes'] / n * 1000:.0f} ms a note), drafter "
+          f"{phases['drafter_cpu']:.1f}, the whole machine {phases['machine']:.1f} "
+          f"(of {phases['total'] * (os.cpu_count() or 1):.1f} it had)")
+    for b in bare:
+        print(f"floor, a bare HTTP client on {b['workers']:.0f} thread"
+              f"{'s' if b['workers'] > 1 else ''}: "
+              f"listing and {b['n']:.0f} tickets' reads {b['reads']:.1f} s (RT CPU "
+              f"{b['rt_reads']:.1f} s), then {b['n']:.0f} comments {b['comments']:.1f} s (RT CPU "
+              f"{b['rt_comments']:.1f} s); together {b['reads'] + b['comments']:.1f} s")
     print(f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
           f"{os.getloadavg()[0]:.1f})")
 

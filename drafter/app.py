@@ -266,7 +266,7 @@ class App:
         """Sync the helpdesk's tickets in scope (as `sync_helpdesk`, fetching on `workers`
         threads) and return them: their store ids, and each ticket fetched, internal notes
         included, by store id (a ticket not fetched again is not among them)."""
-        from drafter.helpdesk import HelpdeskError
+        from drafter.helpdesk import HelpdeskError, Listed
         from drafter.helpdesk.poster import Connectors, fetch_many
         from drafter.store.tickets import ImportReport
         from drafter.tickets.model import public_thread
@@ -278,7 +278,7 @@ class App:
             helpdesk = connectors.get()
             with self.store() as store:
                 known = store.synced_from(helpdesk.kind)
-                todo: list[str] = []
+                todo: list[Listed] = []
                 for listed in helpdesk.list_tickets(scope or helpdesk.config.queue, since, status):
                     name = helpdesk.name(listed.number)
                     stored, newest = known.get(name, (None, None))
@@ -287,10 +287,10 @@ class App:
                     if stored is not None and newest is not None and listed.updated and \
                             datetime.fromisoformat(listed.updated).timestamp() <= newest:
                         continue
-                    todo.append(listed.number)
-                for number, fetched in fetch_many(connectors, todo, workers,
-                                                  lambda c, n: c.fetch(n)):
-                    name = helpdesk.name(number)
+                    todo.append(listed)
+                for listed, fetched in fetch_many(connectors, todo, workers,
+                                                  lambda c, t: c.fetch_listed(t)):
+                    name = helpdesk.name(listed.number)
                     if isinstance(fetched, HelpdeskError):  # deleted or merged meanwhile: go on
                         report.failed.append((name, fetched.message))
                         continue

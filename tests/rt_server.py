@@ -129,6 +129,7 @@ class RT:
     tokens: dict[str, str]
     started_in: float
     env: dict[str, str] = field(default_factory=dict)
+    pid: int = 0  # rt-server's own process (its workers are its children)
 
     @property
     def url(self) -> str:
@@ -185,6 +186,25 @@ class RT:
                         f"my $sys = RT->SystemUser; {code}"], env=self.env, check=True,
                        capture_output=True, timeout=300)
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by rt-server, its workers (live and ended) and what they ran
+        (RT's HTML formatter, w3m), from /proc: what RT's work costs the machine."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def times(pid: int | str) -> tuple[int, list[str]]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            # utime, stime, and those of the children it has waited for
+            return sum(int(f) for f in fields[11:15]), fields
+
+        total, _ = times(self.pid)
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    used, fields = times(entry.name)
+                    if int(fields[1]) == self.pid:
+                        total += used
+        return total / tick
+
     def settings_flags(self) -> dict[str, Any]:
         """Config values that point drafter at this RT, the token read from TOKEN_ENV."""
         return {"helpdesk.kind": "rt", "helpdesk.url": self.url, "helpdesk.token_env": TOKEN_ENV,
@@ -225,7 +245,7 @@ def running_rt() -> Iterator[RT]:
         proc = subprocess.Popen([str(RT_SERVER), "--port", str(port), "--host", "127.0.0.1"],
                                 env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-        rt = RT(root=root, port=port, tokens=tokens, started_in=0.0, env=env)
+        rt = RT(root=root, port=port, tokens=tokens, started_in=0.0, env=env, pid=proc.pid)
         deadline = time.monotonic() + 180
         while True:
             if proc.poll() is not None:

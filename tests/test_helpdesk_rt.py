@@ -123,6 +123,29 @@ def test_list_tickets_by_queue_since_and_status(rt: RT, thread: str) -> None:
         assert list(c.list_tickets("No Such Queue")) == []
 
 
+def test_a_listed_ticket_is_read_in_three_requests_as_fetch_reads_it(
+        rt: RT, thread: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync reads each ticket it listed without asking for the ticket's own record again:
+    the listing gave its subject, status, requestor and effective id."""
+    sent: list[tuple[str, str]] = []
+    original = HttpClient.request
+
+    def recording(self: HttpClient, method: str, url: str, **kw: Any) -> Any:
+        sent.append((method, re.sub(r"^http://[^/]+/REST/2\.0", "", url)))
+        return original(self, method, url, **kw)
+
+    with connector(rt) as c:
+        listed = next(t for t in c.list_tickets(QUEUE) if t.number == thread)
+        monkeypatch.setattr(HttpClient, "request", recording)
+        from_listing = c.fetch_listed(listed)
+        read = list(sent)
+    with connector(rt) as c:
+        fetched = c.fetch(thread)
+    assert from_listing == fetched and len(fetched.messages) >= 4
+    assert read == [("GET", f"/ticket/{thread}/history"), ("GET", f"/ticket/{thread}/attachments"),
+                    ("POST", f"/ticket/{thread}/attachments")], read
+
+
 def test_a_note_lands_as_a_comment_the_customer_never_sees(rt: RT) -> None:
     number = rt.create_ticket("Where is my refund?", "I returned the lamp two weeks ago.")
     with connector(rt) as c:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -69,12 +69,14 @@ def parse_ticket_name(text: str, helpdesk: str | None) -> TicketName:
 
 @dataclass(frozen=True)
 class Listed:
-    """One ticket of a helpdesk listing."""
+    """One ticket of a helpdesk listing, with what the helpdesk said of it there (`record`, the
+    connector's own data, which its `fetch_listed` may use instead of asking again)."""
 
     number: str
     subject: str | None
     status: str
     updated: str | None  # ISO 8601
+    record: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,11 @@ class Connector(ABC):
         Customer messages have `from_customer`; notes have `internal`; `name` is `kind:number`.
         Raise HelpdeskError for a ticket that is not there (or deleted, or merged).
         """
+
+    def fetch_listed(self, listed: Listed) -> Ticket:
+        """Fetch a ticket that `list_tickets` yielded (as `fetch`; a connector whose listing
+        says part of what `fetch` would ask may use it and send fewer requests)."""
+        return self.fetch(listed.number)
 
     @abstractmethod
     def list_tickets(self, scope: str | None = None, since: datetime | None = None,

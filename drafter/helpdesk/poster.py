@@ -19,7 +19,7 @@ from drafter.helpdesk.base import Connector, HelpdeskUnavailable
 from drafter.tickets.model import Ticket
 
 T = TypeVar("T")
-R = TypeVar("R")
+K = TypeVar("K")
 _STOP = object()
 
 
@@ -49,21 +49,21 @@ class Connectors:
         self._all.clear()
 
 
-def fetch_many(connectors: Connectors, numbers: Iterable[str], workers: int,
-               fetch: Callable[[Connector, str], T]) -> Iterator[tuple[str, T | DrafterError]]:
-    """`fetch(connector, number)` for every number on `workers` threads; yield (number, result
-    or the DrafterError it raised) in the order given, each as soon as it and those before it
-    are done."""
-    def one(number: str) -> tuple[str, T | DrafterError]:
+def fetch_many(connectors: Connectors, items: Iterable[K], workers: int,
+               fetch: Callable[[Connector, K], T]) -> Iterator[tuple[K, T | DrafterError]]:
+    """`fetch(connector, item)` for every item (a number, or a listed ticket) on `workers`
+    threads; yield (item, result or the DrafterError it raised) in the order given, each as
+    soon as it and those before it are done."""
+    def one(item: K) -> tuple[K, T | DrafterError]:
         try:
-            return number, fetch(connectors.get(), number)
+            return item, fetch(connectors.get(), item)
         except HelpdeskUnavailable:
             raise
         except DrafterError as exc:
-            return number, exc
+            return item, exc
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="helpdesk") as pool:
-        yield from pool.map(one, numbers)
+        yield from pool.map(one, items)
 
 
 @dataclass(frozen=True)

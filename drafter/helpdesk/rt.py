@@ -1,7 +1,8 @@
 """Request Tracker 5 through its REST 2 API (`/REST/2.0/`), with an auth token.
 
 A ticket is read in a handful of requests whatever its length: the ticket, its history (the
-transactions), its attachments' names and types, and the text parts of its messages. Notes are
+transactions), its attachments' names and types, and the text parts of its messages; a ticket
+found by a listing in three, the listing having said what the first would. Notes are
 comments: the only write this connector has, checked on every request it sends.
 """
 
@@ -107,14 +108,30 @@ class RTConnector(HttpConnector):
             raise HelpdeskError(f"{name}: the token's user may not see this ticket (403)",
                                 hint="grant it ShowTicket on the ticket's queue")
         data = response.data
-        effective = str((data.get("EffectiveId") or {}).get("id", data.get("id")))
+        self._commentable[str(number)] = any(link.get("ref") == "comment"
+                                             for link in data.get("_hyperlinks") or [])
+        return self._read(number, data)
+
+    def fetch_listed(self, listed: Listed) -> Ticket:
+        """Read a ticket that `list_tickets` found in three requests, not four: the listing
+        gave its subject, status, requestors and effective id (whether it was merged), which
+        is what the ticket's own record would say (RT spends more on that record than on any
+        other read)."""
+        record = listed.record
+        if not (isinstance(record, dict) and "EffectiveId" in record and "Requestor" in record):
+            return self.fetch(listed.number)
+        return self._read(listed.number, record)
+
+    def _read(self, number: str, data: dict[str, Any]) -> Ticket:
+        """The ticket whose record (from its own request or a listing) is `data`: its history,
+        attachments' names and text parts, in three requests."""
+        name = self.name(number)
+        effective = _ref(data.get("EffectiveId")) or str(data.get("id"))
         if effective != str(number) or str(data.get("id")) != str(number):
             raise HelpdeskError(f"{name} was merged into {self.name(effective)}",
                                 hint=f"use --ticket {self.name(effective)}")
         if data.get("Status") == "deleted":
             raise HelpdeskError(f"{name} is deleted in RT", hint="answer another ticket")
-        self._commentable[str(number)] = any(link.get("ref") == "comment"
-                                             for link in data.get("_hyperlinks") or [])
         requestors = [r["id"] for r in data.get("Requestor") or [] if r.get("id")]
         # Users come inline (fields[...]): each request costs RT a bcrypt check of the token.
         self._keep_users(data.get("Requestor") or [])
@@ -195,10 +212,11 @@ class RTConnector(HttpConnector):
             query.append(SEARCH_STATUS[status])
         for t in self._pages("/tickets", query=" AND ".join(query) or "id > 0",
                              orderby="LastUpdated", order="ASC",
-                             fields="Subject,Status,LastUpdated"):
+                             fields="Subject,Status,LastUpdated,EffectiveId,Requestor",
+                             **{"fields[Requestor]": USER_FIELDS}):
             yield Listed(number=str(t["id"]), subject=t.get("Subject"),
                          status=STATUSES.get(t.get("Status", ""), "open"),
-                         updated=_iso(t.get("LastUpdated")))
+                         updated=_iso(t.get("LastUpdated")), record=t)
 
     # --- writing: internal comments only ----------------------------------------------------
 
@@ -282,6 +300,12 @@ def _iso(value: str | None) -> str | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
         return None
+
+
+def _ref(value: Any) -> str:
+    """The id of a record RT refers to: an object with an id in a record, a bare value in a
+    listing's fields ("" for none)."""
+    return str(value.get("id") or "") if isinstance(value, dict) else str(value or "")
 
 
 def _quote(value: str) -> str:
