@@ -777,14 +777,11 @@ class Phrases:
                      stop: int | None = None) -> list[tuple[int, int]]:
         """(start, end) of the longest literal phrase at each place it matches in
         text[pos:stop]."""
-        words, trie = runs.words, self.trie
-        # A first word counts where a phrase ends on it or the text has a word that can follow.
-        found = [w for w in self.firsts.intersection(words)
-                 if "" in (node := trie[w]) or not node.keys().isdisjoint(words)]
+        found = self.firsts.intersection(runs.words)
         if not found:
             return []
         pos, stop = _window(runs, pos, stop)
-        text, keys, starts, ends = runs.text, runs.keys, runs.starts, runs.ends
+        text, keys, starts, ends, trie = runs.text, runs.keys, runs.starts, runs.ends, self.trie
         exact = self.case_sensitive
         n = len(keys)
         hits = []
