@@ -417,15 +417,25 @@ def main(argv: list[str] | None = None) -> int:
         rows = {f: rows[f] for f in names}
     if args.folder:
         rows = {f: row for f, row in rows.items() if f.startswith(args.folder + "/")}
-    hits, rules = review_workbench(rows)
+    return judge(args, rows, len(names), labels_path, violations_path)
+
+
+def judge(args: argparse.Namespace, rows: dict[str, dict[str, Any]], n_read: int,
+          labels_path: Path, violations_path: Path, corpus: Path = CORPUS) -> int:
+    """Review `rows` and print the report (or `--show` one reply), judged by the labels and the
+    violations; `n_read` replies were read for violations."""
+    hits, rules = review_workbench(rows, corpus)
     if args.show:
-        show(args.show, rows, hits)
+        show(args.show, rows, hits, corpus)
         return 0
     labels = read_jsonl(labels_path) if labels_path.exists() else []
     violations = [v for v in read_jsonl(violations_path)
                   if not args.folder or v["file"].startswith(args.folder + "/")]
-    unlabelled = report(hits, rules, len(rows), labels, violations, len(names))
-    if args.set:
+    unlabelled = report(hits, rules, len(rows), labels, violations, n_read)
+    if args.set in EXTERNAL:
+        print(f"\n{args.set}: none of these replies is in the workbench, so no finding on them "
+              "was judged while tuning (labels.jsonl does not apply).")
+    elif args.set:
         print_tuning_overlap(hits, labels)
     if args.unlabelled:
         for h in unlabelled:
@@ -451,22 +461,8 @@ def main_external(args: argparse.Namespace) -> int:
         print(f"judgment: {corpus} lacks {len(missing)} of {args.set}'s replies "
               f"({', '.join(missing[:3])}, ...): extract it again")
         return 1
-    rows = {f: every[f] for f in names}
-    hits, rules = review_workbench(rows, corpus)
-    if args.show:
-        show(args.show, rows, hits, corpus)
-        return 0
-    labels = read_jsonl(labels_path) if labels_path.exists() else []
-    violations = [v for v in read_jsonl(violations_path)
-                  if not args.folder or v["file"].startswith(args.folder + "/")]
-    unlabelled = report(hits, rules, len(rows), labels, violations, len(names))
-    print(f"\n{args.set}: none of these replies is in the workbench, so no finding on them was "
-          "judged while tuning (labels.jsonl does not apply).")
-    if args.unlabelled:
-        for h in unlabelled:
-            print(json.dumps({"file": h.file, "code": h.code, "start": h.start, "end": h.end,
-                              "span_sha1": h.digest, "label": None, "pattern": "", "reason": ""}))
-    return 0
+    return judge(args, {f: every[f] for f in names}, len(names), labels_path, violations_path,
+                 corpus)
 
 
 if __name__ == "__main__":
