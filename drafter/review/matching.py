@@ -766,7 +766,7 @@ class Phrases:
         hits = []
         for i in sorted(tries):
             at = starts[i]
-            for k in tries[i]:
+            for k in tries[i]:  # ascending: each pattern added once per place, in order
                 m = _regex(self.anchored[k][0], self.flags).match(text, at, stop)
                 if m is not None and m.end() > at:
                     hits.append((at, m.end()))
